@@ -1,0 +1,207 @@
+// A node of the network: its links to peers and the stream parts it has joined. It turns what
+// the transport reports into protocol actions and owns the "add neighbour" path that every
+// topology builder (static, tracker, DHT) goes through: connect if needed, then a handshake
+// per stream part, so both ends agree before either relays to the other.
+
+import { ContentDeliveryNode } from './content-delivery-node.ts'
+import { type MessageRef, type StreamMessage, createStreamMessage, streamPartIdOf } from './message.ts'
+import type { NodeObserver } from './observer.ts'
+import type { Clock, Connection, ControlWireMessage, NodeId, Random, Timers, Transport, TransportHandler } from './ports.ts'
+import { WIRE_HANDSHAKE, WIRE_HANDSHAKE_REPLY, WIRE_LEAVE } from './ports.ts'
+import { contentWireMessage, controlWireMessage, isContentWireMessage, isControlWireMessage } from './wire.ts'
+
+export interface NetworkNodeOptions {
+  /** How long to wait for a handshake reply before giving up on that neighbour. */
+  handshakeTimeoutMs: number
+  /** Bound on the "not yet seen" intervals kept per publisher chain (PROTOCOL.md: 10,000). */
+  maxGapsPerChain: number
+}
+
+export const DEFAULT_NETWORK_NODE_OPTIONS: NetworkNodeOptions = {
+  handshakeTimeoutMs: 5_000,
+  maxGapsPerChain: 10_000,
+}
+
+export interface NodePorts {
+  clock: Clock
+  timers: Timers
+  random: Random
+  transport: Transport
+  observer: NodeObserver
+}
+
+interface ChainState {
+  readonly msgChainId: string
+  last: MessageRef | null
+}
+
+const CHAIN_ID_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+const CHAIN_ID_LENGTH = 20
+
+export class NetworkNode implements TransportHandler {
+  readonly id: NodeId
+  private readonly connections = new Map<NodeId, Connection>()
+  private readonly streamParts = new Map<string, ContentDeliveryNode>()
+  /** Stream parts waiting for a link to a peer before their handshake can go out. */
+  private readonly awaitingConnection = new Map<NodeId, string[]>()
+  /** `peer streamPart` -> timer of a handshake we sent and have no answer to. */
+  private readonly pendingHandshakes = new Map<string, number>()
+  private readonly chains = new Map<string, ChainState>()
+  private readonly options: NetworkNodeOptions
+  /** One-entry cache: receipts come in long runs for the same stream part. */
+  private lastPart: ContentDeliveryNode | undefined
+
+  constructor(private readonly ports: NodePorts, options: Partial<NetworkNodeOptions> = {}) {
+    this.options = { ...DEFAULT_NETWORK_NODE_OPTIONS, ...options }
+    this.id = ports.transport.localId
+    ports.transport.setHandler(this)
+  }
+
+  joinStreamPart(streamPartId: string): ContentDeliveryNode {
+    let part = this.streamParts.get(streamPartId)
+    if (part === undefined) {
+      part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain)
+      this.streamParts.set(streamPartId, part)
+    }
+    return part
+  }
+
+  /** Leaves gracefully: neighbours hear it from us rather than by a timeout. */
+  leaveStreamPart(streamPartId: string): void {
+    const part = this.streamParts.get(streamPartId)
+    if (part === undefined) return
+    for (const n of [...part.neighbours]) {
+      this.sendControl(n, controlWireMessage(WIRE_LEAVE, streamPartId))
+      part.removeNeighbour(n.remoteId, 'left')
+    }
+    this.streamParts.delete(streamPartId)
+    if (this.lastPart === part) this.lastPart = undefined
+  }
+
+  streamPart(streamPartId: string): ContentDeliveryNode | undefined {
+    return this.streamParts.get(streamPartId)
+  }
+
+  /** Asks `peer` to become a neighbour in `streamPartId`; the answer arrives asynchronously. */
+  addNeighbour(streamPartId: string, peer: NodeId): void {
+    if (peer === this.id || !this.streamParts.has(streamPartId)) return
+    const connection = this.connections.get(peer)
+    if (connection !== undefined) {
+      this.sendHandshake(connection, streamPartId)
+      return
+    }
+    const waiting = this.awaitingConnection.get(peer)
+    if (waiting !== undefined) {
+      if (!waiting.includes(streamPartId)) waiting.push(streamPartId)
+      return
+    }
+    this.awaitingConnection.set(peer, [streamPartId])
+    this.ports.transport.connect(peer)
+  }
+
+  publish(streamId: string, partition: number, content: Uint8Array): StreamMessage {
+    const streamPartId = streamPartIdOf(streamId, partition)
+    const part = this.joinStreamPart(streamPartId)
+    const chain = this.chainFor(streamPartId)
+    const timestamp = this.ports.clock.now()
+    const prev = chain.last
+    const sequenceNumber = prev !== null && prev.timestamp === timestamp ? prev.sequenceNumber + 1 : 0
+    const message = createStreamMessage(
+      { streamId, streamPartition: partition, timestamp, sequenceNumber, publisherId: this.id, msgChainId: chain.msgChainId },
+      prev,
+      content
+    )
+    chain.last = { timestamp, sequenceNumber }
+    this.ports.observer.published(message)
+    part.publish(contentWireMessage(message))
+    return message
+  }
+
+  // TransportHandler: what the transport tells us.
+
+  onConnected(connection: Connection): void {
+    this.connections.set(connection.remoteId, connection)
+    const waiting = this.awaitingConnection.get(connection.remoteId)
+    if (waiting === undefined) return
+    this.awaitingConnection.delete(connection.remoteId)
+    for (const streamPartId of waiting) this.sendHandshake(connection, streamPartId)
+  }
+
+  onConnectFailed(peer: NodeId, _reason: string): void {
+    this.awaitingConnection.delete(peer)
+  }
+
+  onMessage(connection: Connection, message: unknown): void {
+    if (isContentWireMessage(message)) {
+      const streamPartId = message.message.streamPartId
+      let part = this.lastPart
+      if (part === undefined || part.streamPartId !== streamPartId) {
+        part = this.streamParts.get(streamPartId)
+        if (part === undefined) return
+        this.lastPart = part
+      }
+      part.handleContent(message, connection)
+    } else if (isControlWireMessage(message)) {
+      this.handleControl(connection, message)
+    } else {
+      this.ports.observer.malformed(connection)
+    }
+  }
+
+  onDisconnected(connection: Connection, reason: string): void {
+    if (this.connections.get(connection.remoteId) !== connection) return
+    this.connections.delete(connection.remoteId)
+    for (const part of this.streamParts.values()) part.removeNeighbour(connection.remoteId, reason)
+  }
+
+  private handleControl(connection: Connection, message: ControlWireMessage): void {
+    const part = this.streamParts.get(message.streamPartId)
+    switch (message.kind) {
+      case WIRE_HANDSHAKE: {
+        const accepted = part !== undefined
+        if (accepted) part.addNeighbour(connection)
+        this.sendControl(connection, controlWireMessage(WIRE_HANDSHAKE_REPLY, message.streamPartId, accepted))
+        return
+      }
+      case WIRE_HANDSHAKE_REPLY: {
+        const key = `${connection.remoteId} ${message.streamPartId}`
+        const timer = this.pendingHandshakes.get(key)
+        if (timer === undefined) return
+        this.ports.timers.clearTimeout(timer)
+        this.pendingHandshakes.delete(key)
+        if (message.accepted === true && part !== undefined) part.addNeighbour(connection)
+        return
+      }
+      case WIRE_LEAVE:
+        part?.removeNeighbour(connection.remoteId, 'peer left')
+        return
+    }
+  }
+
+  private sendHandshake(connection: Connection, streamPartId: string): void {
+    const part = this.streamParts.get(streamPartId)
+    const key = `${connection.remoteId} ${streamPartId}`
+    if (part === undefined || part.hasNeighbour(connection.remoteId) || this.pendingHandshakes.has(key)) return
+    const timer = this.ports.timers.setTimeout(() => this.pendingHandshakes.delete(key), this.options.handshakeTimeoutMs)
+    this.pendingHandshakes.set(key, timer)
+    this.sendControl(connection, controlWireMessage(WIRE_HANDSHAKE, streamPartId))
+  }
+
+  private sendControl(connection: Connection, message: ControlWireMessage): void {
+    connection.send(message)
+    this.ports.observer.sent(message, connection)
+  }
+
+  private chainFor(streamPartId: string): ChainState {
+    let chain = this.chains.get(streamPartId)
+    if (chain === undefined) {
+      let msgChainId = ''
+      for (let i = 0; i < CHAIN_ID_LENGTH; i++) {
+        msgChainId += CHAIN_ID_CHARS[Math.floor(this.ports.random.next() * CHAIN_ID_CHARS.length)]
+      }
+      chain = { msgChainId, last: null }
+      this.chains.set(streamPartId, chain)
+    }
+    return chain
+  }
+}

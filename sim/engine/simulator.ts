@@ -1,0 +1,97 @@
+// The discrete-event loop: virtual time, the event queue, and the ports (Clock, Timers) that
+// core nodes get. Hot events (network deliveries) carry ints and a shared message reference,
+// so nothing is allocated per simulated message; rare events (timers, scripted actions) may
+// carry closures.
+
+import type { Clock, TimerHandle, Timers } from '../../core/ports.ts'
+import { EventQueue } from './event-queue.ts'
+
+/** A component that owns some event kinds; the simulator hands it those events. */
+export interface EventHandler {
+  handleEvent(kind: number, a: number, b: number, ref: unknown): void
+}
+
+export const EVENT_TIMER = 0
+export const EVENT_CALL = 1
+/** Kinds from here up belong to registered handlers. */
+export const FIRST_HANDLER_KIND = 2
+
+export class Simulator implements Clock, Timers {
+  private readonly queue = new EventQueue()
+  private readonly handlers: (EventHandler | undefined)[] = []
+  private readonly timerCallbacks = new Map<TimerHandle, () => void>()
+  private nextTimer = 1
+  private nowMs = 0
+  /** Events processed so far. */
+  events = 0
+
+  now(): number {
+    return this.nowMs
+  }
+
+  get pending(): number {
+    return this.queue.size
+  }
+
+  nextEventTime(): number {
+    return this.queue.peekTime()
+  }
+
+  /** Gives `handler` every event of `kind`. */
+  register(kind: number, handler: EventHandler): void {
+    if (kind < FIRST_HANDLER_KIND) throw new Error(`event kind ${kind} is reserved`)
+    if (this.handlers[kind] !== undefined) throw new Error(`event kind ${kind} is taken`)
+    this.handlers[kind] = handler
+  }
+
+  schedule(atMs: number, kind: number, a: number, b: number, ref: unknown): void {
+    if (!(atMs >= this.nowMs)) throw new RangeError(`cannot schedule at ${atMs} ms: now is ${this.nowMs} ms`)
+    this.queue.push(atMs, kind, a, b, ref)
+  }
+
+  /** For rare, scripted actions (a partition starts, a node joins). Not for per-message work. */
+  call(atMs: number, action: () => void): void {
+    this.schedule(atMs, EVENT_CALL, 0, 0, action)
+  }
+
+  setTimeout(callback: () => void, delayMs: number): TimerHandle {
+    const handle = this.nextTimer++
+    this.timerCallbacks.set(handle, callback)
+    this.queue.push(this.nowMs + Math.max(0, delayMs), EVENT_TIMER, handle, 0, undefined)
+    return handle
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timerCallbacks.delete(handle)
+  }
+
+  /**
+   * Runs events with time <= untilMs, at most maxEvents of them. The clock stays at the last
+   * event run. Returns true while events remain in the queue (at any time).
+   */
+  run(untilMs: number, maxEvents = Infinity): boolean {
+    const queue = this.queue
+    let budget = maxEvents
+    while (queue.size > 0 && queue.peekTime() <= untilMs && budget-- > 0) {
+      this.nowMs = queue.peekTime()
+      const slot = queue.pop()
+      const kind = queue.kind[slot]
+      const a = queue.a[slot]
+      const b = queue.b[slot]
+      const ref = queue.ref[slot]
+      this.events++
+      if (kind === EVENT_TIMER) {
+        const callback = this.timerCallbacks.get(a)
+        if (callback !== undefined) {
+          this.timerCallbacks.delete(a)
+          callback()
+        }
+      } else if (kind === EVENT_CALL) {
+        (ref as () => void)()
+      } else {
+        this.handlers[kind]!.handleEvent(kind, a, b, ref)
+      }
+    }
+    return queue.size > 0
+  }
+}

@@ -1,0 +1,287 @@
+// The simulated network under every node: links with per-transmission delay from the latency
+// model, per-link FIFO, loss, per-node upload/download serialisation and queueing, a processing
+// delay per hop, link cuts and partitions. It implements core's Transport for each node.
+// transmit() is the hot path: ints and one shared message reference per event, no closures.
+
+import type { Connection, NodeId, Random, Transport, TransportHandler, WireMessage } from '../../core/ports.ts'
+import { WIRE_CONTENT } from '../../core/ports.ts'
+import { createRandom } from '../engine/random.ts'
+import type { EventHandler, Simulator } from '../engine/simulator.ts'
+import type { LatencyModel } from './latency-model.ts'
+
+export const EVENT_ARRIVE = 2
+export const EVENT_DELIVER = 3
+
+/** How long a connect to an unreachable or absent peer takes to fail. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+
+export interface SimNetworkOptions {
+  lossRate: number
+  uploadMbps?: number
+  downloadMbps?: number
+  processingDelayMs: number
+  connectTimeoutMs?: number
+}
+
+/** Content transmissions that never arrived, by cause. */
+export interface LossCounters {
+  loss: number
+  partition: number
+  linkCut: number
+  /** The link closed or the receiver went down while the message was in flight. */
+  closed: number
+}
+
+export class SimConnection implements Connection {
+  /** The local node's handler, kept here so a delivery touches one object, not three. */
+  handler: TransportHandler | undefined
+  open = true
+  cut = false
+  lastArrivalMs = 0
+  peer!: SimConnection
+  constructor(
+    readonly id: number,
+    readonly local: number,
+    readonly remote: number,
+    readonly remoteId: NodeId,
+    private readonly network: SimNetwork
+  ) {}
+
+  send(message: WireMessage): void {
+    this.network.transmit(this, message)
+  }
+
+  close(): void {
+    this.network.closeLink(this, 'closed by peer')
+  }
+}
+
+class SimTransport implements Transport {
+  handler: TransportHandler | undefined
+  constructor(readonly localId: NodeId, private readonly index: number, private readonly network: SimNetwork) {}
+  setHandler(handler: TransportHandler): void {
+    this.handler = handler
+  }
+  connect(peer: NodeId): void {
+    this.network.connect(this.index, peer)
+  }
+}
+
+export class SimNetwork implements EventHandler {
+  readonly connections: SimConnection[] = []
+  readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0 }
+  /** Hop count of the delivery being handled; a send made meanwhile travels one hop further. */
+  private currentHops = 0
+  private readonly transports: SimTransport[]
+  private readonly indexOf = new Map<NodeId, number>()
+  private readonly up: Uint8Array
+  private readonly uploadFreeAtMs: Float64Array
+  private readonly downloadFreeAtMs: Float64Array
+  private readonly uploadBytesPerMs: number
+  private readonly downloadBytesPerMs: number
+  private readonly randoms: (Random | undefined)[]
+  private readonly links = new Map<number, SimConnection>()
+  private readonly linksOf: SimConnection[][]
+  /** Side of each node while a partition holds; null when none does. */
+  private partitionSide: Uint8Array | null = null
+  private readonly drawsRandom: boolean
+
+  constructor(
+    private readonly sim: Simulator,
+    readonly latency: LatencyModel,
+    readonly nodeIds: readonly NodeId[],
+    private readonly options: SimNetworkOptions,
+    private readonly seed: number
+  ) {
+    const n = nodeIds.length
+    this.transports = nodeIds.map((id, i) => new SimTransport(id, i, this))
+    nodeIds.forEach((id, i) => this.indexOf.set(id, i))
+    this.up = new Uint8Array(n).fill(1)
+    this.uploadFreeAtMs = new Float64Array(n)
+    this.downloadFreeAtMs = new Float64Array(n)
+    // Mbps -> bytes per ms: 1 Mbit/s = 125,000 bytes/s = 125 bytes/ms.
+    this.uploadBytesPerMs = (options.uploadMbps ?? 0) * 125
+    this.downloadBytesPerMs = (options.downloadMbps ?? 0) * 125
+    this.randoms = new Array(n).fill(undefined)
+    this.linksOf = nodeIds.map(() => [])
+    this.drawsRandom = options.lossRate > 0 || !latency.constantPerPair
+    sim.register(EVENT_ARRIVE, this)
+    sim.register(EVENT_DELIVER, this)
+  }
+
+  transport(index: number): Transport {
+    return this.transports[index]
+  }
+
+  isUp(index: number): boolean {
+    return this.up[index] === 1
+  }
+
+  upCount(): number {
+    let c = 0
+    for (let i = 0; i < this.up.length; i++) c += this.up[i]
+    return c
+  }
+
+  /** Open links of a node (one end each, the node's own). */
+  linksOfNode(index: number): readonly SimConnection[] {
+    return this.linksOf[index]
+  }
+
+  /** One connection attempt: the request travels one way, the acceptance comes back. */
+  connect(src: number, peer: NodeId): void {
+    const dst = this.indexOf.get(peer)
+    const fail = (reason: string) => this.sim.call(this.sim.now() + (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS), () => {
+      if (this.up[src] === 1) this.transports[src].handler?.onConnectFailed(peer, reason)
+    })
+    if (dst === undefined) return fail('unknown peer')
+    if (!this.reachable(src, dst)) return fail('peer unreachable')
+    const existing = this.links.get(this.linkKey(src, dst))
+    if (existing !== undefined) {
+      const mine = existing.local === src ? existing : existing.peer
+      this.sim.call(this.sim.now(), () => this.transports[src].handler?.onConnected(mine))
+      return
+    }
+    const forward = this.latency.meanOneWayMs(src, dst)
+    const back = this.latency.meanOneWayMs(dst, src)
+    const a = new SimConnection(this.connections.length, src, dst, this.nodeIds[dst], this)
+    this.connections.push(a)
+    const b = new SimConnection(this.connections.length, dst, src, this.nodeIds[src], this)
+    this.connections.push(b)
+    a.handler = this.transports[src].handler
+    b.handler = this.transports[dst].handler
+    a.peer = b
+    b.peer = a
+    this.links.set(this.linkKey(src, dst), a)
+    this.linksOf[src].push(a)
+    this.linksOf[dst].push(b)
+    const now = this.sim.now()
+    // FIFO: nothing sent on the link may overtake the handshake that opened it.
+    a.lastArrivalMs = now + forward + back
+    b.lastArrivalMs = now + forward
+    this.sim.call(now + forward, () => {
+      if (b.open && this.up[dst] === 1) this.transports[dst].handler?.onConnected(b)
+    })
+    this.sim.call(now + forward + back, () => {
+      if (a.open && this.up[src] === 1) this.transports[src].handler?.onConnected(a)
+    })
+  }
+
+  transmit(connection: SimConnection, message: WireMessage): void {
+    if (!connection.open) return
+    const src = connection.local
+    const dst = connection.remote
+    const content = message.kind === WIRE_CONTENT
+    let t = this.sim.now()
+    if (this.uploadBytesPerMs > 0) {
+      const start = t > this.uploadFreeAtMs[src] ? t : this.uploadFreeAtMs[src]
+      t = start + message.sizeBytes / this.uploadBytesPerMs
+      this.uploadFreeAtMs[src] = t
+    }
+    if (connection.cut) {
+      if (content) this.lost.linkCut++
+      return
+    }
+    const side = this.partitionSide
+    if (side !== null && side[src] !== side[dst]) {
+      if (content) this.lost.partition++
+      return
+    }
+    // Drawing costs a cache miss per node, so nodes whose links draw nothing never get a stream.
+    const random = this.drawsRandom ? this.randomOf(src) : NO_RANDOM
+    if (this.options.lossRate > 0 && random.next() < this.options.lossRate) {
+      if (content) this.lost.loss++
+      return
+    }
+    let arrival = t + this.latency.sampleOneWayMs(src, dst, random)
+    if (arrival < connection.lastArrivalMs) arrival = connection.lastArrivalMs
+    connection.lastArrivalMs = arrival
+    if (this.downloadBytesPerMs > 0) {
+      this.sim.schedule(arrival, EVENT_ARRIVE, connection.peer.id, this.currentHops + 1, message)
+    } else {
+      this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, connection.peer.id, this.currentHops + 1, message)
+    }
+  }
+
+  handleEvent(kind: number, a: number, b: number, ref: unknown): void {
+    const connection = this.connections[a]
+    const message = ref as WireMessage
+    if (kind === EVENT_ARRIVE) {
+      // Arrivals queue for the receiver's download link in arrival order.
+      const dst = connection.local
+      const now = this.sim.now()
+      const start = now > this.downloadFreeAtMs[dst] ? now : this.downloadFreeAtMs[dst]
+      const end = start + message.sizeBytes / this.downloadBytesPerMs
+      this.downloadFreeAtMs[dst] = end
+      this.sim.schedule(end + this.options.processingDelayMs, EVENT_DELIVER, a, b, message)
+      return
+    }
+    if (!connection.open || this.up[connection.local] === 0) {
+      if (message.kind === WIRE_CONTENT) this.lost.closed++
+      return
+    }
+    this.currentHops = b
+    connection.handler!.onMessage(connection, message)
+    this.currentHops = 0
+  }
+
+  /** Hop count the next send would carry: for metrics of the delivery being handled. */
+  hopsOfCurrentDelivery(): number {
+    return this.currentHops
+  }
+
+  closeLink(connection: SimConnection, reason: string): void {
+    if (!connection.open) return
+    const other = connection.peer
+    connection.open = false
+    other.open = false
+    this.links.delete(this.linkKey(connection.local, connection.remote))
+    removeFrom(this.linksOf[connection.local], connection)
+    removeFrom(this.linksOf[other.local], other)
+    this.transports[connection.local].handler?.onDisconnected(connection, reason)
+    const notice = this.latency.meanOneWayMs(connection.local, connection.remote)
+    this.sim.call(this.sim.now() + notice, () => {
+      if (this.up[other.local] === 1) this.transports[other.local].handler?.onDisconnected(other, reason)
+    })
+  }
+
+  /** Starts a partition: nodes with side 1 and side 0 cannot reach each other. */
+  setPartition(side: Uint8Array | null): void {
+    this.partitionSide = side
+  }
+
+  setCut(connection: SimConnection, cut: boolean): void {
+    connection.cut = cut
+    connection.peer.cut = cut
+  }
+
+  private reachable(src: number, dst: number): boolean {
+    if (this.up[dst] === 0) return false
+    const side = this.partitionSide
+    return side === null || side[src] === side[dst]
+  }
+
+  private randomOf(index: number): Random {
+    let r = this.randoms[index]
+    if (r === undefined) {
+      r = createRandom(this.seed, 'node', this.nodeIds[index], 'net')
+      this.randoms[index] = r
+    }
+    return r
+  }
+
+  private linkKey(a: number, b: number): number {
+    return a < b ? a * this.nodeIds.length + b : b * this.nodeIds.length + a
+  }
+}
+
+const NO_RANDOM: Random = {
+  next(): number {
+    throw new Error('this network draws no random numbers')
+  },
+}
+
+function removeFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item)
+  if (i >= 0) list.splice(i, 1)
+}

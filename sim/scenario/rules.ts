@@ -1,0 +1,134 @@
+// Checks the schema cannot express: relations between fields, region names, budget strings, sweep keys,
+// files on disk. They run on the default-filled document even when the schema found problems, so every
+// check guards its own inputs instead of trusting them.
+
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { DEFAULT_GEO_REGIONS, REGIONS } from '../network/regions.ts'
+import { parseBudget } from './budget.ts'
+import type { Issue } from './issue.ts'
+import { isPlainObject, type Segment } from './path.ts'
+import { resolveFieldPath } from './schema.ts'
+import { unknownPhrase } from './suggest.ts'
+
+/** Grids beyond this are almost certainly a mistake (e.g. a list where a range was meant). */
+export const MAX_SWEEP_POINTS = 10_000
+
+const REGION_NAMES = REGIONS.map((r) => r.name)
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const objectAt = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : {})
+
+export function ruleIssues(doc: Record<string, unknown>, baseDir: string): Issue[] {
+  return [
+    ...sizeIssues(doc),
+    ...latencyIssues(doc, baseDir),
+    ...eventIssues(doc),
+    ...budgetIssues(doc),
+    ...sweepIssues(doc),
+  ]
+}
+
+function sizeIssues(doc: Record<string, unknown>): Issue[] {
+  const nodes = doc.nodes
+  // Comparing against a nodes value the schema rejected would only repeat that error.
+  if (!isNumber(nodes) || !Number.isInteger(nodes) || nodes < 2) return []
+  const issues: Issue[] = []
+  const degree = objectAt(doc.topology).degree
+  if (isNumber(degree) && degree >= nodes) {
+    issues.push({ path: ['topology', 'degree'], value: degree, expected: `an integer < nodes (${nodes})` })
+  }
+  const publishers = objectAt(doc.workload).publishersPerStream
+  if (isNumber(publishers) && publishers > nodes) {
+    issues.push({ path: ['workload', 'publishersPerStream'], value: publishers, expected: `an integer <= nodes (${nodes})` })
+  }
+  return issues
+}
+
+/** Regions that get nodes under the geo model, or undefined for other models. */
+function geoPlacement(doc: Record<string, unknown>): string[] | undefined {
+  const latency = objectAt(objectAt(doc.network).latency)
+  if (latency.model !== 'geo') return undefined
+  return isPlainObject(latency.weights) ? Object.keys(latency.weights).filter((r) => REGION_NAMES.includes(r)) : [...DEFAULT_GEO_REGIONS]
+}
+
+function latencyIssues(doc: Record<string, unknown>, baseDir: string): Issue[] {
+  const latency = objectAt(objectAt(doc.network).latency)
+  const path = ['network', 'latency']
+  const issues: Issue[] = []
+  if (latency.model === 'uniform' && isNumber(latency.minMs) && isNumber(latency.maxMs) && latency.minMs > latency.maxMs) {
+    issues.push({ path: [...path, 'minMs'], value: latency.minMs, expected: `a number <= maxMs (${latency.maxMs})` })
+  }
+  if (latency.model === 'geo' && isPlainObject(latency.weights)) {
+    for (const [region, weight] of Object.entries(latency.weights)) {
+      if (REGION_NAMES.includes(region)) continue
+      const expected = `a known region; ${unknownPhrase('region', region, REGION_NAMES)}`
+      issues.push({ path: [...path, 'weights', region], value: weight, expected })
+    }
+  }
+  // Checked here so a sweep of many points fails before the first run, not in the middle.
+  if (latency.model === 'matrix' && typeof latency.file === 'string' && latency.file !== '') {
+    const file = resolve(baseDir, latency.file)
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      issues.push({ path: [...path, 'file'], value: latency.file, expected: `an existing CSV file (looked for ${file})` })
+    }
+  }
+  return issues
+}
+
+function eventIssues(doc: Record<string, unknown>): Issue[] {
+  const events = objectAt(doc.network).events
+  if (!Array.isArray(events)) return []
+  const placement = geoPlacement(doc)
+  const issues: Issue[] = []
+  events.forEach((event: unknown, i) => {
+    if (!isPlainObject(event)) return
+    const path: Segment[] = ['network', 'events', i]
+    if (isNumber(event.atS) && isNumber(event.untilS) && event.untilS <= event.atS) {
+      issues.push({ path: [...path, 'untilS'], value: event.untilS, expected: `a time > atS (${event.atS} s)` })
+    }
+    if (event.type !== 'partition') return
+    if ((event.regions === undefined) === (event.fraction === undefined)) {
+      issues.push({ path, value: event, expected: 'exactly one of regions or fraction' })
+    }
+    if (!placement || !Array.isArray(event.regions)) return
+    event.regions.forEach((region: unknown, j) => {
+      if (typeof region !== 'string') return
+      const at = [...path, 'regions', j]
+      if (!REGION_NAMES.includes(region)) {
+        issues.push({ path: at, value: region, expected: `a known region; ${unknownPhrase('region', region, REGION_NAMES)}` })
+      } else if (!placement.includes(region)) {
+        // A side A with no nodes would make the partition a silent no-op.
+        issues.push({ path: at, value: region, expected: `a region that has nodes under the geo model (${placement.join(', ')})` })
+      }
+    })
+  })
+  return issues
+}
+
+function budgetIssues(doc: Record<string, unknown>): Issue[] {
+  if (!Array.isArray(doc.budgets)) return []
+  const issues: Issue[] = []
+  doc.budgets.forEach((text: unknown, i) => {
+    if (typeof text !== 'string') return
+    const parsed = parseBudget(text)
+    if ('expected' in parsed) issues.push({ path: ['budgets', i], value: text, expected: parsed.expected })
+  })
+  return issues
+}
+
+function sweepIssues(doc: Record<string, unknown>): Issue[] {
+  if (!isPlainObject(doc.sweep)) return []
+  const issues: Issue[] = []
+  let points = 1
+  for (const [key, values] of Object.entries(doc.sweep)) {
+    const field = resolveFieldPath(key)
+    if ('expected' in field) issues.push({ path: ['sweep', key], value: values, expected: field.expected })
+    else if (field.segments[0] === 'sweep') issues.push({ path: ['sweep', key], value: values, expected: 'a field path outside sweep' })
+    if (Array.isArray(values)) points *= values.length
+  }
+  if (points > MAX_SWEEP_POINTS) {
+    issues.push({ path: ['sweep'], value: points, expected: `a grid of at most ${MAX_SWEEP_POINTS} points` })
+  }
+  return issues
+}

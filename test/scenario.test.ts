@@ -1,0 +1,467 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  BUDGET_METRICS,
+  expandSweep,
+  loadScenario,
+  parseScenario,
+  ScenarioError,
+  ScenarioErrors,
+  SCENARIO_SCHEMA_URL,
+  toResolvedYaml,
+} from '../sim/scenario/load.ts'
+import type { SchemaNode } from '../sim/scenario/schema.ts'
+import type { Scenario } from '../sim/scenario/types.ts'
+
+const MINIMAL = 'name: quick\nnodes: 100\n'
+
+function parse(text: string, set?: string[]): Scenario {
+  return parseScenario(text, 'quick.yaml', { set })
+}
+
+/** The errors a load throws; fails the test if it does not throw ScenarioErrors. */
+function errorsOf(run: () => unknown): ScenarioError[] {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof ScenarioErrors) return [...error.errors]
+    throw error
+  }
+  assert.unreachable('expected ScenarioErrors')
+  return []
+}
+
+function onlyError(text: string, set?: string[]): ScenarioError {
+  const errors = errorsOf(() => parse(text, set))
+  assert.is(errors.length, 1, errors.map((e) => e.message).join('\n'))
+  return errors[0]
+}
+
+function withoutSource(s: Scenario): Omit<Scenario, 'sourceFile'> {
+  const { sourceFile: _sourceFile, ...rest } = s
+  return rest
+}
+
+// ---- defaults and models ----
+
+test('defaults are filled in', () => {
+  const s = parse(MINIMAL)
+  assert.equal(withoutSource(s), {
+    name: 'quick',
+    seed: 1,
+    nodes: 100,
+    topology: { builder: 'static', degree: 4 },
+    network: {
+      latency: { model: 'geo', intraRegionRttMs: 2, jitterSdMs: 0 },
+      lossRate: 0,
+      processingDelayMs: 0,
+      events: [],
+    },
+    workload: {
+      streams: 1,
+      publishersPerStream: 1,
+      messagesPerPublisher: 100,
+      ratePerSecond: 10,
+      arrival: 'constant',
+      payloadBytes: 256,
+      warmupS: 2,
+    },
+    durationS: 42,
+    record: { deliveries: false, timeseriesIntervalS: 1 },
+    budgets: [],
+  })
+  assert.is(s.sourceFile, resolve('quick.yaml'))
+})
+
+test('durationS defaults from the workload, and an explicit one is kept', () => {
+  const derived = parse(MINIMAL + 'workload: { warmupS: 5, messagesPerPublisher: 50, ratePerSecond: 2 }\n')
+  assert.is(derived.durationS, 5 + 25 + 30)
+  assert.is(parse(MINIMAL + 'durationS: 7.5\n').durationS, 7.5)
+})
+
+test('fixed, uniform and normal latency parse', () => {
+  const latency = (yaml: string) => parse(MINIMAL + `network:\n  latency: ${yaml}\n`).network.latency
+  assert.equal(latency('{ model: fixed, ms: 20 }'), { model: 'fixed', ms: 20 })
+  assert.equal(latency('{ model: uniform, minMs: 5, maxMs: 5 }'), { model: 'uniform', minMs: 5, maxMs: 5 })
+  assert.equal(latency('{ model: normal, meanMs: 50, sdMs: 10 }'), { model: 'normal', meanMs: 50, sdMs: 10, minMs: 0 })
+  assert.equal(latency('{ model: normal, meanMs: 50, sdMs: 10, minMs: 3 }'), { model: 'normal', meanMs: 50, sdMs: 10, minMs: 3 })
+})
+
+test('a latency mapping without model is geo', () => {
+  assert.equal(parse(MINIMAL + 'network: { latency: { jitterSdMs: 4 } }\n').network.latency, { model: 'geo', intraRegionRttMs: 2, jitterSdMs: 4 })
+  const e = onlyError(MINIMAL + 'network: { latency: { ms: 4 } }\n')
+  assert.is(e.expected, 'a known field; unknown field "ms" (known: model, weights, intraRegionRttMs, jitterSdMs)')
+})
+
+test('geo latency parses with weights and known regions', () => {
+  const s = parse(MINIMAL + 'network:\n  latency: { model: geo, weights: { eu-west-1: 2, af-south-1: 1 }, intraRegionRttMs: 1, jitterSdMs: 3 }\n')
+  assert.equal(s.network.latency, { model: 'geo', weights: { 'eu-west-1': 2, 'af-south-1': 1 }, intraRegionRttMs: 1, jitterSdMs: 3 })
+})
+
+test('matrix latency resolves its file against the scenario folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scenario-test-'))
+  writeFileSync(join(dir, 'rtt.csv'), 'from,a,b\na,0,10\nb,10,0\n')
+  writeFileSync(join(dir, 'm.yaml'), MINIMAL + 'network:\n  latency: { model: matrix, file: rtt.csv, weights: { a: 1 } }\n')
+  const s = loadScenario(join(dir, 'm.yaml'))
+  assert.equal(s.network.latency, { model: 'matrix', file: join(dir, 'rtt.csv'), weights: { a: 1 }, jitterSdMs: 0 })
+  assert.is(s.sourceFile, join(dir, 'm.yaml'))
+})
+
+test('events and budgets parse', () => {
+  const s = parse(
+    MINIMAL +
+      'network:\n  events:\n' +
+      '    - { type: partition, atS: 5, untilS: 8, regions: [eu-west-1] }\n' +
+      '    - { type: partition, atS: 1, fraction: 0.5 }\n' +
+      '    - { type: linkCut, atS: 5, untilS: 8, fraction: 1 }\n' +
+      'budgets: ["latencyMs.p99 <= 400 ms", "deliveryRatio>=0.999", "wallSeconds < 1e3 s", "lost.loss == 0"]\n',
+  )
+  assert.equal(s.network.events, [
+    { type: 'partition', atS: 5, untilS: 8, regions: ['eu-west-1'] },
+    { type: 'partition', atS: 1, fraction: 0.5 },
+    { type: 'linkCut', atS: 5, untilS: 8, fraction: 1 },
+  ])
+  assert.equal(s.budgets, [
+    { metric: 'latencyMs.p99', op: '<=', limit: 400 },
+    { metric: 'deliveryRatio', op: '>=', limit: 0.999 },
+    { metric: 'wallSeconds', op: '<', limit: 1000 },
+    { metric: 'lost.loss', op: '==', limit: 0 },
+  ])
+  assert.is(BUDGET_METRICS.length, 28)
+})
+
+// ---- errors ----
+
+test('unknown field: names the field, lists the known ones, suggests a close one', () => {
+  const e = onlyError(MINIMAL + 'topology: { degre: 4 }\n')
+  assert.is(e.file, 'quick.yaml')
+  assert.is(e.path, 'topology.degre')
+  assert.is(e.value, 4)
+  assert.is(
+    e.message,
+    'quick.yaml: topology.degre: got 4, expected a known field; unknown field "degre" (known: builder, degree), did you mean "degree"?',
+  )
+  const far = onlyError(MINIMAL + 'colour: red\n')
+  assert.ok(far.expected.includes('unknown field "colour" (known: name, description, seed, nodes,'), far.message)
+  assert.not.ok(far.expected.includes('did you mean'), far.message)
+})
+
+test('unknown field inside a latency model lists that model\'s fields', () => {
+  const e = onlyError(MINIMAL + 'network: { latency: { model: fixed, ms: 5, jitterSdMs: 1 } }\n')
+  assert.is(e.path, 'network.latency.jitterSdMs')
+  assert.ok(e.expected.includes('(known: model, ms)'), e.message)
+})
+
+test('wrong type, out of range, bad enum and missing required field', () => {
+  assert.is(onlyError('name: quick\nnodes: many\n').message, 'quick.yaml: nodes: got "many", expected an integer >= 2')
+  assert.is(onlyError('name: quick\nnodes: 1\n').message, 'quick.yaml: nodes: got 1, expected an integer >= 2')
+  assert.is(
+    onlyError(MINIMAL + 'network: { lossRate: 1 }\n').message,
+    'quick.yaml: network.lossRate: got 1, expected a number >= 0 and < 1',
+  )
+  assert.is(
+    onlyError(MINIMAL + 'workload: { arrival: poison }\n').message,
+    'quick.yaml: workload.arrival: got "poison", expected one of constant, poisson, did you mean "poisson"?',
+  )
+  assert.is(
+    onlyError(MINIMAL + 'network: { latency: { model: fixd } }\n').message,
+    'quick.yaml: network.latency.model: got "fixd", expected one of fixed, uniform, normal, matrix, geo, did you mean "fixed"?',
+  )
+  assert.is(
+    onlyError(MINIMAL + 'network: { latency: { model: fixed } }\n').message,
+    'quick.yaml: network.latency.ms: got nothing, expected a number >= 0 (required)',
+  )
+  assert.is(onlyError('nodes: 10\n').path, 'name')
+  assert.is(onlyError('name: ../x\nnodes: 10\n').path, 'name')
+  assert.is(onlyError(MINIMAL + 'record: { deliveries: "yes" }\n').expected, 'true or false')
+})
+
+test('YAML special numbers are rejected', () => {
+  assert.is(onlyError(MINIMAL + 'durationS: .inf\n').message, 'quick.yaml: durationS: got Infinity, expected a finite number > 0')
+  assert.is(onlyError('name: quick\nnodes: .nan\n').message, 'quick.yaml: nodes: got NaN, expected a finite integer >= 2')
+})
+
+test('bad budget string, unknown metric and wrong unit', () => {
+  const errors = errorsOf(() =>
+    parse(MINIMAL + 'budgets: ["deliveryRatio >= 0.999", "latencyMs.p99 =< 400", "latncyMs.p99 < 3", "latencyMs.p99 <= 4 s", "rmr < 2 ms"]\n'),
+  )
+  assert.equal(
+    errors.map((e) => [e.path, e.value]),
+    [
+      ['budgets[1]', 'latencyMs.p99 =< 400'],
+      ['budgets[2]', 'latncyMs.p99 < 3'],
+      ['budgets[3]', 'latencyMs.p99 <= 4 s'],
+      ['budgets[4]', 'rmr < 2 ms'],
+    ],
+  )
+  assert.ok(errors[0].expected.startsWith('a budget "METRIC OP LIMIT" with OP one of <, <=, >, >=, =='), errors[0].message)
+  assert.ok(errors[1].expected.includes('unknown metric "latncyMs.p99"'), errors[1].message)
+  assert.ok(errors[1].expected.endsWith('did you mean "latencyMs.p99"?'), errors[1].message)
+  assert.is(errors[2].expected, 'a limit in ms (the unit of latencyMs.p99) or a plain number')
+  assert.is(errors[3].expected, 'a plain number as limit (rmr has no unit word)')
+})
+
+test('cross-field rules', () => {
+  assert.is(
+    onlyError('name: quick\nnodes: 4\n').message,
+    'quick.yaml: topology.degree: got 4, expected an integer < nodes (4)',
+  )
+  assert.is(
+    onlyError('name: quick\nnodes: 10\nworkload: { publishersPerStream: 11 }\n').message,
+    'quick.yaml: workload.publishersPerStream: got 11, expected an integer <= nodes (10)',
+  )
+  assert.is(
+    onlyError(MINIMAL + 'network: { latency: { model: uniform, minMs: 9, maxMs: 3 } }\n').message,
+    'quick.yaml: network.latency.minMs: got 9, expected a number <= maxMs (3)',
+  )
+  assert.is(
+    onlyError(MINIMAL + 'network: { events: [{ type: linkCut, atS: 5, untilS: 5, fraction: 0.1 }] }\n').message,
+    'quick.yaml: network.events[0].untilS: got 5, expected a time > atS (5 s)',
+  )
+  const both = onlyError(MINIMAL + 'network: { events: [{ type: partition, atS: 5, fraction: 0.5, regions: [eu-west-1] }] }\n')
+  assert.is(both.path, 'network.events[0]')
+  assert.is(both.expected, 'exactly one of regions or fraction')
+  assert.is(onlyError(MINIMAL + 'network: { events: [{ type: partition, atS: 5 }] }\n').expected, 'exactly one of regions or fraction')
+})
+
+test('region names are checked under the geo model', () => {
+  const weight = onlyError(MINIMAL + 'network: { latency: { model: geo, weights: { eu-wst-1: 1 } } }\n')
+  assert.is(weight.path, 'network.latency.weights.eu-wst-1')
+  assert.ok(weight.expected.endsWith('did you mean "eu-west-1"?'), weight.message)
+  const region = onlyError(MINIMAL + 'network: { events: [{ type: partition, atS: 1, regions: [us-east-9] }] }\n')
+  assert.is(region.path, 'network.events[0].regions[0]')
+  assert.is(region.value, 'us-east-9')
+  // af-south-1 exists but gets no nodes under the default placement.
+  const empty = onlyError(MINIMAL + 'network: { events: [{ type: partition, atS: 1, regions: [af-south-1] }] }\n')
+  assert.ok(empty.expected.startsWith('a region that has nodes under the geo model (eu-central-1,'), empty.message)
+  // Under a fixed model there are no regions to check against.
+  parse(MINIMAL + 'network: { latency: { model: fixed, ms: 1 }, events: [{ type: partition, atS: 1, regions: [anything] }] }\n')
+})
+
+test('a missing matrix file is reported on load', () => {
+  const e = onlyError(MINIMAL + 'network: { latency: { model: matrix, file: nowhere.csv } }\n')
+  assert.is(e.path, 'network.latency.file')
+  assert.ok(e.expected.startsWith('an existing CSV file (looked for '), e.message)
+})
+
+test('YAML syntax error names file, line and column', () => {
+  const errors = errorsOf(() => parse('name: quick\nnodes: 100\ntopology: { degree: 4\nseed: 1\n'))
+  assert.ok(errors.length >= 1)
+  assert.is(errors[0].file, 'quick.yaml')
+  assert.type(errors[0].line, 'number')
+  assert.ok(errors[0].line! >= 3, errors[0].message)
+  assert.match(errors[0].message, /^quick\.yaml:\d+:\d+: YAML syntax error: \S/)
+  const duplicate = errorsOf(() => parse('name: a\nnodes: 5\nname: b\n'))
+  assert.is(duplicate[0].line, 3)
+})
+
+test('a file that is not a mapping, and an empty file', () => {
+  assert.is(onlyError('- 1\n- 2\n').message, 'quick.yaml: (top level): got [1,2], expected a mapping of scenario fields')
+  assert.equal(
+    errorsOf(() => parse('')).map((e) => e.path),
+    ['name', 'nodes'],
+  )
+})
+
+test('every problem in a file is reported at once', () => {
+  const errors = errorsOf(() =>
+    parse('name: quick\nnodes: 1.5\nseed: -1\ntopology: { degre: 4 }\nworkload: { arrival: poison }\nbudgets: ["nope"]\n'),
+  )
+  assert.equal(
+    errors.map((e) => e.path),
+    ['seed', 'nodes', 'topology.degre', 'workload.arrival', 'budgets[0]'],
+  )
+  const thrown = (() => {
+    try {
+      parse('name: quick\nnodes: 1.5\nseed: -1\n')
+    } catch (error) {
+      return error as Error
+    }
+  })()
+  assert.match(thrown!.message, /^invalid scenario \(2 problems\):\n  quick\.yaml: seed: .*\n  quick\.yaml: nodes: /)
+})
+
+test('loadScenario reports an unreadable file as a ScenarioError', () => {
+  const [e] = errorsOf(() => loadScenario('/nonexistent/x.yaml'))
+  assert.is(e.file, '/nonexistent/x.yaml')
+  assert.match(e.expected, /ENOENT/)
+})
+
+// ---- --set ----
+
+test('--set overrides numbers, strings, nested fields and lists', () => {
+  const s = parse(MINIMAL + 'budgets: ["rmr < 3"]\n', [
+    'nodes=5000',
+    'topology.degree=6',
+    'network.latency.model=fixed',
+    'network.latency.ms=20',
+    'workload.arrival=poisson',
+    'budgets=[]',
+    'description=a b=c',
+  ])
+  assert.is(s.nodes, 5000)
+  assert.is(s.topology.degree, 6)
+  assert.equal(s.network.latency, { model: 'fixed', ms: 20 })
+  assert.is(s.workload.arrival, 'poisson')
+  assert.equal(s.budgets, [])
+  assert.is(s.description, 'a b=c')
+  assert.equal(parse(MINIMAL, ['network.latency.weights.eu-west-1=3']).network.latency, {
+    model: 'geo',
+    weights: { 'eu-west-1': 3 },
+    intraRegionRttMs: 2,
+    jitterSdMs: 0,
+  })
+})
+
+test('--set errors name --set as the file', () => {
+  const errors = errorsOf(() => parse(MINIMAL, ['topology.degre=6', 'nodes', 'seed=abc', 'foo=1']))
+  assert.equal(
+    errors.map((e) => e.message),
+    [
+      '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree), did you mean "degree"?',
+      '--set: nodes: got "nodes", expected PATH=VALUE, e.g. topology.degree=6',
+      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, seed, nodes, topology, network, workload, durationS, record, budgets, sweep)',
+      '--set: seed: got "abc", expected an integer >= 0 and <= 9007199254740991',
+    ],
+  )
+  // A --set value that breaks a rule elsewhere is reported where the rule points.
+  assert.is(onlyError(MINIMAL, ['nodes=3']).message, 'quick.yaml: topology.degree: got 4, expected an integer < nodes (3)')
+})
+
+// ---- sweep ----
+
+test('sweep expands in key order, last key fastest, each point resolved', () => {
+  const s = parse(MINIMAL + 'sweep:\n  topology.degree: [3, 4, 6]\n  workload.messagesPerPublisher: [10, 1000]\n')
+  assert.equal(s.sweep, { 'topology.degree': [3, 4, 6], 'workload.messagesPerPublisher': [10, 1000] })
+  const points = expandSweep(s)
+  assert.is(points.length, 6)
+  assert.equal(
+    points.map((p) => p.point),
+    [
+      { 'topology.degree': 3, 'workload.messagesPerPublisher': 10 },
+      { 'topology.degree': 3, 'workload.messagesPerPublisher': 1000 },
+      { 'topology.degree': 4, 'workload.messagesPerPublisher': 10 },
+      { 'topology.degree': 4, 'workload.messagesPerPublisher': 1000 },
+      { 'topology.degree': 6, 'workload.messagesPerPublisher': 10 },
+      { 'topology.degree': 6, 'workload.messagesPerPublisher': 1000 },
+    ],
+  )
+  assert.equal(
+    points.map((p) => [p.scenario.topology.degree, p.scenario.workload.messagesPerPublisher, p.scenario.durationS]),
+    [
+      [3, 10, 33],
+      [3, 1000, 132],
+      [4, 10, 33],
+      [4, 1000, 132],
+      [6, 10, 33],
+      [6, 1000, 132],
+    ],
+  )
+  for (const p of points) assert.not.ok('sweep' in p.scenario)
+})
+
+test('without a sweep there is one point', () => {
+  const points = expandSweep(parse(MINIMAL))
+  assert.is(points.length, 1)
+  assert.equal(points[0].point, {})
+  assert.is(points[0].scenario.nodes, 100)
+})
+
+test('a sweep can replace a whole latency model', () => {
+  const s = parse(MINIMAL + 'sweep:\n  network.latency: [{ model: fixed, ms: 20 }, { model: geo }]\n')
+  assert.equal(
+    expandSweep(s).map((p) => p.scenario.network.latency),
+    [
+      { model: 'fixed', ms: 20 },
+      { model: 'geo', intraRegionRttMs: 2, jitterSdMs: 0 },
+    ],
+  )
+})
+
+test('an invalid sweep point names the sweep values', () => {
+  const errors = errorsOf(() => parse('name: quick\nnodes: 10\nsweep: { nodes: [5, 10], topology.degree: [4, 6] }\n'))
+  assert.equal(
+    errors.map((e) => e.message),
+    ['quick.yaml: sweep point nodes=5, topology.degree=6: topology.degree: got 6, expected an integer < nodes (5)'],
+  )
+  assert.equal(errors[0].point, { nodes: 5, 'topology.degree': 6 })
+  const bad = onlyError(MINIMAL + 'sweep: { workload.arrival: [constant, burst] }\n')
+  assert.is(bad.path, 'workload.arrival')
+  assert.equal(bad.point, { 'workload.arrival': 'burst' })
+})
+
+test('sweep keys must be schema paths with non-empty lists', () => {
+  const errors = errorsOf(() => parse(MINIMAL + 'sweep: { topology.degre: [3], nodes: [], sweep.x: [1] }\n'))
+  assert.equal(
+    errors.map((e) => [e.path, e.expected]),
+    [
+      ['sweep.nodes', 'a non-empty list'],
+      ['sweep["topology.degre"]', 'a field path; unknown field "degre" in topology (known: builder, degree), did you mean "degree"?'],
+      ['sweep["sweep.x"]', 'a field path outside sweep'],
+    ],
+  )
+})
+
+// ---- resolved YAML ----
+
+test('toResolvedYaml round-trips and is deterministic', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scenario-test-'))
+  writeFileSync(join(dir, 'rtt.csv'), 'from,a\na,0\n')
+  const text = [
+    'budgets: ["latencyMs.p99 <= 400 ms", "deliveryRatio >= 0.999"]',
+    'nodes: 50',
+    'name: full',
+    'description: "A: quoted, # not a comment"',
+    'network:',
+    '  processingDelayMs: 1.5',
+    '  latency: { jitterSdMs: 2, file: rtt.csv, model: matrix }',
+    '  uploadMbps: 10',
+    '  events: [{ untilS: 8, type: partition, regions: [a], atS: 5 }, { type: linkCut, atS: 1, fraction: 0.25 }]',
+    'sweep: { workload.ratePerSecond: [1, 2.5], seed: [1, 2] }',
+    '',
+  ].join('\n')
+  writeFileSync(join(dir, 'full.yaml'), text)
+  const s = loadScenario(join(dir, 'full.yaml'))
+  const yaml = toResolvedYaml(s)
+  assert.not.ok(yaml.includes('sourceFile'))
+  assert.ok(yaml.startsWith('name: full\ndescription:'), yaml)
+  assert.ok(yaml.includes('  - latencyMs.p99 <= 400\n'), yaml)
+  const again = parseScenario(yaml, join(tmpdir(), 'elsewhere.yaml'))
+  assert.equal(withoutSource(again), withoutSource(s))
+  assert.is(toResolvedYaml(again), yaml)
+  assert.equal(Object.keys(again), Object.keys(s))
+  for (const model of ['{ model: fixed, ms: 3 }', '{ model: uniform, minMs: 1, maxMs: 2 }', '{ model: normal, meanMs: 5, sdMs: 1 }', '{ model: geo, weights: { us-east-1: 1 } }']) {
+    const one = parse(MINIMAL + `network: { latency: ${model} }\n`)
+    assert.equal(withoutSource(parse(toResolvedYaml(one))), withoutSource(one))
+  }
+  for (const p of expandSweep(s)) {
+    assert.equal(withoutSource(parse(toResolvedYaml(p.scenario))), withoutSource(p.scenario))
+  }
+})
+
+// ---- the schema itself ----
+
+test('schema: every property has a description stating its default; objects are closed', () => {
+  const schema: SchemaNode = JSON.parse(readFileSync(SCENARIO_SCHEMA_URL, 'utf8'))
+  const problems: string[] = []
+  const walk = (node: SchemaNode, path: string) => {
+    if (node.properties && node.additionalProperties !== false && !node.discriminator) problems.push(`${path}: not closed`)
+    for (const [key, child] of Object.entries(node.properties ?? {})) {
+      const at = `${path}.${key}`
+      if (!child.description) problems.push(`${at}: no description`)
+      else if (child.const === undefined && !/default|Required/i.test(child.description)) problems.push(`${at}: no default stated`)
+      if (child.default !== undefined && !/Default/.test(child.description ?? '')) problems.push(`${at}: default not described`)
+      walk(child, at)
+    }
+    for (const branch of node.oneOf ?? []) walk(branch, `${path}(${JSON.stringify(branch.properties?.model?.const ?? branch.properties?.type?.const)})`)
+    if (node.items) walk(node.items, `${path}[]`)
+    if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${path}.*`)
+  }
+  walk(schema, '')
+  assert.equal(problems, [])
+})
+
+test.run()

@@ -1,0 +1,142 @@
+// The explorer as a Fastify instance: static pages from viz/public, d3 from node_modules and a JSON
+// API over a results directory. No listen() here, so tests drive it with app.inject().
+
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import { readFile } from 'node:fs/promises'
+import { dirname, extname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chartData } from './data/charts.ts'
+import { deliveryIndex } from './data/deliveries.ts'
+import { HttpError, resolveUnder } from './data/paths.ts'
+import { listRuns, readSummary, readSweep, readTimeseries, readTopology } from './data/runs.ts'
+
+export interface AppOptions {
+  /** Directory holding `<scenario>/<run>/` folders. */
+  resultsDir: string
+  logger?: boolean
+  /** Set by the live server: what /api/live/status reports (absent: not live). */
+  liveStatus?: () => Record<string, unknown>
+}
+
+export const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public')
+export const D3_PATH = join(dirname(fileURLToPath(import.meta.resolve('d3'))), 'd3.min.js')
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' }
+const PAGES = new Set(['index.html', 'run.html', 'sweep.html', 'live.html'])
+const STATIC_FILE = /^[a-z0-9][a-z0-9-]*\.(js|css|svg)$/
+
+/** `stream#0/publisher/chain/ts/seq` -> `stream#0` (see formatMessageId in core/message.ts). */
+export function streamPartOf(messageId: string): string | null {
+  return /^(.+?#\d+)\//.exec(messageId)?.[1] ?? null
+}
+
+async function sendFile(reply: FastifyReply, path: string): Promise<FastifyReply> {
+  let body: Buffer
+  try { body = await readFile(path) } catch { throw new HttpError(404, 'no such file') }
+  return reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(body)
+}
+
+const RESOURCES = new Set(['summary', 'topology', 'timeseries', 'messages', 'deliveries', 'charts', 'nodes', 'scenario'])
+
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const app = Fastify({ logger: opts.logger ?? false, routerOptions: { maxParamLength: 1000 } })
+  const root = opts.resultsDir
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err instanceof HttpError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+    if (status >= 500) app.log.error(err)
+    reply.code(status).send({ error: err.message, statusCode: status })
+  })
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 })
+  })
+
+  // Pages and their scripts.
+  app.get('/', (_req, reply) => sendFile(reply, join(PUBLIC_DIR, 'index.html')))
+  app.get<{ Params: { page: string } }>('/:page', (req, reply) => {
+    if (!PAGES.has(req.params.page)) throw new HttpError(404, 'no such page')
+    return sendFile(reply, join(PUBLIC_DIR, req.params.page))
+  })
+  app.get<{ Params: { file: string } }>('/static/:file', (req, reply) => {
+    if (!STATIC_FILE.test(req.params.file)) throw new HttpError(404, 'no such file')
+    return sendFile(reply, join(PUBLIC_DIR, req.params.file))
+  })
+  app.get('/vendor/d3.min.js', (_req, reply) => sendFile(reply, D3_PATH))
+
+  // API.
+  app.get('/api/live/status', async () => (opts.liveStatus ? { live: true, ...opts.liveStatus() } : { live: false }))
+  app.get('/api/runs', async () => listRuns(root))
+  app.get('/api/sweeps', async () => ({ sweeps: (await listRuns(root)).sweeps }))
+
+  app.get<{ Params: { '*': string } }>('/api/sweeps/*', async (req) => {
+    const segs = req.params['*'].split('/').filter((s) => s !== '')
+    if (segs.length !== 2) throw new HttpError(400, 'expected /api/sweeps/:scenario/:sweep')
+    const dir = await resolveUnder(root, segs)
+    return readSweep(root, dir, segs.join('/'))
+  })
+
+  app.get<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/api/runs/*', async (req, reply) => {
+    const segs = req.params['*'].split('/')
+    const resource = segs.pop() ?? ''
+    if (segs.length < 2 || segs.length > 3) throw new HttpError(400, 'expected /api/runs/:scenario/:run/:resource')
+    if (!RESOURCES.has(resource)) throw new HttpError(404, `unknown resource ${JSON.stringify(resource.slice(0, 40))}; one of ${[...RESOURCES].join(', ')}`)
+    const dir = await resolveUnder(root, segs)
+    const key = segs.join('/')
+    switch (resource) {
+      case 'summary': return readSummary(dir)
+      case 'topology': return readTopology(dir)
+      case 'timeseries': return readTimeseries(dir)
+      case 'charts': return chartData(dir)
+      case 'scenario': {
+        try { return reply.type('text/yaml; charset=utf-8').send(await readFile(join(dir, 'scenario.yaml'), 'utf8')) } catch { throw new HttpError(404, 'scenario.yaml not found for this run') }
+      }
+      case 'messages': {
+        const ix = await requireDeliveries(dir)
+        const limit = intParam(req.query.limit, 'limit', ix.messages.length)
+        const offset = intParam(req.query.offset, 'offset', 0)
+        const page = ix.messages.slice(offset, offset + limit)
+        return { key, total: ix.messages.length, offset, messages: page.map((m) => ({ ...m, streamPart: streamPartOf(m.id) })) }
+      }
+      case 'deliveries': {
+        const id = req.query.messageId
+        if (!id) throw new HttpError(400, 'messageId query parameter is required')
+        if (id.length > 2000) throw new HttpError(400, 'messageId too long')
+        const ix = await requireDeliveries(dir)
+        const receipts = ix.receipts(id)
+        if (!receipts) throw new HttpError(404, `no message ${JSON.stringify(id.slice(0, 100))} in this run`)
+        const m = ix.messages[ix.messageIndex.get(id)!]
+        return { messageId: id, publisher: m.publisher, publishedAtMs: m.publishedAtMs, streamPart: streamPartOf(id), receipts }
+      }
+      case 'nodes': {
+        const ix = await requireDeliveries(dir)
+        const s = ix.nodeStats()
+        const pick = (i: number) => ({
+          node: s.nodes[i], firstReceipts: s.firstReceipts[i], duplicates: s.duplicates[i], copiesSent: s.copiesSent[i],
+          messagesRelayed: s.messagesRelayed[i], latencyMeanMs: s.firstReceipts[i] ? s.latencyMeanMs[i] : null,
+          latencyMaxMs: s.firstReceipts[i] ? s.latencyMaxMs[i] : null, firstDataAtMs: Number.isFinite(s.firstDataAtMs[i]) ? s.firstDataAtMs[i] : null,
+        })
+        if (req.query.id !== undefined) {
+          const i = ix.nodeIndex.get(req.query.id)
+          if (i === undefined) throw new HttpError(404, `node ${JSON.stringify(req.query.id.slice(0, 100))} never appears in deliveries.csv`)
+          return pick(i)
+        }
+        return { key, messages: ix.messages.length, nodes: s.nodes.map((_, i) => pick(i)) }
+      }
+    }
+    throw new HttpError(404, 'unknown resource')
+  })
+
+  return app
+}
+
+async function requireDeliveries(dir: string) {
+  const ix = await deliveryIndex(dir)
+  if (!ix) throw new HttpError(404, 'this run has no deliveries.csv (run the scenario with record.deliveries=true)')
+  return ix
+}
+
+function intParam(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt
+  if (!/^\d{1,9}$/.test(v)) throw new HttpError(400, `${name} must be a non-negative integer`)
+  return Number(v)
+}

@@ -1,0 +1,206 @@
+// SVG charts with d3. A classic script (not a module) exposing window.VizCharts, because the static
+// report inlines it and file:// pages cannot import modules. Every chart labels both axes with units.
+(function (global) {
+  'use strict'
+  const d3 = global.d3
+  const PALETTE = ['#2563eb', '#f59e0b', '#dc2626', '#059669', '#7c3aed', '#db2777', '#0891b2', '#65a30d', '#ea580c', '#4b5563']
+  const W = 520, H = 270, M = { top: 14, right: 18, bottom: 46, left: 62 }
+
+  const fmtNum = (v) => {
+    if (v == null || !Number.isFinite(v)) return '–'
+    const a = Math.abs(v)
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) return d3.format('.3s')(v)
+    if (Number.isInteger(v)) return d3.format(',')(v)
+    return d3.format(a >= 100 ? ',.1f' : a >= 1 ? ',.2f' : '.3f')(v)
+  }
+
+  /** A figure with a caption, an SVG frame, axes, grid and axis labels. */
+  function frame(container, o) {
+    const fig = document.createElement('figure')
+    fig.className = 'chart'
+    fig.dataset.chart = o.id
+    const cap = document.createElement('figcaption')
+    cap.textContent = o.title
+    if (o.subtitle) {
+      const s = document.createElement('span')
+      s.className = 'sub'
+      s.textContent = o.subtitle
+      cap.appendChild(s)
+    }
+    fig.appendChild(cap)
+    container.appendChild(fig)
+    const svg = d3.select(fig).append('svg').attr('viewBox', `0 0 ${W} ${H}`).attr('role', 'img').attr('aria-label', o.title)
+    const w = W - M.left - M.right, h = H - M.top - M.bottom
+    const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`)
+    const x = (o.xScale || d3.scaleLinear()).domain(o.xDomain).range([0, w])
+    if (!o.xScale) x.nice()
+    const y = d3.scaleLinear().domain(o.yDomain).range([h, 0])
+    if (!o.yFixed) y.nice()
+    g.append('g').attr('class', 'grid').call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(''))
+    g.append('g').attr('class', 'axis x').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(7).tickFormat(o.xFormat || fmtNum))
+    g.append('g').attr('class', 'axis y').call(d3.axisLeft(y).ticks(5).tickFormat(o.yFormat || fmtNum))
+    g.append('text').attr('class', 'axis-label').attr('x', w / 2).attr('y', h + 38).attr('text-anchor', 'middle').text(o.xLabel)
+    g.append('text').attr('class', 'axis-label').attr('transform', `translate(${-48},${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(o.yLabel)
+    if (o.note) {
+      const n = document.createElement('div')
+      n.className = 'chart-note'
+      n.textContent = o.note
+      fig.appendChild(n)
+    }
+    return { fig, svg, g, x, y, w, h }
+  }
+
+  function legend(g, series, w) {
+    if (series.length < 2) return
+    const lg = g.append('g').attr('class', 'legend')
+    let off = 0
+    const items = series.map((s, i) => {
+      const it = lg.append('g')
+      it.append('rect').attr('width', 14).attr('height', 3).attr('y', -4).attr('rx', 1.5).attr('fill', s.color || PALETTE[i % PALETTE.length])
+      it.append('text').attr('x', 18).attr('dy', '0.1em').text(s.name)
+      return it
+    })
+    items.forEach((it) => { it.attr('transform', `translate(${off},0)`); off += it.node().getBBox().width + 16 })
+    lg.attr('transform', `translate(${Math.max(0, w - off + 16)},${-2})`)
+  }
+
+  /** A hover rule that reads every series at the nearest x. */
+  function hover(c, series, o) {
+    const tip = c.g.append('g').attr('class', 'tip').style('display', 'none').style('pointer-events', 'none')
+    const rule = tip.append('line').attr('y1', 0).attr('y2', c.h).attr('stroke', '#98a2b3').attr('stroke-dasharray', '3,3')
+    const box = tip.append('g')
+    const rect = box.append('rect')
+    const text = box.append('text')
+    c.g.append('rect').attr('width', c.w).attr('height', c.h).attr('fill', 'transparent')
+      .on('mousemove', (ev) => {
+        const [mx] = d3.pointer(ev)
+        const xv = c.x.invert(mx)
+        const lines = [`${o.xName || o.xLabel}: ${fmtNum(xv)}`]
+        for (const s of series) {
+          if (!s.points.length) continue
+          const i = d3.bisector((p) => p[0]).center(s.points, xv)
+          const p = s.points[i]
+          if (p) lines.push(`${s.name}: ${o.tipY ? o.tipY(p[1]) : fmtNum(p[1])}`)
+        }
+        tip.style('display', null)
+        rule.attr('x1', mx).attr('x2', mx)
+        text.selectAll('tspan').data(lines).join('tspan').attr('x', 8).attr('dy', (_, i) => (i === 0 ? 15 : 14)).text((d) => d)
+        const bb = text.node().getBBox()
+        rect.attr('width', bb.width + 16).attr('height', bb.height + 10)
+        const bx = mx + bb.width + 30 > c.w ? mx - bb.width - 26 : mx + 10
+        box.attr('transform', `translate(${bx},4)`)
+      })
+      .on('mouseleave', () => tip.style('display', 'none'))
+  }
+
+  function emptyFigure(container, o, message) {
+    const c = frame(container, { ...o, xDomain: [0, 1], yDomain: [0, 1], yFixed: true })
+    c.g.append('text').attr('x', c.w / 2).attr('y', c.h / 2).attr('text-anchor', 'middle').attr('fill', '#98a2b3').text(message)
+    c.fig.dataset.points = '0'
+    return c.fig
+  }
+
+  /**
+   * series: [{ name, points: [[x, y], ...], color?, dots?, curve? }].
+   * Options: id, title, subtitle, xLabel, yLabel, yDomain?, xFormat?, yFormat?, tipY?, note?
+   */
+  function lineChart(container, o) {
+    const series = o.series.filter((s) => s.points && s.points.length)
+    const all = series.flatMap((s) => s.points)
+    if (!all.length) return emptyFigure(container, o, o.emptyText || 'no data')
+    const xDomain = o.xDomain || d3.extent(all, (p) => p[0])
+    if (xDomain[0] === xDomain[1]) xDomain[1] = xDomain[0] + 1
+    const yDomain = o.yDomain || [Math.min(0, d3.min(all, (p) => p[1])), d3.max(all, (p) => p[1]) || 1]
+    const c = frame(container, { ...o, xDomain, yDomain, yFixed: !!o.yDomain })
+    series.forEach((s, i) => {
+      const color = s.color || PALETTE[i % PALETTE.length]
+      const line = d3.line().defined((p) => p[1] != null && Number.isFinite(p[1])).x((p) => c.x(p[0])).y((p) => c.y(p[1])).curve(s.curve || d3.curveLinear)
+      c.g.append('path').datum(s.points).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('stroke-linejoin', 'round').attr('d', line).attr('class', 'series')
+      if (s.dots || s.points.length <= 12) {
+        c.g.append('g').selectAll('circle').data(s.points.filter((p) => p[1] != null)).join('circle')
+          .attr('cx', (p) => c.x(p[0])).attr('cy', (p) => c.y(p[1])).attr('r', 3.2).attr('fill', '#fff').attr('stroke', color).attr('stroke-width', 1.8)
+      }
+    })
+    legend(c.g, series, c.w)
+    hover(c, series, o)
+    c.fig.dataset.points = String(all.length)
+    return c.fig
+  }
+
+  /** bins: [{ x0, x1, count }] drawn as adjacent bars. */
+  function histogram(container, o) {
+    const bins = (o.bins || []).filter((b) => Number.isFinite(b.x0) && Number.isFinite(b.x1))
+    if (!bins.length) return emptyFigure(container, o, o.emptyText || 'no data')
+    const c = frame(container, { ...o, xDomain: [bins[0].x0, bins[bins.length - 1].x1], yDomain: [0, d3.max(bins, (b) => b.count) || 1] })
+    const color = o.color || PALETTE[0]
+    c.g.append('g').selectAll('rect').data(bins).join('rect')
+      .attr('x', (b) => c.x(b.x0) + 0.5).attr('width', (b) => Math.max(0.5, c.x(b.x1) - c.x(b.x0) - 1))
+      .attr('y', (b) => c.y(b.count)).attr('height', (b) => c.h - c.y(b.count)).attr('fill', color).attr('rx', 1.5)
+      .append('title').text((b) => `${fmtNum(b.x0)}–${fmtNum(b.x1)}: ${fmtNum(b.count)}`)
+    c.fig.dataset.points = String(bins.length)
+    return c.fig
+  }
+
+  /** The standard set of run charts from the /charts API shape (also inlined into the report). */
+  function renderRunCharts(container, data) {
+    container.innerHTML = ''
+    const lat = data.latency
+    const pct = (v) => `${d3.format('.1f')(v * 100)} %`
+    lineChart(container, {
+      id: 'latency-cdf', title: 'Latency CDF', subtitle: lat.samples ? `${fmtNum(lat.samples)} first receipts` : '',
+      xLabel: 'first-receipt latency (ms)', xName: 'latency (ms)', yLabel: 'share of first receipts (%)',
+      yDomain: [0, 1], yFormat: (v) => `${Math.round(v * 100)}`, tipY: pct,
+      series: [{ name: 'CDF', points: lat.cdf, dots: lat.source === 'summary', curve: d3.curveStepAfter }],
+      note: lat.source === 'summary' ? 'Only the summary percentiles (p50, p90, p99, max): the run recorded no deliveries.' : '',
+      emptyText: 'no latency samples',
+    })
+    histogram(container, {
+      id: 'latency-histogram', title: 'Latency histogram', subtitle: lat.histogram.length ? `${lat.histogram.length} bins of ${fmtNum(lat.histogram[0].x1 - lat.histogram[0].x0)} ms` : '',
+      xLabel: 'first-receipt latency (ms)', yLabel: 'first receipts (count)', bins: lat.histogram,
+      emptyText: lat.source === 'summary' ? 'needs deliveries.csv (record.deliveries=true)' : 'no latency samples',
+    })
+    const dup = data.duplicates
+    const win = dup.windowS ? `${fmtNum(dup.windowS)} s` : 'window'
+    lineChart(container, {
+      id: 'duplicates', title: 'Duplicates over time', subtitle: `per ${win} window`,
+      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `receipts per ${win} (count)`,
+      series: [
+        { name: 'duplicates', color: '#dc2626', points: dup.points.map((p) => [p.tS, p.duplicates]), curve: d3.curveStepAfter },
+        { name: 'first receipts', color: '#2563eb', points: dup.points.map((p) => [p.tS, p.firstReceipts]), curve: d3.curveStepAfter },
+      ],
+      emptyText: 'no duplicate counts',
+    })
+    const ts = data.timeseries
+    const col = (name) => (ts && ts.columns[name]) || []
+    const t = col('tStartS')
+    const wS = t.length ? (col('tEndS')[0] ?? 1) - (t[0] ?? 0) : 1
+    const pts = (name) => t.map((x, i) => [x, col(name)[i]]).filter((p) => p[1] != null)
+    lineChart(container, {
+      id: 'nodes-up', title: 'Nodes up', xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'nodes up (count)',
+      series: [{ name: 'nodes up', color: '#059669', points: pts('nodesUp'), curve: d3.curveStepAfter }], emptyText: 'no time series',
+    })
+    lineChart(container, {
+      id: 'deliveries-over-time', title: 'Deliveries per window', subtitle: `per ${fmtNum(wS)} s window`,
+      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `count per ${fmtNum(wS)} s`,
+      series: [
+        { name: 'first receipts', color: '#2563eb', points: pts('firstReceipts'), curve: d3.curveStepAfter },
+        { name: 'published', color: '#f59e0b', points: pts('published'), curve: d3.curveStepAfter },
+        { name: 'lost', color: '#6b7280', points: pts('lost'), curve: d3.curveStepAfter },
+      ],
+      emptyText: 'no time series',
+    })
+    lineChart(container, {
+      id: 'latency-over-time', title: 'Latency percentiles per window', subtitle: `per ${fmtNum(wS)} s window`,
+      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'first-receipt latency (ms)',
+      series: [
+        { name: 'p50', color: '#2563eb', points: pts('latencyP50Ms') },
+        { name: 'p90', color: '#f59e0b', points: pts('latencyP90Ms') },
+        { name: 'p99', color: '#dc2626', points: pts('latencyP99Ms') },
+      ],
+      emptyText: 'no latency samples in any window',
+    })
+    return container.querySelectorAll('figure.chart').length
+  }
+
+  global.VizCharts = { lineChart, histogram, renderRunCharts, fmtNum, PALETTE }
+})(typeof window !== 'undefined' ? window : globalThis)

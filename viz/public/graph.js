@@ -1,0 +1,448 @@
+// One stream part's overlay on a <canvas>: nodes coloured by region and sized by degree, edges
+// shaded by latency, zoom/pan/drag, hover and click. Canvas, batched paths (one per colour) and a
+// layout worker are what keep 5,000 nodes smooth. Replay and live mode paint on top through
+// `overlay` (see setOverlay). The canvas carries data-node-count: the nodes drawn in the last frame.
+
+const d3 = window.d3
+const TAU = Math.PI * 2
+
+export const REGION_COLORS = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
+  '#8dd3c7', '#fdb462', '#bebada', '#fb8072', '#80b1d3', '#b3de69', '#fccde5', '#bc80bd', '#ccebc5', '#ffed6f',
+]
+const NO_REGION = '#7aa2f7'
+const EDGE_LOW = '#cfe3ff' // low latency: bright
+const EDGE_HIGH = '#34435c' // high latency: fades into the background
+const EDGE_BUCKETS = 8
+
+export class GraphView {
+  /**
+   * @param {HTMLElement} wrap a positioned container (.graph-wrap)
+   * @param {{ onSelect?: (id: string|null) => void, workerUrl?: string }} opts
+   */
+  constructor(wrap, opts = {}) {
+    this.wrap = wrap
+    this.opts = opts
+    this.canvas = document.createElement('canvas')
+    this.canvas.dataset.nodeCount = '0'
+    this.canvas.setAttribute('aria-label', 'overlay graph')
+    wrap.appendChild(this.canvas)
+    this.ctx = this.canvas.getContext('2d')
+    this.tooltip = el('div', 'tooltip', wrap)
+    this.status = el('div', 'graph-status', wrap)
+    this.legend = el('div', 'legend-box', wrap)
+    this.fpsEl = el('div', 'fps', wrap)
+    this.transform = d3.zoomIdentity
+    this.fitK = 1
+    this.userMoved = false
+    this.selected = -1
+    this.hovered = -1
+    this.dragging = -1
+    this.overlay = null
+    this.n = 0
+    this.pos = null
+    this.drawPending = false
+    this.frames = []
+    this.drawMs = 0
+
+    this.zoom = d3.zoom().scaleExtent([0.01, 60]).on('zoom', (ev) => {
+      this.transform = ev.transform
+      if (ev.sourceEvent) this.userMoved = true
+      this.requestDraw()
+    })
+    const drag = d3.drag()
+      .subject((ev) => {
+        const i = this.nodeAt(ev.x, ev.y)
+        return i < 0 ? null : { i, x: this.transform.applyX(this.pos[2 * i]), y: this.transform.applyY(this.pos[2 * i + 1]) }
+      })
+      .on('start', (ev) => { this.dragging = ev.subject.i })
+      .on('drag', (ev) => {
+        const i = ev.subject.i
+        const x = this.transform.invertX(ev.x), y = this.transform.invertY(ev.y)
+        this.pos[2 * i] = x; this.pos[2 * i + 1] = y
+        this.worker?.postMessage({ type: 'fix', i, x, y })
+        this.requestDraw()
+      })
+      .on('end', (ev) => { this.worker?.postMessage({ type: 'release', i: ev.subject.i }); this.dragging = -1 })
+    // Drag first: when it finds a node under the pointer it stops the event before zoom sees it.
+    d3.select(this.canvas).call(drag).call(this.zoom).on('dblclick.zoom', null)
+    this.canvas.addEventListener('click', (ev) => {
+      const [x, y] = this.local(ev)
+      this.select(this.nodeAt(x, y), true)
+    })
+    this.canvas.addEventListener('mousemove', (ev) => this.onHover(ev))
+    this.canvas.addEventListener('mouseleave', () => { this.hovered = -1; this.tooltip.style.display = 'none'; this.requestDraw() })
+    new ResizeObserver(() => this.resize()).observe(wrap)
+    this.resize()
+    this.countFrames()
+  }
+
+  /** @param {{ nodes: Array<{id:string, region?:string, lat?:number, lon?:number}>, edges: Array<{from:string,to:string,latencyMs:number}> }} g */
+  setGraph(g) {
+    this.worker?.terminate()
+    const n = (this.n = g.nodes.length)
+    this.ids = g.nodes.map((d) => d.id)
+    this.index = new Map(this.ids.map((id, i) => [id, i]))
+    this.nodes = g.nodes
+    // Edges arrive once per direction; keep one per pair.
+    const seen = new Set()
+    const es = [], el = []
+    this.adj = Array.from({ length: n }, () => [])
+    for (const e of g.edges) {
+      const a = this.index.get(e.from), b = this.index.get(e.to)
+      if (a === undefined || b === undefined || a === b) continue
+      const key = a < b ? a * n + b : b * n + a
+      if (seen.has(key)) continue
+      seen.add(key)
+      es.push(a, b); el.push(+e.latencyMs || 0)
+      this.adj[a].push([b, +e.latencyMs || 0]); this.adj[b].push([a, +e.latencyMs || 0])
+    }
+    this.edges = Int32Array.from(es)
+    this.edgeLatency = Float64Array.from(el)
+    this.m = el.length
+    this.degree = this.adj.map((a) => a.length)
+    this.edgeKey = new Map()
+    for (let k = 0; k < this.m; k++) { const a = this.edges[2 * k], b = this.edges[2 * k + 1]; this.edgeKey.set(a * n + b, k); this.edgeKey.set(b * n + a, k) }
+
+    // Colours: regions in name order, so the same run always looks the same.
+    this.regions = [...new Set(g.nodes.map((d) => d.region).filter(Boolean))].sort()
+    this.regionColor = new Map(this.regions.map((r, i) => [r, REGION_COLORS[i % REGION_COLORS.length]]))
+    this.nodeColor = g.nodes.map((d) => (d.region ? this.regionColor.get(d.region) : NO_REGION))
+    this.colorGroups = groupBy(n, (i) => this.nodeColor[i])
+
+    // Latency -> edge shade and layout distance, both on a sqrt scale so short links stay distinct.
+    const [lo, hi] = el.length ? d3.extent(el) : [0, 1]
+    this.latencyExtent = [lo, hi]
+    const norm = (l) => (hi > lo ? Math.sqrt((l - lo) / (hi - lo)) : 0.3)
+    this.edgeColorAt = d3.interpolateRgb(EDGE_LOW, EDGE_HIGH)
+    this.edgeBucket = Uint8Array.from(el, (l) => Math.min(EDGE_BUCKETS - 1, Math.floor(norm(l) * EDGE_BUCKETS)))
+    this.bucketColors = Array.from({ length: EDGE_BUCKETS }, (_, b) => this.edgeColorAt((b + 0.5) / EDGE_BUCKETS))
+
+    // Sizes in screen pixels: smaller for crowded graphs, growing with degree.
+    const meanDeg = n ? d3.mean(this.degree) || 1 : 1
+    this.baseR = n > 2000 ? 2.2 : n > 400 ? 3.2 : 5.5
+    this.nodeR = Float32Array.from(this.degree, (d) => this.baseR * Math.min(2.2, Math.max(0.7, Math.sqrt((d || 1) / meanDeg))))
+    this.edgeAlpha = n > 2000 ? 0.22 : n > 400 ? 0.32 : 0.6
+    this.edgeWidth = n > 2000 ? 0.55 : n > 400 ? 0.8 : 1.3
+
+    this.pos = null
+    this.selected = -1
+    this.userMoved = false
+    this.quadtree = null
+    this.hasGeo = g.nodes.length > 0 && g.nodes.every((d) => Number.isFinite(d.lat) && Number.isFinite(d.lon))
+    this.renderLegend()
+    this.startLayout(norm)
+    this.requestDraw()
+  }
+
+  startLayout(norm) {
+    const n = this.n
+    if (n === 0) { this.status.textContent = 'no nodes in this stream part'; return }
+    this.status.textContent = `laying out ${n.toLocaleString()} nodes…`
+    const links = []
+    const dMin = n > 2000 ? 6 : 12, dMax = n > 2000 ? 70 : n > 400 ? 90 : 110
+    for (let k = 0; k < this.m; k++) links.push({ source: this.edges[2 * k], target: this.edges[2 * k + 1], distance: dMin + (dMax - dMin) * norm(this.edgeLatency[k]) })
+    // Seed from geography when we have it: regions start apart, so the layout untangles fast.
+    let init = null
+    if (this.hasGeo) {
+      const S = 14 * Math.sqrt(n) + 60
+      const jitter = d3.randomNormal.source(d3.randomLcg(42))(0, S * 0.03)
+      init = new Float32Array(2 * n)
+      this.nodes.forEach((d, i) => { init[2 * i] = (d.lon / 180) * S + jitter(); init[2 * i + 1] = (-d.lat / 90) * S * 0.5 + jitter() })
+    }
+    const url = this.opts.workerUrl || '/static/layout-worker.js'
+    this.worker = new Worker(url)
+    const warmMs = n > 2000 ? 1800 : n > 400 ? 900 : 400
+    this.worker.onmessage = (e) => {
+      const m = e.data
+      if (m.type === 'positions') {
+        this.pos = m.buf
+        this.quadtree = null
+        if (!this.userMoved) this.fit(false)
+        this.status.textContent = `${n.toLocaleString()} nodes · ${this.m.toLocaleString()} links · layout ${m.alpha > 0.01 ? 'settling' : 'done'}`
+        this.requestDraw()
+      } else if (m.type === 'settled') {
+        this.status.textContent = `${n.toLocaleString()} nodes · ${this.m.toLocaleString()} links`
+        this.wrap.dataset.layout = 'settled'
+      }
+    }
+    this.wrap.dataset.layout = 'running'
+    this.worker.postMessage({ type: 'init', n, links, init, warmMs, collide: this.baseR * 1.6 })
+  }
+
+  resize() {
+    const r = this.wrap.getBoundingClientRect()
+    const dpr = window.devicePixelRatio || 1
+    this.W = Math.max(1, r.width); this.H = Math.max(1, r.height); this.dpr = dpr
+    this.canvas.width = Math.round(this.W * dpr); this.canvas.height = Math.round(this.H * dpr)
+    if (!this.userMoved && this.pos) this.fit(false)
+    this.requestDraw()
+  }
+
+  /** Zoom so every node is on screen. */
+  fit(animate = true) {
+    if (!this.pos || !this.n) return
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+    for (let i = 0; i < this.n; i++) {
+      const x = this.pos[2 * i], y = this.pos[2 * i + 1]
+      if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y
+    }
+    const pad = 40
+    const k = Math.min((this.W - 2 * pad) / Math.max(1, x1 - x0), (this.H - 2 * pad) / Math.max(1, y1 - y0), 8)
+    this.fitK = k
+    const t = d3.zoomIdentity.translate(this.W / 2 - ((x0 + x1) / 2) * k, this.H / 2 - ((y0 + y1) / 2) * k).scale(k)
+    const sel = d3.select(this.canvas)
+    if (animate) sel.transition().duration(500).call(this.zoom.transform, t)
+    else sel.call(this.zoom.transform, t)
+  }
+
+  resetView() { this.userMoved = false; this.fit(true) }
+
+  /** Centre on a node and select it. */
+  focus(i, scale) {
+    if (i < 0 || !this.pos) return
+    const k = scale || Math.max(this.transform.k, this.fitK * 3)
+    const t = d3.zoomIdentity.translate(this.W / 2 - this.pos[2 * i] * k, this.H / 2 - this.pos[2 * i + 1] * k).scale(k)
+    this.userMoved = true
+    d3.select(this.canvas).transition().duration(600).call(this.zoom.transform, t)
+    this.select(i, true)
+  }
+
+  select(i, notify) {
+    this.selected = i
+    if (notify && this.opts.onSelect) this.opts.onSelect(i >= 0 ? this.ids[i] : null)
+    this.requestDraw()
+  }
+
+  /** Paint-on-top state; see replay.js and live.js. null clears it. */
+  setOverlay(ov) { this.overlay = ov; this.requestDraw() }
+
+  local(ev) {
+    const r = this.canvas.getBoundingClientRect()
+    return [ev.clientX - r.left, ev.clientY - r.top]
+  }
+
+  nodeAt(sx, sy) {
+    if (!this.pos) return -1
+    if (!this.quadtree) this.quadtree = d3.quadtree().x((i) => this.pos[2 * i]).y((i) => this.pos[2 * i + 1]).addAll(d3.range(this.n))
+    const k = this.transform.k
+    const found = this.quadtree.find(this.transform.invertX(sx), this.transform.invertY(sy), (this.screenR(this.baseR * 2) + 4) / k)
+    return found === undefined ? -1 : found
+  }
+
+  onHover(ev) {
+    if (this.dragging >= 0) return
+    const [x, y] = this.local(ev)
+    const i = this.nodeAt(x, y)
+    if (i !== this.hovered) { this.hovered = i; this.requestDraw() }
+    if (i < 0) { this.tooltip.style.display = 'none'; return }
+    const d = this.nodes[i]
+    this.tooltip.textContent = `${d.id}${d.region ? ' · ' + d.region : ''} · degree ${this.degree[i]}`
+    this.tooltip.style.display = 'block'
+    this.tooltip.style.left = `${Math.min(x + 14, this.W - this.tooltip.offsetWidth - 6)}px`
+    this.tooltip.style.top = `${y + 12}px`
+  }
+
+  /** Node radius on screen: grows gently when zooming in past the fitted view. */
+  screenR(r) {
+    const z = Math.max(0.7, Math.min(4, Math.sqrt(this.transform.k / (this.fitK || 1))))
+    return r * z
+  }
+
+  requestDraw() {
+    if (this.drawPending) return
+    this.drawPending = true
+    requestAnimationFrame(() => { this.drawPending = false; this.draw() })
+  }
+
+  /** Counts animation frames so tests and the FPS readout see real rendering throughput. */
+  countFrames() {
+    const tick = (t) => {
+      this.frames.push(t)
+      while (this.frames.length && this.frames[0] < t - 1000) this.frames.shift()
+      if (this.frames.length % 10 === 0) {
+        this.canvas.dataset.fps = String(this.frames.length)
+        this.fpsEl.textContent = `${this.frames.length} fps · draw ${this.drawMs.toFixed(1)} ms`
+      }
+      requestAnimationFrame(tick)
+    }
+    requestAnimationFrame(tick)
+  }
+
+  draw() {
+    const t0 = performance.now()
+    const { ctx, dpr, W, H } = this
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+    ctx.fillStyle = '#0f1623'
+    ctx.fillRect(0, 0, W, H)
+    if (!this.pos || !this.n) { this.canvas.dataset.nodeCount = '0'; return }
+    const { k, x: tx, y: ty } = this.transform
+    ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * tx, dpr * ty)
+    const P = this.pos, E = this.edges, ov = this.overlay
+    const inv = 1 / k
+
+    // Base edges, one path per latency shade.
+    ctx.lineWidth = this.edgeWidth * inv
+    ctx.globalAlpha = ov && ov.dimEdges ? this.edgeAlpha * 0.45 : this.edgeAlpha
+    for (let b = 0; b < EDGE_BUCKETS; b++) {
+      ctx.beginPath()
+      for (let e = 0; e < this.m; e++) {
+        if (this.edgeBucket[e] !== b) continue
+        const a = E[2 * e], c = E[2 * e + 1]
+        ctx.moveTo(P[2 * a], P[2 * a + 1]); ctx.lineTo(P[2 * c], P[2 * c + 1])
+      }
+      ctx.strokeStyle = this.bucketColors[b]
+      ctx.stroke()
+    }
+    ctx.globalAlpha = 1
+
+    // Overlay lines (replay/live), batched: [{ color, width, alpha, pairs: [a, b, a, b, ...] }].
+    if (ov && ov.lines) {
+      for (const L of ov.lines) {
+        if (!L.pairs.length) continue
+        ctx.globalAlpha = L.alpha ?? 1
+        ctx.strokeStyle = L.color
+        ctx.lineWidth = (L.width || 1.5) * inv
+        ctx.beginPath()
+        for (let q = 0; q < L.pairs.length; q += 2) {
+          const a = L.pairs[q], b = L.pairs[q + 1]
+          ctx.moveTo(P[2 * a], P[2 * a + 1]); ctx.lineTo(P[2 * b], P[2 * b + 1])
+        }
+        ctx.stroke()
+      }
+      ctx.globalAlpha = 1
+    }
+
+    // The selected node's links, drawn bright.
+    const sel = this.selected
+    if (sel >= 0) {
+      ctx.strokeStyle = '#ffffff'
+      ctx.lineWidth = 1.6 * inv
+      ctx.globalAlpha = 0.85
+      ctx.beginPath()
+      for (const [j] of this.adj[sel]) { ctx.moveTo(P[2 * sel], P[2 * sel + 1]); ctx.lineTo(P[2 * j], P[2 * j + 1]) }
+      ctx.stroke()
+      ctx.globalAlpha = 1
+    }
+
+    // Nodes, one path per colour. Overlay may dim (state 0) or emphasise (state 2) nodes.
+    const state = ov && ov.nodeState
+    const rScale = this.screenR(1) * inv
+    let drawn = 0, reached = 0
+    for (const [color, members] of this.colorGroups) {
+      for (const pass of state ? [0, 1] : [1]) {
+        ctx.beginPath()
+        for (const i of members) {
+          const x = P[2 * i], y = P[2 * i + 1]
+          if (x !== x || y !== y) continue // NaN: not placed yet
+          if (state && ((state[i] === 0) !== (pass === 0))) continue
+          const r = this.nodeR[i] * rScale
+          ctx.moveTo(x + r, y)
+          ctx.arc(x, y, r, 0, TAU)
+          drawn++
+          if (state && (state[i] === 1 || state[i] === 2)) reached++
+        }
+        ctx.globalAlpha = pass === 0 ? 0.22 : 1
+        ctx.fillStyle = color
+        ctx.fill()
+      }
+    }
+    ctx.globalAlpha = 1
+    this.canvas.dataset.nodeCount = String(drawn)
+    // Nodes drawn as reached by the overlay (replay): what the replay test checks.
+    this.canvas.dataset.reachedCount = String(state ? reached : 0)
+
+    if (state) {
+      // State 2: just reached; state 3: the publisher.
+      for (const [s, color, w] of [[2, '#ffffff', 1.6], [3, '#facc15', 2.4]]) {
+        ctx.beginPath()
+        for (let i = 0; i < this.n; i++) {
+          if (state[i] !== s) continue
+          const r = this.nodeR[i] * rScale + 2.5 * inv
+          ctx.moveTo(P[2 * i] + r, P[2 * i + 1]); ctx.arc(P[2 * i], P[2 * i + 1], r, 0, TAU)
+        }
+        ctx.strokeStyle = color; ctx.lineWidth = w * inv; ctx.stroke()
+      }
+    }
+
+    // In-flight copies, batched: [{ color, pts: [a, b, f, ...] }] with f in 0..1 along a->b.
+    if (ov && ov.dots) {
+      const r = Math.max(1.8, this.baseR * 0.75) * this.screenR(1) * inv
+      for (const D of ov.dots) {
+        ctx.beginPath()
+        for (let q = 0; q < D.pts.length; q += 3) {
+          const a = D.pts[q], b = D.pts[q + 1], f = D.pts[q + 2]
+          const x = P[2 * a] + (P[2 * b] - P[2 * a]) * f, y = P[2 * a + 1] + (P[2 * b + 1] - P[2 * a + 1]) * f
+          ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, TAU)
+        }
+        ctx.fillStyle = D.color
+        ctx.fill()
+      }
+    }
+
+    for (const [i, color] of [[this.hovered, '#e2e8f0'], [sel, '#ffffff']]) {
+      if (i < 0) continue
+      const r = this.nodeR[i] * rScale + 3 * inv
+      ctx.beginPath(); ctx.arc(P[2 * i], P[2 * i + 1], r, 0, TAU)
+      ctx.strokeStyle = color; ctx.lineWidth = 2 * inv; ctx.stroke()
+    }
+    if (sel >= 0 && k > this.fitK * 1.5) {
+      // Label the selection and its neighbours once zoomed in enough to read them.
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+      ctx.font = '12px system-ui, sans-serif'
+      ctx.fillStyle = '#f8fafc'
+      for (const i of [sel, ...this.adj[sel].map((a) => a[0])]) {
+        ctx.fillText(this.ids[i], P[2 * i] * k + tx + 8, P[2 * i + 1] * k + ty - 8)
+      }
+    }
+    this.drawMs = this.drawMs * 0.8 + (performance.now() - t0) * 0.2
+  }
+
+  renderLegend() {
+    const L = this.legend
+    L.innerHTML = ''
+    const add = (cls, text, parent = L) => el('div', cls, parent, text)
+    if (this.regions.length) {
+      add('title', 'Region (node colour)')
+      const counts = d3.rollup(this.nodes, (v) => v.length, (d) => d.region)
+      for (const r of this.regions) {
+        const row = add('row', '')
+        const sw = el('span', 'sw', row); sw.style.background = this.regionColor.get(r)
+        el('span', '', row, `${r} (${counts.get(r)})`)
+      }
+    } else {
+      add('title', 'Nodes')
+      const row = add('row', '')
+      const sw = el('span', 'sw', row); sw.style.background = NO_REGION
+      el('span', '', row, 'no region data')
+    }
+    add('title', 'Size: degree').style.marginTop = '8px'
+    const [dmin, dmax] = d3.extent(this.degree.length ? this.degree : [0])
+    add('muted', `${dmin}${dmax !== dmin ? '–' + dmax : ''} neighbours`)
+    const t = add('title', 'Link latency (ms)'); t.style.marginTop = '8px'
+    const ramp = add('ramp', '')
+    ramp.style.background = `linear-gradient(to right, ${d3.range(0, 1.01, 0.25).map((v) => this.edgeColorAt(v)).join(',')})`
+    const labels = add('ramp-labels', '')
+    const [lo, hi] = this.latencyExtent
+    const mid = lo + (hi - lo) * 0.25 // sqrt scale: the ramp's midpoint is a quarter of the range
+    for (const v of [lo, mid, hi]) el('span', '', labels, VizCharts.fmtNum(v))
+  }
+}
+
+function el(tag, cls, parent, text) {
+  const e = document.createElement(tag)
+  if (cls) e.className = cls
+  if (text !== undefined) e.textContent = text
+  if (parent) parent.appendChild(e)
+  return e
+}
+
+function groupBy(n, key) {
+  const m = new Map()
+  for (let i = 0; i < n; i++) {
+    const k = key(i)
+    if (!m.has(k)) m.set(k, [])
+    m.get(k).push(i)
+  }
+  return m
+}

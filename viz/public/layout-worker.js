@@ -1,0 +1,72 @@
+// Force layout off the main thread, so a 5,000-node graph lays out while the page stays smooth.
+// It "warms" the simulation (ticks without drawing) before sending the first positions, then keeps
+// settling in short slices and streams positions back until it cools down.
+/* global d3, importScripts */
+importScripts('/vendor/d3.min.js')
+
+let sim = null
+let nodes = []
+let running = false
+let ticks = 0
+
+function post(kind) {
+  const buf = new Float32Array(nodes.length * 2)
+  for (let i = 0; i < nodes.length; i++) { buf[2 * i] = nodes[i].x; buf[2 * i + 1] = nodes[i].y }
+  self.postMessage({ type: 'positions', kind, buf, alpha: sim.alpha(), ticks }, [buf.buffer])
+}
+
+function loop() {
+  if (!running) return
+  const t0 = performance.now()
+  while (performance.now() - t0 < 24 && sim.alpha() > sim.alphaMin()) { sim.tick(); ticks++ }
+  post('step')
+  if (sim.alpha() > sim.alphaMin()) setTimeout(loop, 0)
+  else { running = false; self.postMessage({ type: 'settled', ticks }) }
+}
+
+function kick() {
+  if (!running) { running = true; loop() }
+}
+
+function init(m) {
+  const n = m.n
+  nodes = Array.from({ length: n }, (_, i) => (m.init ? { x: m.init[2 * i], y: m.init[2 * i + 1] } : {}))
+  ticks = 0
+  const big = n > 2000, mid = n > 400
+  sim = d3.forceSimulation(nodes)
+    // Big graphs cool faster: fewer ticks to a usable picture, at a small cost in polish.
+    .alphaDecay(big ? 0.03 : 0.0228)
+    .velocityDecay(0.45)
+    .force('link', d3.forceLink(m.links).distance((l) => l.distance))
+    .force('charge', d3.forceManyBody().strength(big ? -14 : mid ? -28 : -70).theta(0.95).distanceMax(big ? 260 : 600))
+    .force('collide', d3.forceCollide(m.collide).strength(0.6))
+    // Gentle gravity keeps disconnected pieces on screen.
+    .force('x', d3.forceX(0).strength(big ? 0.035 : 0.05))
+    .force('y', d3.forceY(0).strength(big ? 0.035 : 0.05))
+    .stop()
+  const t0 = performance.now()
+  while (performance.now() - t0 < m.warmMs && sim.alpha() > 0.03) { sim.tick(); ticks++ }
+  post('warm')
+  kick()
+}
+
+self.onmessage = (e) => {
+  const m = e.data
+  if (m.type === 'init') init(m)
+  else if (!sim) return
+  else if (m.type === 'fix') {
+    const nd = nodes[m.i]
+    nd.fx = m.x; nd.fy = m.y
+    sim.alphaTarget(0.25)
+    kick()
+  } else if (m.type === 'release') {
+    const nd = nodes[m.i]
+    nd.fx = null; nd.fy = null
+    sim.alphaTarget(0)
+  } else if (m.type === 'reheat') {
+    sim.alpha(Math.max(sim.alpha(), m.alpha || 0.3))
+    kick()
+  } else if (m.type === 'stop') {
+    running = false
+  }
+}

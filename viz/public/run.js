@@ -1,0 +1,241 @@
+// The run page: headline tiles, the overlay graph with search, node panel and message replay,
+// the charts, and the summary tables. URL: /run.html?run=<scenario>/<run>[&sp=..][&node=..][&msg=..]
+import { api, fmt, fmtMs, fmtPct, fmtWhen, h, header, param, runApi, showError } from './common.js'
+import { GraphView } from './graph.js'
+import { Replay, speedOptions } from './replay.js'
+
+const key = param('run') || ''
+const segs = key.split('/')
+header([['Runs', '/'], [segs[0] || '?'], [segs.slice(1).join('/') || '?']])
+document.getElementById('title').textContent = `${segs.slice(1).join('/')} · ${segs[0]}`
+
+const $ = (id) => document.getElementById(id)
+const S = { topology: null, sp: null, summary: null, stats: new Map(), messages: [], msgIndex: -1, replayRows: null }
+
+const view = new GraphView($('graph'), { onSelect: (id) => showNode(id) })
+const replay = new Replay(view, {
+  slider: $('slider'),
+  setSpeed: (s) => { $('speed').value = String(s) },
+  onPlaying: (p) => { $('play').textContent = p ? '⏸ Pause' : '▶ Play' },
+  stats: (s) => {
+    const box = $('replay')
+    if (!s) {
+      $('t-label').textContent = 't = –'
+      for (const id of ['r-reached', 'r-dups', 'r-hops']) $(id).textContent = '–'
+      delete box.dataset.reached
+      return
+    }
+    $('t-label').textContent = `t = +${s.t.toFixed(1)} ms`
+    $('r-reached').textContent = `${s.reached} / ${s.receivers}${s.offGraph ? ` (${s.offGraph} receipts off this graph)` : ''}`
+    $('r-dups').textContent = String(s.dups)
+    $('r-hops').textContent = String(s.hops)
+    box.dataset.reached = String(s.reached)
+    box.dataset.receivers = String(s.receivers)
+    box.dataset.t = String(s.t)
+  },
+})
+
+for (const s of speedOptions()) $('speed').append(h('option', { value: String(s) }, `${s}× real time`))
+$('speed').onchange = () => { replay.speed = Number($('speed').value) }
+$('play').onclick = () => (replay.playing ? replay.pause() : replay.play())
+$('slider').oninput = () => { replay.pause(); replay.seek(Number($('slider').value)) }
+$('clear').onclick = () => { replay.clear(); S.replayRows = null; if (view.selected >= 0) showNode(view.ids[view.selected]) }
+$('prev').onclick = () => pickMessage(Math.max(0, S.msgIndex - 1))
+$('next').onclick = () => pickMessage(Math.min(S.messages.length - 1, S.msgIndex + 1))
+$('msg').onchange = () => pickMessage(Number($('msg').value))
+$('fit').onclick = () => view.resetView()
+$('sp').onchange = () => showStreamPart($('sp').value)
+$('search').addEventListener('change', () => search($('search').value.trim()))
+$('search').addEventListener('keydown', (e) => { if (e.key === 'Enter') search($('search').value.trim()) })
+
+function tile(label, value, sub) {
+  return h('div', { class: 'tile' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), sub ? h('div', { class: 'sub' }, sub) : null)
+}
+
+function renderTiles(s) {
+  const budgetsOk = s.budgets ? s.budgets.filter((b) => b.pass).length : 0
+  $('tiles').replaceChildren(
+    tile('Nodes', fmt(s.nodes), `${s.streamParts} stream part${s.streamParts === 1 ? '' : 's'}`),
+    tile('Published', fmt(s.published), `${fmt(s.receivers)} expected receipts`),
+    tile('Delivery ratio', fmtPct(s.deliveryRatio), `${fmt(s.firstReceipts)} first receipts`),
+    tile('Latency p50', fmtMs(s.latencyMs?.p50), `mean ${fmtMs(s.latencyMs?.mean)}`),
+    tile('Latency p99', fmtMs(s.latencyMs?.p99), `max ${fmtMs(s.latencyMs?.max)}`),
+    tile('Duplicates / delivery', fmt(s.duplicatesPerDelivery), `${fmt(s.duplicates)} duplicates`),
+    tile('RMR', fmt(s.rmr), 'relative message redundancy'),
+    tile('Hops', fmt(s.hops?.mean), `p99 ${fmt(s.hops?.p99)}`),
+    tile('Budgets', s.budgets?.length ? `${budgetsOk}/${s.budgets.length}` : '–', s.budgets?.length ? (budgetsOk === s.budgets.length ? 'all pass' : 'some fail') : 'none set'),
+  )
+}
+
+function kv(rows) {
+  return h('table', { class: 'kv', style: 'width:100%' }, h('tbody', {}, ...rows.filter(Boolean).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, v)))))
+}
+
+function renderSummary(s, yaml) {
+  const card = (title, ...body) => h('div', { class: 'card' }, h('h2', {}, title), ...body)
+  const budgets = s.budgets?.length
+    ? h('table', { class: 'data' }, h('thead', {}, h('tr', {}, h('th', {}, 'Metric'), h('th', {}, 'Rule'), h('th', { class: 'num' }, 'Value'), h('th', {}, ''))),
+      h('tbody', {}, ...s.budgets.map((b) => h('tr', {}, h('td', {}, h('code', {}, b.metric)), h('td', {}, `${b.op} ${fmt(b.limit)}`), h('td', { class: 'num' }, fmt(b.value)),
+        h('td', {}, h('span', { class: `badge ${b.pass ? 'pass' : 'fail'}` }, b.pass ? 'pass' : 'fail'))))))
+    : h('p', { class: 'muted' }, 'No budgets in this scenario.')
+  $('summary').replaceChildren(
+    card('Run', kv([['scenario', s.scenario], ['seed', s.seed], ['version', s.version], ['commit', h('code', {}, s.commit)], ['started', fmtWhen(s.startedAt)],
+      ['simulated time', `${fmt(s.simulatedSeconds)} s`], ['wall time', `${fmt(s.wallSeconds)} s`], ['events', fmt(s.events)], ['events / s', fmt(s.eventsPerSecond)], ['peak RSS', `${fmt(s.peakRssMb)} MB`]])),
+    card('Delivery', kv([['latency samples', fmt(s.latencyMs?.count)], ['latency mean / p90', `${fmtMs(s.latencyMs?.mean)} / ${fmtMs(s.latencyMs?.p90)}`],
+      ['hops samples', fmt(s.hops?.count)], ['stretch mean / p99', `${fmt(s.stretch?.mean)} / ${fmt(s.stretch?.p99)}`], ['payload transmissions', fmt(s.payloadTransmissions)],
+      ['payload bytes / node', fmt(s.payloadBytesPerNode)], ['control msgs / node / s', fmt(s.controlMessagesPerNodePerSecond)],
+      ['lost (loss / partition / cut)', s.lost ? `${fmt(s.lost.loss)} / ${fmt(s.lost.partition)} / ${fmt(s.lost.linkCut)}` : '–'], ['dropped invalid / malformed', `${fmt(s.droppedInvalid)} / ${fmt(s.droppedMalformed)}`]])),
+    card('Budgets', budgets),
+    card('Scenario', yaml ? h('pre', { class: 'yaml' }, yaml) : h('pre', { class: 'yaml' }, JSON.stringify(s.parameters ?? {}, null, 2))),
+  )
+}
+
+function renderOverlayPanel() {
+  const o = S.summary?.overlay?.find((x) => x.streamPart === S.sp)
+  const g = S.topology.streamParts[S.sp]
+  const body = [h('h2', {}, `Overlay · ${S.sp}`)]
+  if (o) {
+    body.push(kv([['nodes', fmt(o.nodes)], ['links', fmt(o.edges)], ['components', `${o.components} (largest ${fmt(o.largestComponent)})`],
+      ['diameter (estimate)', fmt(o.diameterEstimate)], ['clustering', fmt(o.clustering)]]))
+    const dd = Object.entries(o.degreeDistribution || {}).map(([d, c]) => [Number(d), c]).sort((a, b) => a[0] - b[0])
+    if (dd.length) {
+      body.push(h('h3', {}, 'Degree distribution'))
+      const max = Math.max(...dd.map((x) => x[1]))
+      for (const [d, c] of dd) body.push(h('div', { style: 'display:flex;gap:8px;align-items:center;font-size:12px' }, h('span', { style: 'width:26px;text-align:right' }, d),
+        h('span', { style: `height:9px;border-radius:3px;background:#93c5fd;width:${Math.max(2, (180 * c) / max)}px` }), h('span', { class: 'muted' }, fmt(c))))
+    }
+  } else body.push(kv([['nodes', fmt(g.nodes.length)], ['links', fmt(g.edges.length / 2)]]))
+  $('overlay-panel').replaceChildren(...body)
+}
+
+function showStreamPart(sp, keepReplay = false) {
+  if (!S.topology.streamParts[sp]) return
+  S.sp = sp
+  $('sp').value = sp
+  if (!keepReplay) { replay.clear(); S.replayRows = null }
+  view.setGraph(S.topology.streamParts[sp])
+  const dl = $('search-list')
+  dl.replaceChildren(...Object.keys(S.topology.streamParts).map((id) => h('option', { value: id })), ...view.ids.slice(0, 5000).map((id) => h('option', { value: id })))
+  renderOverlayPanel()
+  $('node-panel').replaceChildren(h('h2', {}, 'Node'), h('p', { class: 'muted' }, 'Click a node in the graph, or search for one.'))
+}
+
+function search(q) {
+  const msg = $('search-msg')
+  msg.textContent = ''
+  if (!q) return
+  if (S.topology.streamParts[q]) { showStreamPart(q); return }
+  let i = view.index.get(q)
+  if (i === undefined) {
+    const other = Object.keys(S.topology.streamParts).find((sp) => S.topology.streamParts[sp].nodes.some((n) => n.id === q))
+    if (!other) { msg.textContent = `no node or stream part "${q}"`; return }
+    showStreamPart(other)
+    i = view.index.get(q)
+  }
+  const go = () => (view.pos ? view.focus(i) : setTimeout(go, 100))
+  go()
+}
+
+function showNode(id) {
+  const panel = $('node-panel')
+  if (id == null) { panel.replaceChildren(h('h2', {}, 'Node'), h('p', { class: 'muted' }, 'Click a node in the graph, or search for one.')); return }
+  const i = view.index.get(id)
+  const d = view.nodes[i]
+  const st = S.stats.get(id)
+  const firstPub = S.messages.length ? Math.min(...S.messages.slice(0, 1000).map((m) => m.publishedAtMs)) : null
+  const body = [h('h2', {}, id, ' ', d.region ? h('span', { class: 'badge info' }, d.region) : null)]
+  body.push(kv([
+    d.lat != null && ['location', `${d.lat.toFixed(2)}°, ${d.lon.toFixed(2)}°`],
+    ['degree', view.degree[i]],
+    ['first receipts', st ? fmt(st.firstReceipts) : 'no deliveries recorded'],
+    st && ['messages relayed', fmt(st.messagesRelayed)],
+    st && ['copies sent', fmt(st.copiesSent)],
+    st && ['duplicates received', fmt(st.duplicates)],
+    st && ['first-receipt latency mean', fmtMs(st.latencyMeanMs)],
+    st && ['first-receipt latency max', fmtMs(st.latencyMaxMs)],
+    st && st.firstDataAtMs != null && ['time to data', firstPub != null ? `${fmtMs(st.firstDataAtMs - firstPub)} after the first publish` : fmtMs(st.firstDataAtMs)],
+  ]))
+  if (S.replayRows) {
+    const mine = S.replayRows.filter((r) => r.node === id)
+    const first = mine.find((r) => !r.duplicate)
+    body.push(h('h3', {}, 'In this replay'))
+    body.push(kv([
+      ['first copy', first ? `+${fmt(first.receivedAtMs - S.replayPub)} ms from ${first.from ?? '?'}` : (id === S.replayPublisher ? 'publisher' : 'never')],
+      first && ['hops', first.hops],
+      ['duplicates', mine.filter((r) => r.duplicate).length],
+    ]))
+  }
+  const nb = [...view.adj[i]].sort((a, b) => a[1] - b[1])
+  body.push(h('h3', {}, `Neighbours (${nb.length})`))
+  body.push(h('div', { class: 'neighbours' }, h('table', { class: 'data' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Node'), h('th', {}, 'Region'), h('th', { class: 'num' }, 'Link latency'))),
+    h('tbody', {}, ...nb.map(([j, l]) => h('tr', { onclick: () => view.focus(j) }, h('td', {}, h('a', { href: '#' + view.ids[j], onclick: (e) => e.preventDefault() }, view.ids[j])),
+      h('td', { class: 'muted' }, view.nodes[j].region || '–'), h('td', { class: 'num' }, fmtMs(l))))))))
+  panel.replaceChildren(...body)
+}
+
+async function pickMessage(idx) {
+  const m = S.messages[idx]
+  if (!m) return
+  S.msgIndex = idx
+  $('msg').value = String(idx)
+  replay.pause()
+  try {
+    const d = await api(runApi(key, 'deliveries', `?messageId=${encodeURIComponent(m.id)}`))
+    const sp = d.streamPart && S.topology.streamParts[d.streamPart] ? d.streamPart : S.sp
+    if (sp !== S.sp) showStreamPart(sp, true)
+    const start = () => {
+      S.replayRows = d.receipts; S.replayPub = d.publishedAtMs; S.replayPublisher = d.publisher
+      replay.load(d)
+      if (view.selected >= 0) showNode(view.ids[view.selected])
+    }
+    // The graph needs positions before the overlay means anything.
+    const wait = () => (view.pos ? start() : setTimeout(wait, 100))
+    wait()
+  } catch (e) {
+    $('t-label').textContent = `could not load message: ${e.message}`
+  }
+}
+
+async function main() {
+  const [summary, topology, yaml] = await Promise.all([
+    api(runApi(key, 'summary')).catch(() => null),
+    api(runApi(key, 'topology')),
+    fetch(runApi(key, 'scenario')).then((r) => (r.ok ? r.text() : null)).catch(() => null),
+  ])
+  S.summary = summary
+  S.topology = topology
+  if (summary) { renderTiles(summary); renderSummary(summary, yaml) }
+  const sps = Object.keys(topology.streamParts)
+  if (!sps.length) throw new Error('topology.json has no stream parts')
+  $('sp').replaceChildren(...sps.map((sp) => h('option', { value: sp }, `${sp} (${fmt(topology.streamParts[sp].nodes.length)} nodes)`)))
+  const wantSp = param('sp')
+  showStreamPart(wantSp && topology.streamParts[wantSp] ? wantSp : sps[0])
+
+  // Charts, messages and node stats load after the graph is on its way.
+  api(runApi(key, 'charts')).then((c) => {
+    window.VizCharts.renderRunCharts($('charts'), c)
+    $('notes').textContent = c.notes.join(' ')
+  }).catch((e) => showError($('charts'), e))
+
+  try {
+    const [msgs, nodes] = await Promise.all([api(runApi(key, 'messages')), api(runApi(key, 'nodes'))])
+    S.messages = msgs.messages
+    for (const n of nodes.nodes) S.stats.set(n.node, n)
+    $('msg').replaceChildren(...S.messages.slice(0, 5000).map((m, i) => h('option', { value: String(i) },
+      `#${i + 1} · ${m.publisher} at ${fmt(m.publishedAtMs / 1000)} s · ${m.receivers} receivers · ${m.duplicates} dups${sps.length > 1 ? ' · ' + (m.streamPart || '') : ''}`)))
+    const want = param('msg')
+    if (want != null) {
+      const idx = /^\d+$/.test(want) ? Number(want) : S.messages.findIndex((m) => m.id === want)
+      if (idx >= 0) await pickMessage(idx)
+    } else S.msgIndex = -1
+  } catch (e) {
+    $('msg').replaceChildren(h('option', {}, 'no deliveries recorded (record.deliveries=true)'))
+    for (const id of ['play', 'prev', 'next', 'slider']) $(id).disabled = true
+  }
+  const node = param('node')
+  if (node) search(node)
+  document.body.dataset.ready = 'true'
+}
+
+main().catch((e) => showError($('graph'), e))
