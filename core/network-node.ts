@@ -103,7 +103,8 @@ export class NetworkNode implements TransportHandler {
     const streamPartId = streamPartIdOf(streamId, partition)
     const part = this.joinStreamPart(streamPartId)
     const chain = this.chainFor(streamPartId)
-    const timestamp = this.ports.clock.now()
+    // Message timestamps are whole milliseconds on the wire, whatever the clock's resolution.
+    const timestamp = Math.floor(this.ports.clock.now())
     const prev = chain.last
     const sequenceNumber = prev !== null && prev.timestamp === timestamp ? prev.sequenceNumber + 1 : 0
     const message = createStreamMessage(

@@ -28,10 +28,13 @@ export class MetricsCollector {
   controlBytes = 0
   readonly timeseries: TimeSeries
   readonly deliveryLog: DeliveryLog | null
+  /** Publisher index and exact publish time of every message (its timestamp is whole ms). */
+  private readonly origin = new Map<StreamMessage, { publisher: number; publishedAtMs: number }>()
   private readonly nodeIndex = new Map<NodeId, number>()
-  /** Receipts come in bursts of one message; remember its publisher rather than look it up. */
+  /** Receipts come in bursts of one message; remember its origin rather than look it up. */
   private lastMessage: StreamMessage | null = null
   private lastPublisher = -1
+  private lastPublishedAtMs = 0
 
   constructor(
     private readonly clock: Clock,
@@ -51,21 +54,23 @@ export class MetricsCollector {
   }
 
   onPublished(message: StreamMessage): void {
+    this.origin.set(message, { publisher: this.nodeIndex.get(message.messageId.publisherId) ?? -1, publishedAtMs: this.clock.now() })
     this.published++
     this.receivers += this.membersOf(message.streamPartId) - 1
     this.timeseries.advance(this.clock.now())
     this.timeseries.published++
-    this.deliveryLog?.addMessage(message, formatMessageId(message.messageId))
+    this.deliveryLog?.addMessage(message, formatMessageId(message.messageId), this.clock.now())
   }
 
   onDelivered(node: number, message: StreamMessage, from: Connection): void {
     const now = this.clock.now()
-    const latency = now - message.messageId.timestamp
+    this.loadOrigin(message)
+    const latency = now - this.lastPublishedAtMs
     const hops = this.network.hopsOfCurrentDelivery()
     this.firstReceipts++
     this.latencyMs.push(latency)
     this.hops.push(hops)
-    const direct = this.network.latency.meanOneWayMs(this.publisherOf(message), node)
+    const direct = this.network.latency.meanOneWayMs(this.lastPublisher, node)
     if (direct > 0) this.stretch.push(latency / direct)
     this.timeseries.advance(now)
     this.timeseries.firstReceipt(latency)
@@ -90,12 +95,12 @@ export class MetricsCollector {
     }
   }
 
-  private publisherOf(message: StreamMessage): number {
-    if (message !== this.lastMessage) {
-      this.lastMessage = message
-      this.lastPublisher = this.nodeIndex.get(message.messageId.publisherId) ?? -1
-    }
-    return this.lastPublisher
+  private loadOrigin(message: StreamMessage): void {
+    if (message === this.lastMessage) return
+    const origin = this.origin.get(message)
+    this.lastMessage = message
+    this.lastPublisher = origin?.publisher ?? -1
+    this.lastPublishedAtMs = origin?.publishedAtMs ?? message.messageId.timestamp
   }
 }
 

@@ -16,11 +16,11 @@ export class DeliveryLog {
   from = new Int32Array(1024)
   duplicate = new Uint8Array(1024)
 
-  addMessage(message: StreamMessage, formattedId: string): void {
+  addMessage(message: StreamMessage, formattedId: string, publishedAtMs: number): void {
     this.messageIndex.set(message, this.messageIds.length)
     this.messageIds.push(formattedId)
     this.publishers.push(message.messageId.publisherId)
-    this.publishedAtMs.push(message.messageId.timestamp)
+    this.publishedAtMs.push(publishedAtMs)
   }
 
   add(message: StreamMessage, node: number, atMs: number, hops: number, from: number, duplicate: boolean): void {

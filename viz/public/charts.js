@@ -37,8 +37,8 @@
     const y = d3.scaleLinear().domain(o.yDomain).range([h, 0])
     if (!o.yFixed) y.nice()
     g.append('g').attr('class', 'grid').call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(''))
-    g.append('g').attr('class', 'axis x').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(7).tickFormat(o.xFormat || fmtNum))
-    g.append('g').attr('class', 'axis y').call(d3.axisLeft(y).ticks(5).tickFormat(o.yFormat || fmtNum))
+    g.append('g').attr('class', 'axis x').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(7).tickFormat(o.xFormat || x.tickFormat(7)))
+    g.append('g').attr('class', 'axis y').call(d3.axisLeft(y).ticks(5).tickFormat(o.yFormat || y.tickFormat(5, 's')))
     g.append('text').attr('class', 'axis-label').attr('x', w / 2).attr('y', h + 38).attr('text-anchor', 'middle').text(o.xLabel)
     g.append('text').attr('class', 'axis-label').attr('transform', `translate(${-48},${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(o.yLabel)
     if (o.note) {
@@ -116,7 +116,7 @@
       const color = s.color || PALETTE[i % PALETTE.length]
       const line = d3.line().defined((p) => p[1] != null && Number.isFinite(p[1])).x((p) => c.x(p[0])).y((p) => c.y(p[1])).curve(s.curve || d3.curveLinear)
       c.g.append('path').datum(s.points).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('stroke-linejoin', 'round').attr('d', line).attr('class', 'series')
-      if (s.dots || s.points.length <= 12) {
+      if (s.dots || (s.points.length <= 12 && s.curve !== d3.curveStepAfter)) {
         c.g.append('g').selectAll('circle').data(s.points.filter((p) => p[1] != null)).join('circle')
           .attr('cx', (p) => c.x(p[0])).attr('cy', (p) => c.y(p[1])).attr('r', 3.2).attr('fill', '#fff').attr('stroke', color).attr('stroke-width', 1.8)
       }
@@ -161,12 +161,17 @@
     })
     const dup = data.duplicates
     const win = dup.windowS ? `${fmtNum(dup.windowS)} s` : 'window'
+    const dupSteps = (f) => {
+      const p = dup.points.map((q) => [q.tS, f(q)])
+      if (p.length) p.push([p[p.length - 1][0] + (dup.windowS || 1), p[p.length - 1][1]])
+      return p
+    }
     lineChart(container, {
       id: 'duplicates', title: 'Duplicates over time', subtitle: `per ${win} window`,
       xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `receipts per ${win} (count)`,
       series: [
-        { name: 'duplicates', color: '#dc2626', points: dup.points.map((p) => [p.tS, p.duplicates]), curve: d3.curveStepAfter },
-        { name: 'first receipts', color: '#2563eb', points: dup.points.map((p) => [p.tS, p.firstReceipts]), curve: d3.curveStepAfter },
+        { name: 'duplicates', color: '#dc2626', points: dupSteps((q) => q.duplicates), curve: d3.curveStepAfter },
+        { name: 'first receipts', color: '#2563eb', points: dupSteps((q) => q.firstReceipts), curve: d3.curveStepAfter },
       ],
       emptyText: 'no duplicate counts',
     })
@@ -175,17 +180,25 @@
     const t = col('tStartS')
     const wS = t.length ? (col('tEndS')[0] ?? 1) - (t[0] ?? 0) : 1
     const pts = (name) => t.map((x, i) => [x, col(name)[i]]).filter((p) => p[1] != null)
+    // Step lines hold each window's value until the window ends.
+    const steps = (name) => {
+      const p = pts(name)
+      const end = col('tEndS')[t.length - 1]
+      if (p.length && end != null && p[p.length - 1][0] === t[t.length - 1]) p.push([end, p[p.length - 1][1]])
+      return p
+    }
+    const mids = (name) => t.map((x, i) => [(x + (col('tEndS')[i] ?? x)) / 2, col(name)[i]]).filter((p) => p[1] != null)
     lineChart(container, {
       id: 'nodes-up', title: 'Nodes up', xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'nodes up (count)',
-      series: [{ name: 'nodes up', color: '#059669', points: pts('nodesUp'), curve: d3.curveStepAfter }], emptyText: 'no time series',
+      series: [{ name: 'nodes up', color: '#059669', points: steps('nodesUp'), curve: d3.curveStepAfter }], emptyText: 'no time series',
     })
     lineChart(container, {
       id: 'deliveries-over-time', title: 'Deliveries per window', subtitle: `per ${fmtNum(wS)} s window`,
       xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `count per ${fmtNum(wS)} s`,
       series: [
-        { name: 'first receipts', color: '#2563eb', points: pts('firstReceipts'), curve: d3.curveStepAfter },
-        { name: 'published', color: '#f59e0b', points: pts('published'), curve: d3.curveStepAfter },
-        { name: 'lost', color: '#6b7280', points: pts('lost'), curve: d3.curveStepAfter },
+        { name: 'first receipts', color: '#2563eb', points: steps('firstReceipts'), curve: d3.curveStepAfter },
+        { name: 'published', color: '#f59e0b', points: steps('published'), curve: d3.curveStepAfter },
+        { name: 'lost', color: '#6b7280', points: steps('lost'), curve: d3.curveStepAfter },
       ],
       emptyText: 'no time series',
     })
@@ -193,9 +206,9 @@
       id: 'latency-over-time', title: 'Latency percentiles per window', subtitle: `per ${fmtNum(wS)} s window`,
       xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'first-receipt latency (ms)',
       series: [
-        { name: 'p50', color: '#2563eb', points: pts('latencyP50Ms') },
-        { name: 'p90', color: '#f59e0b', points: pts('latencyP90Ms') },
-        { name: 'p99', color: '#dc2626', points: pts('latencyP99Ms') },
+        { name: 'p50', color: '#2563eb', points: mids('latencyP50Ms') },
+        { name: 'p90', color: '#f59e0b', points: mids('latencyP90Ms') },
+        { name: 'p99', color: '#dc2626', points: mids('latencyP99Ms') },
       ],
       emptyText: 'no latency samples in any window',
     })

@@ -142,13 +142,22 @@ export class GraphView {
     const links = []
     const dMin = n > 2000 ? 6 : 12, dMax = n > 2000 ? 70 : n > 400 ? 90 : 110
     for (let k = 0; k < this.m; k++) links.push({ source: this.edges[2 * k], target: this.edges[2 * k + 1], distance: dMin + (dMax - dMin) * norm(this.edgeLatency[k]) })
-    // Seed from geography when we have it: regions start apart, so the layout untangles fast.
-    let init = null
+    // With geography, each region gets an anchor at its (projected) centroid: nodes start there and
+    // are pulled towards it, and long links pull weaker, so regions form readable clusters instead
+    // of one well-mixed ball (a random overlay is an expander: without this it is a uniform disc).
+    let init = null, anchors = null
     if (this.hasGeo) {
-      const S = 14 * Math.sqrt(n) + 60
-      const jitter = d3.randomNormal.source(d3.randomLcg(42))(0, S * 0.03)
+      const S = 12 * Math.sqrt(n) + 150
+      const jitter = d3.randomNormal.source(d3.randomLcg(42))(0, Math.sqrt(n) * 1.5 + 4)
+      const cent = d3.rollup(this.nodes, (v) => [d3.mean(v, (d) => d.lon), d3.mean(v, (d) => d.lat)], (d) => d.region || '')
+      anchors = new Float32Array(2 * n)
       init = new Float32Array(2 * n)
-      this.nodes.forEach((d, i) => { init[2 * i] = (d.lon / 180) * S + jitter(); init[2 * i + 1] = (-d.lat / 90) * S * 0.5 + jitter() })
+      this.nodes.forEach((d, i) => {
+        const [lon, lat] = cent.get(d.region || '')
+        anchors[2 * i] = (lon / 180) * S; anchors[2 * i + 1] = (-lat / 90) * S * 0.6
+        init[2 * i] = anchors[2 * i] + jitter(); init[2 * i + 1] = anchors[2 * i + 1] + jitter()
+      })
+      for (let k = 0; k < links.length; k++) links[k].strength = 0.3 * (1 - 0.85 * norm(this.edgeLatency[k]))
     }
     const url = this.opts.workerUrl || '/static/layout-worker.js'
     this.worker = new Worker(url)
@@ -167,7 +176,7 @@ export class GraphView {
       }
     }
     this.wrap.dataset.layout = 'running'
-    this.worker.postMessage({ type: 'init', n, links, init, warmMs, collide: this.baseR * 1.6 })
+    this.worker.postMessage({ type: 'init', n, links, init, anchors, warmMs, collide: this.baseR * 1.6 })
   }
 
   resize() {
@@ -187,10 +196,12 @@ export class GraphView {
       const x = this.pos[2 * i], y = this.pos[2 * i + 1]
       if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y
     }
-    const pad = 40
-    const k = Math.min((this.W - 2 * pad) / Math.max(1, x1 - x0), (this.H - 2 * pad) / Math.max(1, y1 - y0), 8)
+    // Keep clear of the legend on the right.
+    const pad = 36, right = (this.legend.offsetWidth || 0) + 24
+    const w = Math.max(100, this.W - pad - right), hgt = this.H - 2 * pad
+    const k = Math.min(w / Math.max(1, x1 - x0), hgt / Math.max(1, y1 - y0), 8)
     this.fitK = k
-    const t = d3.zoomIdentity.translate(this.W / 2 - ((x0 + x1) / 2) * k, this.H / 2 - ((y0 + y1) / 2) * k).scale(k)
+    const t = d3.zoomIdentity.translate(pad + w / 2 - ((x0 + x1) / 2) * k, this.H / 2 - ((y0 + y1) / 2) * k).scale(k)
     const sel = d3.select(this.canvas)
     if (animate) sel.transition().duration(500).call(this.zoom.transform, t)
     else sel.call(this.zoom.transform, t)

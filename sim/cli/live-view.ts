@@ -1,0 +1,74 @@
+// `sim run --viz`: streams a running simulation to the explorer and paces virtual time by the
+// real-time multiple the page asks for. The explorer's modules load only when asked for.
+
+import type { RunHooks } from '../runner.ts'
+import type { Simulation } from '../simulation.ts'
+import { topologyOf } from '../results/write-run.ts'
+import { RESULTS_DIR } from './run-dir.ts'
+
+/** How much simulated time one paced step covers at most, so the page sees smooth progress. */
+const STEP_WALL_MS = 50
+
+export async function liveViewHooks(port?: number): Promise<{ hooks: RunHooks; finish(): Promise<void> }> {
+  const { startLiveServer } = await import('../../viz/live.ts')
+  const server = await startLiveServer({ resultsDir: RESULTS_DIR, port: port ?? 7600, host: '127.0.0.1' })
+  console.error(`explorer (live): ${server.url}`)
+  const feed = server.feed
+  let sentTopology = false
+  let wallStart = performance.now()
+  let simStart = 0
+  let forwardedReceipts = 0
+  const hooks: RunHooks = {
+    eventsPerChunk: 2_000,
+    onDone: (summary) => feed.done(summary),
+    async betweenChunks(simulation: Simulation) {
+      if (!sentTopology && simulation.sim.now() > 0) {
+        feed.topology(topologyOf(simulation))
+        sentTopology = true
+      }
+      forwardedReceipts = forwardDeliveries(simulation, feed, forwardedReceipts)
+      const m = simulation.metrics
+      feed.tick({ tMs: simulation.sim.now(), nodesUp: simulation.network.upCount(), firstReceipts: m.firstReceipts, duplicates: m.duplicates })
+      // Pace: virtual time may run ahead of wall time by the chosen multiple, no further.
+      for (;;) {
+        if (feed.paused()) {
+          await sleep(STEP_WALL_MS)
+          wallStart = performance.now()
+          simStart = simulation.sim.now()
+          continue
+        }
+        const allowedMs = simStart + (performance.now() - wallStart) * feed.speed()
+        if (simulation.sim.nextEventTime() <= allowedMs) return
+        await sleep(STEP_WALL_MS)
+      }
+    },
+  }
+  return {
+    hooks,
+    async finish() {
+      console.error(`explorer still serving at ${server.url}; press Ctrl-C to stop`)
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()))
+      await server.close()
+    },
+  }
+}
+
+function forwardDeliveries(simulation: Simulation, feed: Awaited<ReturnType<typeof import('../../viz/live.ts').startLiveServer>>['feed'], from: number): number {
+  const log = simulation.metrics.deliveryLog
+  if (log === null) return from
+  for (let i = from; i < log.length; i++) {
+    feed.delivery({
+      messageId: log.messageIds[log.message[i]],
+      node: simulation.nodeIds[log.node[i]],
+      from: simulation.nodeIds[log.from[i]] ?? null,
+      atMs: log.receivedAtMs[i],
+      hops: log.hops[i],
+      duplicate: log.duplicate[i] === 1,
+    })
+  }
+  return log.length
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,16 @@
+// `sim report`: hands the run folder to the explorer's static report writer. Loaded on demand
+// so plain runs never pay for the explorer's modules.
+
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+
+export async function reportCommand(runDir: string, outFile?: string): Promise<number> {
+  if (!existsSync(join(runDir, 'summary.json'))) {
+    console.error(`error: ${runDir}: expected a run folder with summary.json (results/<scenario>/<run-id>/)`)
+    return 2
+  }
+  const { writeReport } = await import('../../viz/report.ts')
+  const file = await writeReport(runDir, outFile)
+  console.log(`report: ${file}`)
+  return 0
+}

@@ -1,0 +1,57 @@
+// `sim run` and `sim check`: one scenario (or, for check, every point of its sweep), results
+// written, summary printed, budgets judged.
+
+import type { Scenario } from '../scenario/types.ts'
+import { expandSweep } from '../scenario/load.ts'
+import { runScenario, type RunHooks } from '../runner.ts'
+import { writeRun } from '../results/write-run.ts'
+import type { Summary } from '../results/summary-types.ts'
+import { formatBudgets, formatSummary } from './print-summary.ts'
+import { ProgressDisplay } from './progress.ts'
+import { newRunDir } from './run-dir.ts'
+
+export interface RunCommandOptions {
+  out?: string
+  quiet: boolean
+  hooks?: RunHooks
+}
+
+export async function runOne(scenario: Scenario, opts: RunCommandOptions, label = scenario.name): Promise<{ summary: Summary; dir: string }> {
+  const progress = ProgressDisplay.forTerminal(opts.quiet, label)
+  const { simulation, summary } = await runScenario(scenario, {
+    ...opts.hooks,
+    onProgress: (p) => progress.update(p),
+  }).finally(() => progress.stop())
+  const dir = opts.out ?? newRunDir(scenario.name, '', scenario.seed)
+  await writeRun(dir, simulation, summary)
+  return { summary, dir }
+}
+
+export async function runCommand(scenario: Scenario, opts: RunCommandOptions): Promise<number> {
+  if (scenario.sweep !== undefined) {
+    console.log(`note: ${scenario.sourceFile} has a sweep; this runs its base point only (use \`sim sweep\` for the grid)`)
+  }
+  const { summary, dir } = await runOne({ ...scenario, sweep: undefined }, opts)
+  console.log(formatSummary(summary, dir))
+  return 0
+}
+
+/** Exit code 1 when any budget of any point fails. */
+export async function checkCommand(scenario: Scenario, opts: RunCommandOptions): Promise<number> {
+  const points = expandSweep(scenario)
+  let failed = 0
+  for (const [k, { point, scenario: s }] of points.entries()) {
+    const label = points.length > 1 ? `${s.name} [${k + 1}/${points.length}] ${describePoint(point)}` : s.name
+    const { summary, dir } = await runOne(s, { ...opts, out: points.length > 1 && opts.out ? `${opts.out}/point-${k + 1}` : opts.out }, label)
+    if (s.budgets.length === 0) console.log(`${label}: no budgets in the scenario; nothing to check`)
+    else console.log(`${label}\n${formatBudgets(summary.budgets)}`)
+    console.log(`results: ${dir}\n`)
+    failed += summary.budgets.filter((b) => !b.pass).length
+  }
+  console.log(failed === 0 ? 'all budgets hold' : `${failed} budget(s) broken`)
+  return failed === 0 ? 0 : 1
+}
+
+export function describePoint(point: Record<string, unknown>): string {
+  return Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')
+}
