@@ -189,8 +189,10 @@ export class SimNetwork implements EventHandler {
     }
     // Drawing costs a cache miss per node, so nodes whose links draw nothing never get a stream.
     const random = this.drawsRandom ? this.randomOf(src) : NO_RANDOM
-    if (this.options.lossRate > 0 && random.next() < this.options.lossRate) {
-      if (content) this.lost.loss++
+    // Loss models an unreliable data channel: control messages travel reliably (retransmitted
+    // below the protocol), so only content is lost at random.
+    if (content && this.options.lossRate > 0 && random.next() < this.options.lossRate) {
+      this.lost.loss++
       return
     }
     let arrival = t + this.latency.sampleOneWayMs(src, dst, random)

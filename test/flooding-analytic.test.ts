@@ -1,0 +1,60 @@
+// Checks the simulator against what can be computed by hand: with a fixed per-link latency and
+// no loss, the first copy reaches each node along a shortest path, and plain flooding sends a
+// fixed number of copies per broadcast.
+
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { bfs } from '../sim/metrics/overlay-stats.ts'
+import { runScenario } from '../sim/runner.ts'
+import { scenarioFrom } from './helpers/scenario.ts'
+
+const YAML = `
+name: analytic
+seed: 11
+nodes: 500
+topology: { degree: 4 }
+network: { latency: { model: fixed, ms: 7 } }
+workload: { messagesPerPublisher: 5, ratePerSecond: 1, warmupS: 1 }
+record: { deliveries: true }
+`
+
+test('first-delivery latency = link latency x BFS hop distance from the publisher', async () => {
+  const { simulation } = await runScenario(scenarioFrom(YAML))
+  const part = simulation.streamParts[0]
+  const adjacency = simulation.adjacency(part)
+  const publisher = part.publishers[0]
+  const dist = new Int32Array(adjacency.length)
+  bfs(adjacency, publisher, dist, new Int32Array(adjacency.length))
+  const log = simulation.metrics.deliveryLog!
+  let checked = 0
+  for (let i = 0; i < log.length; i++) {
+    if (log.duplicate[i] === 1) continue
+    const latency = log.receivedAtMs[i] - log.publishedAtMs[log.message[i]]
+    assert.ok(Math.abs(latency - 7 * dist[log.node[i]]) < 1e-6, `node ${log.node[i]}: ${latency} ms vs ${dist[log.node[i]]} hops`)
+    assert.is(log.hops[i], dist[log.node[i]])
+    checked++
+  }
+  assert.is(checked, 5 * 499)
+})
+
+test('receipts of one broadcast = deg(publisher) + sum over other reached nodes of (deg - 1)', async () => {
+  // A 5-regular graph on an odd node count leaves one node at degree 4: the identity must use real degrees.
+  const { simulation, summary } = await runScenario(scenarioFrom(YAML, ['nodes=301', 'topology.degree=5', 'workload.messagesPerPublisher=1']))
+  const part = simulation.streamParts[0]
+  const adjacency = simulation.adjacency(part)
+  const publisher = part.publishers[0]
+  let expected = adjacency[publisher].length
+  adjacency.forEach((list, i) => { if (i !== publisher) expected += list.length - 1 })
+  assert.is(summary.firstReceipts + summary.duplicates, expected)
+  assert.is(summary.payloadTransmissions, expected)
+  assert.is(summary.firstReceipts, 300)
+  assert.is(summary.deliveryRatio, 1)
+})
+
+test('RMR of flooding on a d-regular overlay = (d - 2) + d / (n - 1)', async () => {
+  const { summary } = await runScenario(scenarioFrom(YAML, ['nodes=1000', 'topology.degree=6']))
+  assert.ok(Math.abs(summary.rmr - (4 + 6 / 999)) < 1e-9, `rmr ${summary.rmr}`)
+  assert.ok(Math.abs(summary.duplicatesPerDelivery - summary.rmr) < 1e-9)
+})
+
+test.run()
