@@ -39,6 +39,8 @@ export class SimConnection implements Connection {
   cut = false
   lastArrivalMs = 0
   peer!: SimConnection
+  /** peer.id, copied so a send need not touch the peer's object. */
+  peerId = -1
   constructor(
     readonly id: number,
     readonly local: number,
@@ -152,6 +154,8 @@ export class SimNetwork implements EventHandler {
     b.handler = this.transports[dst].handler
     a.peer = b
     b.peer = a
+    a.peerId = b.id
+    b.peerId = a.id
     this.links.set(this.linkKey(src, dst), a)
     this.linksOf[src].push(a)
     this.linksOf[dst].push(b)
@@ -199,9 +203,9 @@ export class SimNetwork implements EventHandler {
     if (arrival < connection.lastArrivalMs) arrival = connection.lastArrivalMs
     connection.lastArrivalMs = arrival
     if (this.downloadBytesPerMs > 0) {
-      this.sim.schedule(arrival, EVENT_ARRIVE, connection.peer.id, this.currentHops + 1, message)
+      this.sim.schedule(arrival, EVENT_ARRIVE, connection.peerId, this.currentHops + 1, message)
     } else {
-      this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, connection.peer.id, this.currentHops + 1, message)
+      this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, connection.peerId, this.currentHops + 1, message)
     }
   }
 
