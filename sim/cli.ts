@@ -103,7 +103,7 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code },
   (error: unknown) => {
     if (error instanceof ScenarioErrors) {
-      console.error(`error: invalid scenario\n${error.message}`)
+      console.error(`error: ${error.message}`)
       process.exitCode = 2
     } else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`error: ${error.message}\n\n${HELP.main}`)

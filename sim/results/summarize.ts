@@ -41,7 +41,7 @@ export function summarize(simulation: Simulation, wall: WallClock): Summary {
     payloadBytesPerNode: m.payloadBytes / n,
     controlMessagesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlMessages / n / simulatedSeconds,
     controlBytesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlBytes / n / simulatedSeconds,
-    lost: { loss: network.lost.loss, partition: network.lost.partition, linkCut: network.lost.linkCut },
+    lost: { ...network.lost },
     droppedInvalid: m.invalid,
     droppedMalformed: m.malformed,
     overlay: simulation.streamParts.map((part) =>

@@ -55,7 +55,8 @@ export interface Summary {
   payloadBytesPerNode: number
   controlMessagesPerNodePerSecond: number
   controlBytesPerNodePerSecond: number
-  lost: { loss: number; partition: number; linkCut: number }
+  /** Content transmissions that never arrived, by cause; `closed`: the link or receiver went away in flight. */
+  lost: { loss: number; partition: number; linkCut: number; closed: number }
   droppedInvalid: number
   droppedMalformed: number
   overlay: OverlaySummary[]
