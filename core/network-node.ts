@@ -5,8 +5,9 @@
 
 import { ContentDeliveryNode } from './content-delivery-node.ts'
 import { type MessageRef, type StreamMessage, createStreamMessage, streamPartIdOf } from './message.ts'
+import type { LinkProtocol } from './link-protocol.ts'
 import type { NodeObserver } from './observer.ts'
-import type { Clock, Connection, ControlWireMessage, NodeId, Random, Timers, Transport, TransportHandler } from './ports.ts'
+import type { Clock, Connection, ControlWireMessage, NodeId, Random, Timers, Transport, TransportHandler, WireMessage } from './ports.ts'
 import { WIRE_HANDSHAKE, WIRE_HANDSHAKE_REPLY, WIRE_LEAVE } from './ports.ts'
 import { contentWireMessage, controlWireMessage, isContentWireMessage, isControlWireMessage } from './wire.ts'
 
@@ -50,6 +51,8 @@ export class NetworkNode implements TransportHandler {
   private readonly options: NetworkNodeOptions
   /** One-entry cache: receipts come in long runs for the same stream part. */
   private lastPart: ContentDeliveryNode | undefined
+  private readonly protocols: LinkProtocol[] = []
+  private readonly protocolOfKind = new Map<number, LinkProtocol>()
 
   constructor(private readonly ports: NodePorts, options: Partial<NetworkNodeOptions> = {}) {
     this.options = { ...DEFAULT_NETWORK_NODE_OPTIONS, ...options }
@@ -57,13 +60,58 @@ export class NetworkNode implements TransportHandler {
     ports.transport.setHandler(this)
   }
 
+  /** Lets `protocol` share this node's links; it receives the wire kinds it names. */
+  attach(protocol: LinkProtocol): void {
+    for (const kind of protocol.kinds) {
+      if (this.protocolOfKind.has(kind)) throw new Error(`wire kind ${kind} already belongs to another protocol`)
+      this.protocolOfKind.set(kind, protocol)
+    }
+    this.protocols.push(protocol)
+  }
+
   joinStreamPart(streamPartId: string): ContentDeliveryNode {
     let part = this.streamParts.get(streamPartId)
     if (part === undefined) {
       part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain)
       this.streamParts.set(streamPartId, part)
+      this.neighboursChanged(streamPartId)
     }
     return part
+  }
+
+  /** Joined stream parts. */
+  streamPartIds(): string[] {
+    return [...this.streamParts.keys()]
+  }
+
+  /** Drops one neighbour of a stream part, telling it why; the link stays for other uses. */
+  removeNeighbour(streamPartId: string, peer: NodeId): void {
+    const part = this.streamParts.get(streamPartId)
+    const connection = this.connections.get(peer)
+    if (part === undefined || !part.hasNeighbour(peer)) return
+    if (connection !== undefined) this.send(connection, controlWireMessage(WIRE_LEAVE, streamPartId))
+    part.removeNeighbour(peer, 'removed')
+    this.neighboursChanged(streamPartId)
+  }
+
+  /** Opens a link to `peer` for a protocol's own use; protocols hear of it in onConnected. */
+  connect(peer: NodeId): void {
+    const existing = this.connections.get(peer)
+    if (existing !== undefined) {
+      for (const p of this.protocols) p.onConnected?.(existing)
+      return
+    }
+    this.ports.transport.connect(peer)
+  }
+
+  connection(peer: NodeId): Connection | undefined {
+    return this.connections.get(peer)
+  }
+
+  /** Sends a protocol's message, counted as control traffic. */
+  send(connection: Connection, message: WireMessage): void {
+    connection.send(message)
+    this.ports.observer.sent(message, connection)
   }
 
   /** Leaves gracefully: neighbours hear it from us rather than by a timeout. */
@@ -71,11 +119,12 @@ export class NetworkNode implements TransportHandler {
     const part = this.streamParts.get(streamPartId)
     if (part === undefined) return
     for (const n of [...part.neighbours]) {
-      this.sendControl(n, controlWireMessage(WIRE_LEAVE, streamPartId))
+      this.send(n, controlWireMessage(WIRE_LEAVE, streamPartId))
       part.removeNeighbour(n.remoteId, 'left')
     }
     this.streamParts.delete(streamPartId)
     if (this.lastPart === part) this.lastPart = undefined
+    this.neighboursChanged(streamPartId)
   }
 
   streamPart(streamPartId: string): ContentDeliveryNode | undefined {
@@ -123,13 +172,16 @@ export class NetworkNode implements TransportHandler {
   onConnected(connection: Connection): void {
     this.connections.set(connection.remoteId, connection)
     const waiting = this.awaitingConnection.get(connection.remoteId)
-    if (waiting === undefined) return
-    this.awaitingConnection.delete(connection.remoteId)
-    for (const streamPartId of waiting) this.sendHandshake(connection, streamPartId)
+    if (waiting !== undefined) {
+      this.awaitingConnection.delete(connection.remoteId)
+      for (const streamPartId of waiting) this.sendHandshake(connection, streamPartId)
+    }
+    for (const p of this.protocols) p.onConnected?.(connection)
   }
 
-  onConnectFailed(peer: NodeId, _reason: string): void {
+  onConnectFailed(peer: NodeId, reason: string): void {
     this.awaitingConnection.delete(peer)
+    for (const p of this.protocols) p.onConnectFailed?.(peer, reason)
   }
 
   onMessage(connection: Connection, message: unknown): void {
@@ -145,14 +197,21 @@ export class NetworkNode implements TransportHandler {
     } else if (isControlWireMessage(message)) {
       this.handleControl(connection, message)
     } else {
-      this.ports.observer.malformed(connection)
+      const kind = typeof message === 'object' && message !== null ? (message as { kind?: unknown }).kind : undefined
+      const protocol = typeof kind === 'number' ? this.protocolOfKind.get(kind) : undefined
+      if (protocol === undefined || !protocol.handleMessage(connection, message as { kind: number })) {
+        this.ports.observer.malformed(connection)
+      }
     }
   }
 
   onDisconnected(connection: Connection, reason: string): void {
     if (this.connections.get(connection.remoteId) !== connection) return
     this.connections.delete(connection.remoteId)
-    for (const part of this.streamParts.values()) part.removeNeighbour(connection.remoteId, reason)
+    for (const part of this.streamParts.values()) {
+      if (part.removeNeighbour(connection.remoteId, reason)) this.neighboursChanged(part.streamPartId)
+    }
+    for (const p of this.protocols) p.onDisconnected?.(connection, reason)
   }
 
   private handleControl(connection: Connection, message: ControlWireMessage): void {
@@ -160,8 +219,8 @@ export class NetworkNode implements TransportHandler {
     switch (message.kind) {
       case WIRE_HANDSHAKE: {
         const accepted = part !== undefined
-        if (accepted) part.addNeighbour(connection)
-        this.sendControl(connection, controlWireMessage(WIRE_HANDSHAKE_REPLY, message.streamPartId, accepted))
+        if (accepted && part.addNeighbour(connection)) this.neighboursChanged(message.streamPartId)
+        this.send(connection, controlWireMessage(WIRE_HANDSHAKE_REPLY, message.streamPartId, accepted))
         return
       }
       case WIRE_HANDSHAKE_REPLY: {
@@ -170,11 +229,13 @@ export class NetworkNode implements TransportHandler {
         if (timer === undefined) return
         this.ports.timers.clearTimeout(timer)
         this.pendingHandshakes.delete(key)
-        if (message.accepted === true && part !== undefined) part.addNeighbour(connection)
+        if (message.accepted === true && part !== undefined && part.addNeighbour(connection)) {
+          this.neighboursChanged(message.streamPartId)
+        }
         return
       }
       case WIRE_LEAVE:
-        part?.removeNeighbour(connection.remoteId, 'peer left')
+        if (part?.removeNeighbour(connection.remoteId, 'peer left') === true) this.neighboursChanged(message.streamPartId)
         return
     }
   }
@@ -185,12 +246,11 @@ export class NetworkNode implements TransportHandler {
     if (part === undefined || part.hasNeighbour(connection.remoteId) || this.pendingHandshakes.has(key)) return
     const timer = this.ports.timers.setTimeout(() => this.pendingHandshakes.delete(key), this.options.handshakeTimeoutMs)
     this.pendingHandshakes.set(key, timer)
-    this.sendControl(connection, controlWireMessage(WIRE_HANDSHAKE, streamPartId))
+    this.send(connection, controlWireMessage(WIRE_HANDSHAKE, streamPartId))
   }
 
-  private sendControl(connection: Connection, message: ControlWireMessage): void {
-    connection.send(message)
-    this.ports.observer.sent(message, connection)
+  private neighboursChanged(streamPartId: string): void {
+    for (const p of this.protocols) p.onNeighboursChanged?.(streamPartId)
   }
 
   private chainFor(streamPartId: string): ChainState {

@@ -53,7 +53,7 @@ export interface Transport {
 }
 
 /** Everything that crosses a link. `sizeBytes` is what the link is charged for it. */
-export type WireMessage = ContentWireMessage | ControlWireMessage
+export type WireMessage = ContentWireMessage | ControlWireMessage | ProtocolWireMessage
 
 import type { StreamMessage } from './message.ts'
 
@@ -61,6 +61,8 @@ export const WIRE_CONTENT = 1
 export const WIRE_HANDSHAKE = 2
 export const WIRE_HANDSHAKE_REPLY = 3
 export const WIRE_LEAVE = 4
+/** Kinds from here up belong to LinkProtocols (tracker 10-19, DHT 20-29). */
+export const FIRST_PROTOCOL_WIRE_KIND = 10
 
 export interface ContentWireMessage {
   readonly kind: typeof WIRE_CONTENT
@@ -74,4 +76,10 @@ export interface ControlWireMessage {
   readonly streamPartId: string
   /** For handshake replies. */
   readonly accepted?: boolean
+}
+
+/** A message of a LinkProtocol (tracker, DHT): its kind says which. */
+export interface ProtocolWireMessage {
+  readonly kind: number
+  readonly sizeBytes: number
 }
