@@ -14,6 +14,11 @@ export const EVENT_DELIVER = 3
 
 /** How long a connect to an unreachable or absent peer takes to fail. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+/**
+ * How long a crashed peer's neighbours take to notice: no goodbye arrives, so a live link
+ * learns of it from a keep-alive timeout (WebRTC's consent checks fail after a few seconds).
+ */
+export const DEFAULT_CRASH_DETECTION_MS = 5_000
 
 export interface SimNetworkOptions {
   lossRate: number
@@ -21,6 +26,7 @@ export interface SimNetworkOptions {
   downloadMbps?: number
   processingDelayMs: number
   connectTimeoutMs?: number
+  crashDetectionMs?: number
 }
 
 /** Content transmissions that never arrived, by cause. */
@@ -172,10 +178,14 @@ export class SimNetwork implements EventHandler {
   }
 
   transmit(connection: SimConnection, message: WireMessage): void {
-    if (!connection.open) return
+    const content = message.kind === WIRE_CONTENT
+    if (!connection.open) {
+      // The peer crashed and this end has not noticed yet: the message goes nowhere.
+      if (content) this.lost.closed++
+      return
+    }
     const src = connection.local
     const dst = connection.remote
-    const content = message.kind === WIRE_CONTENT
     let t = this.sim.now()
     if (this.uploadBytesPerMs > 0) {
       const start = t > this.uploadFreeAtMs[src] ? t : this.uploadFreeAtMs[src]
@@ -238,16 +248,43 @@ export class SimNetwork implements EventHandler {
 
   closeLink(connection: SimConnection, reason: string): void {
     if (!connection.open) return
+    this.unlink(connection)
+    this.transports[connection.local].handler?.onDisconnected(connection, reason)
+    this.noticeLater(connection.peer, this.latency.meanOneWayMs(connection.local, connection.remote), reason)
+  }
+
+  /** A node comes online (or back); it starts with no links. */
+  bringUp(index: number): void {
+    this.up[index] = 1
+  }
+
+  /**
+   * A node goes away. Graceful: its peers hear the goodbye after one link delay. Crash: it
+   * says nothing, and each peer notices only after the crash detection timeout.
+   */
+  takeDown(index: number, crash: boolean): void {
+    if (this.up[index] === 0) return
+    for (const connection of [...this.linksOf[index]]) {
+      this.unlink(connection)
+      if (!crash) this.transports[index].handler?.onDisconnected(connection, 'left')
+      const delay = crash ? (this.options.crashDetectionMs ?? DEFAULT_CRASH_DETECTION_MS) : this.latency.meanOneWayMs(index, connection.remote)
+      this.noticeLater(connection.peer, delay, crash ? 'peer crashed' : 'peer left')
+    }
+    this.up[index] = 0
+  }
+
+  private unlink(connection: SimConnection): void {
     const other = connection.peer
     connection.open = false
     other.open = false
     this.links.delete(this.linkKey(connection.local, connection.remote))
     removeFrom(this.linksOf[connection.local], connection)
     removeFrom(this.linksOf[other.local], other)
-    this.transports[connection.local].handler?.onDisconnected(connection, reason)
-    const notice = this.latency.meanOneWayMs(connection.local, connection.remote)
-    this.sim.call(this.sim.now() + notice, () => {
-      if (this.up[other.local] === 1) this.transports[other.local].handler?.onDisconnected(other, reason)
+  }
+
+  private noticeLater(end: SimConnection, delayMs: number, reason: string): void {
+    this.sim.call(this.sim.now() + delayMs, () => {
+      if (this.up[end.local] === 1) this.transports[end.local].handler?.onDisconnected(end, reason)
     })
   }
 

@@ -54,9 +54,42 @@ export interface NetworkConfig {
 }
 
 export interface TopologyConfig {
-  builder: 'static'
-  /** Neighbours per node in the random regular overlay. */
+  /** static: a fixed seeded random regular graph; tracker: Brubeck trackers build and repair it. */
+  builder: 'static' | 'tracker'
+  /** Neighbours per node (static) or the trackers' max neighbours per node. */
   degree: number
+  /** Number of trackers (tracker builder only). */
+  trackers: number
+}
+
+/** Session and inter-arrival time distributions, in seconds. */
+export type DurationDistribution =
+  | { distribution: 'exponential'; meanS: number }
+  | { distribution: 'weibull'; shape: number; scaleS: number }
+  | { distribution: 'pareto'; shape: number; scaleS: number }
+
+export type ChurnEvent =
+  /** `count` nodes that have not joined yet join at atS. */
+  | { type: 'join'; atS: number; count: number }
+  /** `count` random online nodes leave at atS; `crash` share of them crash instead of leaving gracefully. */
+  | { type: 'leave'; atS: number; count: number; crashFraction: number }
+  /** A share of the online nodes crash at once. */
+  | { type: 'massFailure'; atS: number; fraction: number }
+  /** `count` nodes join spread uniformly over withinS seconds from atS. */
+  | { type: 'flashCrowd'; atS: number; count: number; withinS: number }
+  /** Tracker number `tracker` crashes at atS and comes back at recoverAtS (if given). */
+  | { type: 'trackerFailure'; atS: number; tracker: number; recoverAtS?: number }
+
+export interface ChurnConfig {
+  /** Nodes online at time zero; the rest (nodes - initialNodes) join later through events or arrivals. Default: all. */
+  initialNodes: number
+  /** Poisson arrivals of not-yet-joined nodes, per second; 0 = none. */
+  arrivalRatePerS: number
+  /** Session length of each node from its join; absent = nodes stay until the end. */
+  session?: DurationDistribution
+  /** Share of session ends that are crashes rather than graceful leaves. */
+  crashFraction: number
+  events: ChurnEvent[]
 }
 
 export interface WorkloadConfig {
@@ -93,6 +126,7 @@ export interface Scenario {
   nodes: number
   topology: TopologyConfig
   network: NetworkConfig
+  churn: ChurnConfig
   workload: WorkloadConfig
   /** Hard stop in simulated seconds; the run also ends when no events remain. */
   durationS: number
