@@ -1,0 +1,56 @@
+// One whole scenario run in its own process, so its peak RSS is its own. Mirrors sim/runner.ts
+// (build, step to the end, summarize) but times the build apart from the event loop; prints
+// one JSON line for bench/macro.ts. Usage: node --import tsx bench/macro-child.ts FILE [a.b=v ...]
+
+import { loadScenario } from '../sim/scenario/load.ts'
+import { EVENTS_PER_CHUNK } from '../sim/runner.ts'
+import { Simulation } from '../sim/simulation.ts'
+import { summarize } from '../sim/results/summarize.ts'
+
+export interface ChildResult {
+  nodes: number
+  published: number
+  firstReceipts: number
+  duplicates: number
+  deliveryRatio: number
+  events: number
+  simulatedSeconds: number
+  /** Building the Simulation: nodes, latency model, overlay definition. */
+  setupSeconds: number
+  /** The event loop, from time zero (joins, handshakes, warm-up) to the end. */
+  runSeconds: number
+  /** setup + run, as the CLI's summary.json wallSeconds counts it. */
+  wallSeconds: number
+  summarizeSeconds: number
+  /** RSS before the scenario was loaded: node + tsx + modules. */
+  startRssMb: number
+  peakRssMb: number
+}
+
+const [file, ...set] = process.argv.slice(2)
+if (file === undefined) throw new Error('usage: macro-child.ts FILE [path=value ...]')
+const startRssMb = process.memoryUsage().rss / 2 ** 20
+const scenario = loadScenario(file, { set })
+const t0 = performance.now()
+const simulation = new Simulation(scenario)
+const t1 = performance.now()
+while (simulation.step(EVENTS_PER_CHUNK)) { /* run to the end */ }
+const t2 = performance.now()
+const summary = summarize(simulation, { wallSeconds: (t2 - t0) / 1000, startedAt: new Date().toISOString() })
+const t3 = performance.now()
+const result: ChildResult = {
+  nodes: summary.nodes,
+  published: summary.published,
+  firstReceipts: summary.firstReceipts,
+  duplicates: summary.duplicates,
+  deliveryRatio: summary.deliveryRatio,
+  events: summary.events,
+  simulatedSeconds: summary.simulatedSeconds,
+  setupSeconds: (t1 - t0) / 1000,
+  runSeconds: (t2 - t1) / 1000,
+  wallSeconds: (t2 - t0) / 1000,
+  summarizeSeconds: (t3 - t2) / 1000,
+  startRssMb,
+  peakRssMb: process.resourceUsage().maxRSS / 1024,
+}
+console.log(JSON.stringify(result))

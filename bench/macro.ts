@@ -1,0 +1,93 @@
+// Whole scenarios at 1k, 10k and 100k nodes, each run in a fresh child process (bench/macro-child.ts)
+// so peak RSS and JIT state belong to that run alone. With --repeat N every figure is the median
+// of N runs, taken per figure.
+
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { PROJECT_ROOT } from '../sim/results/run-metadata.ts'
+import type { ChildResult } from './macro-child.ts'
+
+export interface MacroOptions {
+  quick: boolean
+  repeat: number
+}
+
+export interface Scale {
+  label: string
+  file: string
+  set: string[]
+}
+
+export interface MacroResult {
+  scale: Scale
+  /** Runs behind the medians; failed runs are not among them. */
+  runs: number
+  errors: string[]
+  median: ChildResult | null
+}
+
+const QUICKSTART = join(PROJECT_ROOT, 'scenarios/quickstart.yaml')
+// Deliveries are not recorded at any scale, so the three rows differ in size only.
+const NO_DELIVERIES = 'record.deliveries=false'
+
+export function macroScales(quick: boolean): Scale[] {
+  const scales: Scale[] = [
+    { label: 'quickstart 1k', file: QUICKSTART, set: [NO_DELIVERIES] },
+    { label: 'quickstart 10k', file: QUICKSTART, set: ['nodes=10000', NO_DELIVERIES] },
+    { label: 'quickstart 100k', file: QUICKSTART, set: ['nodes=100000', NO_DELIVERIES] },
+  ]
+  return quick ? scales.slice(0, 2) : scales
+}
+
+function runChild(scale: Scale): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench/macro-child.ts'), scale.file, ...scale.set], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? ''
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ChildResult)
+      else reject(new Error(`exit ${code}: ${(err.trim().split('\n').pop() ?? '').slice(0, 200)}`))
+    })
+  })
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function medianResult(results: ChildResult[]): ChildResult {
+  const keys = Object.keys(results[0]) as (keyof ChildResult)[]
+  return Object.fromEntries(keys.map((k) => [k, median(results.map((r) => r[k]))])) as unknown as ChildResult
+}
+
+export async function macroBench(opts: MacroOptions, progress: (line: string) => void): Promise<MacroResult[]> {
+  const out: MacroResult[] = []
+  for (const scale of macroScales(opts.quick)) {
+    const results: ChildResult[] = []
+    const errors: string[] = []
+    for (let r = 0; r < opts.repeat; r++) {
+      progress(`macro: ${scale.label}, run ${r + 1} of ${opts.repeat}`)
+      try {
+        results.push(await runChild(scale))
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : String(error))
+      }
+    }
+    out.push({ scale, runs: results.length, errors, median: results.length > 0 ? medianResult(results) : null })
+  }
+  return out
+}
+
+/** Receipts are every content arrival at a node: first receipts plus duplicates. */
+export function receipts(r: ChildResult): number {
+  return r.firstReceipts + r.duplicates
+}

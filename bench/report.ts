@@ -1,0 +1,97 @@
+// Text tables for what bench/run.ts measured, and the issue's targets judged against it.
+// Every figure printed comes from the run; the only constants here are the targets themselves.
+
+import { formatTable } from '../sim/cli/table.ts'
+import type { GroupResult } from './common.ts'
+import { type MacroResult, receipts } from './macro.ts'
+
+export const TARGET_100K_SECONDS = 60
+export const TARGET_RECEIPTS_PER_SECOND = 3_000_000
+
+/** Four significant digits, thousands separated; `-` for missing. */
+export function sig(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '-'
+  return Number(v.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 4 })
+}
+
+const count = (v: number) => Math.round(v).toLocaleString('en-US')
+
+export function formatGroup(g: GroupResult): string {
+  const out = [`== ${g.title}   [--only ${g.group}]`]
+  if (g.checks.length > 0) {
+    out.push('checks, run before timing:')
+    for (const c of g.checks) out.push(`  ${c.pass ? 'pass' : c.expectFail ? 'FAIL (expected)' : 'FAIL'}  ${c.name}: ${c.detail}`)
+  }
+  out.push(formatTable(
+    ['case', 'median', 'unit', 'samples', '± rme', 'note'],
+    g.rows.map((r) => [r.name, sig(r.median), r.unit, String(r.samples), Number.isFinite(r.rme) ? `${r.rme.toFixed(1)}%` : '-', r.note]),
+  ))
+  out.push(...g.lines)
+  return out.join('\n')
+}
+
+export function formatMacro(results: MacroResult[], repeat: number): string {
+  const ok = results.filter((r) => r.median !== null)
+  const time = ok.map(({ scale, runs, median: m }) => {
+    const r = m!
+    return [scale.label, count(r.nodes), String(runs), sig(r.wallSeconds), sig(r.setupSeconds), sig(r.runSeconds),
+      count(r.events / r.wallSeconds), count(receipts(r)), count(receipts(r) / r.wallSeconds), count(receipts(r) / r.runSeconds)]
+  })
+  const memory = ok.map(({ scale, runs, median: m }) => {
+    const r = m!
+    return [scale.label, String(runs), sig(r.peakRssMb), sig(r.startRssMb), count((r.peakRssMb * 2 ** 20) / r.nodes),
+      count(((r.peakRssMb - r.startRssMb) * 2 ** 20) / r.nodes), sig(r.deliveryRatio), count(r.published)]
+  })
+  const out = [
+    `== Whole scenarios, one child process per run (${repeat === 1 ? 'one run each' : `median of the runs column, of ${repeat} attempted`})   [--only macro]`,
+    `scenario: quickstart.yaml, --set ${results[0]?.scale.set.filter((s) => !s.startsWith('nodes=')).join(' ')} at every scale; wall = setup + run (as summary.json's wallSeconds); receipts = first receipts + duplicates`,
+    formatTable(['scale', 'nodes', 'runs', 'wall s', 'setup s', 'run s', 'events/s (wall)', 'receipts', 'receipts/s (wall)', 'receipts/s (run phase)'], time),
+    '',
+    formatTable(['scale', 'runs', 'peak RSS MB', 'RSS at start MB', 'bytes/node (peak)', 'bytes/node (peak - start)', 'delivery ratio', 'published'], memory),
+  ]
+  for (const r of results) for (const e of r.errors) out.push(`FAILED run of ${r.scale.label}: ${e}`)
+  return out.join('\n')
+}
+
+export interface TargetRow {
+  target: string
+  scale: string
+  measured: string
+  verdict: 'met' | 'not met' | 'not measured'
+}
+
+export function judgeTargets(results: MacroResult[]): TargetRow[] {
+  const rows: TargetRow[] = []
+  const big = results.find((r) => r.median?.nodes === 100_000)?.median
+  rows.push({
+    target: `100,000-node stream with 100 messages in under ${TARGET_100K_SECONDS} s`,
+    scale: 'quickstart 100k',
+    measured: big ? `${sig(big.wallSeconds)} s wall (${count(big.published)} messages)` : 'not run (--quick, --only or a failed run)',
+    verdict: big ? (big.wallSeconds < TARGET_100K_SECONDS ? 'met' : 'not met') : 'not measured',
+  })
+  for (const { scale, median: m } of results) {
+    if (m === null) continue
+    const wall = receipts(m) / m.wallSeconds
+    rows.push({
+      target: `>= ${count(TARGET_RECEIPTS_PER_SECOND)} message receipts/s on one core (judged on wall)`,
+      scale: scale.label,
+      measured: `${count(wall)}/s wall, ${count(receipts(m) / m.runSeconds)}/s run phase`,
+      verdict: wall >= TARGET_RECEIPTS_PER_SECOND ? 'met' : 'not met',
+    })
+  }
+  return rows
+}
+
+/** Like formatTable, but every column left-aligned: these cells are sentences, not numbers. */
+function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
+  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+export function formatTargets(rows: TargetRow[]): string {
+  return ['== Targets from the issue',
+    textTable(['target', 'scale', 'measured', 'verdict'], rows.map((r) => [r.target, r.scale, r.measured, r.verdict])),
+    'one core: the event loop is single-threaded; V8 may run GC helper threads on the other core.',
+  ].join('\n')
+}

@@ -1,0 +1,104 @@
+// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro] [--repeat N]`: micro
+// benchmarks (tinybench) and whole-scenario runs on this machine, printed as tables and written
+// to results/bench/<timestamp>.json with the version, commit and machine they came from.
+
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { timestampId } from '../sim/cli/run-dir.ts'
+import { PROJECT_ROOT, runMetadata } from '../sim/results/run-metadata.ts'
+import type { GroupResult, MicroOptions } from './common.ts'
+import { duplicateDetectorBench } from './duplicate-detector.bench.ts'
+import { engineBench } from './engine.bench.ts'
+import { eventQueueBench } from './event-queue.bench.ts'
+import { macroBench, type MacroResult } from './macro.ts'
+import { relayBench } from './relay.bench.ts'
+import { formatGroup, formatMacro, formatTargets, judgeTargets } from './report.ts'
+
+const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
+  queue: eventQueueBench,
+  dedup: duplicateDetectorBench,
+  relay: relayBench,
+  engine: engineBench,
+}
+const GROUPS = [...Object.keys(MICRO), 'macro']
+
+const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N]`
+
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        repeat: { type: 'string', default: '1' },
+      },
+    }).values
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`)
+    return undefined
+  }
+}
+
+async function main(): Promise<number> {
+  const values = options()
+  if (values === undefined) return 2
+  const only = values.only === undefined ? GROUPS : values.only.split(',').map((s) => s.trim())
+  const unknown = only.filter((g) => !GROUPS.includes(g))
+  const repeat = Number(values.repeat)
+  if (unknown.length > 0 || !(Number.isInteger(repeat) && repeat >= 1)) {
+    console.error(USAGE)
+    return 2
+  }
+  const quick = values.quick
+  const started = new Date()
+  const { version, commit } = runMetadata()
+  const cpus = os.cpus()
+  const machine = {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    logicalCores: cpus.length,
+    memoryGb: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    platform: `${os.platform()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+  }
+  console.log([
+    `Block RTC testbed benchmarks, version ${version}, commit ${commit}, ${started.toISOString()}`,
+    `machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, ${machine.platform}, node ${machine.node} (V8 ${machine.v8})`,
+    `load average at start: ${machine.loadAverageAtStart.join(' ')} (other processes on this machine count in every figure below)`,
+    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k run)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}`,
+    'micro figures: median over samples of (operations per sample / sample time); samples = timed tinybench iterations',
+    '',
+  ].join('\n'))
+
+  const micro: GroupResult[] = []
+  for (const group of only.filter((g) => g in MICRO)) {
+    console.error(`running ${group} ...`)
+    const result = await MICRO[group]({ quick })
+    micro.push(result)
+    console.log(formatGroup(result) + '\n')
+  }
+  let macro: MacroResult[] = []
+  if (only.includes('macro')) {
+    macro = await macroBench({ quick, repeat }, (line) => console.error(line))
+    console.log(formatMacro(macro, repeat) + '\n')
+  }
+  const targets = judgeTargets(macro)
+  if (only.includes('macro')) console.log(formatTargets(targets) + '\n')
+
+  const seconds = (Date.now() - started.getTime()) / 1000
+  const dir = join(PROJECT_ROOT, 'results', 'bench')
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, `${timestampId(started)}.json`)
+  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat }, micro, macro, targets }, null, 2) + '\n')
+  console.log(`bench took ${seconds.toFixed(0)} s; written to ${file}`)
+  const failed = micro.flatMap((g) => g.checks).filter((c) => !c.pass && c.expectFail !== true)
+  return failed.length > 0 || macro.some((m) => m.errors.length > 0) ? 1 : 0
+}
+
+main().then((code) => { process.exitCode = code }, (error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error)
+  process.exitCode = 3
+})
