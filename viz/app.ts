@@ -2,7 +2,7 @@
 // API over a results directory. No listen() here, so tests drive it with app.inject().
 
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chartData } from './data/charts.ts'
@@ -36,7 +36,7 @@ async function sendFile(reply: FastifyReply, path: string): Promise<FastifyReply
   return reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(body)
 }
 
-const RESOURCES = new Set(['summary', 'topology', 'timeseries', 'messages', 'deliveries', 'charts', 'nodes', 'scenario'])
+const RESOURCES = new Set(['info', 'summary', 'topology', 'timeseries', 'messages', 'deliveries', 'charts', 'nodes', 'scenario'])
 
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false, routerOptions: { maxParamLength: 1000 } })
@@ -83,6 +83,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const dir = await resolveUnder(root, segs)
     const key = segs.join('/')
     switch (resource) {
+      case 'info': {
+        // Which files the run has, so pages ask only for what exists (no 404s in the console).
+        const names = ['summary.json', 'topology.json', 'timeseries.csv', 'deliveries.csv', 'scenario.yaml']
+        const has = await Promise.all(names.map((n) => stat(join(dir, n)).then(() => true, () => false)))
+        return { key, files: Object.fromEntries(names.map((n, i) => [n, has[i]])) }
+      }
       case 'summary': return readSummary(dir)
       case 'topology': return readTopology(dir)
       case 'timeseries': return readTimeseries(dir)

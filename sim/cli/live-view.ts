@@ -8,36 +8,52 @@ import { RESULTS_DIR } from './run-dir.ts'
 
 /** How much simulated time one paced step covers at most, so the page sees smooth progress. */
 const STEP_WALL_MS = 50
+/** How often (simulated) to look for overlay changes worth resending. */
+const TOPOLOGY_CHECK_MS = 500
 
 export async function liveViewHooks(port?: number): Promise<{ hooks: RunHooks; finish(): Promise<void> }> {
   const { startLiveServer } = await import('../../viz/live.ts')
   const server = await startLiveServer({ resultsDir: RESULTS_DIR, port: port ?? 7600, host: '127.0.0.1' })
   console.error(`explorer (live): ${server.url}`)
   const feed = server.feed
-  let sentTopology = false
+  let sentEdges = -1
+  let checkedTopologyAtMs = -Infinity
   let wallStart = performance.now()
   let simStart = 0
+  let speed = feed.speed()
   let forwardedReceipts = 0
   const hooks: RunHooks = {
     eventsPerChunk: 2_000,
     onDone: (summary) => feed.done(summary),
     async betweenChunks(simulation: Simulation) {
-      if (!sentTopology && simulation.sim.now() > 0) {
-        feed.topology(topologyOf(simulation))
-        sentTopology = true
+      // The overlay forms during warm-up (and changes under churn): resend it when it changed.
+      const now = simulation.sim.now()
+      if (now - checkedTopologyAtMs >= TOPOLOGY_CHECK_MS) {
+        checkedTopologyAtMs = now
+        const edges = edgeEnds(simulation)
+        if (edges !== sentEdges) {
+          feed.topology(topologyOf(simulation))
+          sentEdges = edges
+        }
       }
       forwardedReceipts = forwardDeliveries(simulation, feed, forwardedReceipts)
       const m = simulation.metrics
       feed.tick({ tMs: simulation.sim.now(), nodesUp: simulation.network.upCount(), firstReceipts: m.firstReceipts, duplicates: m.duplicates })
       // Pace: virtual time may run ahead of wall time by the chosen multiple, no further.
       for (;;) {
+        if (feed.speed() !== speed) {
+          // A new multiple applies from now on, not to the time already elapsed.
+          speed = feed.speed()
+          wallStart = performance.now()
+          simStart = simulation.sim.now()
+        }
         if (feed.paused()) {
           await sleep(STEP_WALL_MS)
           wallStart = performance.now()
           simStart = simulation.sim.now()
           continue
         }
-        const allowedMs = simStart + (performance.now() - wallStart) * feed.speed()
+        const allowedMs = simStart + (performance.now() - wallStart) * speed
         if (simulation.sim.nextEventTime() <= allowedMs) return
         await sleep(STEP_WALL_MS)
       }
@@ -67,6 +83,14 @@ function forwardDeliveries(simulation: Simulation, feed: Awaited<ReturnType<type
     })
   }
   return log.length
+}
+
+function edgeEnds(simulation: Simulation): number {
+  let sum = 0
+  for (const part of simulation.streamParts) {
+    for (const m of part.members) sum += simulation.nodes[m].streamPart(part.id)?.neighbours.length ?? 0
+  }
+  return sum
 }
 
 function sleep(ms: number): Promise<void> {

@@ -38,7 +38,7 @@
     if (!o.yFixed) y.nice()
     g.append('g').attr('class', 'grid').call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(''))
     g.append('g').attr('class', 'axis x').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(7).tickFormat(o.xFormat || x.tickFormat(7)))
-    g.append('g').attr('class', 'axis y').call(d3.axisLeft(y).ticks(5).tickFormat(o.yFormat || y.tickFormat(5, 's')))
+    g.append('g').attr('class', 'axis y').call(d3.axisLeft(y).ticks(5).tickFormat(o.yFormat || ((v) => (v === 0 ? '0' : Math.abs(v) < 1000 ? y.tickFormat(5)(v) : y.tickFormat(5, 's')(v)))))
     g.append('text').attr('class', 'axis-label').attr('x', w / 2).attr('y', h + 38).attr('text-anchor', 'middle').text(o.xLabel)
     g.append('text').attr('class', 'axis-label').attr('transform', `translate(${-48},${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(o.yLabel)
     if (o.note) {

@@ -26,6 +26,7 @@ export class GraphView {
     this.canvas = document.createElement('canvas')
     this.canvas.dataset.nodeCount = '0'
     this.canvas.setAttribute('aria-label', 'overlay graph')
+    this.canvas.graphView = this // lets tests and the console reach the view
     wrap.appendChild(this.canvas)
     this.ctx = this.canvas.getContext('2d')
     this.tooltip = el('div', 'tooltip', wrap)
@@ -41,6 +42,7 @@ export class GraphView {
     this.overlay = null
     this.n = 0
     this.pos = null
+    this.posVersion = 0
     this.drawPending = false
     this.frames = []
     this.drawMs = 0
@@ -60,6 +62,7 @@ export class GraphView {
         const i = ev.subject.i
         const x = this.transform.invertX(ev.x), y = this.transform.invertY(ev.y)
         this.pos[2 * i] = x; this.pos[2 * i + 1] = y
+        this.posVersion++
         this.worker?.postMessage({ type: 'fix', i, x, y })
         this.requestDraw()
       })
@@ -166,6 +169,7 @@ export class GraphView {
       const m = e.data
       if (m.type === 'positions') {
         this.pos = m.buf
+        this.posVersion++
         this.quadtree = null
         if (!this.userMoved) this.fit(false)
         this.status.textContent = `${n.toLocaleString()} nodes · ${this.m.toLocaleString()} links · layout ${m.alpha > 0.01 ? 'settling' : 'done'}`
@@ -280,8 +284,74 @@ export class GraphView {
     requestAnimationFrame(tick)
   }
 
+  /**
+   * A cached full-size layer that only ever gains items: `count` items are drawn, new ones are added
+   * with `drawRange(ctx, from, to)`; a changed `key` (positions, view, content id) or a smaller
+   * count starts it over. Replays and the live feed grow monotonically, so each frame adds little.
+   */
+  layer(name, key, count, drawRange) {
+    const L = (this.layers ??= {})[name] ??= { canvas: document.createElement('canvas'), key: null, drawn: 0 }
+    const c = L.canvas, cc = c.getContext('2d')
+    const { k, x, y } = this.transform
+    const fullKey = `${key}|${this.posVersion}|${k}|${x}|${y}|${this.canvas.width}x${this.canvas.height}`
+    if (L.key !== fullKey || count < L.drawn) {
+      L.key = fullKey
+      L.drawn = 0
+      if (c.width !== this.canvas.width || c.height !== this.canvas.height) { c.width = this.canvas.width; c.height = this.canvas.height }
+      cc.setTransform(1, 0, 0, 1, 0, 0)
+      cc.clearRect(0, 0, c.width, c.height)
+    }
+    if (count > L.drawn) {
+      cc.setTransform(this.dpr * k, 0, 0, this.dpr * k, this.dpr * x, this.dpr * y)
+      drawRange(cc, L.drawn, count)
+      L.drawn = count
+    }
+    return L
+  }
+
+  /** Blits a layer in device pixels, then restores the world transform. */
+  blit(L) {
+    const { ctx, dpr } = this
+    const { k, x, y } = this.transform
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    ctx.drawImage(L.canvas, 0, 0)
+    ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * x, dpr * y)
+  }
+
+  /** Adds circles for `nodes` (indices) to the current path. */
+  circles(c, nodes, from, to, rScale, extra = 0) {
+    const P = this.pos
+    let n = 0
+    for (let q = from; q < to; q++) {
+      const i = nodes[q]
+      const x = P[2 * i], y = P[2 * i + 1]
+      if (x !== x || y !== y) continue // NaN: not placed yet
+      const r = this.nodeR[i] * rScale + extra
+      c.moveTo(x + r, y)
+      c.arc(x, y, r, 0, TAU)
+      n++
+    }
+    return n
+  }
+
+  pairsPath(c, pairs, from, to) {
+    const P = this.pos
+    for (let q = from; q < to; q++) {
+      const a = pairs[2 * q], b = pairs[2 * q + 1]
+      c.moveTo(P[2 * a], P[2 * a + 1]); c.lineTo(P[2 * b], P[2 * b + 1])
+    }
+  }
+
+  /**
+   * Draw order: edges, trail (growing link list), overlay lines, nodes (dimmed when the overlay
+   * says so, then the growing `reached` set at full colour), rings, in-flight dots, selection.
+   * Overlay shape (all optional):
+   *   { dim: bool, trail: { id, pairs, count, color, width, alpha }, reached: { id, nodes, count },
+   *     lines: [{ color, width, alpha, pairs }], rings: [{ color, width, nodes }], dots: [{ color, pts: [a, b, f, ...] }] }
+   */
   draw() {
     const t0 = performance.now()
+    this.draws = (this.draws || 0) + 1
     const { ctx, dpr, W, H } = this
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
     ctx.fillStyle = '#0f1623'
@@ -289,42 +359,57 @@ export class GraphView {
     if (!this.pos || !this.n) { this.canvas.dataset.nodeCount = '0'; return }
     const { k, x: tx, y: ty } = this.transform
     ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * tx, dpr * ty)
-    const P = this.pos, E = this.edges, ov = this.overlay
+    const P = this.pos, ov = this.overlay
     const inv = 1 / k
+    const dim = !!(ov && ov.dim)
+    const rScale = this.screenR(1) * inv
 
-    // Base edges, one path per latency shade.
-    ctx.lineWidth = this.edgeWidth * inv
-    ctx.globalAlpha = ov && ov.dimEdges ? this.edgeAlpha * 0.45 : this.edgeAlpha
-    for (let b = 0; b < EDGE_BUCKETS; b++) {
-      ctx.beginPath()
-      for (let e = 0; e < this.m; e++) {
-        if (this.edgeBucket[e] !== b) continue
-        const a = E[2 * e], c = E[2 * e + 1]
-        ctx.moveTo(P[2 * a], P[2 * a + 1]); ctx.lineTo(P[2 * c], P[2 * c + 1])
+    // Base: edges by latency shade, plus every node (dimmed under an overlay). Cached: it changes
+    // only with positions or the view, and re-stroking 10,000 links each frame costs most of one.
+    let drawn = 0
+    const base = this.layer('base', `base|${dim}`, 1, (c) => {
+      c.lineWidth = this.edgeWidth * inv
+      c.globalAlpha = dim ? this.edgeAlpha * 0.45 : this.edgeAlpha
+      for (let b = 0; b < EDGE_BUCKETS; b++) {
+        c.beginPath()
+        for (let e = 0; e < this.m; e++) if (this.edgeBucket[e] === b) this.pairsPath(c, this.edges, e, e + 1)
+        c.strokeStyle = this.bucketColors[b]
+        c.stroke()
       }
-      ctx.strokeStyle = this.bucketColors[b]
-      ctx.stroke()
+      let nd = 0
+      c.globalAlpha = dim ? 0.22 : 1
+      for (const [color, members] of this.colorGroups) {
+        c.beginPath()
+        nd += this.circles(c, members, 0, members.length, rScale)
+        c.fillStyle = color
+        c.fill()
+      }
+      c.globalAlpha = 1
+      this.baseNodes = nd
+    })
+    this.blit(base)
+    drawn = this.baseNodes
+
+    if (ov && ov.trail && ov.trail.count > 0) {
+      const T = ov.trail
+      this.blit(this.layer('trail', `trail|${T.id}`, T.count, (c, from, to) => {
+        c.globalAlpha = T.alpha ?? 1
+        c.strokeStyle = T.color
+        c.lineWidth = (T.width || 1.5) * inv
+        c.beginPath(); this.pairsPath(c, T.pairs, from, to); c.stroke()
+      }))
+    }
+
+    for (const L of (ov && ov.lines) || []) {
+      if (!L.pairs.length) continue
+      ctx.globalAlpha = L.alpha ?? 1
+      ctx.strokeStyle = L.color
+      ctx.lineWidth = (L.width || 1.5) * inv
+      ctx.beginPath(); this.pairsPath(ctx, L.pairs, 0, L.pairs.length / 2); ctx.stroke()
     }
     ctx.globalAlpha = 1
 
-    // Overlay lines (replay/live), batched: [{ color, width, alpha, pairs: [a, b, a, b, ...] }].
-    if (ov && ov.lines) {
-      for (const L of ov.lines) {
-        if (!L.pairs.length) continue
-        ctx.globalAlpha = L.alpha ?? 1
-        ctx.strokeStyle = L.color
-        ctx.lineWidth = (L.width || 1.5) * inv
-        ctx.beginPath()
-        for (let q = 0; q < L.pairs.length; q += 2) {
-          const a = L.pairs[q], b = L.pairs[q + 1]
-          ctx.moveTo(P[2 * a], P[2 * a + 1]); ctx.lineTo(P[2 * b], P[2 * b + 1])
-        }
-        ctx.stroke()
-      }
-      ctx.globalAlpha = 1
-    }
-
-    // The selected node's links, drawn bright.
+    // The selected node's links, bright.
     const sel = this.selected
     if (sel >= 0) {
       ctx.strokeStyle = '#ffffff'
@@ -336,50 +421,41 @@ export class GraphView {
       ctx.globalAlpha = 1
     }
 
-    // Nodes, one path per colour. Overlay may dim (state 0) or emphasise (state 2) nodes.
-    const state = ov && ov.nodeState
-    const rScale = this.screenR(1) * inv
-    let drawn = 0, reached = 0
-    for (const [color, members] of this.colorGroups) {
-      for (const pass of state ? [0, 1] : [1]) {
-        ctx.beginPath()
-        for (const i of members) {
-          const x = P[2 * i], y = P[2 * i + 1]
-          if (x !== x || y !== y) continue // NaN: not placed yet
-          if (state && ((state[i] === 0) !== (pass === 0))) continue
-          const r = this.nodeR[i] * rScale
-          ctx.moveTo(x + r, y)
-          ctx.arc(x, y, r, 0, TAU)
-          drawn++
-          if (state && (state[i] === 1 || state[i] === 2)) reached++
+    // Reached nodes at full colour, added as they are reached.
+    let reached = 0
+    if (ov && ov.reached && ov.reached.count > 0) {
+      const R = ov.reached
+      const L = this.layer('reached', `reached|${R.id}`, R.count, (c, from, to) => {
+        if (from === 0) this.reachedNodes = 0
+        // Group the new nodes by colour so each colour is one fill.
+        const byColor = new Map()
+        for (let q = from; q < to; q++) {
+          const i = R.nodes[q], col = this.nodeColor[i]
+          if (!byColor.has(col)) byColor.set(col, [])
+          byColor.get(col).push(i)
         }
-        ctx.globalAlpha = pass === 0 ? 0.22 : 1
-        ctx.fillStyle = color
-        ctx.fill()
-      }
+        for (const [col, list] of byColor) {
+          c.beginPath(); this.reachedNodes += this.circles(c, list, 0, list.length, rScale); c.fillStyle = col; c.fill()
+        }
+      })
+      this.blit(L)
+      reached = this.reachedNodes
     }
-    ctx.globalAlpha = 1
     this.canvas.dataset.nodeCount = String(drawn)
-    // Nodes drawn as reached by the overlay (replay): what the replay test checks.
-    this.canvas.dataset.reachedCount = String(state ? reached : 0)
+    // Nodes drawn as reached by the overlay: what the replay test checks.
+    this.canvas.dataset.reachedCount = String(reached)
 
-    if (state) {
-      // State 2: just reached; state 3: the publisher.
-      for (const [s, color, w] of [[2, '#ffffff', 1.6], [3, '#facc15', 2.4]]) {
-        ctx.beginPath()
-        for (let i = 0; i < this.n; i++) {
-          if (state[i] !== s) continue
-          const r = this.nodeR[i] * rScale + 2.5 * inv
-          ctx.moveTo(P[2 * i] + r, P[2 * i + 1]); ctx.arc(P[2 * i], P[2 * i + 1], r, 0, TAU)
-        }
-        ctx.strokeStyle = color; ctx.lineWidth = w * inv; ctx.stroke()
-      }
+    for (const R of (ov && ov.rings) || []) {
+      if (!R.nodes.length) continue
+      ctx.beginPath(); this.circles(ctx, R.nodes, 0, R.nodes.length, rScale, 2.5 * inv)
+      ctx.strokeStyle = R.color; ctx.lineWidth = (R.width || 1.5) * inv; ctx.stroke()
     }
 
-    // In-flight copies, batched: [{ color, pts: [a, b, f, ...] }] with f in 0..1 along a->b.
+    // In-flight copies: dots a fraction f along a->b.
     if (ov && ov.dots) {
-      const r = Math.max(1.8, this.baseR * 0.75) * this.screenR(1) * inv
+      const r = Math.max(1.5, this.baseR * 0.6) * this.screenR(1) * inv
       for (const D of ov.dots) {
+        if (!D.pts.length) continue
         ctx.beginPath()
         for (let q = 0; q < D.pts.length; q += 3) {
           const a = D.pts[q], b = D.pts[q + 1], f = D.pts[q + 2]

@@ -38,11 +38,11 @@ function init(m) {
     .alphaDecay(big ? 0.03 : 0.0228)
     .velocityDecay(0.45)
     .force('link', d3.forceLink(m.links).distance((l) => l.distance))
-    .force('charge', d3.forceManyBody().strength(big ? -14 : mid ? -28 : -70).theta(0.95).distanceMax(big ? 260 : 600))
+    .force('charge', d3.forceManyBody().strength((big ? -14 : mid ? -28 : -70) * (m.anchors && !big ? 0.6 : 1)).theta(0.95).distanceMax(big ? 260 : 600))
     .force('collide', d3.forceCollide(m.collide).strength(0.6))
     // Gentle gravity keeps disconnected pieces on screen; with regions, towards the region's anchor.
-    .force('x', m.anchors ? d3.forceX((_, i) => m.anchors[2 * i]).strength(0.18) : d3.forceX(0).strength(big ? 0.035 : 0.05))
-    .force('y', m.anchors ? d3.forceY((_, i) => m.anchors[2 * i + 1]).strength(0.18) : d3.forceY(0).strength(big ? 0.035 : 0.05))
+    .force('x', m.anchors ? d3.forceX((_, i) => m.anchors[2 * i]).strength(big ? 0.18 : 0.3) : d3.forceX(0).strength(big ? 0.035 : 0.05))
+    .force('y', m.anchors ? d3.forceY((_, i) => m.anchors[2 * i + 1]).strength(big ? 0.18 : 0.3) : d3.forceY(0).strength(big ? 0.035 : 0.05))
     .stop()
   // Per-link strength when given (weaker for long links), else d3's default.
   if (m.links.length && m.links[0].strength !== undefined) sim.force('link').strength((l) => l.strength)

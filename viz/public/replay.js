@@ -1,6 +1,8 @@
 // Message replay: one message's receipts played back on the graph. First copies light their
-// receiver and the edge they came over (cyan); duplicates flash their edge pink; copies on the
-// wire are dots moving along their link. The graph counts what it draws as reached.
+// receiver and the link they came over (cyan); duplicates flash their link pink; copies on the
+// wire are dots moving along their link. The graph counts the nodes it draws as reached.
+
+const FIRST = '#22d3ee', DUP = '#f472b6', WIRE = '#f8fafc'
 
 export class Replay {
   /** @param {import('./graph.js').GraphView} view */
@@ -12,6 +14,7 @@ export class Replay {
     this.playing = false
     this.speed = 0.05
     this.last = 0
+    this.loads = 0
   }
 
   /** @param {{ publisher: string, publishedAtMs: number, receipts: Array<{node:string, from:string|null, receivedAtMs:number, hops:number, duplicate:boolean}> }} d */
@@ -21,12 +24,25 @@ export class Replay {
       .map((r) => ({ ...r, i: v.index.get(r.node) ?? -1, f: r.from == null ? -1 : v.index.get(r.from) ?? -1, dt: r.receivedAtMs - d.publishedAtMs }))
       .sort((a, b) => a.dt - b.dt)
     for (const r of rows) {
-      // Time on the wire = the link's latency when the topology has it.
+      // Time on the wire = the link's latency when the topology has the link.
       const k = r.i >= 0 && r.f >= 0 ? v.edgeKey.get(r.f * v.n + r.i) : undefined
       r.lat = k === undefined ? 0 : Math.min(v.edgeLatency[k], r.dt)
     }
-    const receivers = new Set(rows.filter((r) => !r.duplicate).map((r) => r.node))
-    this.data = { ...d, rows, pub: v.index.get(d.publisher) ?? -1, span: rows.length ? rows[rows.length - 1].dt : 1, receivers: receivers.size, offGraph: rows.filter((r) => r.i < 0).length }
+    // First copies in arrival order. At time t both the tree of links they came over and the set
+    // of reached nodes are prefixes of these lists, so the graph draws them incrementally.
+    const firsts = rows.filter((r) => !r.duplicate && r.i >= 0)
+    const seen = new Set()
+    const reach = firsts.filter((r) => !seen.has(r.i) && seen.add(r.i))
+    const tree = reach.filter((r) => r.f >= 0)
+    this.data = {
+      ...d, rows, id: ++this.loads,
+      pub: v.index.get(d.publisher) ?? -1,
+      span: rows.length ? rows[rows.length - 1].dt : 1,
+      receivers: new Set(rows.filter((r) => !r.duplicate).map((r) => r.node)).size,
+      offGraph: rows.filter((r) => r.i < 0).length,
+      reachNodes: Int32Array.from(reach, (r) => r.i), reachTimes: Float64Array.from(reach, (r) => r.dt),
+      treePairs: Int32Array.from(tree.flatMap((r) => [r.f, r.i])), treeTimes: Float64Array.from(tree, (r) => r.dt),
+    }
     // Aim for a replay of about eight seconds at the default speed.
     this.speed = pickSpeed(this.data.span / 8000)
     this.ui.setSpeed(this.speed)
@@ -63,10 +79,10 @@ export class Replay {
 
   render() {
     const d = this.data, v = this.view, t = this.t
-    const state = new Uint8Array(v.n)
     const fresh = Math.max(d.span * 0.03, 5)
     const flash = Math.max(d.span * 0.05, 8)
-    const first = [], dupOld = [], dupNew = [], dotsFirst = [], dotsDup = []
+    const big = v.n > 1500
+    const dupOld = [], dupNew = [], dotsFirst = [], dotsDup = [], freshNodes = []
     let reached = 0, dups = 0, hops = 0
     for (const r of d.rows) {
       const sent = r.dt - r.lat
@@ -77,28 +93,34 @@ export class Replay {
       }
       if (r.duplicate) {
         dups++
-        if (r.i >= 0 && r.f >= 0) (t - r.dt < flash ? dupNew : dupOld).push(r.f, r.i)
+        // Old duplicates stay as a faint trace on small graphs; on big ones only the flash shows.
+        if (r.i >= 0 && r.f >= 0 && (!big || t - r.dt < flash)) (t - r.dt < flash ? dupNew : dupOld).push(r.f, r.i)
       } else {
         reached++
         if (r.hops > hops) hops = r.hops
-        if (r.i >= 0) state[r.i] = t - r.dt < fresh ? 2 : 1
-        if (r.i >= 0 && r.f >= 0) first.push(r.f, r.i)
+        if (r.i >= 0 && t - r.dt < fresh) freshNodes.push(r.i)
       }
     }
-    if (d.pub >= 0) state[d.pub] = 3
-    const big = v.n > 1500
     v.setOverlay({
-      nodeState: state,
-      dimEdges: true,
+      dim: true,
+      trail: { id: d.id, pairs: d.treePairs, count: prefix(d.treeTimes, t), color: FIRST, width: big ? 1.1 : 1.8, alpha: 0.9 },
+      reached: { id: d.id, nodes: d.reachNodes, count: prefix(d.reachTimes, t) },
       lines: [
-        { color: '#f472b6', width: 0.8, alpha: 0.25, pairs: dupOld },
-        { color: '#22d3ee', width: big ? 1.1 : 1.8, alpha: 0.9, pairs: first },
-        { color: '#f472b6', width: big ? 1.4 : 2.4, alpha: 1, pairs: dupNew },
+        { color: DUP, width: 0.8, alpha: 0.25, pairs: dupOld },
+        { color: DUP, width: big ? 1.4 : 2.4, alpha: 1, pairs: dupNew },
       ],
-      dots: [{ color: '#f472b6', pts: dotsDup }, { color: '#f8fafc', pts: dotsFirst }],
+      rings: [{ color: '#ffffff', width: 1.4, nodes: freshNodes }, { color: '#facc15', width: 2.6, nodes: d.pub >= 0 ? [d.pub] : [] }],
+      dots: [{ color: DUP, pts: dotsDup }, { color: WIRE, pts: dotsFirst }],
     })
     this.ui.stats({ t, reached, receivers: d.receivers, dups, hops, offGraph: d.offGraph })
   }
+}
+
+/** How many of the ascending `times` are <= t (binary search). */
+function prefix(times, t) {
+  let lo = 0, hi = times.length
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] <= t) lo = mid + 1; else hi = mid }
+  return lo
 }
 
 const SPEEDS = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2]

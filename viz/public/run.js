@@ -16,7 +16,7 @@ const view = new GraphView($('graph'), { onSelect: (id) => showNode(id) })
 const replay = new Replay(view, {
   slider: $('slider'),
   setSpeed: (s) => { $('speed').value = String(s) },
-  onPlaying: (p) => { $('play').textContent = p ? '⏸ Pause' : '▶ Play' },
+  onPlaying: (p) => { $('play').textContent = p ? 'Pause' : '▶ Play' },
   stats: (s) => {
     const box = $('replay')
     if (!s) {
@@ -198,10 +198,12 @@ async function pickMessage(idx) {
 }
 
 async function main() {
+  const { files } = await api(runApi(key, 'info'))
+  if (!files['topology.json']) throw new Error('This run has no topology.json, so there is no graph to show.')
   const [summary, topology, yaml] = await Promise.all([
-    api(runApi(key, 'summary')).catch(() => null),
+    files['summary.json'] ? api(runApi(key, 'summary')) : null,
     api(runApi(key, 'topology')),
-    fetch(runApi(key, 'scenario')).then((r) => (r.ok ? r.text() : null)).catch(() => null),
+    files['scenario.yaml'] ? fetch(runApi(key, 'scenario')).then((r) => (r.ok ? r.text() : null)) : null,
   ])
   S.summary = summary
   S.topology = topology
@@ -219,6 +221,7 @@ async function main() {
   }).catch((e) => showError($('charts'), e))
 
   try {
+    if (!files['deliveries.csv']) throw new Error('no deliveries')
     const [msgs, nodes] = await Promise.all([api(runApi(key, 'messages')), api(runApi(key, 'nodes'))])
     S.messages = msgs.messages
     for (const n of nodes.nodes) S.stats.set(n.node, n)

@@ -1,0 +1,203 @@
+// The explorer in real Chromium: pages load clean, the graph draws every node, the replay reaches
+// every receiver, the report opens from file://, the live page follows a fake feed. Screenshots go
+// to test/.artifacts/. Without /usr/bin/chromium each test prints one `SKIP viz-browser: ...` line.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../viz/app.ts'
+import { startLiveServer } from '../viz/live.ts'
+import { writeReport } from '../viz/report.ts'
+import { runFakeSimulation } from './fixtures/fake-live.ts'
+import { makeRun, makeSweep, type FixtureRun } from './fixtures/make-run.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const ART = join(import.meta.dirname ?? 'test', '.artifacts')
+
+const TESTS: Record<string, () => Promise<void>> = {}
+const def = (name: string, fn: () => Promise<void>) => { TESTS[name] = fn }
+
+let root = ''
+let app: FastifyInstance
+let base = ''
+let browser: Browser
+let run: FixtureRun
+let bare: FixtureRun
+let report = ''
+
+/** A page that records console errors, failed requests and any request leaving 127.0.0.1. */
+async function open(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
+  const errors: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`) })
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
+  page.on('request', (r) => { if (!/^(http:\/\/127\.0\.0\.1|ws:\/\/127\.0\.0\.1|file:|data:|blob:)/.test(r.url())) errors.push(`remote request: ${r.url()}`) })
+  await page.goto(url)
+  return { page, errors }
+}
+
+const nodeCount = (page: Page) => page.$eval('#graph canvas', (c) => Number((c as HTMLCanvasElement).dataset.nodeCount))
+
+def('run list page loads with every run and no console errors', async () => {
+  const { page, errors } = await open(`${base}/`)
+  await page.waitForSelector('body[data-ready=true]')
+  const rows = await page.$$eval('#runs tbody tr[data-key]', (trs) => trs.map((t) => (t as HTMLElement).dataset.key))
+  assert.ok(rows.includes(run.key), rows.join())
+  assert.is(await page.$$eval('#sweeps tbody tr', (t) => t.length), 1)
+  await page.screenshot({ path: join(ART, 'browser-index.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('run page draws exactly the topology nodes of each stream part', async () => {
+  const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(run.key)}`)
+  await page.waitForSelector('body[data-ready=true]')
+  const sps = Object.entries(run.topology.streamParts)
+  for (const [sp, g] of sps) {
+    await page.selectOption('#sp', sp)
+    await page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) > 0 && document.querySelector('#graph').dataset.layout === 'settled'`, undefined, { timeout: 30000 })
+    assert.is(await nodeCount(page), g.nodes.length, sp)
+  }
+  assert.ok((await page.$$('figure.chart')).length >= 6, 'charts drawn')
+  await page.screenshot({ path: join(ART, 'browser-run.png'), fullPage: true })
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('run page of a run without deliveries loads cleanly, replay disabled', async () => {
+  const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(bare.key)}`)
+  await page.waitForSelector('body[data-ready=true]')
+  await page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) === ${bare.topology.streamParts['stream-0#0'].nodes.length}`, undefined, { timeout: 20000 })
+  assert.ok(await page.$eval('#play', (b) => (b as HTMLButtonElement).disabled))
+  assert.ok((await page.$$('figure.chart')).length >= 6)
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('search by node id opens the node panel with its neighbours', async () => {
+  const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(run.key)}`)
+  await page.waitForSelector('body[data-ready=true]')
+  const sp = Object.keys(run.topology.streamParts)[0]
+  const edges = run.topology.streamParts[sp].edges.filter((e) => e.from === 'n3').length
+  await page.fill('#search', 'n3')
+  await page.press('#search', 'Enter')
+  await page.waitForFunction(`document.querySelector('#node-panel h2').textContent.startsWith('n3')`)
+  assert.is(await page.$$eval('#node-panel .neighbours tbody tr', (t) => t.length), edges)
+  assert.match(await page.textContent('#node-panel') ?? '', /messages relayed/)
+  await page.screenshot({ path: join(ART, 'browser-node.png') })
+  // Searching for a stream part switches to it.
+  const other = Object.keys(run.topology.streamParts)[1]
+  await page.fill('#search', other)
+  await page.press('#search', 'Enter')
+  await page.waitForFunction(`document.querySelector('#sp').value === ${JSON.stringify(other)}`)
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('message replay reaches every receiver', async () => {
+  for (const [idx, m] of run.messages.entries()) {
+    if (idx > 2) break
+    const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(run.key)}&msg=${idx}`)
+    await page.waitForSelector('#replay[data-receivers]')
+    assert.is(Number(await page.$eval('#replay', (e) => (e as HTMLElement).dataset.receivers)), m.receivers)
+    // Play at the fastest speed to the end.
+    await page.selectOption('#speed', '2')
+    await page.click('#play')
+    await page.waitForFunction(`document.querySelector('#play').textContent.includes('Play') && Number(document.querySelector('#replay').dataset.t) >= Number(document.querySelector('#slider').max) - 1`, undefined, { timeout: 20000 })
+    await page.waitForTimeout(100)
+    assert.is(Number(await page.$eval('#replay', (e) => (e as HTMLElement).dataset.reached)), m.receivers, 'counted')
+    const drawn = await page.$eval('#graph canvas', (c) => Number((c as HTMLCanvasElement).dataset.reachedCount))
+    assert.is(drawn, m.receivers, 'drawn as reached')
+    if (idx === 0) {
+      await page.$eval('#slider', (e) => { const s = e as HTMLInputElement; s.value = String(Number(s.max) * 0.4); s.dispatchEvent(new Event('input')) })
+      await page.waitForTimeout(100)
+      await page.screenshot({ path: join(ART, 'browser-replay.png') })
+    }
+    assert.equal(errors, [])
+    await page.close()
+  }
+})
+
+def('sweep page plots a metric against a swept parameter', async () => {
+  const { page, errors } = await open(`${base}/sweep.html?sweep=demo%2Fsweep-a`)
+  await page.waitForSelector('body[data-ready=true]')
+  assert.is(await page.$$eval('figure.chart path.series', (p) => p.length), 3, 'one line per degree')
+  await page.selectOption('#xparam', 'topology.degree')
+  assert.is(await page.$$eval('figure.chart path.series', (p) => p.length), 3, 'one line per node count')
+  await page.screenshot({ path: join(ART, 'browser-sweep.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('report opens from file:// and shows its charts', async () => {
+  const { page, errors } = await open(`file://${report}`)
+  await page.waitForSelector('body[data-charts]')
+  assert.is(await page.$eval('body', (b) => Number((b as HTMLElement).dataset.charts)), 6)
+  const series = await page.$$eval('figure.chart[data-chart=latency-cdf] path.series', (p) => p.length)
+  assert.is(series, 1)
+  assert.ok(await page.$$eval('figure.chart[data-chart=latency-histogram] rect', (r) => r.length) > 5)
+  assert.match(await page.textContent('#summary') ?? '', /commit/)
+  await page.screenshot({ path: join(ART, 'browser-report.png'), fullPage: true })
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('live page receives events from a fake feed and controls its speed', async () => {
+  const liveRoot = await mkdtemp(join(tmpdir(), 'viz-live-b-'))
+  const liveRun = await makeRun({ root: liveRoot, nodes: 120, messages: 8 })
+  const live = await startLiveServer({ resultsDir: liveRoot, port: 0 })
+  try {
+    const { page, errors } = await open(live.url)
+    assert.ok(await live.feed.waitForClient(10000), 'page connected')
+    const sim = runFakeSimulation(live.feed, liveRun.dir, { tickMs: 20, maxWallMs: 20000 })
+    await page.waitForFunction(`Number(document.body.dataset.deliveries) > 0`, undefined, { timeout: 10000 })
+    await page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) === 120`, undefined, { timeout: 10000 })
+    await page.selectOption('#speed', '50')
+    await page.waitForFunction(`document.body.dataset.speed === '50'`)
+    assert.is(live.feed.speed(), 50)
+    await page.screenshot({ path: join(ART, 'browser-live.png') })
+    await page.click('#pause')
+    await page.waitForFunction(`document.body.dataset.paused === 'true'`)
+    assert.is(live.feed.paused(), true)
+    await page.click('#pause')
+    await page.waitForFunction(`document.body.dataset.paused === 'false'`)
+    const result = await sim
+    await page.waitForSelector('body[data-done=true]', { timeout: 10000 })
+    assert.is(Number(await page.evaluate('document.body.dataset.deliveries')), result.deliveries)
+    assert.equal(errors.filter((e) => !e.includes('WebSocket')), [])
+    await page.close()
+  } finally {
+    await live.close()
+    await rm(liveRoot, { recursive: true, force: true })
+  }
+})
+
+if (!existsSync(CHROMIUM)) {
+  for (const name of Object.keys(TESTS)) console.log(`SKIP viz-browser: ${name} (no ${CHROMIUM})`)
+} else {
+  test.before(async () => {
+    await mkdir(ART, { recursive: true })
+    root = await mkdtemp(join(tmpdir(), 'viz-browser-'))
+    run = await makeRun({ root, scenario: 'demo', runId: 'r1', nodes: 80, messages: 4, streamParts: 2, seed: 5 })
+    bare = await makeRun({ root, scenario: 'demo', runId: 'bare', nodes: 30, messages: 2, deliveries: false, geo: false })
+    await makeSweep(root, 'demo', 'sweep-a')
+    report = await writeReport(run.dir)
+    app = buildApp({ resultsDir: root })
+    base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1')
+    const { chromium } = await import('playwright-core')
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  })
+  test.after(async () => {
+    await browser?.close()
+    await app?.close()
+    await rm(root, { recursive: true, force: true })
+  })
+  for (const [name, fn] of Object.entries(TESTS)) test(name, fn)
+}
+
+test.run()
