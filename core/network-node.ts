@@ -72,7 +72,7 @@ export class NetworkNode implements TransportHandler {
   joinStreamPart(streamPartId: string): ContentDeliveryNode {
     let part = this.streamParts.get(streamPartId)
     if (part === undefined) {
-      part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain)
+      part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain, this.ports.clock)
       this.streamParts.set(streamPartId, part)
       this.neighboursChanged(streamPartId)
     }

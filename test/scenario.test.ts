@@ -53,13 +53,14 @@ test('defaults are filled in', () => {
     name: 'quick',
     seed: 1,
     nodes: 100,
-    topology: { builder: 'static', degree: 4 },
+    topology: { builder: 'static', degree: 4, trackers: 1 },
     network: {
       latency: { model: 'geo', intraRegionRttMs: 2, jitterSdMs: 0 },
       lossRate: 0,
       processingDelayMs: 0,
       events: [],
     },
+    churn: { initialNodes: 100, arrivalRatePerS: 0, crashFraction: 0, events: [] },
     workload: {
       streams: 1,
       publishersPerStream: 1,
@@ -130,7 +131,7 @@ test('events and budgets parse', () => {
     { metric: 'wallSeconds', op: '<', limit: 1000 },
     { metric: 'lost.loss', op: '==', limit: 0 },
   ])
-  assert.is(BUDGET_METRICS.length, 28)
+  assert.is(BUDGET_METRICS.length, 42)
 })
 
 // ---- errors ----
@@ -142,7 +143,7 @@ test('unknown field: names the field, lists the known ones, suggests a close one
   assert.is(e.value, 4)
   assert.is(
     e.message,
-    'quick.yaml: topology.degre: got 4, expected a known field; unknown field "degre" (known: builder, degree), did you mean "degree"?',
+    'quick.yaml: topology.degre: got 4, expected a known field; unknown field "degre" (known: builder, degree, trackers), did you mean "degree"?',
   )
   const far = onlyError(MINIMAL + 'colour: red\n')
   assert.ok(far.expected.includes('unknown field "colour" (known: name, description, seed, nodes,'), far.message)
@@ -290,6 +291,261 @@ test('loadScenario reports an unreadable file as a ScenarioError', () => {
   assert.match(e.expected, /ENOENT/)
 })
 
+// ---- tracker topology and churn ----
+
+/** The example from the scenario format documentation, with nodes enough for its joins. */
+const CHURN_EXAMPLE = `name: churny
+nodes: 1400
+topology:
+  builder: tracker
+  degree: 4
+  trackers: 1
+churn:
+  initialNodes: 800
+  arrivalRatePerS: 2
+  session:
+    distribution: weibull
+    shape: 0.615
+    scaleS: 10170
+  crashFraction: 0.2
+  events:
+    - { type: join, atS: 10, count: 50 }
+    - { type: leave, atS: 20, count: 30, crashFraction: 0.5 }
+    - { type: massFailure, atS: 30, fraction: 0.3 }
+    - { type: flashCrowd, atS: 40, count: 500, withinS: 5 }
+    - { type: trackerFailure, atS: 50, tracker: 0, recoverAtS: 60 }
+`
+
+test('churn and topology.trackers defaults', () => {
+  const s = parse(MINIMAL)
+  assert.equal(s.topology, { builder: 'static', degree: 4, trackers: 1 })
+  assert.equal(s.churn, { initialNodes: 100, arrivalRatePerS: 0, crashFraction: 0, events: [] })
+  assert.not.ok('session' in s.churn)
+  assert.equal(parse(MINIMAL + 'topology: { builder: tracker }\n').topology, { builder: 'tracker', degree: 4, trackers: 1 })
+  // trackers is allowed, and kept, with the static builder.
+  assert.is(parse(MINIMAL + 'topology: { trackers: 3 }\n').topology.trackers, 3)
+  // initialNodes defaults to nodes, whatever sets nodes.
+  assert.is(parse(MINIMAL, ['nodes=5000']).churn.initialNodes, 5000)
+  assert.is(parse(MINIMAL + 'churn: { initialNodes: 0, arrivalRatePerS: 1 }\n').churn.initialNodes, 0)
+  // A leave event's own crashFraction defaults to 0.
+  assert.equal(parse(MINIMAL + 'churn: { events: [{ type: leave, atS: 1, count: 5 }] }\n').churn.events, [
+    { type: 'leave', atS: 1, count: 5, crashFraction: 0 },
+  ])
+})
+
+test('the full churn example parses', () => {
+  const s = parse(CHURN_EXAMPLE)
+  assert.equal(s.topology, { builder: 'tracker', degree: 4, trackers: 1 })
+  assert.equal(s.churn, {
+    initialNodes: 800,
+    arrivalRatePerS: 2,
+    session: { distribution: 'weibull', shape: 0.615, scaleS: 10170 },
+    crashFraction: 0.2,
+    events: [
+      { type: 'join', atS: 10, count: 50 },
+      { type: 'leave', atS: 20, count: 30, crashFraction: 0.5 },
+      { type: 'massFailure', atS: 30, fraction: 0.3 },
+      { type: 'flashCrowd', atS: 40, count: 500, withinS: 5 },
+      { type: 'trackerFailure', atS: 50, tracker: 0, recoverAtS: 60 },
+    ],
+  })
+  // The last event ends at 60 s, after the workload's 12 s: the default duration follows it.
+  assert.is(s.durationS, 90)
+})
+
+test('every session distribution parses', () => {
+  const session = (yaml: string) => parse(MINIMAL + `churn: { session: ${yaml} }\n`).churn.session
+  assert.equal(session('{ distribution: exponential, meanS: 600 }'), { distribution: 'exponential', meanS: 600 })
+  assert.equal(session('{ distribution: weibull, shape: 0.615, scaleS: 10170 }'), { distribution: 'weibull', shape: 0.615, scaleS: 10170 })
+  assert.equal(session('{ scaleS: 60, shape: 1.5, distribution: pareto }'), { distribution: 'pareto', shape: 1.5, scaleS: 60 })
+})
+
+test('durationS default is at least 30 s after the last churn event', () => {
+  const duration = (events: string) => parse(MINIMAL + `churn: { initialNodes: 50, events: [${events}] }\n`).durationS
+  // Events before the workload ends leave the workload formula (2 + 100 / 10 + 30 = 42) alone.
+  assert.is(duration('{ type: join, atS: 5, count: 10 }'), 42)
+  assert.is(duration('{ type: join, atS: 100, count: 10 }'), 130)
+  assert.is(duration('{ type: massFailure, atS: 3, fraction: 0.5 }, { type: leave, atS: 70, count: 1 }'), 100)
+  // A flash crowd ends when its window does.
+  assert.is(duration('{ type: flashCrowd, atS: 100, count: 10, withinS: 50 }'), 180)
+  const tracker = (event: string) => parse(MINIMAL + `topology: { builder: tracker }\nchurn: { events: [${event}] }\n`).durationS
+  assert.is(tracker('{ type: trackerFailure, atS: 100, tracker: 0, recoverAtS: 200 }'), 230)
+  assert.is(tracker('{ type: trackerFailure, atS: 100, tracker: 0 }'), 130)
+  assert.is(parse(MINIMAL + 'durationS: 20\nchurn: { initialNodes: 50, events: [{ type: join, atS: 100, count: 10 }] }\n').durationS, 20)
+})
+
+test('churn and tracker schema errors', () => {
+  const message = (yaml: string) => onlyError(MINIMAL + yaml).message
+  assert.is(message('topology: { builder: trackr }\n'), 'quick.yaml: topology.builder: got "trackr", expected one of static, tracker, did you mean "tracker"?')
+  assert.is(message('topology: { builder: tracker, trackers: 0 }\n'), 'quick.yaml: topology.trackers: got 0, expected an integer >= 1')
+  assert.is(message('churn: { initialNodes: -1 }\n'), 'quick.yaml: churn.initialNodes: got -1, expected an integer >= 0')
+  assert.is(message('churn: { arrivalRatePerS: -2 }\n'), 'quick.yaml: churn.arrivalRatePerS: got -2, expected a number >= 0')
+  assert.is(message('churn: { crashFraction: 1.5 }\n'), 'quick.yaml: churn.crashFraction: got 1.5, expected a number >= 0 and <= 1')
+  assert.is(
+    message('churn: { session: { distribution: weibul, shape: 1, scaleS: 1 } }\n'),
+    'quick.yaml: churn.session.distribution: got "weibul", expected one of exponential, weibull, pareto, did you mean "weibull"?',
+  )
+  assert.is(message('churn: { session: { distribution: exponential, meanS: 0 } }\n'), 'quick.yaml: churn.session.meanS: got 0, expected a number > 0')
+  assert.is(message('churn: { session: { distribution: weibull, shape: 0, scaleS: 10 } }\n'), 'quick.yaml: churn.session.shape: got 0, expected a number > 0')
+  assert.is(message('churn: { session: { distribution: weibull, shape: 1, scaleS: -5 } }\n'), 'quick.yaml: churn.session.scaleS: got -5, expected a number > 0')
+  assert.is(message('churn: { session: { distribution: pareto, shape: -1, scaleS: 10 } }\n'), 'quick.yaml: churn.session.shape: got -1, expected a number > 0')
+  assert.is(message('churn: { session: { distribution: pareto, shape: 1, scaleS: 0 } }\n'), 'quick.yaml: churn.session.scaleS: got 0, expected a number > 0')
+  assert.is(message('churn: { session: { distribution: pareto, shape: 2 } }\n'), 'quick.yaml: churn.session.scaleS: got nothing, expected a number > 0 (required)')
+  const field = onlyError(MINIMAL + 'churn: { session: { distribution: weibull, shape: 1, meanS: 10, scaleS: 3 } }\n')
+  assert.is(field.path, 'churn.session.meanS')
+  assert.ok(field.expected.includes('(known: distribution, shape, scaleS)'), field.message)
+  assert.is(
+    message('churn: { events: [{ type: massFailure, atS: 1, fraction: 0 }] }\n'),
+    'quick.yaml: churn.events[0].fraction: got 0, expected a number > 0 and <= 1',
+  )
+  assert.is(
+    message('churn: { events: [{ type: flashcrowd, atS: 1 }] }\n'),
+    'quick.yaml: churn.events[0].type: got "flashcrowd", expected one of join, leave, massFailure, flashCrowd, trackerFailure, did you mean "flashCrowd"?',
+  )
+  assert.is(
+    message('churn: { initialNodes: 50, events: [{ type: flashCrowd, atS: 1, count: 10 }] }\n'),
+    'quick.yaml: churn.events[0].withinS: got nothing, expected a number >= 0 (required)',
+  )
+})
+
+test('churn cross-field rules', () => {
+  const message = (yaml: string) => onlyError(MINIMAL + yaml).message
+  assert.is(message('churn: { initialNodes: 101 }\n'), 'quick.yaml: churn.initialNodes: got 101, expected an integer <= nodes (100)')
+  assert.is(
+    message('churn: { arrivalRatePerS: 2 }\n'),
+    'quick.yaml: churn.arrivalRatePerS: got 2, expected 0, since churn.initialNodes = nodes (100) leaves no node to arrive (lower initialNodes for arrivals)',
+  )
+  assert.is(
+    message('churn: { events: [{ type: join, atS: 1, count: 1 }] }\n'),
+    'quick.yaml: churn.events[0].count: got 1, expected no joins, since churn.initialNodes = nodes (100) leaves no node to join (lower initialNodes for joins)',
+  )
+  // Only the first event past the limit is reported; the leave between them does not count.
+  assert.is(
+    message(
+      'churn:\n  initialNodes: 80\n  events:\n' +
+        '    - { type: join, atS: 1, count: 15 }\n' +
+        '    - { type: leave, atS: 2, count: 50 }\n' +
+        '    - { type: flashCrowd, atS: 3, count: 6, withinS: 1 }\n' +
+        '    - { type: join, atS: 4, count: 6 }\n',
+    ),
+    'quick.yaml: churn.events[2].count: got 6, expected an integer <= 5 (join and flashCrowd counts together at most nodes - churn.initialNodes = 100 - 80 = 20; earlier join and flashCrowd events take 15)',
+  )
+  parse('name: quick\nnodes: 100\nchurn: { initialNodes: 80, events: [{ type: join, atS: 1, count: 15 }, { type: flashCrowd, atS: 3, count: 5, withinS: 1 }] }\n')
+  assert.is(
+    message('churn: { events: [{ type: leave, atS: 1, count: 101 }] }\n'),
+    'quick.yaml: churn.events[0].count: got 101, expected an integer <= nodes (100)',
+  )
+  assert.is(
+    message('churn: { events: [{ type: trackerFailure, atS: 1, tracker: 0 }] }\n'),
+    'quick.yaml: churn.events[0].type: got "trackerFailure", expected join, leave, massFailure or flashCrowd (trackerFailure needs topology.builder: tracker; it is static)',
+  )
+  assert.is(
+    message('topology: { builder: tracker, trackers: 2 }\nchurn: { events: [{ type: trackerFailure, atS: 1, tracker: 2 }] }\n'),
+    'quick.yaml: churn.events[0].tracker: got 2, expected an integer < topology.trackers (2); trackers are numbered from 0',
+  )
+  assert.is(
+    message('topology: { builder: tracker }\nchurn: { events: [{ type: trackerFailure, atS: 5, tracker: 0, recoverAtS: 5 }] }\n'),
+    'quick.yaml: churn.events[0].recoverAtS: got 5, expected a time > atS (5 s)',
+  )
+  // All of them at once, in document order.
+  const errors = errorsOf(() =>
+    parse(
+      'name: quick\nnodes: 10\nchurn:\n  initialNodes: 12\n  events:\n' +
+        '    - { type: trackerFailure, atS: 9, tracker: 0, recoverAtS: 1 }\n' +
+        '    - { type: leave, atS: 1, count: 11 }\n',
+    ),
+  )
+  assert.equal(
+    errors.map((e) => e.path),
+    ['churn.initialNodes', 'churn.events[0].recoverAtS', 'churn.events[0].type', 'churn.events[1].count'],
+  )
+})
+
+test('new budget metrics parse, with ms on the time-to metrics', () => {
+  const s = parse(
+    MINIMAL +
+      'budgets: ["timeToFirstNeighbourMs.p99 <= 2000 ms", "timeToDataMs.max < 5000", "deliveryRatioOnline >= 0.999", "lostToChurn < 10", "lostOnline == 0", "trackerMessagesPerSecond <= 50"]\n',
+  )
+  assert.equal(
+    s.budgets.map((b) => b.metric),
+    ['timeToFirstNeighbourMs.p99', 'timeToDataMs.max', 'deliveryRatioOnline', 'lostToChurn', 'lostOnline', 'trackerMessagesPerSecond'],
+  )
+  for (const stat of ['mean', 'p50', 'p90', 'p99', 'max']) {
+    assert.ok(BUDGET_METRICS.includes(`timeToFirstNeighbourMs.${stat}`) && BUDGET_METRICS.includes(`timeToDataMs.${stat}`), stat)
+  }
+  assert.is(onlyError(MINIMAL + 'budgets: ["lostToChurn < 3 ms"]\n').expected, 'a plain number as limit (lostToChurn has no unit word)')
+})
+
+test('a sweep over topology.builder, and churn fields that follow swept ones', () => {
+  const s = parse(MINIMAL + 'sweep: { topology.builder: [static, tracker], nodes: [100, 200] }\n')
+  assert.equal(
+    expandSweep(s).map((p) => [p.point, p.scenario.topology, p.scenario.churn.initialNodes]),
+    [
+      [{ 'topology.builder': 'static', nodes: 100 }, { builder: 'static', degree: 4, trackers: 1 }, 100],
+      [{ 'topology.builder': 'static', nodes: 200 }, { builder: 'static', degree: 4, trackers: 1 }, 200],
+      [{ 'topology.builder': 'tracker', nodes: 100 }, { builder: 'tracker', degree: 4, trackers: 1 }, 100],
+      [{ 'topology.builder': 'tracker', nodes: 200 }, { builder: 'tracker', degree: 4, trackers: 1 }, 200],
+    ],
+  )
+  // A tracker failure only fits the tracker points (the file itself, like every file, must be valid as written).
+  const errors = errorsOf(() =>
+    parse(
+      MINIMAL +
+        'topology: { builder: tracker }\nchurn: { events: [{ type: trackerFailure, atS: 1, tracker: 0 }] }\nsweep: { topology.builder: [tracker, static] }\n',
+    ),
+  )
+  assert.equal(
+    errors.map((e) => [e.path, e.point]),
+    [['churn.events[0].type', { 'topology.builder': 'static' }]],
+  )
+  // A swept field inside one distribution does not fit the other: reported for that point only.
+  const bad = errorsOf(() =>
+    parse(
+      MINIMAL +
+        'churn: { initialNodes: 50 }\nsweep:\n  churn.session: [{ distribution: exponential, meanS: 60 }, { distribution: pareto, shape: 2, scaleS: 30 }]\n  churn.session.shape: [1.5]\n',
+    ),
+  )
+  assert.equal(
+    bad.map((e) => [e.path, e.point, e.expected]),
+    [
+      [
+        'churn.session.shape',
+        { 'churn.session': { distribution: 'exponential', meanS: 60 }, 'churn.session.shape': 1.5 },
+        'a known field; unknown field "shape" (known: distribution, meanS)',
+      ],
+    ],
+  )
+  const fine = parse(MINIMAL + 'churn: { initialNodes: 50 }\nsweep: { churn.session.shape: [0.5, 2], churn.arrivalRatePerS: [0, 1] }\n', [
+    'churn.session={ distribution: weibull, shape: 1, scaleS: 60 }',
+  ])
+  assert.equal(
+    expandSweep(fine).map((p) => [p.scenario.churn.session, p.scenario.churn.arrivalRatePerS]),
+    [
+      [{ distribution: 'weibull', shape: 0.5, scaleS: 60 }, 0],
+      [{ distribution: 'weibull', shape: 0.5, scaleS: 60 }, 1],
+      [{ distribution: 'weibull', shape: 2, scaleS: 60 }, 0],
+      [{ distribution: 'weibull', shape: 2, scaleS: 60 }, 1],
+    ],
+  )
+})
+
+test('toResolvedYaml round-trips topology and churn', () => {
+  const s = parse(CHURN_EXAMPLE + 'sweep: { topology.trackers: [1, 3], churn.crashFraction: [0, 1] }\n')
+  const yaml = toResolvedYaml(s)
+  assert.ok(yaml.includes('topology:\n  builder: tracker\n  degree: 4\n  trackers: 1\nnetwork:'), yaml)
+  assert.ok(yaml.includes('churn:\n  initialNodes: 800\n  arrivalRatePerS: 2\n  session:\n    distribution: weibull\n'), yaml)
+  assert.ok(yaml.includes('    - type: leave\n      atS: 20\n      count: 30\n      crashFraction: 0.5\n'), yaml)
+  const again = parse(yaml)
+  assert.equal(withoutSource(again), withoutSource(s))
+  assert.is(toResolvedYaml(again), yaml)
+  for (const p of expandSweep(s)) assert.equal(withoutSource(parse(toResolvedYaml(p.scenario))), withoutSource(p.scenario))
+  // Resolved durationS and initialNodes are written out, so the file loads the same even if nodes changes later.
+  const minimal = parse(MINIMAL + 'churn: { session: { distribution: exponential, meanS: 30 } }\n')
+  const text = toResolvedYaml(minimal)
+  assert.ok(text.includes('churn:\n  initialNodes: 100\n  arrivalRatePerS: 0\n  session:\n    distribution: exponential\n    meanS: 30\n  crashFraction: 0\n  events: []\n'), text)
+  assert.equal(withoutSource(parse(text)), withoutSource(minimal))
+})
+
 // ---- --set ----
 
 test('--set overrides numbers, strings, nested fields and lists', () => {
@@ -321,9 +577,9 @@ test('--set errors name --set as the file', () => {
   assert.equal(
     errors.map((e) => e.message),
     [
-      '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree), did you mean "degree"?',
+      '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree, trackers), did you mean "degree"?',
       '--set: nodes: got "nodes", expected PATH=VALUE, e.g. topology.degree=6',
-      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, seed, nodes, topology, network, workload, durationS, record, budgets, sweep)',
+      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, seed, nodes, topology, network, churn, workload, durationS, record, budgets, sweep)',
       '--set: seed: got "abc", expected an integer >= 0 and <= 9007199254740991',
     ],
   )
@@ -399,7 +655,7 @@ test('sweep keys must be schema paths with non-empty lists', () => {
     errors.map((e) => [e.path, e.expected]),
     [
       ['sweep.nodes', 'a non-empty list'],
-      ['sweep["topology.degre"]', 'a field path; unknown field "degre" in topology (known: builder, degree), did you mean "degree"?'],
+      ['sweep["topology.degre"]', 'a field path; unknown field "degre" in topology (known: builder, degree, trackers), did you mean "degree"?'],
       ['sweep["sweep.x"]', 'a field path outside sweep'],
     ],
   )

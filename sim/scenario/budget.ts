@@ -8,6 +8,7 @@ const distribution = (name: string) => ['mean', 'p50', 'p90', 'p99', 'max'].map(
 /** Dotted paths into summary.json that a budget may limit. */
 export const BUDGET_METRICS: readonly string[] = [
   'deliveryRatio',
+  'deliveryRatioOnline',
   'duplicatesPerDelivery',
   'rmr',
   ...distribution('latencyMs'),
@@ -23,13 +24,18 @@ export const BUDGET_METRICS: readonly string[] = [
   'lost.loss',
   'lost.partition',
   'lost.linkCut',
+  'lostToChurn',
+  'lostOnline',
+  ...distribution('timeToFirstNeighbourMs'),
+  ...distribution('timeToDataMs'),
+  'trackerMessagesPerSecond',
 ]
 
 export const BUDGET_OPS: readonly BudgetOp[] = ['<', '<=', '>', '>=', '==']
 
 /** The unit word a limit may carry; only where the metric's name already fixes the unit. */
 export function budgetUnit(metric: string): string | undefined {
-  if (metric.startsWith('latencyMs.')) return 'ms'
+  if (/^(latencyMs|timeToFirstNeighbourMs|timeToDataMs)\./.test(metric)) return 'ms'
   if (metric === 'wallSeconds') return 's'
   if (metric === 'peakRssMb') return 'MB'
   return undefined

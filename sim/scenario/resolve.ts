@@ -3,24 +3,45 @@
 import { dirname, resolve } from 'node:path'
 import { parseBudget } from './budget.ts'
 import { orderBySchema, SCENARIO_SCHEMA } from './schema.ts'
-import type { Budget, Scenario } from './types.ts'
+import type { Budget, ChurnConfig, ChurnEvent, Scenario } from './types.ts'
 
-/** The YAML form once ajv has filled the defaults: only durationS and budgets still differ from Scenario. */
-type FilledDocument = Omit<Scenario, 'durationS' | 'budgets' | 'sourceFile'> & { durationS?: number; budgets: string[] }
+/**
+ * The YAML form once ajv has filled the defaults: durationS, churn.initialNodes and budgets still differ
+ * from Scenario (the first two have defaults that depend on other fields, which a schema cannot say).
+ */
+type FilledDocument = Omit<Scenario, 'durationS' | 'budgets' | 'sourceFile' | 'churn'> & {
+  durationS?: number
+  budgets: string[]
+  churn: Omit<ChurnConfig, 'initialNodes'> & { initialNodes?: number }
+}
+
+/** Seconds after the last churn event that a default durationS leaves for the network to settle. */
+const SETTLE_S = 30
+
+/** When an event's last effect happens: a flash crowd's last arrival, a tracker's recovery. */
+export function churnEventEndS(event: ChurnEvent): number {
+  if (event.type === 'flashCrowd') return event.atS + event.withinS
+  if (event.type === 'trackerFailure') return event.recoverAtS ?? event.atS
+  return event.atS
+}
 
 /** Call only on a document that passed every check; it trusts the shapes. */
 export function resolveScenario(doc: Record<string, unknown>, sourceFile: string): Scenario {
   const filled = doc as unknown as FilledDocument
-  const { workload, network } = filled
+  const { workload, network, churn } = filled
   const latency =
     network.latency.model === 'matrix'
       ? { ...network.latency, file: resolve(dirname(sourceFile), network.latency.file) }
       : network.latency
+  // Enough time for every message to be published, plus 30 s for the last ones to spread; and when
+  // churn events come later than that, 30 s after the last of them.
+  const publishedS = workload.warmupS + workload.messagesPerPublisher / workload.ratePerSecond
+  const lastChurnS = Math.max(0, ...churn.events.map(churnEventEndS))
   const scenario: Scenario = {
     ...filled,
     network: { ...network, latency },
-    // Enough time for every message to be published, plus 30 s for the last ones to spread.
-    durationS: filled.durationS ?? workload.warmupS + workload.messagesPerPublisher / workload.ratePerSecond + 30,
+    churn: { ...churn, initialNodes: churn.initialNodes ?? filled.nodes },
+    durationS: filled.durationS ?? Math.max(publishedS, lastChurnS) + SETTLE_S,
     budgets: filled.budgets.map((text) => parseBudget(text) as Budget),
     sourceFile,
   }

@@ -1,6 +1,7 @@
-// Checks the schema cannot express: relations between fields, region names, budget strings, sweep keys,
-// files on disk. They run on the default-filled document even when the schema found problems, so every
-// check guards its own inputs instead of trusting them.
+// Checks the schema cannot express: relations between fields (churn counts against nodes, tracker events
+// against the topology), region names, budget strings, sweep keys, files on disk. They run on the
+// default-filled document even when the schema found problems, so every check guards its own inputs
+// instead of trusting them.
 
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -24,6 +25,7 @@ export function ruleIssues(doc: Record<string, unknown>, baseDir: string): Issue
     ...sizeIssues(doc),
     ...latencyIssues(doc, baseDir),
     ...eventIssues(doc),
+    ...churnIssues(doc),
     ...budgetIssues(doc),
     ...sweepIssues(doc),
   ]
@@ -102,6 +104,65 @@ function eventIssues(doc: Record<string, unknown>): Issue[] {
         issues.push({ path: at, value: region, expected: `a region that has nodes under the geo model (${placement.join(', ')})` })
       }
     })
+  })
+  return issues
+}
+
+function churnIssues(doc: Record<string, unknown>): Issue[] {
+  const churn = objectAt(doc.churn)
+  const topology = objectAt(doc.topology)
+  const issues: Issue[] = []
+  const nodes = isNumber(doc.nodes) && Number.isInteger(doc.nodes) && doc.nodes >= 2 ? doc.nodes : undefined
+  const initial = churn.initialNodes === undefined ? nodes : churn.initialNodes
+  // Nodes that can still join after time zero; undefined when nodes or initialNodes is broken.
+  let late: number | undefined
+  if (nodes !== undefined && isNumber(initial) && Number.isInteger(initial) && initial >= 0) {
+    if (initial > nodes) issues.push({ path: ['churn', 'initialNodes'], value: initial, expected: `an integer <= nodes (${nodes})` })
+    else late = nodes - initial
+  }
+  // Arrivals with nobody left to arrive would make the rate a silent no-op.
+  if (late === 0 && isNumber(churn.arrivalRatePerS) && churn.arrivalRatePerS > 0) {
+    const expected = `0, since churn.initialNodes = nodes (${nodes}) leaves no node to arrive (lower initialNodes for arrivals)`
+    issues.push({ path: ['churn', 'arrivalRatePerS'], value: churn.arrivalRatePerS, expected })
+  }
+  if (!Array.isArray(churn.events)) return issues
+  let joined = 0
+  let overflowReported = false
+  churn.events.forEach((event: unknown, i) => {
+    if (!isPlainObject(event)) return
+    const path: Segment[] = ['churn', 'events', i]
+    if (isNumber(event.atS) && isNumber(event.recoverAtS) && event.recoverAtS <= event.atS) {
+      issues.push({ path: [...path, 'recoverAtS'], value: event.recoverAtS, expected: `a time > atS (${event.atS} s)` })
+    }
+    const count = isNumber(event.count) && Number.isInteger(event.count) && event.count >= 1 ? event.count : undefined
+    if ((event.type === 'join' || event.type === 'flashCrowd') && count !== undefined && late !== undefined) {
+      // Only the first event past the limit is reported: every later one follows from the same excess.
+      if (!overflowReported && joined + count > late) {
+        overflowReported = true
+        const earlier = joined > 0 ? `; earlier join and flashCrowd events take ${joined}` : ''
+        const limit = `join and flashCrowd counts together at most nodes - churn.initialNodes = ${nodes} - ${initial} = ${late}`
+        const expected =
+          late === 0
+            ? `no joins, since churn.initialNodes = nodes (${nodes}) leaves no node to join (lower initialNodes for joins)`
+            : `an integer <= ${late - joined} (${limit}${earlier})`
+        issues.push({ path: [...path, 'count'], value: count, expected })
+      }
+      joined += count
+    }
+    if (event.type === 'leave' && count !== undefined && nodes !== undefined && count > nodes) {
+      issues.push({ path: [...path, 'count'], value: count, expected: `an integer <= nodes (${nodes})` })
+    }
+    if (event.type === 'trackerFailure') {
+      if (topology.builder === 'static') {
+        const expected = 'join, leave, massFailure or flashCrowd (trackerFailure needs topology.builder: tracker; it is static)'
+        issues.push({ path: [...path, 'type'], value: event.type, expected })
+      } else if (topology.builder === 'tracker' && isNumber(topology.trackers) && isNumber(event.tracker)) {
+        if (event.tracker >= topology.trackers) {
+          const expected = `an integer < topology.trackers (${topology.trackers}); trackers are numbered from 0`
+          issues.push({ path: [...path, 'tracker'], value: event.tracker, expected })
+        }
+      }
+    }
   })
   return issues
 }

@@ -1,0 +1,16 @@
+// Brubeck, the tracker-built overlay: re-exports only.
+
+export { formInstructions } from './form-instructions.ts'
+export { OverlayGraph } from './overlay-graph.ts'
+export { trackerIndexOf, trackerOf } from './tracker-assignment.ts'
+export {
+  DEFAULT_INSTRUCTION_SETTLE_MS, DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, DEFAULT_STATUS_DEBOUNCE_MS,
+  DEFAULT_STATUS_INTERVAL_MS, DEFAULT_TRACKER_CLIENT_OPTIONS, type SignalHandler, TrackerClient, type TrackerClientOptions,
+  type TrackerClientPorts, type TrackerClientStats, TrackerOverlay, type TrackerOverlayPorts, createTrackerClient,
+  createTrackerClientOptions,
+} from './tracker-client.ts'
+export * from './tracker-messages.ts'
+export {
+  DEFAULT_INSTRUCTION_DEBOUNCE_MS, DEFAULT_INSTRUCTION_MAX_WAIT_MS, DEFAULT_MAX_NEIGHBOURS, DEFAULT_TRACKER_OPTIONS,
+  Tracker, type TrackerOptions, type TrackerPorts, type TrackerStats, createTrackerOptions,
+} from './tracker.ts'
