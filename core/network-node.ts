@@ -219,8 +219,10 @@ export class NetworkNode implements TransportHandler {
     switch (message.kind) {
       case WIRE_HANDSHAKE: {
         const accepted = part !== undefined
-        if (accepted && part.addNeighbour(connection)) this.neighboursChanged(message.streamPartId)
+        // Reply before adding: adding may send buffered content at once, and the peer must
+        // hear that it has a neighbour before it hears from it as one.
         this.send(connection, controlWireMessage(WIRE_HANDSHAKE_REPLY, message.streamPartId, accepted))
+        if (accepted && part.addNeighbour(connection)) this.neighboursChanged(message.streamPartId)
         return
       }
       case WIRE_HANDSHAKE_REPLY: {

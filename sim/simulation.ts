@@ -5,10 +5,16 @@
 import { NetworkNode } from '../core/network-node.ts'
 import { streamPartIdOf } from '../core/message.ts'
 import { StaticOverlay } from '../core/topology/static-overlay.ts'
+import type { TopologyBuilder } from '../core/topology/topology-builder.ts'
+import { Tracker } from '../core/tracker/tracker.ts'
+import { TrackerOverlay } from '../core/tracker/tracker-client.ts'
 import type { Random } from '../core/ports.ts'
+import { ChurnPlan } from './churn/churn-plan.ts'
+import { Membership } from './metrics/membership.ts'
 import { createRandom, randomExponential, sample } from './engine/random.ts'
 import { FIRST_HANDLER_KIND, Simulator, type EventHandler } from './engine/simulator.ts'
 import { MetricsCollector } from './metrics/collector.ts'
+import type { OverlaySample } from './metrics/timeseries.ts'
 import { createLatencyModel } from './network/latency-model.ts'
 import { scheduleNetworkEvents } from './network/network-events.ts'
 import { SimNetwork, type SimConnection } from './network/sim-network.ts'
@@ -24,14 +30,26 @@ export interface StreamPartSetup {
   readonly publishers: readonly number[]
 }
 
+/** A graceful leaver stays up this long after saying goodbye, so its goodbyes are delivered. */
+export const LEAVE_LINGER_MS = 500
+
 export class Simulation implements EventHandler {
   readonly sim = new Simulator()
+  /** Ids of the protocol nodes, n0..n(N-1); trackers (t0, t1, ...) follow them on the network. */
   readonly nodeIds: readonly string[]
+  readonly trackerIds: readonly string[]
   readonly network: SimNetwork
   readonly nodes: NetworkNode[]
+  readonly trackers: Tracker[] = []
   readonly metrics: MetricsCollector
+  readonly membership: Membership
   readonly streamParts: StreamPartSetup[] = []
   readonly endMs: number
+  private readonly builder: TopologyBuilder
+  private readonly publishers = new Set<number>()
+  private unionFind: Int32Array | undefined
+  /** Tracker statistics of instances that crashed, so a restart does not erase what they did. */
+  readonly retiredTrackerMessages: number[] = []
   /** Messages each (stream, publisher) pair still has to send, keyed by publisher * streams + stream. */
   private readonly remaining: Int32Array
   /** Only publishers draw workload randomness; created on first use. */
@@ -41,17 +59,25 @@ export class Simulation implements EventHandler {
     const { seed, nodes: n, network: net, workload } = scenario
     this.endMs = scenario.durationS * 1000
     this.nodeIds = Array.from({ length: n }, (_, i) => `n${i}`)
-    const latency = createLatencyModel(net.latency, this.nodeIds, seed)
-    this.network = new SimNetwork(this.sim, latency, this.nodeIds, net, seed)
+    const trackerCount = scenario.topology.builder === 'tracker' ? scenario.topology.trackers : 0
+    this.trackerIds = Array.from({ length: trackerCount }, (_, t) => `t${t}`)
+    const networkIds = [...this.nodeIds, ...this.trackerIds]
+    const latency = createLatencyModel(net.latency, networkIds, seed)
+    this.network = new SimNetwork(this.sim, latency, networkIds, net, seed)
+    // Nobody is online before the churn plan says so.
+    for (let i = 0; i < n; i++) this.network.takeDown(i, true)
     const allNodes = this.nodeIds.map((_, i) => i)
+    // Publishers come from the nodes online from the start and stay: the workload is fixed, churn is the variable.
+    const initial = allNodes.slice(0, scenario.churn.initialNodes)
     for (let s = 0; s < workload.streams; s++) {
       const streamId = `stream-${s}`
       const id = streamPartIdOf(streamId, 0)
-      const publishers = sample(createRandom(seed, 'workload', id), allNodes, workload.publishersPerStream).sort((a, b) => a - b)
+      const publishers = sample(createRandom(seed, 'workload', id), initial, workload.publishersPerStream).sort((a, b) => a - b)
+      for (const p of publishers) this.publishers.add(p)
       this.streamParts.push({ id, streamId, members: allNodes, publishers })
     }
-    const membersOf = new Map(this.streamParts.map((p) => [p.id, p.members.length]))
-    this.metrics = new MetricsCollector(this.sim, this.network, (id) => membersOf.get(id) ?? 0,
+    this.membership = new Membership(n)
+    this.metrics = new MetricsCollector(this.sim, this.network, this.membership,
       scenario.record.timeseriesIntervalS * 1000, scenario.record.deliveries)
     this.nodes = this.nodeIds.map((id, i) => new NetworkNode({
       clock: this.sim,
@@ -60,11 +86,73 @@ export class Simulation implements EventHandler {
       transport: this.network.transport(i),
       observer: this.metrics.probe(i),
     }))
-    this.buildOverlays()
+    this.metrics.timeseries.sampleOverlay = () => this.overlaySample(this.streamParts[0])
+    this.builder = this.createBuilder()
+    for (let t = 0; t < trackerCount; t++) this.trackers.push(this.startTracker(t))
+    new ChurnPlan(this.sim, scenario.churn, n, this.endMs, seed, {
+      join: (i) => this.join(i),
+      leave: (i, crash) => this.leave(i, crash),
+      isOnline: (i) => this.membership.isOnline(i),
+      canLeave: (i) => !this.publishers.has(i),
+      trackerDown: (t) => this.trackerDown(t),
+      trackerUp: (t) => this.trackerUp(t),
+    }).schedule()
     scheduleNetworkEvents(this.sim, this.network, net.events, seed)
     this.remaining = new Int32Array(n * workload.streams)
     this.sim.register(EVENT_PUBLISH, this)
     this.schedulePublishing()
+  }
+
+  /** Messages the trackers received, counting instances that crashed before the end. */
+  trackerMessagesReceived(t: number): number {
+    return (this.retiredTrackerMessages[t] ?? 0) + this.trackers[t].stats.statusesReceived + this.trackers[t].stats.signalsReceived
+  }
+
+  private join(i: number): void {
+    this.network.bringUp(i)
+    this.membership.joined(i, this.sim.now())
+    for (const part of this.streamParts) this.builder.join(this.nodes[i], part.id)
+  }
+
+  private leave(i: number, crash: boolean): void {
+    if (!this.membership.isOnline(i) || this.publishers.has(i)) return
+    this.membership.left(i, this.sim.now(), crash)
+    const node = this.nodes[i]
+    if (crash) {
+      if (this.builder instanceof TrackerOverlay) this.builder.crashed(node)
+      this.network.takeDown(i, true)
+      return
+    }
+    for (const part of this.streamParts) this.builder.leave(node, part.id)
+    this.sim.call(this.sim.now() + LEAVE_LINGER_MS, () => {
+      if (this.builder instanceof TrackerOverlay) this.builder.crashed(node)
+      this.network.takeDown(i, false)
+    })
+  }
+
+  private trackerDown(t: number): void {
+    const index = this.nodeIds.length + t
+    if (!this.network.isUp(index)) return
+    this.retiredTrackerMessages[t] = this.trackerMessagesReceived(t)
+    this.trackers[t].stop()
+    this.network.takeDown(index, true)
+  }
+
+  private trackerUp(t: number): void {
+    const index = this.nodeIds.length + t
+    if (this.network.isUp(index)) return
+    this.network.bringUp(index)
+    this.trackers[t] = this.startTracker(t)
+  }
+
+  private startTracker(t: number): Tracker {
+    const id = this.trackerIds[t]
+    return new Tracker({
+      clock: this.sim,
+      timers: this.sim,
+      random: createRandom(this.scenario.seed, 'tracker', id, this.sim.now()),
+      transport: this.network.transport(this.nodeIds.length + t),
+    }, { maxNeighbours: this.scenario.topology.degree })
   }
 
   /** Runs at most `maxEvents` more events; false once the run is over. */
@@ -78,36 +166,69 @@ export class Simulation implements EventHandler {
     return Math.min(this.endMs, w.warmupS * 1000 + (w.messagesPerPublisher / w.ratePerSecond) * 1000 + 1000)
   }
 
-  /** Neighbour lists of a stream part, by member position. */
+  /** Neighbour lists of a stream part among its online members, by position in `onlineMembers`. */
   adjacency(part: StreamPartSetup): number[][] {
-    const position = new Map(part.members.map((m, k) => [m, k]))
-    return part.members.map((m) => {
+    const online = this.onlineMembers(part)
+    const position = new Map(online.map((m, k) => [m, k]))
+    return online.map((m) => {
       const cdn = this.nodes[m].streamPart(part.id)
       if (cdn === undefined) return []
       return cdn.neighbours.map((c) => position.get((c as SimConnection).remote)!).filter((k) => k !== undefined)
     })
   }
 
+  /** Components and mean degree among a stream part's online members, cheaply enough to sample every window. */
+  overlaySample(part: StreamPartSetup): OverlaySample {
+    const parent = (this.unionFind ??= new Int32Array(this.nodeIds.length))
+    const find = (x: number): number => {
+      while (parent[x] !== x) x = parent[x] = parent[parent[x]]
+      return x
+    }
+    let online = 0
+    let degrees = 0
+    for (const m of part.members) parent[m] = m
+    for (const m of part.members) {
+      if (!this.membership.isOnline(m)) continue
+      online++
+      for (const c of this.nodes[m].streamPart(part.id)?.neighbours ?? []) {
+        const r = (c as SimConnection).remote
+        degrees++
+        const a = find(m)
+        const b = find(r)
+        if (a !== b) parent[a] = b
+      }
+    }
+    let components = 0
+    for (const m of part.members) if (this.membership.isOnline(m) && find(m) === m) components++
+    return { components, meanDegree: online === 0 ? 0 : degrees / online }
+  }
+
+  onlineMembers(part: StreamPartSetup): number[] {
+    return part.members.filter((m) => this.membership.isOnline(m))
+  }
+
   handleEvent(_kind: number, publisher: number, stream: number): void {
     const w = this.scenario.workload
     const part = this.streamParts[stream]
-    this.nodes[publisher].publish(part.streamId, 0, new Uint8Array(w.payloadBytes))
+    if (this.membership.isOnline(publisher)) this.nodes[publisher].publish(part.streamId, 0, new Uint8Array(w.payloadBytes))
     const key = publisher * w.streams + stream
     if (--this.remaining[key] > 0) {
       this.sim.schedule(this.sim.now() + this.interPublishMs(publisher), EVENT_PUBLISH, publisher, stream, undefined)
     }
   }
 
-  private buildOverlays(): void {
+  private createBuilder(): TopologyBuilder {
     const { topology, seed } = this.scenario
+    if (topology.builder === 'tracker') {
+      return new TrackerOverlay(this.trackerIds, { timers: this.sim, randomFor: (id) => createRandom(seed, 'node', id, 'tracker') })
+    }
     const overlay = new StaticOverlay(topology.degree)
+    // The graph is drawn over every node that will ever join; a late joiner links to the
+    // graph neighbours already online, and a leaver's links are not repaired.
     for (const part of this.streamParts) {
       overlay.define(part.id, part.members.map((m) => this.nodeIds[m]), createRandom(seed, 'topology', part.id))
-      // Everyone joins at time zero, in index order; the warm-up lets the links open.
-      this.sim.call(0, () => {
-        for (const m of part.members) overlay.join(this.nodes[m], part.id)
-      })
     }
+    return overlay
   }
 
   private schedulePublishing(): void {

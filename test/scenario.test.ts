@@ -464,11 +464,11 @@ test('churn cross-field rules', () => {
 test('new budget metrics parse, with ms on the time-to metrics', () => {
   const s = parse(
     MINIMAL +
-      'budgets: ["timeToFirstNeighbourMs.p99 <= 2000 ms", "timeToDataMs.max < 5000", "deliveryRatioOnline >= 0.999", "lostToChurn < 10", "lostOnline == 0", "trackerMessagesPerSecond <= 50"]\n',
+      'budgets: ["timeToFirstNeighbourMs.p99 <= 2000 ms", "timeToDataMs.max < 5000", "lostToChurn < 10", "lostOnline == 0", "trackerMessagesPerSecond <= 50"]\n',
   )
   assert.equal(
     s.budgets.map((b) => b.metric),
-    ['timeToFirstNeighbourMs.p99', 'timeToDataMs.max', 'deliveryRatioOnline', 'lostToChurn', 'lostOnline', 'trackerMessagesPerSecond'],
+    ['timeToFirstNeighbourMs.p99', 'timeToDataMs.max', 'lostToChurn', 'lostOnline', 'trackerMessagesPerSecond'],
   )
   for (const stat of ['mean', 'p50', 'p90', 'p99', 'max']) {
     assert.ok(BUDGET_METRICS.includes(`timeToFirstNeighbourMs.${stat}`) && BUDGET_METRICS.includes(`timeToDataMs.${stat}`), stat)

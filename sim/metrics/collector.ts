@@ -9,15 +9,21 @@ import { WIRE_CONTENT } from '../../core/ports.ts'
 import type { Clock } from '../../core/ports.ts'
 import type { SimConnection, SimNetwork } from '../network/sim-network.ts'
 import { DeliveryLog } from './delivery-log.ts'
+import type { Membership } from './membership.ts'
 import { SampleBuffer } from './sample-buffer.ts'
 import { TimeSeries } from './timeseries.ts'
+
+interface Origin {
+  readonly index: number
+  readonly publisher: number
+  readonly publishedAtMs: number
+}
 
 export class MetricsCollector {
   readonly latencyMs = new SampleBuffer('f64')
   readonly hops = new SampleBuffer('f32')
   readonly stretch = new SampleBuffer('f32')
   published = 0
-  receivers = 0
   firstReceipts = 0
   duplicates = 0
   invalid = 0
@@ -28,24 +34,33 @@ export class MetricsCollector {
   controlBytes = 0
   readonly timeseries: TimeSeries
   readonly deliveryLog: DeliveryLog | null
+  /** Per message, in publish order: publish time, publisher, online nodes at publish and receipts by them. */
+  readonly messagePublishedAtMs: number[] = []
+  readonly messagePublisher: number[] = []
+  readonly messageOnlineAtPublish: number[] = []
+  readonly messageReceiptsByOnline: number[] = []
+  /** Per node: first receipts of messages published after it joined. */
+  readonly receiptsSinceJoin: Uint32Array
+  /** Per node: of those, messages published before it had its first neighbour. */
+  readonly receiptsWhileJoining: Uint32Array
   /** Publisher index and exact publish time of every message (its timestamp is whole ms). */
-  private readonly origin = new Map<StreamMessage, { publisher: number; publishedAtMs: number }>()
+  private readonly origin = new Map<StreamMessage, Origin>()
   private readonly nodeIndex = new Map<NodeId, number>()
   /** Receipts come in bursts of one message; remember its origin rather than look it up. */
   private lastMessage: StreamMessage | null = null
-  private lastPublisher = -1
-  private lastPublishedAtMs = 0
+  private lastOrigin: Origin = { index: -1, publisher: -1, publishedAtMs: 0 }
 
   constructor(
     private readonly clock: Clock,
     private readonly network: SimNetwork,
-    /** Members of each stream part, to count the receivers of each published message. */
-    private readonly membersOf: (streamPartId: string) => number,
+    private readonly membership: Membership,
     timeseriesIntervalMs: number,
     recordDeliveries: boolean
   ) {
     network.nodeIds.forEach((id, i) => this.nodeIndex.set(id, i))
-    this.timeseries = new TimeSeries(timeseriesIntervalMs, network)
+    this.receiptsSinceJoin = new Uint32Array(membership.nodes)
+    this.receiptsWhileJoining = new Uint32Array(membership.nodes)
+    this.timeseries = new TimeSeries(timeseriesIntervalMs, network, membership)
     this.deliveryLog = recordDeliveries ? new DeliveryLog() : null
   }
 
@@ -54,9 +69,14 @@ export class MetricsCollector {
   }
 
   onPublished(message: StreamMessage): void {
-    this.origin.set(message, { publisher: this.nodeIndex.get(message.messageId.publisherId) ?? -1, publishedAtMs: this.clock.now() })
+    const now = this.clock.now()
+    const origin = { index: this.messagePublishedAtMs.length, publisher: this.nodeIndex.get(message.messageId.publisherId) ?? -1, publishedAtMs: now }
+    this.origin.set(message, origin)
+    this.messagePublishedAtMs.push(now)
+    this.messagePublisher.push(origin.publisher)
+    this.messageOnlineAtPublish.push(this.membership.online - 1)
+    this.messageReceiptsByOnline.push(0)
     this.published++
-    this.receivers += this.membersOf(message.streamPartId) - 1
     this.timeseries.advance(this.clock.now())
     this.timeseries.published++
     this.deliveryLog?.addMessage(message, formatMessageId(message.messageId), this.clock.now())
@@ -64,13 +84,19 @@ export class MetricsCollector {
 
   onDelivered(node: number, message: StreamMessage, from: Connection): void {
     const now = this.clock.now()
-    this.loadOrigin(message)
-    const latency = now - this.lastPublishedAtMs
+    const origin = this.originOf(message)
+    const latency = now - origin.publishedAtMs
     const hops = this.network.hopsOfCurrentDelivery()
     this.firstReceipts++
+    this.membership.delivered(node, now)
+    if (origin.index >= 0 && this.membership.joinedAtMs[node] <= origin.publishedAtMs) {
+      this.receiptsSinceJoin[node]++
+      this.messageReceiptsByOnline[origin.index]++
+      if (origin.publishedAtMs < this.membership.firstNeighbourAtMs[node]) this.receiptsWhileJoining[node]++
+    }
     this.latencyMs.push(latency)
     this.hops.push(hops)
-    const direct = this.network.latency.meanOneWayMs(this.lastPublisher, node)
+    const direct = origin.publisher < 0 ? 0 : this.network.latency.meanOneWayMs(origin.publisher, node)
     if (direct > 0) this.stretch.push(latency / direct)
     this.timeseries.advance(now)
     this.timeseries.firstReceipt(latency)
@@ -95,12 +121,17 @@ export class MetricsCollector {
     }
   }
 
-  private loadOrigin(message: StreamMessage): void {
-    if (message === this.lastMessage) return
-    const origin = this.origin.get(message)
-    this.lastMessage = message
-    this.lastPublisher = origin?.publisher ?? -1
-    this.lastPublishedAtMs = origin?.publishedAtMs ?? message.messageId.timestamp
+  onNeighbourAdded(node: number): void {
+    this.membership.neighbourAdded(node, this.clock.now())
+  }
+
+  private originOf(message: StreamMessage): Origin {
+    if (message !== this.lastMessage) {
+      this.lastMessage = message
+      // A message nobody published here (forged or replayed by a peer) has no origin.
+      this.lastOrigin = this.origin.get(message) ?? { index: -1, publisher: -1, publishedAtMs: message.messageId.timestamp }
+    }
+    return this.lastOrigin
   }
 }
 
@@ -124,6 +155,8 @@ class NodeProbe implements NodeObserver {
   sent(message: WireMessage): void {
     this.metrics.onSent(message)
   }
-  neighbourAdded(): void {}
+  neighbourAdded(): void {
+    this.metrics.onNeighbourAdded(this.index)
+  }
   neighbourRemoved(): void {}
 }

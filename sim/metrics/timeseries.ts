@@ -2,7 +2,14 @@
 // them, so memory holds one window's samples, not the run's.
 
 import type { SimNetwork } from '../network/sim-network.ts'
+import type { Membership } from './membership.ts'
 import { quantile, SampleBuffer } from './sample-buffer.ts'
+
+/** The overlay's shape at one moment, sampled when a window closes. */
+export interface OverlaySample {
+  components: number
+  meanDegree: number
+}
 
 export interface TimeSeriesRow {
   tStartS: number
@@ -16,11 +23,16 @@ export interface TimeSeriesRow {
   latencyP90Ms: number
   latencyP99Ms: number
   lost: number
+  /** Of the messages published in this window: receipts / nodes online at publish (excluding the publisher). */
+  deliveryRatio: number
+  /** Connected components among online members of the first stream part, at the window's end. */
+  components: number
+  meanDegree: number
 }
 
 export const TIMESERIES_COLUMNS: readonly (keyof TimeSeriesRow)[] = [
   'tStartS', 'tEndS', 'nodesUp', 'published', 'firstReceipts', 'duplicates',
-  'latencyCount', 'latencyP50Ms', 'latencyP90Ms', 'latencyP99Ms', 'lost',
+  'latencyCount', 'latencyP50Ms', 'latencyP90Ms', 'latencyP99Ms', 'lost', 'deliveryRatio', 'components', 'meanDegree',
 ]
 
 export class TimeSeries {
@@ -32,7 +44,10 @@ export class TimeSeries {
   private windowStartMs = 0
   private lostAtWindowStart = 0
 
-  constructor(private readonly intervalMs: number, private readonly network: SimNetwork) {}
+  /** Set by the simulation; absent, the overlay columns stay empty. */
+  sampleOverlay: (() => OverlaySample) | undefined
+
+  constructor(private readonly intervalMs: number, private readonly network: SimNetwork, private readonly membership: Membership) {}
 
   firstReceipt(latencyMs: number): void {
     this.firstReceipts++
@@ -53,10 +68,11 @@ export class TimeSeries {
   private close(endMs = this.windowStartMs + this.intervalMs): void {
     const sorted = this.latency.sorted()
     const lost = this.totalLost()
+    const overlay = this.sampleOverlay?.()
     this.rows.push({
       tStartS: this.windowStartMs / 1000,
       tEndS: endMs / 1000,
-      nodesUp: this.network.upCount(),
+      nodesUp: this.membership.online,
       published: this.published,
       firstReceipts: this.firstReceipts,
       duplicates: this.duplicates,
@@ -65,6 +81,9 @@ export class TimeSeries {
       latencyP90Ms: quantile(sorted, 0.9),
       latencyP99Ms: quantile(sorted, 0.99),
       lost: lost - this.lostAtWindowStart,
+      deliveryRatio: NaN,
+      components: overlay?.components ?? NaN,
+      meanDegree: overlay?.meanDegree ?? NaN,
     })
     this.lostAtWindowStart = lost
     this.windowStartMs = endMs
@@ -72,6 +91,21 @@ export class TimeSeries {
     this.firstReceipts = 0
     this.duplicates = 0
     this.latency.clear()
+  }
+
+  /** Fills each window's delivery ratio from the messages published in it, once all receipts are in. */
+  fillDeliveryRatios(publishedAtMs: readonly number[], expected: readonly number[], received: readonly number[]): void {
+    let m = 0
+    for (const row of this.rows) {
+      let e = 0
+      let r = 0
+      while (m < publishedAtMs.length && publishedAtMs[m] < row.tEndS * 1000) {
+        e += expected[m]
+        r += received[m]
+        m++
+      }
+      row.deliveryRatio = e === 0 ? NaN : r / e
+    }
   }
 
   private totalLost(): number {

@@ -8,6 +8,9 @@ import { checkBudgets } from './budget-check.ts'
 import { runMetadata } from './run-metadata.ts'
 import type { Summary } from './summary-types.ts'
 import { scenarioParameters } from './scenario-parameters.ts'
+import { settleDeliveries } from '../metrics/delivery-accounting.ts'
+import type { Membership } from '../metrics/membership.ts'
+import { distributionOf } from '../metrics/sample-buffer.ts'
 
 export interface WallClock {
   wallSeconds: number
@@ -19,6 +22,13 @@ export function summarize(simulation: Simulation, wall: WallClock): Summary {
   const n = scenario.nodes
   const simulatedSeconds = sim.now() / 1000
   const { version, commit } = runMetadata()
+  const account = settleDeliveries(simulation.membership, m)
+  m.timeseries.fillDeliveryRatios(m.messagePublishedAtMs, m.messageOnlineAtPublish, m.messageReceiptsByOnline)
+  const membership = simulation.membership
+  const trackers = simulation.trackerIds.map((id, t) => {
+    const received = simulation.trackerMessagesReceived(t)
+    return { id, messagesReceived: received, messagesPerSecond: simulatedSeconds === 0 ? 0 : received / simulatedSeconds }
+  })
   const summary: Summary = {
     scenario: scenario.name,
     seed: scenario.seed,
@@ -27,9 +37,13 @@ export function summarize(simulation: Simulation, wall: WallClock): Summary {
     nodes: n,
     streamParts: simulation.streamParts.length,
     published: m.published,
-    receivers: m.receivers,
+    receivers: account.receivers,
     firstReceipts: m.firstReceipts,
-    deliveryRatio: m.receivers === 0 ? NaN : m.firstReceipts / m.receivers,
+    deliveryRatio: account.receivers === 0 ? NaN : account.delivered / account.receivers,
+    deliveredToReceivers: account.delivered,
+    lostOnline: account.lostOnline,
+    lostWhileJoining: account.lostWhileJoining,
+    lostToChurn: account.lostToChurn,
     latencyMs: m.latencyMs.distribution(),
     duplicates: m.duplicates,
     duplicatesPerDelivery: m.firstReceipts === 0 ? NaN : m.duplicates / m.firstReceipts,
@@ -42,6 +56,16 @@ export function summarize(simulation: Simulation, wall: WallClock): Summary {
     controlMessagesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlMessages / n / simulatedSeconds,
     controlBytesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlBytes / n / simulatedSeconds,
     lost: { ...network.lost },
+    timeToFirstNeighbourMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstNeighbourAtMs)).sort()),
+    timeToDataMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstDataAtMs)).sort()),
+    churn: {
+      joined: membership.nodes - countNaN(membership.joinedAtMs),
+      left: countLeft(membership, false),
+      crashed: countLeft(membership, true),
+      onlineAtEnd: membership.online,
+    },
+    trackers,
+    trackerMessagesPerSecond: trackers.reduce((max, t) => Math.max(max, t.messagesPerSecond), 0),
     droppedInvalid: m.invalid,
     droppedMalformed: m.malformed,
     overlay: simulation.streamParts.map((part) =>
@@ -57,4 +81,18 @@ export function summarize(simulation: Simulation, wall: WallClock): Summary {
   }
   summary.budgets = checkBudgets(scenario.budgets, summary)
   return summary
+}
+
+function countNaN(xs: Float64Array): number {
+  let c = 0
+  for (const x of xs) if (Number.isNaN(x)) c++
+  return c
+}
+
+function countLeft(membership: Membership, crashed: boolean): number {
+  let c = 0
+  for (let i = 0; i < membership.nodes; i++) {
+    if (membership.leftAtMs[i] !== Infinity && (membership.crashed[i] === 1) === crashed) c++
+  }
+  return c
 }

@@ -43,8 +43,18 @@ export interface Summary {
   published: number
   /** Sum over messages of the receivers of that message (see README: Metrics). */
   receivers: number
+  /** First receipts at every node, receivers or not. */
   firstReceipts: number
+  /** First receipts by receivers / receivers. */
   deliveryRatio: number
+  /** First receipts by receivers (the numerator of deliveryRatio). */
+  deliveredToReceivers: number
+  /** Receiver x message pairs never delivered although the receiver stayed online. */
+  lostOnline: number
+  /** The part of lostOnline published while the receiver had no neighbour yet (still joining). */
+  lostWhileJoining: number
+  /** Messages published while a node that later left was online, which it never received. */
+  lostToChurn: number
   latencyMs: Distribution
   duplicates: number
   duplicatesPerDelivery: number
@@ -57,6 +67,15 @@ export interface Summary {
   controlBytesPerNodePerSecond: number
   /** Content transmissions that never arrived, by cause; `closed`: the link or receiver went away in flight. */
   lost: { loss: number; partition: number; linkCut: number; closed: number }
+  /** Join to first neighbour, over nodes that got one. */
+  timeToFirstNeighbourMs: Distribution
+  /** Join to first message received, over nodes that got one. */
+  timeToDataMs: Distribution
+  churn: { joined: number; left: number; crashed: number; onlineAtEnd: number }
+  /** Per tracker: statuses and signals received, in total and per simulated second. */
+  trackers: { id: string; messagesReceived: number; messagesPerSecond: number }[]
+  /** The busiest tracker's messages per second. */
+  trackerMessagesPerSecond: number
   droppedInvalid: number
   droppedMalformed: number
   overlay: OverlaySummary[]

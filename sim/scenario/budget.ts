@@ -8,7 +8,6 @@ const distribution = (name: string) => ['mean', 'p50', 'p90', 'p99', 'max'].map(
 /** Dotted paths into summary.json that a budget may limit. */
 export const BUDGET_METRICS: readonly string[] = [
   'deliveryRatio',
-  'deliveryRatioOnline',
   'duplicatesPerDelivery',
   'rmr',
   ...distribution('latencyMs'),
@@ -26,6 +25,7 @@ export const BUDGET_METRICS: readonly string[] = [
   'lost.linkCut',
   'lostToChurn',
   'lostOnline',
+  'lostWhileJoining',
   ...distribution('timeToFirstNeighbourMs'),
   ...distribution('timeToDataMs'),
   'trackerMessagesPerSecond',

@@ -1,0 +1,61 @@
+// Who was online when: each node's one session (join time, leave time) and the first moments
+// that matter to a joining user: its first neighbour and its first message.
+
+export class Membership {
+  /** NaN until the node joins. */
+  readonly joinedAtMs: Float64Array
+  /** Infinity while the node is online (or never joined). */
+  readonly leftAtMs: Float64Array
+  readonly firstNeighbourAtMs: Float64Array
+  readonly firstDataAtMs: Float64Array
+  /** Left by crashing rather than saying goodbye. */
+  readonly crashed: Uint8Array
+  online = 0
+
+  constructor(readonly nodes: number) {
+    this.joinedAtMs = new Float64Array(nodes).fill(NaN)
+    this.leftAtMs = new Float64Array(nodes).fill(Infinity)
+    this.firstNeighbourAtMs = new Float64Array(nodes).fill(NaN)
+    this.firstDataAtMs = new Float64Array(nodes).fill(NaN)
+    this.crashed = new Uint8Array(nodes)
+  }
+
+  isOnline(i: number): boolean {
+    return this.joinedAtMs[i] === this.joinedAtMs[i] && this.leftAtMs[i] === Infinity
+  }
+
+  hasJoined(i: number): boolean {
+    return !Number.isNaN(this.joinedAtMs[i])
+  }
+
+  joined(i: number, atMs: number): void {
+    this.joinedAtMs[i] = atMs
+    this.online++
+  }
+
+  left(i: number, atMs: number, crash: boolean): void {
+    if (!this.isOnline(i)) return
+    this.leftAtMs[i] = atMs
+    this.crashed[i] = crash ? 1 : 0
+    this.online--
+  }
+
+  /** First neighbour after joining; later ones do not count. */
+  neighbourAdded(i: number, atMs: number): void {
+    if (Number.isNaN(this.firstNeighbourAtMs[i]) && this.isOnline(i)) this.firstNeighbourAtMs[i] = atMs
+  }
+
+  delivered(i: number, atMs: number): void {
+    if (Number.isNaN(this.firstDataAtMs[i]) && this.isOnline(i)) this.firstDataAtMs[i] = atMs
+  }
+
+  /** Joining-to-event times in ms of the nodes that reached the event. */
+  sinceJoin(eventAtMs: Float64Array): number[] {
+    const out: number[] = []
+    for (let i = 0; i < this.nodes; i++) {
+      const t = eventAtMs[i]
+      if (!Number.isNaN(t)) out.push(t - this.joinedAtMs[i])
+    }
+    return out
+  }
+}
