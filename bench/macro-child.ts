@@ -25,6 +25,9 @@ export interface ChildResult {
   /** RSS before the scenario was loaded: node + tsx + modules. */
   startRssMb: number
   peakRssMb: number
+  timeToDataP50Ms: number
+  timeToDataP99Ms: number
+  timeToDataCount: number
 }
 
 const [file, ...set] = process.argv.slice(2)
@@ -52,5 +55,8 @@ const result: ChildResult = {
   summarizeSeconds: (t3 - t2) / 1000,
   startRssMb,
   peakRssMb: process.resourceUsage().maxRSS / 1024,
+  timeToDataP50Ms: summary.timeToDataMs.p50,
+  timeToDataP99Ms: summary.timeToDataMs.p99,
+  timeToDataCount: summary.timeToDataMs.count,
 }
 console.log(JSON.stringify(result))

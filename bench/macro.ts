@@ -27,6 +27,8 @@ export interface MacroResult {
 }
 
 const QUICKSTART = join(PROJECT_ROOT, 'scenarios/quickstart.yaml')
+const TRACKER = join(PROJECT_ROOT, 'scenarios/tracker-1k.yaml')
+const FLASH_CROWD = join(PROJECT_ROOT, 'scenarios/tracker-flash-crowd.yaml')
 // Deliveries are not recorded at any scale, so the three rows differ in size only.
 const NO_DELIVERIES = 'record.deliveries=false'
 
@@ -35,8 +37,16 @@ export function macroScales(quick: boolean): Scale[] {
     { label: 'quickstart 1k', file: QUICKSTART, set: [NO_DELIVERIES] },
     { label: 'quickstart 10k', file: QUICKSTART, set: ['nodes=10000', NO_DELIVERIES] },
     { label: 'quickstart 100k', file: QUICKSTART, set: ['nodes=100000', NO_DELIVERIES] },
+    // The tracker benchmark: 10,000 nodes arrive through a tracker within 10 s, then 100 messages.
+    {
+      label: 'tracker flash crowd 10k',
+      file: FLASH_CROWD,
+      set: ['nodes=10000', 'churn.initialNodes=1', 'churn.events=[{type: flashCrowd, atS: 0, count: 9999, withinS: 10}]',
+        'workload.warmupS=15', 'workload.messagesPerPublisher=100', NO_DELIVERIES],
+    },
+    { label: 'tracker 100k', file: TRACKER, set: ['nodes=100000', 'workload.warmupS=10', NO_DELIVERIES] },
   ]
-  return quick ? scales.slice(0, 2) : scales
+  return quick ? scales.filter((s) => s.set.every((x) => !x.startsWith('nodes=100000'))) : scales
 }
 
 function runChild(scale: Scale): Promise<ChildResult> {

@@ -40,14 +40,16 @@ export function formatMacro(results: MacroResult[], repeat: number): string {
   const memory = ok.map(({ scale, runs, median: m }) => {
     const r = m!
     return [scale.label, String(runs), sig(r.peakRssMb), sig(r.startRssMb), count((r.peakRssMb * 2 ** 20) / r.nodes),
-      count(((r.peakRssMb - r.startRssMb) * 2 ** 20) / r.nodes), sig(r.deliveryRatio), count(r.published)]
+      count(((r.peakRssMb - r.startRssMb) * 2 ** 20) / r.nodes), sig(r.deliveryRatio), count(r.published),
+      `${sig(r.timeToDataP50Ms)} / ${sig(r.timeToDataP99Ms)} (${count(r.timeToDataCount)})`]
   })
   const out = [
     `== Whole scenarios, one child process per run (${repeat === 1 ? 'one run each' : `median of the runs column, of ${repeat} attempted`})   [--only macro]`,
-    `scenario: quickstart.yaml, --set ${results[0]?.scale.set.filter((s) => !s.startsWith('nodes=')).join(' ')} at every scale; wall = setup + run (as summary.json's wallSeconds); receipts = first receipts + duplicates`,
+    ...results.map((r) => `${r.scale.label}: ${r.scale.file.split('/').pop()} --set ${r.scale.set.join(' ')}`),
+    `wall = setup + run (as summary.json's wallSeconds); receipts = first receipts + duplicates; time to data from join (or first publish, if later), with its sample count`,
     formatTable(['scale', 'nodes', 'runs', 'wall s', 'setup s', 'run s', 'events/s (wall)', 'receipts', 'receipts/s (wall)', 'receipts/s (run phase)'], time),
     '',
-    formatTable(['scale', 'runs', 'peak RSS MB', 'RSS at start MB', 'bytes/node (peak)', 'bytes/node (peak - start)', 'delivery ratio', 'published'], memory),
+    formatTable(['scale', 'runs', 'peak RSS MB', 'RSS at start MB', 'bytes/node (peak)', 'bytes/node (peak - start)', 'delivery ratio', 'published', 'time to data p50 / p99 ms (n)'], memory),
   ]
   for (const r of results) for (const e of r.errors) out.push(`FAILED run of ${r.scale.label}: ${e}`)
   return out.join('\n')

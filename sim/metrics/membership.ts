@@ -49,12 +49,16 @@ export class Membership {
     if (Number.isNaN(this.firstDataAtMs[i]) && this.isOnline(i)) this.firstDataAtMs[i] = atMs
   }
 
-  /** Joining-to-event times in ms of the nodes that reached the event. */
-  sinceJoin(eventAtMs: Float64Array): number[] {
+  /**
+   * Times in ms from joining (or from `notBeforeMs`, if later) to an event, over the nodes that
+   * reached it. For time to data, notBeforeMs is the first publish: a node that joined during
+   * warm-up had nothing to receive yet, and counting that wait would measure the warm-up.
+   */
+  sinceJoin(eventAtMs: Float64Array, notBeforeMs = -Infinity): number[] {
     const out: number[] = []
     for (let i = 0; i < this.nodes; i++) {
       const t = eventAtMs[i]
-      if (!Number.isNaN(t)) out.push(t - this.joinedAtMs[i])
+      if (!Number.isNaN(t)) out.push(t - Math.max(this.joinedAtMs[i], notBeforeMs))
     }
     return out
   }

@@ -57,7 +57,7 @@ export function summarize(simulation: Simulation, wall: WallClock): Summary {
     controlBytesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlBytes / n / simulatedSeconds,
     lost: { ...network.lost },
     timeToFirstNeighbourMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstNeighbourAtMs)).sort()),
-    timeToDataMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstDataAtMs)).sort()),
+    timeToDataMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstDataAtMs, m.messagePublishedAtMs[0] ?? 0)).sort()),
     churn: {
       joined: membership.nodes - countNaN(membership.joinedAtMs),
       left: countLeft(membership, false),

@@ -69,7 +69,7 @@ export interface Summary {
   lost: { loss: number; partition: number; linkCut: number; closed: number }
   /** Join to first neighbour, over nodes that got one. */
   timeToFirstNeighbourMs: Distribution
-  /** Join to first message received, over nodes that got one. */
+  /** Join (or the first publish, if later) to first message received, over nodes that got one. */
   timeToDataMs: Distribution
   churn: { joined: number; left: number; crashed: number; onlineAtEnd: number }
   /** Per tracker: statuses and signals received, in total and per simulated second. */

@@ -1,0 +1,89 @@
+// Tracker-built overlays and churn, end to end through the simulator.
+
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runScenario } from '../sim/runner.ts'
+import { WALL_CLOCK_FIELDS } from '../sim/results/summary-types.ts'
+import { scenarioFrom } from './helpers/scenario.ts'
+
+const BASE = `
+name: tracker-test
+seed: 3
+nodes: 600
+topology: { builder: tracker, degree: 4, trackers: 2 }
+network: { latency: { model: geo } }
+workload: { messagesPerPublisher: 200, ratePerSecond: 10, warmupS: 5 }
+record: { timeseriesIntervalS: 1 }
+`
+
+test('a tracker-built overlay is 4-regular, connected, and delivers everything', async () => {
+  const { summary } = await runScenario(scenarioFrom(BASE, ['workload.messagesPerPublisher=20']))
+  const overlay = summary.overlay[0]
+  assert.equal(overlay.degreeDistribution, { 4: 600 })
+  assert.is(overlay.components, 1)
+  assert.is(summary.deliveryRatio, 1)
+  assert.is(summary.timeToFirstNeighbourMs.count, 600)
+  assert.ok(summary.trackerMessagesPerSecond > 0)
+})
+
+test('after 30% crash at once the overlay heals to one component within 15 s', async () => {
+  const { simulation, summary } = await runScenario(scenarioFrom(BASE, ['churn.events=[{type: massFailure, atS: 10, fraction: 0.3}]']))
+  assert.is(summary.churn.crashed, 180)
+  const rows = simulation.metrics.timeseries.rows
+  const healed = rows.find((r) => r.tStartS >= 10 && r.components === 1 && r.meanDegree > 3.9)
+  assert.ok(healed !== undefined, 'never healed')
+  assert.ok(healed.tEndS <= 25, `healed only at ${healed.tEndS} s`)
+  assert.ok(rows.filter((r) => r.tStartS >= 25).every((r) => r.components === 1))
+  assert.ok(summary.deliveryRatio > 0.99, `delivery ratio ${summary.deliveryRatio}`)
+})
+
+test('delivery accounting adds up: delivered + lost online = receivers; joining loss is part of online loss', async () => {
+  const { summary } = await runScenario(scenarioFrom(BASE, [
+    'churn.initialNodes=400', 'churn.arrivalRatePerS=10', 'churn.crashFraction=0.5',
+    'churn.session={distribution: exponential, meanS: 30}',
+  ]))
+  assert.is(summary.deliveredToReceivers + summary.lostOnline, summary.receivers)
+  assert.ok(summary.lostWhileJoining <= summary.lostOnline)
+  assert.ok(summary.lostToChurn > 0, 'nodes that left missed something')
+  assert.ok(summary.churn.left > 0 && summary.churn.crashed > 0)
+  assert.ok(summary.deliveryRatio > 0.95, `delivery ratio ${summary.deliveryRatio}`)
+})
+
+test('a tracker failure: delivery goes on over the existing overlay; late joiners wait for the restart', async () => {
+  const { summary } = await runScenario(scenarioFrom(BASE, [
+    'churn.initialNodes=550',
+    'churn.events=[{type: trackerFailure, atS: 10, tracker: 0, recoverAtS: 20}, {type: trackerFailure, atS: 10, tracker: 1, recoverAtS: 20}, {type: join, atS: 12, count: 50}]',
+  ]))
+  assert.is(summary.overlay[0].components, 1)
+  assert.is(summary.timeToFirstNeighbourMs.count, 600)
+  assert.ok(summary.timeToFirstNeighbourMs.max >= 8000, 'joiners during the outage waited for the tracker')
+  // Everything the outage cost is accounted as loss while joining.
+  assert.ok(summary.lostOnline - summary.lostWhileJoining <= 5, `${summary.lostOnline} lost, ${summary.lostWhileJoining} while joining`)
+})
+
+test('determinism with churn and trackers: same seed, same summary', async () => {
+  const set = ['churn.initialNodes=450', 'churn.arrivalRatePerS=5', 'churn.crashFraction=0.3',
+    'churn.session={distribution: weibull, shape: 0.615, scaleS: 60}', 'churn.events=[{type: massFailure, atS: 15, fraction: 0.2}]']
+  const strip = (s: object) => {
+    const copy = JSON.parse(JSON.stringify(s)) as Record<string, unknown>
+    for (const k of WALL_CLOCK_FIELDS) delete copy[k]
+    return JSON.stringify(copy)
+  }
+  const a = await runScenario(scenarioFrom(BASE, set))
+  const b = await runScenario(scenarioFrom(BASE, set))
+  const c = await runScenario(scenarioFrom(BASE, [...set, 'seed=4']))
+  assert.ok(strip(a.summary) === strip(b.summary))
+  assert.ok(strip(a.summary) !== strip(c.summary))
+  assert.equal(a.simulation.metrics.timeseries.rows, b.simulation.metrics.timeseries.rows)
+})
+
+test('static overlay under churn: late joiners link to online graph neighbours, leavers are not replaced', async () => {
+  const { summary } = await runScenario(scenarioFrom(BASE, [
+    'topology.builder=static', 'churn.initialNodes=500', 'churn.events=[{type: join, atS: 8, count: 100}, {type: leave, atS: 10, count: 150}]',
+  ]))
+  const degrees = summary.overlay[0].degreeDistribution
+  assert.ok((degrees['4'] ?? 0) < 450, 'leavers leave holes in a static overlay')
+  assert.is(summary.churn.left, 150)
+})
+
+test.run()
