@@ -10,13 +10,9 @@ import type { SimConnection } from '../network/sim-network.ts'
 import { TIMESERIES_COLUMNS } from '../metrics/timeseries.ts'
 import { csvNumber, csvPreamble } from './csv.ts'
 import type { Summary } from './summary-types.ts'
+import type { TopologyJson } from './topology-types.ts'
 
-export interface TopologyJson {
-  streamParts: Record<string, {
-    nodes: { id: string; region?: string; lat?: number; lon?: number }[]
-    edges: { from: string; to: string; latencyMs: number }[]
-  }>
-}
+export type { TopologyJson }
 
 export async function writeRun(dir: string, simulation: Simulation, summary: Summary): Promise<void> {
   mkdirSync(dir, { recursive: true })
@@ -34,16 +30,19 @@ export function topologyOf(simulation: Simulation): TopologyJson {
   const round = (v: number) => Math.round(v * 1000) / 1000
   const streamParts: TopologyJson['streamParts'] = {}
   for (const part of simulation.streamParts) {
+    // Online members only; a link to a crashed peer its neighbour has not noticed yet is left out.
+    const online = simulation.onlineMembers(part)
+    const isOnline = new Set(online)
     streamParts[part.id] = {
-      nodes: part.members.map((m) => {
+      nodes: online.map((m) => {
         if (!spatial) return { id: nodeIds[m] }
         const r = latency.regions[latency.nodeRegion[m]]
         return r.lat === undefined ? { id: nodeIds[m], region: r.name } : { id: nodeIds[m], region: r.name, lat: r.lat, lon: r.lon }
       }),
-      edges: part.members.flatMap((m) => (nodes[m].streamPart(part.id)?.neighbours ?? []).map((c) => {
-        const to = (c as SimConnection).remote
-        return { from: nodeIds[m], to: nodeIds[to], latencyMs: round(latency.meanOneWayMs(m, to)) }
-      })),
+      edges: online.flatMap((m) => (nodes[m].streamPart(part.id)?.neighbours ?? [])
+        .map((c) => (c as SimConnection).remote)
+        .filter((to) => isOnline.has(to))
+        .map((to) => ({ from: nodeIds[m], to: nodeIds[to], latencyMs: round(latency.meanOneWayMs(m, to)) }))),
     }
   }
   return { streamParts }
