@@ -44,7 +44,7 @@ export function settleDeliveries(membership: Membership, metrics: MetricsCollect
   const joined = Float64Array.from(joinedOnline).sort()
   let receivers = 0
   // Publishers are online when they publish and never leave: each message has one fewer receiver.
-  for (const t of published) receivers += countAtOrBelow(joined, t) - 1
+  for (const t of published) receivers += countBelow(joined, t, true) - 1
   return { receivers, delivered, lostOnline: receivers - delivered, lostWhileJoining, lostToChurn }
 }
 
@@ -57,25 +57,13 @@ function ownIn(metrics: MetricsCollector, node: number, fromMs: number, untilMs:
   return c
 }
 
-/** Entries < x in an ascending list. */
-function countBelow(sorted: ArrayLike<number>, x: number): number {
+/** Entries < x (or <= x, with `inclusive`) in an ascending list. */
+function countBelow(sorted: ArrayLike<number>, x: number, inclusive = false): number {
   let lo = 0
   let hi = sorted.length
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if (sorted[mid] < x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-/** Entries <= x in an ascending list. */
-function countAtOrBelow(sorted: ArrayLike<number>, x: number): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid] <= x) lo = mid + 1
+    if (sorted[mid] < x || (inclusive && sorted[mid] === x)) lo = mid + 1
     else hi = mid
   }
   return lo

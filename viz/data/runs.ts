@@ -6,9 +6,8 @@ import type { Summary } from '../../sim/results/summary-types.ts'
 import { num, readCsv } from './csv.ts'
 import { HttpError, keyOf } from './paths.ts'
 
-export interface TopologyNode { id: string; region?: string; lat?: number; lon?: number }
-export interface TopologyEdge { from: string; to: string; latencyMs: number }
-export interface TopologyJson { streamParts: Record<string, { nodes: TopologyNode[]; edges: TopologyEdge[] }> }
+import type { TopologyJson } from '../../sim/results/topology-types.ts'
+export type { TopologyEdge, TopologyJson, TopologyNode } from '../../sim/results/topology-types.ts'
 
 export interface RunListItem {
   key: string
