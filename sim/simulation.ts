@@ -192,6 +192,8 @@ export class Simulation implements EventHandler {
       online++
       for (const c of this.nodes[m].streamPart(part.id)?.neighbours ?? []) {
         const r = (c as SimConnection).remote
+        // A link to a crashed peer its neighbour has not noticed yet carries nothing.
+        if (!this.membership.isOnline(r)) continue
         degrees++
         const a = find(m)
         const b = find(r)

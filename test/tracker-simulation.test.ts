@@ -30,6 +30,8 @@ test('after 30% crash at once the overlay heals to one component within 15 s', a
   const { simulation, summary } = await runScenario(scenarioFrom(BASE, ['churn.events=[{type: massFailure, atS: 10, fraction: 0.3}]']))
   assert.is(summary.churn.crashed, 180)
   const rows = simulation.metrics.timeseries.rows
+  // Before the 5 s crash detection, links to dead peers carry nothing: the overlay is in pieces.
+  assert.ok(rows.some((r) => r.tStartS >= 10 && r.tEndS <= 15 && r.components > 1 && r.meanDegree < 3.5), 'fragmentation visible')
   const healed = rows.find((r) => r.tStartS >= 10 && r.components === 1 && r.meanDegree > 3.9)
   assert.ok(healed !== undefined, 'never healed')
   assert.ok(healed.tEndS <= 25, `healed only at ${healed.tEndS} s`)

@@ -137,7 +137,7 @@ def('sweep page plots a metric against a swept parameter', async () => {
 def('report opens from file:// and shows its charts', async () => {
   const { page, errors } = await open(`file://${report}`)
   await page.waitForSelector('body[data-charts]')
-  assert.is(await page.$eval('body', (b) => Number((b as HTMLElement).dataset.charts)), 6)
+  assert.is(await page.$eval('body', (b) => Number((b as HTMLElement).dataset.charts)), 8)
   const series = await page.$$eval('figure.chart[data-chart=latency-cdf] path.series', (p) => p.length)
   assert.is(series, 1)
   assert.ok(await page.$$eval('figure.chart[data-chart=latency-histogram] rect', (r) => r.length) > 5)

@@ -212,6 +212,23 @@
       ],
       emptyText: 'no latency samples in any window',
     })
+    // Runs written before these columns existed simply lack them: the charts say so.
+    lineChart(container, {
+      id: 'delivery-over-time', title: 'Delivery ratio by publish window', subtitle: `messages published per ${fmtNum(wS)} s`,
+      xLabel: 'simulated time of publish (s)', xName: 'time (s)', yLabel: 'receipts / nodes online at publish (%)',
+      yDomain: [0, 1], yFormat: (v) => `${Math.round(v * 100)}`,
+      series: [{ name: 'delivery ratio', color: '#7c3aed', points: steps('deliveryRatio'), curve: d3.curveStepAfter }],
+      emptyText: 'no messages published in any window',
+    })
+    lineChart(container, {
+      id: 'overlay-over-time', title: 'Overlay over time', subtitle: 'online members, first stream part',
+      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'count',
+      series: [
+        { name: 'components', color: '#dc2626', points: steps('components'), curve: d3.curveStepAfter },
+        { name: 'mean degree', color: '#0891b2', points: steps('meanDegree'), curve: d3.curveStepAfter },
+      ],
+      emptyText: 'no overlay samples (older run)',
+    })
     return container.querySelectorAll('figure.chart').length
   }
 
