@@ -2,91 +2,15 @@
 // it has seen and its propagation buffer. Relay is plain flooding: every first receipt goes to
 // every neighbour except the one it came from; duplicates and invalid numbering stop here.
 //
-// Propagation buffer (PROTOCOL.md): a message that fewer than minPropagationTargets neighbours
-// have had (a publisher alone in its part, a node whose only neighbour is the sender) is kept
-// for a while and sent to each neighbour that arrives, until enough have had it. A node with that
-// many neighbours has, by flooding, given it to all of them, so the common path stores nothing
-// and allocates nothing: the buffer exists only while some message needs it.
+// The propagation buffer (propagation-buffer.ts) is consulted only when fewer than
+// minPropagationTargets neighbours had a message: a node with that many has, by flooding, given
+// it to all of them, so the common path stores nothing and allocates nothing.
 
 import { DETECTED_DUPLICATE, DETECTED_INVALID, DuplicateDetector } from './duplicate-detector.ts'
 import type { NodeObserver } from './observer.ts'
 import type { Clock, Connection, ContentWireMessage, NodeId } from './ports.ts'
+import { DEFAULT_PROPAGATION_BUFFER_OPTIONS, PropagationBuffer, type PropagationBufferOptions } from './propagation-buffer.ts'
 
-export interface PropagationBufferOptions {
-  /** Messages kept at most per stream part; the oldest goes first (reference: 150). */
-  maxMessages: number
-  /** A message kept this long or longer is no longer sent to new neighbours (reference: 10 s). */
-  ttlMs: number
-  /** Neighbours that must have had a message before it is no longer kept (reference: 2). */
-  minPropagationTargets: number
-}
-
-export const DEFAULT_PROPAGATION_MAX_MESSAGES = 150
-export const DEFAULT_PROPAGATION_TTL_MS = 10_000
-export const DEFAULT_PROPAGATION_MIN_TARGETS = 2
-
-export const DEFAULT_PROPAGATION_BUFFER_OPTIONS: Readonly<PropagationBufferOptions> = {
-  maxMessages: DEFAULT_PROPAGATION_MAX_MESSAGES,
-  ttlMs: DEFAULT_PROPAGATION_TTL_MS,
-  minPropagationTargets: DEFAULT_PROPAGATION_MIN_TARGETS,
-}
-
-/** Fills in defaults and rejects values the buffer cannot work with. */
-export function createPropagationBufferOptions(options: Partial<PropagationBufferOptions> = {}): PropagationBufferOptions {
-  const o = { ...DEFAULT_PROPAGATION_BUFFER_OPTIONS, ...options }
-  if (!Number.isInteger(o.maxMessages) || o.maxMessages < 0) throw new RangeError(`maxMessages must be an integer >= 0, got ${o.maxMessages}`)
-  if (!(o.ttlMs >= 0)) throw new RangeError(`ttlMs must be >= 0, got ${o.ttlMs}`)
-  if (!Number.isInteger(o.minPropagationTargets) || o.minPropagationTargets < 0) {
-    throw new RangeError(`minPropagationTargets must be an integer >= 0, got ${o.minPropagationTargets}`)
-  }
-  return o
-}
-
-interface BufferedMessage {
-  readonly wire: ContentWireMessage
-  readonly atMs: number
-  /** Neighbours known to have it: the one it came from and each one we sent it to. */
-  readonly had: NodeId[]
-}
-
-/** The kept messages of one stream part, oldest first (the clock never goes back, so also by age). */
-class PropagationBuffer {
-  private entries: BufferedMessage[] = []
-
-  constructor(private readonly options: PropagationBufferOptions) {}
-
-  get size(): number {
-    return this.entries.length
-  }
-
-  add(wire: ContentWireMessage, nowMs: number, had: NodeId[]): void {
-    this.expire(nowMs)
-    if (this.options.maxMessages === 0) return
-    if (this.entries.length >= this.options.maxMessages) this.entries.shift()
-    this.entries.push({ wire, atMs: nowMs, had })
-  }
-
-  /** Sends `to` every live message it has not had; forgets those that reach the target. */
-  offer(to: Connection, nowMs: number, send: (wire: ContentWireMessage, to: Connection) => void): void {
-    this.expire(nowMs)
-    const target = this.options.minPropagationTargets
-    const kept: BufferedMessage[] = []
-    for (const entry of this.entries) {
-      if (!entry.had.includes(to.remoteId)) {
-        send(entry.wire, to)
-        entry.had.push(to.remoteId)
-      }
-      if (entry.had.length < target) kept.push(entry)
-    }
-    this.entries = kept
-  }
-
-  private expire(nowMs: number): void {
-    let drop = 0
-    while (drop < this.entries.length && nowMs - this.entries[drop].atMs >= this.options.ttlMs) drop++
-    if (drop > 0) this.entries.splice(0, drop)
-  }
-}
 
 export class ContentDeliveryNode {
   /** A handful of links; an array beats a Set for iteration at this size. */

@@ -3,7 +3,8 @@
 
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ContentDeliveryNode, DEFAULT_PROPAGATION_TTL_MS } from '../core/content-delivery-node.ts'
+import { ContentDeliveryNode } from '../core/content-delivery-node.ts'
+import { DEFAULT_PROPAGATION_TTL_MS } from '../core/propagation-buffer.ts'
 import { createStreamMessage, type StreamMessage } from '../core/message.ts'
 import type { Connection, ContentWireMessage, WireMessage } from '../core/ports.ts'
 import { contentWireMessage } from '../core/wire.ts'
