@@ -6,9 +6,9 @@ export { trackerIndexOf, trackerOf } from './tracker-assignment.ts'
 export {
   DEFAULT_INSTRUCTION_SETTLE_MS, DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, DEFAULT_STATUS_DEBOUNCE_MS,
   DEFAULT_STATUS_INTERVAL_MS, DEFAULT_TRACKER_CLIENT_OPTIONS, type SignalHandler, TrackerClient, type TrackerClientOptions,
-  type TrackerClientPorts, type TrackerClientStats, TrackerOverlay, type TrackerOverlayPorts, createTrackerClient,
-  createTrackerClientOptions,
+  type TrackerClientPorts, type TrackerClientStats, createTrackerClient, createTrackerClientOptions,
 } from './tracker-client.ts'
+export { TrackerOverlay, type TrackerOverlayPorts } from './tracker-overlay.ts'
 export * from './tracker-messages.ts'
 export {
   DEFAULT_INSTRUCTION_DEBOUNCE_MS, DEFAULT_INSTRUCTION_MAX_WAIT_MS, DEFAULT_MAX_NEIGHBOURS, DEFAULT_TRACKER_OPTIONS,
