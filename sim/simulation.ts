@@ -119,13 +119,13 @@ export class Simulation implements EventHandler {
     this.membership.left(i, this.sim.now(), crash)
     const node = this.nodes[i]
     if (crash) {
-      if (this.builder instanceof TrackerOverlay) this.builder.crashed(node)
+      this.builder.crashed(node)
       this.network.takeDown(i, true)
       return
     }
     for (const part of this.streamParts) this.builder.leave(node, part.id)
     this.sim.call(this.sim.now() + LEAVE_LINGER_MS, () => {
-      if (this.builder instanceof TrackerOverlay) this.builder.crashed(node)
+      this.builder.crashed(node)
       this.network.takeDown(i, false)
     })
   }

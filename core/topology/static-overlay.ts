@@ -45,6 +45,9 @@ export class StaticOverlay implements TopologyBuilder {
     }
   }
 
+  /** The static graph keeps a crashed node's place: later joiners try it and fail, as they would. */
+  crashed(_node: NetworkNode): void {}
+
   leave(node: NetworkNode, streamPartId: string): void {
     const part = this.parts.get(streamPartId)
     const i = part?.indexOf.get(node.id)

@@ -7,6 +7,8 @@ import type { NetworkNode } from '../network-node.ts'
 export interface TopologyBuilder {
   /** `node` has joined `streamPartId` and wants neighbours. */
   join(node: NetworkNode, streamPartId: string): void
-  /** `node` is leaving `streamPartId` (gracefully or not). */
+  /** `node` is leaving `streamPartId` gracefully. */
   leave(node: NetworkNode, streamPartId: string): void
+  /** `node` crashed or finished leaving: drop whatever per-node state the builder keeps (timers, links to trackers). */
+  crashed(node: NetworkNode): void
 }
