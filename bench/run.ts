@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { timestampId } from '../sim/cli/run-dir.ts'
 import { PROJECT_ROOT, runMetadata } from '../sim/results/run-metadata.ts'
 import type { GroupResult, MicroOptions } from './common.ts'
+import { cryptoBench } from './crypto.bench.ts'
 import { duplicateDetectorBench } from './duplicate-detector.bench.ts'
 import { engineBench } from './engine.bench.ts'
 import { eventQueueBench } from './event-queue.bench.ts'
@@ -21,6 +22,7 @@ const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
   dedup: duplicateDetectorBench,
   relay: relayBench,
   engine: engineBench,
+  crypto: cryptoBench,
 }
 const GROUPS = [...Object.keys(MICRO), 'macro']
 
