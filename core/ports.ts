@@ -61,7 +61,7 @@ export const WIRE_CONTENT = 1
 export const WIRE_HANDSHAKE = 2
 export const WIRE_HANDSHAKE_REPLY = 3
 export const WIRE_LEAVE = 4
-/** Kinds from here up belong to LinkProtocols (tracker 10-19, DHT 20-29). */
+/** Kinds from here up belong to LinkProtocols (tracker 10-19, DHT 20-29, storage and resends 30-39). */
 export const FIRST_PROTOCOL_WIRE_KIND = 10
 
 export interface ContentWireMessage {
