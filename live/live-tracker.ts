@@ -1,0 +1,55 @@
+// A live Brubeck tracker: core's Tracker on real time, accepting nodes over WebSockets. It builds
+// each stream part's overlay from the nodes' statuses and relays their WebRTC signalling.
+
+import { Tracker, type TrackerOptions } from '../core/tracker/index.ts'
+import type { NodeId } from '../core/ports.ts'
+import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
+import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.ts'
+
+export interface LiveTrackerOptions {
+  id: NodeId
+  host: string
+  /** 0: any free port. */
+  port: number
+  seed?: string | number
+  tracker?: Partial<TrackerOptions>
+  websocket?: Partial<WebSocketTransportOptions>
+  onError?: (error: unknown, where: string) => void
+}
+
+export class LiveTracker {
+  readonly tracker: Tracker
+  readonly transport: WebSocketTransport
+  readonly timers: RealTimers
+  readonly random: RealRandom
+  private listenUrl: string | undefined
+
+  private constructor(readonly options: LiveTrackerOptions) {
+    const onError = options.onError
+    this.timers = new RealTimers(onError === undefined ? {} : { onError: (e) => onError(e, 'timer') })
+    this.random = createRealRandom(options.seed, options.id)
+    this.transport = new WebSocketTransport(options.id, { ...options.websocket, ...(onError !== undefined ? { onError } : {}) })
+    this.tracker = new Tracker({ clock: realClock, timers: this.timers, random: this.random, transport: this.transport }, options.tracker)
+  }
+
+  /** Starts a tracker listening on host:port. */
+  static async start(options: Partial<LiveTrackerOptions> & { id?: NodeId } = {}): Promise<LiveTracker> {
+    const t = new LiveTracker({ id: 't0', host: '127.0.0.1', port: 0, ...options })
+    t.listenUrl = await t.transport.listen(t.options.port, t.options.host)
+    return t
+  }
+
+  get id(): NodeId {
+    return this.tracker.id
+  }
+
+  get url(): string {
+    return this.listenUrl!
+  }
+
+  async stop(): Promise<void> {
+    this.tracker.stop()
+    this.timers.dispose()
+    await this.transport.close()
+  }
+}

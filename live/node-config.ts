@@ -1,0 +1,162 @@
+// The config file of a live node process (node-process.ts), YAML or JSON:
+//
+//   id: n1                        # node id; default node-<seed>, or random
+//   seed: 1                       # seeds chain ids and jitter; default random
+//   trackers:                     # every tracker of the network, in the same order on every node
+//     - { id: t0, url: ws://127.0.0.1:7700 }
+//   streams: [demo#0]             # stream parts to join ("demo" alone is demo#0)
+//   publishIntervalMs: 1000       # publish to every joined part this often; 0 (default) = subscribe only
+//   payloadBytes: 64              # content size of what it publishes
+//   statsIntervalMs: 5000         # a stats line this often; 0 = none
+//   durationS: 60                 # stop by itself after this long; default: run until Ctrl-C
+//   verbose: false                # a line per message received
+//   webrtc:                       # ICE options: bindAddress, iceServers, portRangeBegin, portRangeEnd, enableIceUdpMux
+//     bindAddress: 127.0.0.1
+//
+// Every problem in a file is reported at once, each naming the field.
+
+import { randomBytes } from 'node:crypto'
+import { parse } from 'yaml'
+import type { TrackerAddress } from './live-node.ts'
+
+export interface NodeProcessConfig {
+  id: string
+  seed: string | number | undefined
+  trackers: TrackerAddress[]
+  streams: { streamId: string; partition: number; streamPartId: string }[]
+  publishIntervalMs: number
+  payloadBytes: number
+  statsIntervalMs: number
+  durationS: number | undefined
+  verbose: boolean
+  webrtc: {
+    bindAddress?: string
+    iceServers?: string[]
+    portRangeBegin?: number
+    portRangeEnd?: number
+    enableIceUdpMux?: boolean
+  }
+}
+
+const KNOWN = ['id', 'seed', 'trackers', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc']
+const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
+const MAX_PARTITION = 99
+
+export type ConfigResult = { ok: true; config: NodeProcessConfig } | { ok: false; problems: string[] }
+
+/** Parses and checks a config file's text; `source` names it in messages. */
+export function parseNodeConfig(text: string, source: string): ConfigResult {
+  let raw: unknown
+  try {
+    raw = parse(text)
+  } catch (error) {
+    return { ok: false, problems: [`${source}: not YAML or JSON: ${(error as Error).message.split('\n')[0]}`] }
+  }
+  return checkNodeConfig(raw, source)
+}
+
+export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
+  const problems: string[] = []
+  const problem = (field: string, got: unknown, expected: string) => problems.push(`${source}: ${field}: got ${JSON.stringify(got)}, expected ${expected}`)
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problems: [`${source}: expected a mapping of fields`] }
+  const c = raw as Record<string, unknown>
+  for (const key of Object.keys(c)) if (!KNOWN.includes(key)) problem(key, c[key], `a known field (${KNOWN.join(', ')})`)
+
+  const seed = c.seed
+  if (seed !== undefined && typeof seed !== 'string' && !(typeof seed === 'number' && Number.isFinite(seed))) problem('seed', seed, 'a number or string')
+  let id = c.id
+  if (id === undefined) id = seed !== undefined ? `node-${String(seed)}` : `node-${randomBytes(4).toString('hex')}`
+  else if (typeof id !== 'string' || id.length === 0 || id.length > 100) problem('id', id, 'a non-empty string of at most 100 chars')
+
+  const trackers: TrackerAddress[] = []
+  if (!Array.isArray(c.trackers) || c.trackers.length === 0) problem('trackers', c.trackers, 'a non-empty list of { id, url }')
+  else {
+    c.trackers.forEach((t, i) => {
+      const o = (typeof t === 'object' && t !== null ? t : {}) as Record<string, unknown>
+      if (typeof o.id !== 'string' || o.id.length === 0) problem(`trackers[${i}].id`, o.id, 'a tracker id')
+      let urlOk = typeof o.url === 'string'
+      if (urlOk) {
+        try {
+          urlOk = ['ws:', 'wss:'].includes(new URL(o.url as string).protocol)
+        } catch {
+          urlOk = false
+        }
+      }
+      if (!urlOk) problem(`trackers[${i}].url`, o.url, 'a ws:// or wss:// URL')
+      if (typeof o.id === 'string' && urlOk) trackers.push({ id: o.id, url: o.url as string })
+    })
+    const ids = trackers.map((t) => t.id)
+    if (new Set(ids).size !== ids.length) problem('trackers', ids, 'distinct tracker ids')
+  }
+
+  const streams: NodeProcessConfig['streams'] = []
+  if (!Array.isArray(c.streams) || c.streams.length === 0) problem('streams', c.streams, 'a non-empty list of stream parts like "demo#0"')
+  else {
+    c.streams.forEach((s, i) => {
+      if (typeof s !== 'string' || s.length === 0) {
+        problem(`streams[${i}]`, s, 'a stream part like "demo#0"')
+        return
+      }
+      const hash = s.lastIndexOf('#')
+      const streamId = hash < 0 ? s : s.slice(0, hash)
+      const partition = hash < 0 ? 0 : Number(s.slice(hash + 1))
+      if (streamId.length === 0 || !Number.isInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
+        problem(`streams[${i}]`, s, `streamId#partition with partition 0..${MAX_PARTITION}`)
+        return
+      }
+      streams.push({ streamId, partition, streamPartId: `${streamId}#${partition}` })
+    })
+  }
+
+  const num = (field: string, fallback: number, min: number, integer: boolean): number => {
+    const v = c[field]
+    if (v === undefined) return fallback
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      problem(field, v, `${integer ? 'an integer' : 'a number'} >= ${min}`)
+      return fallback
+    }
+    return v
+  }
+  const publishIntervalMs = num('publishIntervalMs', 0, 0, false)
+  const payloadBytes = num('payloadBytes', 64, 0, true)
+  if (payloadBytes > 512 * 1024) problem('payloadBytes', payloadBytes, 'at most 524288 (frames are at most 1 MiB)')
+  const statsIntervalMs = num('statsIntervalMs', 5_000, 0, false)
+  const durationS = c.durationS === undefined ? undefined : num('durationS', 0, 0, false)
+  if (c.verbose !== undefined && typeof c.verbose !== 'boolean') problem('verbose', c.verbose, 'true or false')
+
+  const webrtc: NodeProcessConfig['webrtc'] = {}
+  if (c.webrtc !== undefined) {
+    if (typeof c.webrtc !== 'object' || c.webrtc === null || Array.isArray(c.webrtc)) problem('webrtc', c.webrtc, 'a mapping')
+    else {
+      const w = c.webrtc as Record<string, unknown>
+      for (const key of Object.keys(w)) if (!KNOWN_WEBRTC.includes(key)) problem(`webrtc.${key}`, w[key], `a known field (${KNOWN_WEBRTC.join(', ')})`)
+      if (w.bindAddress !== undefined) {
+        if (typeof w.bindAddress === 'string') webrtc.bindAddress = w.bindAddress
+        else problem('webrtc.bindAddress', w.bindAddress, 'an IP address')
+      }
+      if (w.iceServers !== undefined) {
+        if (Array.isArray(w.iceServers) && w.iceServers.every((s) => typeof s === 'string')) webrtc.iceServers = w.iceServers as string[]
+        else problem('webrtc.iceServers', w.iceServers, 'a list of "stun:host:port" URLs')
+      }
+      for (const key of ['portRangeBegin', 'portRangeEnd'] as const) {
+        const v = w[key]
+        if (v === undefined) continue
+        if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535) webrtc[key] = v
+        else problem(`webrtc.${key}`, v, 'a port 1..65535')
+      }
+      if (w.enableIceUdpMux !== undefined) {
+        if (typeof w.enableIceUdpMux === 'boolean') webrtc.enableIceUdpMux = w.enableIceUdpMux
+        else problem('webrtc.enableIceUdpMux', w.enableIceUdpMux, 'true or false')
+      }
+    }
+  }
+
+  if (problems.length > 0) return { ok: false, problems }
+  return {
+    ok: true,
+    config: {
+      id: id as string, seed: seed as string | number | undefined, trackers, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
+      durationS, verbose: c.verbose === true, webrtc,
+    },
+  }
+}

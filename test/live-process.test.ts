@@ -1,0 +1,112 @@
+// The live processes: a tracker process and two node processes on 127.0.0.1 find each other,
+// link over WebRTC and deliver what one publishes to the other, then stop by themselves; a bad
+// config is refused with every problem named and exit code 2. Also the config checks alone.
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parseNodeConfig } from '../live/node-config.ts'
+
+const ROOT = join(import.meta.dirname, '..')
+
+interface Proc {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<number | null>
+}
+
+function run(script: string, args: string[]): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'live', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => { out += d })
+  child.stderr!.on('data', (d: Buffer) => { out += d })
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  return { child, output: () => out, exited }
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const start = performance.now()
+  while (!cond()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+let nodeDataChannel = true
+try {
+  await import('node-datachannel')
+} catch {
+  nodeDataChannel = false
+}
+
+if (!nodeDataChannel) {
+  console.log('SKIP live-process: a tracker and two node processes deliver messages (node-datachannel did not load)')
+} else {
+  test('a tracker process and two node processes: linked over WebRTC, messages delivered, all exit by themselves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
+    const tracker = run('tracker-process.ts', ['--port', '0', '--id', 't0', '--stats-interval-ms', '0'])
+    try {
+      await until('the tracker listens', () => /listening on ws:\/\/127\.0\.0\.1:\d+/.test(tracker.output()), 15_000)
+      const url = /listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(tracker.output())![1]
+      const config = (id: string, publishIntervalMs: number) => [
+        `id: ${id}`, `seed: ${id}`, `trackers: [{ id: t0, url: "${url}" }]`, 'streams: [demo#0]',
+        `publishIntervalMs: ${publishIntervalMs}`, 'statsIntervalMs: 0', 'verbose: true', 'webrtc: { bindAddress: 127.0.0.1 }',
+      ].join('\n')
+      writeFileSync(join(dir, 'a.yaml'), config('a', 100))
+      writeFileSync(join(dir, 'b.yaml'), config('b', 0))
+      const a = run('node-process.ts', ['--config', join(dir, 'a.yaml'), '--duration-s', '4'])
+      const b = run('node-process.ts', ['--config', join(dir, 'b.yaml'), '--duration-s', '4'])
+      const [ca, cb] = await Promise.all([a.exited, b.exited])
+      assert.is(ca, 0, a.output())
+      assert.is(cb, 0, b.output())
+      assert.match(b.output(), /\+ neighbour a in demo#0/)
+      const received = (b.output().match(/^b got demo#0 a\//gm) ?? []).length
+      assert.ok(received >= 5, `b received ${received}:\n${b.output()}`)
+      const summary = /stopping \(after 4 s\): published 0, received (\d+)/.exec(b.output())
+      assert.ok(summary !== null && Number(summary[1]) === received)
+      assert.not.match(a.output() + b.output(), /error|Error/)
+    } finally {
+      tracker.child.kill('SIGINT')
+      assert.is(await tracker.exited, 0, tracker.output())
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+test('a bad config file: every problem named, exit code 2, nothing started', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
+  try {
+    writeFileSync(join(dir, 'bad.yaml'), 'trackers: [{ id: t0, url: "http://x" }]\nstreams: ["demo#100"]\npublishIntervalMs: -1\ncolour: red\n')
+    const p = run('node-process.ts', ['--config', join(dir, 'bad.yaml')])
+    assert.is(await p.exited, 2)
+    const out = p.output()
+    for (const field of ['trackers[0].url', 'streams[0]', 'publishIntervalMs', 'colour']) assert.ok(out.includes(`bad.yaml: ${field}:`), `${field} in:\n${out}`)
+    assert.match(out, /invalid config \(4 problems\)/)
+    const missing = run('node-process.ts', [])
+    assert.is(await missing.exited, 2)
+    assert.match(missing.output(), /--config FILE is required/)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('node config: defaults, stream parts, webrtc options; JSON works as well as YAML', () => {
+  const r = parseNodeConfig('{"seed": 7, "trackers": [{"id": "t0", "url": "ws://127.0.0.1:7700"}], "streams": ["0xabc/a/b#3", "plain"]}', 'c.json')
+  assert.ok(r.ok)
+  if (!r.ok) return
+  assert.is(r.config.id, 'node-7')
+  assert.equal(r.config.streams, [
+    { streamId: '0xabc/a/b', partition: 3, streamPartId: '0xabc/a/b#3' }, { streamId: 'plain', partition: 0, streamPartId: 'plain#0' },
+  ])
+  assert.equal([r.config.publishIntervalMs, r.config.payloadBytes, r.config.statsIntervalMs, r.config.durationS, r.config.verbose], [0, 64, 5000, undefined, false])
+  const w = parseNodeConfig('id: x\ntrackers: [{id: t0, url: "ws://h:1"}, {id: t0, url: "ws://h:2"}]\nstreams: [s]\nwebrtc: { bindAddress: 1, portRangeBegin: 0, mux: true }', 'w.yaml')
+  assert.not.ok(w.ok)
+  if (!w.ok) assert.is(w.problems.length, 4, w.problems.join('\n'))
+  assert.not.ok(parseNodeConfig('[: not yaml', 'x.yaml').ok)
+  assert.not.ok(parseNodeConfig('- a list', 'x.yaml').ok)
+})
+
+test.run()
