@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseNodeConfig } from '../live/node-config.ts'
+import { until } from './helpers/live.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 
@@ -27,13 +28,6 @@ function run(script: string, args: string[]): Proc {
   return { child, output: () => out, exited }
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const start = performance.now()
-  while (!cond()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 let nodeDataChannel = true
 try {

@@ -13,6 +13,7 @@ import { createStreamMessage } from '../core/message.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
 import { contentWireMessage } from '../core/wire.ts'
+import { until, sleep, Recorder } from './helpers/live.ts'
 
 type RtcModule = typeof import('../live/webrtc-transport.ts')
 type NodeModule = typeof import('../live/live-node.ts')
@@ -53,34 +54,8 @@ class Counting extends SilentObserver {
   override neighbourRemoved(_sp: string, peer: string, reason: string): void { this.removed.push(`${peer}: ${reason}`) }
 }
 
-class Recorder implements TransportHandler {
-  events: string[] = []
-  connections: Connection[] = []
-  messages: unknown[] = []
-  onConnected(c: Connection): void {
-    this.events.push(`connected ${c.remoteId}`)
-    this.connections.push(c)
-  }
-  onConnectFailed(peer: NodeId, reason: string): void {
-    this.events.push(`failed ${peer}: ${reason}`)
-  }
-  onMessage(_c: Connection, m: unknown): void {
-    this.messages.push(m)
-  }
-  onDisconnected(c: Connection, reason: string): void {
-    this.events.push(`disconnected ${c.remoteId}: ${reason}`)
-  }
-}
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = performance.now()
-  while (!cond()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Two bare WebRTC transports whose signalling is handed over directly (a tracker in a box). */
 function rtcPair(a = 'a', b = 'b', options: Partial<import('../live/webrtc-transport.ts').WebRtcTransportOptions> = {}) {

@@ -18,27 +18,10 @@ import { RealTimers, createRealRandom, realClock } from '../live/real-time.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { WebSocketTransport } from '../live/websocket-transport.ts'
 import type { StreamMessage } from '../core/message.ts'
+import { until, sleep, Recorder } from './helpers/live.ts'
 
 const SP = 'stream#0'
 
-class Recorder implements TransportHandler {
-  events: string[] = []
-  messages: unknown[] = []
-  connections: Connection[] = []
-  onConnected(c: Connection): void {
-    this.events.push(`connected ${c.remoteId}`)
-    this.connections.push(c)
-  }
-  onConnectFailed(peer: NodeId, reason: string): void {
-    this.events.push(`failed ${peer}: ${reason}`)
-  }
-  onMessage(_c: Connection, m: unknown): void {
-    this.messages.push(m)
-  }
-  onDisconnected(c: Connection, reason: string): void {
-    this.events.push(`disconnected ${c.remoteId}: ${reason}`)
-  }
-}
 
 class Counting extends SilentObserver {
   got: StreamMessage[] = []
@@ -51,15 +34,7 @@ class Counting extends SilentObserver {
   override neighbourRemoved(_sp: string, peer: string, reason: string): void { this.removed.push(`${peer}: ${reason}`) }
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = performance.now()
-  while (!cond()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface LiveTestNode {
   node: NetworkNode
