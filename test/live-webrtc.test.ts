@@ -13,7 +13,7 @@ import { createStreamMessage } from '../core/message.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
 import { contentWireMessage } from '../core/wire.ts'
-import { until, sleep, Recorder } from './helpers/live.ts'
+import { echoRoundTrips, until, sleep, Recorder } from './helpers/live.ts'
 
 type RtcModule = typeof import('../live/webrtc-transport.ts')
 type NodeModule = typeof import('../live/live-node.ts')
@@ -203,18 +203,7 @@ rtcTest('measured: WebRTC link setup, loopback round trip and one-way message ra
   }
   const toB = ra.connections[4]
   const toA = rb.connections[4]
-  rb.onMessage = (_c, m) => toA.send(m as WireMessage)
-  let resolveEcho: () => void = () => {}
-  ra.onMessage = () => resolveEcho()
-  const rtts: number[] = []
-  for (let i = 0; i < 300; i++) {
-    const echoed = new Promise<void>((resolve) => { resolveEcho = resolve })
-    const start = performance.now()
-    toB.send(content(i))
-    await echoed
-    rtts.push(performance.now() - start)
-  }
-  rtts.sort((x, y) => x - y)
+  const rtts = await echoRoundTrips(toB, ra, toA, rb, 300, content)
   let received = 0
   rb.onMessage = () => { received++ }
   const n = 10_000

@@ -18,7 +18,7 @@ import { RealTimers, createRealRandom, realClock } from '../live/real-time.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { WebSocketTransport } from '../live/websocket-transport.ts'
 import type { StreamMessage } from '../core/message.ts'
-import { until, sleep, Recorder } from './helpers/live.ts'
+import { echoRoundTrips, until, sleep, Recorder } from './helpers/live.ts'
 
 const SP = 'stream#0'
 
@@ -312,18 +312,7 @@ test('measured: loopback round trip and one-way message rate of the WebSocket tr
   const toB = ra.connections[0]
   const msg = (n: number) => contentWireMessage(createStreamMessage({ streamId: 's', streamPartition: 0, timestamp: n, sequenceNumber: 0, publisherId: 'b', msgChainId: 'c' }, null, new Uint8Array(256)))
   // Round trip: b sends, a echoes, 500 times in sequence.
-  ra.onMessage = (_c, m) => toB.send(m as WireMessage)
-  let resolveEcho: () => void = () => {}
-  rb.onMessage = () => resolveEcho()
-  const rtts: number[] = []
-  for (let i = 0; i < 500; i++) {
-    const echoed = new Promise<void>((resolve) => { resolveEcho = resolve })
-    const start = performance.now()
-    toA.send(msg(i))
-    await echoed
-    rtts.push(performance.now() - start)
-  }
-  rtts.sort((x, y) => x - y)
+  const rtts = await echoRoundTrips(toA, rb, toB, ra, 500, msg)
   // Rate: 20,000 messages of 256 bytes one way.
   let received = 0
   ra.onMessage = () => { received++ }

@@ -1,6 +1,6 @@
 // Shared by the live transport tests: waiting on real time, and a transport handler that records.
 
-import type { Connection, NodeId, TransportHandler } from '../../core/ports.ts'
+import type { Connection, NodeId, TransportHandler, WireMessage } from '../../core/ports.ts'
 
 /** Polls `cond` every `pollMs` until it holds; fails naming `what` after `timeoutMs`. */
 export async function until(what: string, cond: () => boolean, timeoutMs = 10_000, pollMs = 5): Promise<void> {
@@ -31,4 +31,25 @@ export class Recorder implements TransportHandler {
   onDisconnected(c: Connection, reason: string): void {
     this.events.push(`disconnected ${c.remoteId}: ${reason}`)
   }
+}
+
+/**
+ * Sorted round-trip times of `count` messages sent one at a time on `out`, each echoed back by
+ * the far end (whose handler `far` is rewired to echo on `back`) and noticed by `near`.
+ */
+export async function echoRoundTrips(
+  out: Connection, near: Recorder, back: Connection, far: Recorder, count: number, message: (i: number) => WireMessage
+): Promise<number[]> {
+  far.onMessage = (_c, m) => back.send(m as WireMessage)
+  let resolveEcho: () => void = () => {}
+  near.onMessage = () => resolveEcho()
+  const rtts: number[] = []
+  for (let i = 0; i < count; i++) {
+    const echoed = new Promise<void>((resolve) => { resolveEcho = resolve })
+    const start = performance.now()
+    out.send(message(i))
+    await echoed
+    rtts.push(performance.now() - start)
+  }
+  return rtts.sort((x, y) => x - y)
 }
