@@ -2,11 +2,17 @@
 // it has seen and its propagation buffer. Relay is plain flooding: every first receipt goes to
 // every neighbour except the one it came from; duplicates and invalid numbering stop here.
 //
+// With a MessageValidator (validation at every relay), a receipt is judged before the duplicate
+// check: a forged copy that arrived first must not mark the genuine message as already seen.
+// The validator remembers its verdicts, so a duplicate costs no second verification.
+//
 // The propagation buffer (propagation-buffer.ts) is consulted only when fewer than
 // minPropagationTargets neighbours had a message: a node with that many has, by flooding, given
 // it to all of them, so the common path stores nothing and allocates nothing.
 
 import { DETECTED_DUPLICATE, DETECTED_INVALID, DuplicateDetector } from './duplicate-detector.ts'
+import type { StreamMessage } from './message.ts'
+import { type MessageValidator, type Verdict, VERDICT_VALID } from './message-validator.ts'
 import type { NodeObserver } from './observer.ts'
 import type { Clock, Connection, ContentWireMessage, NodeId } from './ports.ts'
 import { DEFAULT_PROPAGATION_BUFFER_OPTIONS, PropagationBuffer, type PropagationBufferOptions } from './propagation-buffer.ts'
@@ -29,6 +35,9 @@ export class ContentDeliveryNode {
     private readonly observer: NodeObserver,
     private readonly maxGaps: number | undefined,
     private readonly clock: Clock,
+    /** Hands a first receipt to the node's roles and observer. */
+    private readonly deliver: (message: StreamMessage, from: Connection) => void,
+    private readonly validator: MessageValidator | undefined,
     private readonly propagation: PropagationBufferOptions = DEFAULT_PROPAGATION_BUFFER_OPTIONS
   ) {
     this.minPropagationTargets = propagation.minPropagationTargets
@@ -67,8 +76,21 @@ export class ContentDeliveryNode {
   }
 
   handleContent(wire: ContentWireMessage, from: Connection): void {
+    if (this.validator !== undefined) {
+      this.validator.validate(wire.message, (verdict) => this.admit(wire, from, verdict))
+      return
+    }
+    this.accept(wire, from)
+  }
+
+  private admit(wire: ContentWireMessage, from: Connection, verdict: Verdict): void {
+    if (verdict === VERDICT_VALID) this.accept(wire, from)
+    else this.observer.rejected(wire.message, from, verdict)
+  }
+
+  private accept(wire: ContentWireMessage, from: Connection): void {
     if (!this.isNew(wire, from)) return
-    this.observer.delivered(wire.message, from)
+    this.deliver(wire.message, from)
     this.relay(wire, from)
     // One comparison on the hot path; at least minPropagationTargets neighbours have it otherwise.
     if (this.neighbours.length < this.minPropagationTargets) this.keepIfUnderPropagated(wire, from)

@@ -4,7 +4,10 @@
 // per stream part, so both ends agree before either relays to the other.
 
 import { ContentDeliveryNode } from './content-delivery-node.ts'
-import { type MessageRef, type StreamMessage, createStreamMessage, streamPartIdOf } from './message.ts'
+import type { DeliveryListener } from './delivery-listener.ts'
+import type { MessageValidator } from './message-validator.ts'
+import { MessageChains } from './message-chains.ts'
+import { type StreamMessage, createStreamMessage, streamPartIdOf } from './message.ts'
 import type { LinkProtocol } from './link-protocol.ts'
 import type { NodeObserver } from './observer.ts'
 import type { Clock, Connection, ControlWireMessage, NodeId, Random, Timers, Transport, TransportHandler, WireMessage } from './ports.ts'
@@ -31,14 +34,6 @@ export interface NodePorts {
   observer: NodeObserver
 }
 
-interface ChainState {
-  readonly msgChainId: string
-  last: MessageRef | null
-}
-
-const CHAIN_ID_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
-const CHAIN_ID_LENGTH = 20
-
 export class NetworkNode implements TransportHandler {
   readonly id: NodeId
   private readonly connections = new Map<NodeId, Connection>()
@@ -47,11 +42,15 @@ export class NetworkNode implements TransportHandler {
   private readonly awaitingConnection = new Map<NodeId, string[]>()
   /** `peer streamPart` -> timer of a handshake we sent and have no answer to. */
   private readonly pendingHandshakes = new Map<string, number>()
-  private readonly chains = new Map<string, ChainState>()
+  /** Chains of the unsigned messages `publish` makes; created on first use. */
+  private chains: MessageChains | undefined
   private readonly options: NetworkNodeOptions
   /** One-entry cache: receipts come in long runs for the same stream part. */
   private lastPart: ContentDeliveryNode | undefined
   private readonly protocols: LinkProtocol[] = []
+  private readonly listeners: DeliveryListener[] = []
+  /** Judges content before relay when validation happens at every relay; see setRelayValidator. */
+  private relayValidator: MessageValidator | undefined
   private readonly protocolOfKind = new Map<number, LinkProtocol>()
 
   constructor(private readonly ports: NodePorts, options: Partial<NetworkNodeOptions> = {}) {
@@ -69,10 +68,22 @@ export class NetworkNode implements TransportHandler {
     this.protocols.push(protocol)
   }
 
+  /** `listener` hears of every message this node accepts or publishes from now on. */
+  listen(listener: DeliveryListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** Validates every receipt before delivering or relaying it. Set it before joining any stream part. */
+  setRelayValidator(validator: MessageValidator): void {
+    if (this.streamParts.size > 0) throw new Error('set the relay validator before joining stream parts')
+    this.relayValidator = validator
+  }
+
   joinStreamPart(streamPartId: string): ContentDeliveryNode {
     let part = this.streamParts.get(streamPartId)
     if (part === undefined) {
-      part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain, this.ports.clock)
+      part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain, this.ports.clock,
+        this.deliver, this.relayValidator)
       this.streamParts.set(streamPartId, part)
       this.neighboursChanged(streamPartId)
     }
@@ -148,23 +159,27 @@ export class NetworkNode implements TransportHandler {
     this.ports.transport.connect(peer)
   }
 
+  /** Publishes `content` unsigned, as this node: flooding studies that leave the message layer out. */
   publish(streamId: string, partition: number, content: Uint8Array): StreamMessage {
-    const streamPartId = streamPartIdOf(streamId, partition)
-    const part = this.joinStreamPart(streamPartId)
-    const chain = this.chainFor(streamPartId)
-    // Message timestamps are whole milliseconds on the wire, whatever the clock's resolution.
-    const timestamp = Math.floor(this.ports.clock.now())
-    const prev = chain.last
-    const sequenceNumber = prev !== null && prev.timestamp === timestamp ? prev.sequenceNumber + 1 : 0
-    const message = createStreamMessage(
-      { streamId, streamPartition: partition, timestamp, sequenceNumber, publisherId: this.id, msgChainId: chain.msgChainId },
-      prev,
-      content
-    )
-    chain.last = { timestamp, sequenceNumber }
-    this.ports.observer.published(message)
-    part.publish(contentWireMessage(message))
+    this.chains ??= new MessageChains(this.id, this.ports.random)
+    const { messageId, prevMsgRef } = this.chains.next(streamId, partition, this.ports.clock.now())
+    const message = createStreamMessage(messageId, prevMsgRef, content)
+    this.broadcast(message)
     return message
+  }
+
+  /** Sends a message made elsewhere (the message layer's publisher) to the whole stream part. */
+  broadcast(message: StreamMessage): void {
+    const part = this.joinStreamPart(message.streamPartId)
+    this.ports.observer.published(message)
+    for (const l of this.listeners) l.published?.(message)
+    part.publish(contentWireMessage(message))
+  }
+
+  private readonly deliver = (message: StreamMessage, from: Connection): void => {
+    this.ports.observer.delivered(message, from)
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) listeners[i].delivered?.(message, from)
   }
 
   // TransportHandler: what the transport tells us.
@@ -253,18 +268,5 @@ export class NetworkNode implements TransportHandler {
 
   private neighboursChanged(streamPartId: string): void {
     for (const p of this.protocols) p.onNeighboursChanged?.(streamPartId)
-  }
-
-  private chainFor(streamPartId: string): ChainState {
-    let chain = this.chains.get(streamPartId)
-    if (chain === undefined) {
-      let msgChainId = ''
-      for (let i = 0; i < CHAIN_ID_LENGTH; i++) {
-        msgChainId += CHAIN_ID_CHARS[Math.floor(this.ports.random.next() * CHAIN_ID_CHARS.length)]
-      }
-      chain = { msgChainId, last: null }
-      this.chains.set(streamPartId, chain)
-    }
-    return chain
   }
 }

@@ -12,6 +12,8 @@ export interface NodeObserver {
   duplicate(message: StreamMessage, from: Connection): void
   /** Numbering not after its previous reference: dropped, not relayed. */
   invalid(message: StreamMessage, from: Connection): void
+  /** Refused by message validation (bad signature, no permission): dropped, not relayed. `reason` names the rule. */
+  rejected(message: StreamMessage, from: Connection | null, reason: string): void
   /** Something that is not a wire message arrived: dropped. */
   malformed(from: Connection): void
   sent(message: WireMessage, to: Connection): void
@@ -25,6 +27,7 @@ export class SilentObserver implements NodeObserver {
   delivered(_message: StreamMessage, _from: Connection): void {}
   duplicate(_message: StreamMessage, _from: Connection): void {}
   invalid(_message: StreamMessage, _from: Connection): void {}
+  rejected(_message: StreamMessage, _from: Connection | null, _reason: string): void {}
   malformed(_from: Connection): void {}
   sent(_message: WireMessage, _to: Connection): void {}
   neighbourAdded(_streamPartId: string, _peer: NodeId): void {}

@@ -35,7 +35,8 @@ function isStreamMessage(x: unknown): x is StreamMessage {
 }
 
 export function contentWireMessage(message: StreamMessage): ContentWireMessage {
-  return { kind: WIRE_CONTENT, sizeBytes: MESSAGE_HEADER_BYTES + message.content.byteLength, message }
+  const extra = message.signature.byteLength + (message.newGroupKey === null ? 0 : message.newGroupKey.data.byteLength)
+  return { kind: WIRE_CONTENT, sizeBytes: MESSAGE_HEADER_BYTES + message.content.byteLength + extra, message }
 }
 
 export function controlWireMessage(kind: ControlWireMessage['kind'], streamPartId: string, accepted?: boolean): ControlWireMessage {

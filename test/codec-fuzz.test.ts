@@ -12,6 +12,7 @@ import {
   ENCRYPTION_AES, ERR, generateGroupKey, keyPairFromSeed, MESSAGE_TYPE_CONTENT, sealContent, signStreamMessage,
   validateGroupKeyRequest, type Result, type StreamMessage,
 } from '../core/message-layer/index.ts'
+import { RealCrypto } from '../core/security/real-crypto.ts'
 
 const SEED = 20251125
 const STREAM_INPUTS = 120_000
@@ -23,6 +24,7 @@ const MAX_TOTAL_MS = 20_000
 const publisher = keyPairFromSeed('fuzz/publisher')
 const subscriber = keyPairFromSeed('fuzz/subscriber')
 const secure = createDeterministicSecureRandom('fuzz/secure')
+const kx = new RealCrypto(createDeterministicSecureRandom('fuzz/kx-suite'))
 const streamId = `${publisher.address}/fuzz`
 
 function seedMessages(): Uint8Array[] {
@@ -44,10 +46,10 @@ function seedMessages(): Uint8Array[] {
     signStreamMessage({ ...base, ...sealed, encryptionType: ENCRYPTION_AES }, publisher),
     signStreamMessage({ ...base, contentType: 0, messageId: { ...base.messageId, streamId: 'ström/🌡️', msgChainId: 'ç' }, content: new Uint8Array(300).fill(0x7b) }, publisher),
   ]
-  const { message: request } = createGroupKeyRequest(subscriber, { streamId, streamPartition: 7, timestamp: 5, sequenceNumber: 0, msgChainId: 'kx' }, { requestId: 'r1', publisherId: publisher.address, groupKeyIds: ['gk-1', 'gk-2'] })
-  const valid = validateGroupKeyRequest(request, publisher.address)
+  const { message: request } = createGroupKeyRequest(kx, subscriber, { streamId, streamPartition: 7, timestamp: 5, sequenceNumber: 0, msgChainId: 'kx' }, { requestId: 'r1', publisherId: publisher.address, groupKeyIds: ['gk-1', 'gk-2'] })
+  const valid = validateGroupKeyRequest(kx, request, publisher.address)
   if (!valid.ok) throw new Error(valid.error.detail)
-  messages.push(request, createGroupKeyResponse(publisher, { timestamp: 6, sequenceNumber: 0, msgChainId: 'kx' }, valid.value, [key], secure))
+  messages.push(request, createGroupKeyResponse(new RealCrypto(secure), publisher, { timestamp: 6, sequenceNumber: 0, msgChainId: 'kx' }, valid.value, [key]))
   return messages.map((m) => encodeStreamMessage(m))
 }
 
@@ -184,10 +186,10 @@ test(`StreamMessage decode: ${STREAM_INPUTS.toLocaleString('en-US')} random and 
 test(`group key request/response content decoders: ${KEY_EXCHANGE_INPUTS.toLocaleString('en-US')} inputs each`, () => {
   const secureKx = createDeterministicSecureRandom('fuzz/kx')
   const request = encodeGroupKeyRequest({ requestId: 'req-1', recipientId: publisher.address, publicKey: subscriber.publicKey, groupKeyIds: ['a', 'gk-2', 'ü'] })
-  const { message } = createGroupKeyRequest(subscriber, { streamId, streamPartition: 0, timestamp: 1, sequenceNumber: 0, msgChainId: 'c' }, { requestId: 'req-1', publisherId: publisher.address, groupKeyIds: ['a', 'b'] })
-  const valid = validateGroupKeyRequest(message, publisher.address)
+  const { message } = createGroupKeyRequest(kx, subscriber, { streamId, streamPartition: 0, timestamp: 1, sequenceNumber: 0, msgChainId: 'c' }, { requestId: 'req-1', publisherId: publisher.address, groupKeyIds: ['a', 'b'] })
+  const valid = validateGroupKeyRequest(kx, message, publisher.address)
   if (!valid.ok) throw new Error(valid.error.detail)
-  const responseMessage = createGroupKeyResponse(publisher, { timestamp: 2, sequenceNumber: 0, msgChainId: 'c' }, valid.value, [generateGroupKey(secureKx, 'a'), generateGroupKey(secureKx, 'b')], secureKx)
+  const responseMessage = createGroupKeyResponse(new RealCrypto(secureKx), publisher, { timestamp: 2, sequenceNumber: 0, msgChainId: 'c' }, valid.value, [generateGroupKey(secureKx, 'a'), generateGroupKey(secureKx, 'b')])
   const response = responseMessage.content
   const random = createRandom(SEED, 'codec-fuzz', 'key-exchange')
   const source = (seed: Uint8Array) => (): Uint8Array => random.next() < 0.2 ? randomBytes(random, randomInt(random, 200)) : mutate(random, seed, [request, response])

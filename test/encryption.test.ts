@@ -9,11 +9,14 @@ import {
   MESSAGE_TYPE_CONTENT, MessageLayerException, openContent, sealContent, signStreamMessage, validateGroupKeyRequest, validateGroupKeyResponse,
   verifyStreamMessage, type GroupKey, type KeyPair, type PendingGroupKeyRequest, type StreamMessage,
 } from '../core/message-layer/index.ts'
+import { RealCrypto } from '../core/security/real-crypto.ts'
 
 const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code)
 const text = (b: Uint8Array) => new TextDecoder().decode(b)
 
 const publisher = keyPairFromSeed('enc/publisher')
+/** Key exchange through the real suite; its randomness only seals keys, which these tests never compare. */
+const kx = new RealCrypto(createDeterministicSecureRandom('enc/kx-suite'))
 const alice = keyPairFromSeed('enc/alice')
 const bob = keyPairFromSeed('enc/bob')
 const eve = keyPairFromSeed('enc/eve')
@@ -115,16 +118,16 @@ class Subscriber {
 let requestCounter = 0
 /** The full exchange over the wire: signed request, publisher-side validation, sealed response, validation. */
 function exchange(sub: Subscriber, keys: GroupKey[], wanted: string[], random = createDeterministicSecureRandom('enc/kx')): void {
-  const { message, pending } = createGroupKeyRequest(sub.identity, { streamId, streamPartition: 0, timestamp: 50, sequenceNumber: requestCounter, msgChainId: 'kx' }, { requestId: `req-${++requestCounter}`, publisherId: publisher.address, groupKeyIds: wanted })
+  const { message, pending } = createGroupKeyRequest(kx, sub.identity, { streamId, streamPartition: 0, timestamp: 50, sequenceNumber: requestCounter, msgChainId: 'kx' }, { requestId: `req-${++requestCounter}`, publisherId: publisher.address, groupKeyIds: wanted })
   const onWire = decodeStreamMessage(encodeStreamMessage(message))
   if (!onWire.ok) throw new Error(onWire.error.detail)
-  const request = validateGroupKeyRequest(onWire.message, publisher.address)
+  const request = validateGroupKeyRequest(kx, onWire.message, publisher.address)
   if (!request.ok) throw new Error(request.error.detail)
   assert.is(request.value.requesterId, sub.identity.address)
-  const response = createGroupKeyResponse(publisher, { timestamp: 60, sequenceNumber: 0, msgChainId: 'kx' }, request.value, keys.filter((k) => request.value.groupKeyIds.includes(k.id)), random)
+  const response = createGroupKeyResponse(new RealCrypto(random), publisher, { timestamp: 60, sequenceNumber: 0, msgChainId: 'kx' }, request.value, keys.filter((k) => request.value.groupKeyIds.includes(k.id)))
   const back = decodeStreamMessage(encodeStreamMessage(response))
   if (!back.ok) throw new Error(back.error.detail)
-  const received = validateGroupKeyResponse(back.message, sub.identity, pending)
+  const received = validateGroupKeyResponse(kx, back.message, sub.identity, pending)
   if (!received.ok) throw new Error(received.error.detail)
   for (const k of received.value) sub.keys.set(k.id, k)
 }
@@ -180,59 +183,59 @@ test('rekey: a revoked subscriber cannot read messages under the new key', () =>
   assert.equal(sAlice.receive(after), { ok: true, text: 'after' })
   assert.equal(sBob.receive(after), { ok: false, code: ERR.UNKNOWN_GROUP_KEY })
   // Bob asks for k2: the publisher (permission check is the caller's) answers with no keys.
-  const { message, pending } = createGroupKeyRequest(bob, { streamId, streamPartition: 0, timestamp: 70, sequenceNumber: 0, msgChainId: 'kx' }, { requestId: 'bob-2', publisherId: publisher.address, groupKeyIds: ['k2'] })
-  const request = validateGroupKeyRequest(message, publisher.address)
+  const { message, pending } = createGroupKeyRequest(kx, bob, { streamId, streamPartition: 0, timestamp: 70, sequenceNumber: 0, msgChainId: 'kx' }, { requestId: 'bob-2', publisherId: publisher.address, groupKeyIds: ['k2'] })
+  const request = validateGroupKeyRequest(kx, message, publisher.address)
   assert.ok(request.ok)
-  const refused = createGroupKeyResponse(publisher, { timestamp: 71, sequenceNumber: 0, msgChainId: 'kx' }, request.ok ? request.value : (null as never), [], random)
-  const got = validateGroupKeyResponse(refused, bob, pending)
+  const refused = createGroupKeyResponse(new RealCrypto(random), publisher, { timestamp: 71, sequenceNumber: 0, msgChainId: 'kx' }, request.ok ? request.value : (null as never), [])
+  const got = validateGroupKeyResponse(kx, refused, bob, pending)
   assert.ok(got.ok && got.value.length === 0)
   assert.equal(sBob.receive(after), { ok: false, code: ERR.UNKNOWN_GROUP_KEY })
   // Bob's copy of a response sealed for Alice does not open with Bob's key.
-  const { message: aliceReq, pending: alicePending } = createGroupKeyRequest(alice, { streamId, streamPartition: 0, timestamp: 72, sequenceNumber: 0, msgChainId: 'kx' }, { requestId: 'a-3', publisherId: publisher.address, groupKeyIds: ['k2'] })
-  const aliceValid = validateGroupKeyRequest(aliceReq, publisher.address)
+  const { message: aliceReq, pending: alicePending } = createGroupKeyRequest(kx, alice, { streamId, streamPartition: 0, timestamp: 72, sequenceNumber: 0, msgChainId: 'kx' }, { requestId: 'a-3', publisherId: publisher.address, groupKeyIds: ['k2'] })
+  const aliceValid = validateGroupKeyRequest(kx, aliceReq, publisher.address)
   assert.ok(aliceValid.ok)
-  const forAlice = createGroupKeyResponse(publisher, { timestamp: 73, sequenceNumber: 0, msgChainId: 'kx' }, aliceValid.ok ? aliceValid.value : (null as never), [k2], random)
-  assert.is(code(validateGroupKeyResponse(forAlice, bob, { ...alicePending })), ERR.NOT_FOR_US)
+  const forAlice = createGroupKeyResponse(new RealCrypto(random), publisher, { timestamp: 73, sequenceNumber: 0, msgChainId: 'kx' }, aliceValid.ok ? aliceValid.value : (null as never), [k2])
+  assert.is(code(validateGroupKeyResponse(kx, forAlice, bob, { ...alicePending })), ERR.NOT_FOR_US)
 })
 
 test('key exchange validators refuse forged, misaddressed and unexpected messages', () => {
   const random = createDeterministicSecureRandom('enc/7')
   const k1 = generateGroupKey(random, 'k1')
   const env = { streamId, streamPartition: 0, timestamp: 80, sequenceNumber: 0, msgChainId: 'kx' }
-  const { message, pending } = createGroupKeyRequest(alice, env, { requestId: 'r', publisherId: publisher.address, groupKeyIds: ['k1'] })
-  assert.is(code(validateGroupKeyRequest(message, eve.address)), ERR.NOT_FOR_US)
+  const { message, pending } = createGroupKeyRequest(kx, alice, env, { requestId: 'r', publisherId: publisher.address, groupKeyIds: ['k1'] })
+  assert.is(code(validateGroupKeyRequest(kx, message, eve.address)), ERR.NOT_FOR_US)
   // A relay swaps in its own public key: the signature no longer holds.
   const swapped: StreamMessage = { ...message, content: message.content.slice() }
   swapped.content.set(eve.publicKey, 1 + 1 + 1 + 20)
-  assert.is(code(validateGroupKeyRequest(swapped, publisher.address)), ERR.WRONG_SIGNER)
+  assert.is(code(validateGroupKeyRequest(kx, swapped, publisher.address)), ERR.WRONG_SIGNER)
   // Eve signs a request carrying Alice's key... and her own address: the key does not match the signer.
-  const { message: eveReq } = createGroupKeyRequest(eve, env, { requestId: 'r', publisherId: publisher.address, groupKeyIds: ['k1'] })
+  const { message: eveReq } = createGroupKeyRequest(kx, eve, env, { requestId: 'r', publisherId: publisher.address, groupKeyIds: ['k1'] })
   const eveWithAliceKey = { ...eveReq, content: eveReq.content.slice() }
   eveWithAliceKey.content.set(alice.publicKey, 1 + 1 + 1 + 20)
   const resigned = signStreamMessage(eveWithAliceKey, eve)
-  assert.is(code(validateGroupKeyRequest(resigned, publisher.address)), ERR.PUBLIC_KEY_MISMATCH)
+  assert.is(code(validateGroupKeyRequest(kx, resigned, publisher.address)), ERR.PUBLIC_KEY_MISMATCH)
   // Our own encoder refuses what a peer's decoder would refuse.
   for (const groupKeyIds of [[], ['a', 'a'], ['x'.repeat(129)]]) {
-    assert.throws(() => createGroupKeyRequest(alice, env, { requestId: 'r', publisherId: publisher.address, groupKeyIds }), (e: unknown) => e instanceof MessageLayerException, JSON.stringify(groupKeyIds).slice(0, 20))
+    assert.throws(() => createGroupKeyRequest(kx, alice, env, { requestId: 'r', publisherId: publisher.address, groupKeyIds }), (e: unknown) => e instanceof MessageLayerException, JSON.stringify(groupKeyIds).slice(0, 20))
   }
   const notARequest = { ...message, messageType: MESSAGE_TYPE_CONTENT } as StreamMessage
-  assert.is(code(validateGroupKeyRequest(notARequest, publisher.address)), ERR.WRONG_MESSAGE_TYPE)
+  assert.is(code(validateGroupKeyRequest(kx, notARequest, publisher.address)), ERR.WRONG_MESSAGE_TYPE)
 
-  const valid = validateGroupKeyRequest(message, publisher.address)
+  const valid = validateGroupKeyRequest(kx, message, publisher.address)
   if (!valid.ok) throw new Error(valid.error.detail)
-  const response = createGroupKeyResponse(publisher, { timestamp: 81, sequenceNumber: 0, msgChainId: 'kx' }, valid.value, [k1], random)
-  assert.ok(validateGroupKeyResponse(response, alice, pending).ok)
-  const expect = (p: Partial<PendingGroupKeyRequest>) => code(validateGroupKeyResponse(response, alice, { ...pending, ...p }))
+  const response = createGroupKeyResponse(new RealCrypto(random), publisher, { timestamp: 81, sequenceNumber: 0, msgChainId: 'kx' }, valid.value, [k1])
+  assert.ok(validateGroupKeyResponse(kx, response, alice, pending).ok)
+  const expect = (p: Partial<PendingGroupKeyRequest>) => code(validateGroupKeyResponse(kx, response, alice, { ...pending, ...p }))
   assert.is(expect({ requestId: 'other' }), ERR.UNEXPECTED_RESPONSE)
   assert.is(expect({ publisherId: eve.address }), ERR.UNEXPECTED_RESPONSE)
   assert.is(expect({ streamPartition: 1 }), ERR.UNEXPECTED_RESPONSE)
   assert.is(expect({ groupKeyIds: ['k9'] }), ERR.UNEXPECTED_RESPONSE)
   // Eve answers in the publisher's place.
   const eveAnswer = signStreamMessage({ ...response, messageId: { ...response.messageId, publisherId: eve.address } }, eve)
-  assert.is(code(validateGroupKeyResponse(eveAnswer, alice, pending)), ERR.UNEXPECTED_RESPONSE)
+  assert.is(code(validateGroupKeyResponse(kx, eveAnswer, alice, pending)), ERR.UNEXPECTED_RESPONSE)
   const tampered = { ...response, content: response.content.slice() }
   tampered.content[tampered.content.length - 1] ^= 1
-  assert.is(code(validateGroupKeyResponse(tampered, alice, pending)), ERR.WRONG_SIGNER)
+  assert.is(code(validateGroupKeyResponse(kx, tampered, alice, pending)), ERR.WRONG_SIGNER)
 })
 
 test.run()

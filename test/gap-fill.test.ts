@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { StreamMessage } from '../core/message.ts'
 import { NetworkNode } from '../core/network-node.ts'
-import { DeliveryTap, type OrderingBuffer, type OrderingOptions, createOrderingBuffer } from '../core/ordering/index.ts'
+import { type OrderingBuffer, type OrderingOptions, createOrderingBuffer } from '../core/ordering/index.ts'
 import { type ResendClient, type StorageNode, createResendClient, createStorageNode, storageNodesOf } from '../core/storage/index.ts'
 import { randomRegularGraph } from '../core/topology/random-regular-graph.ts'
 import { createRandom } from '../sim/engine/random.ts'
@@ -39,19 +39,18 @@ function world(n: number, subscribers: number[], { storageAt, store = true, orde
   const sim = new Simulator()
   const ids = Array.from({ length: n }, (_, i) => `n${i}`)
   const network = new SimNetwork(sim, createLatencyModel({ model: 'fixed', ms: 10 }, ids, 1), ids, { lossRate: LOSS, processingDelayMs: 0 }, 1)
-  const taps = ids.map(() => new DeliveryTap(new RecordingObserver(sim)))
   const nodes = ids.map((id, i) => new NetworkNode({
-    clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: taps[i],
+    clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: new RecordingObserver(sim),
   }))
   for (const node of nodes) node.joinStreamPart(SP)
-  const storage: StorageNode = createStorageNode(nodes[storageAt], taps[storageAt])
+  const storage: StorageNode = createStorageNode(nodes[storageAt])
   if (store) storage.assign(SP)
   const subs: Subscriber[] = subscribers.map((i) => {
     const out: StreamMessage[] = []
     const sub = { index: i, out } as Subscriber
     sub.client = createResendClient(nodes[i], { timers: sim }, (sp) => storageNodesOf(sp, [`n${storageAt}`]), (m) => sub.buffer.add(m))
     sub.buffer = createOrderingBuffer({ clock: sim, timers: sim }, sub.client, (m) => out.push(m), orderingOf(i))
-    taps[i].listen({ delivered: (m) => sub.buffer.add(m) })
+    nodes[i].listen({ delivered: (m) => sub.buffer.add(m) })
     // Subscribed before anything is published: a chain's lost first messages are fetched too.
     sub.buffer.subscribeFrom(SP, 0)
     return sub

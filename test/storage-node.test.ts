@@ -5,7 +5,6 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type StreamMessage, createStreamMessage } from '../core/message.ts'
 import { NetworkNode } from '../core/network-node.ts'
-import { DeliveryTap } from '../core/ordering/index.ts'
 import type { WireMessage } from '../core/ports.ts'
 import {
   MAX_ID_CHARS, MessageStore, RESEND_CLIENT_WIRE_KINDS, type ResendClient, type ResendFilter, type ResendQuery,
@@ -22,18 +21,17 @@ import { RecordingObserver } from './helpers/small-world.ts'
 const SP = 's#0'
 const OTHER = 'other#0'
 
-/** smallWorld with a DeliveryTap in front of each node's observer, so roles can see receipts. */
+/** n nodes on a fixed-latency network, each with a recording observer. */
 function tapWorld(n: number, options: Partial<SimNetworkOptions> = {}) {
   const sim = new Simulator()
   const ids = Array.from({ length: n }, (_, i) => `n${i}`)
   const network = new SimNetwork(sim, createLatencyModel({ model: 'fixed', ms: 10 }, ids, 1), ids,
     { lossRate: 0, processingDelayMs: 0, ...options }, 1)
   const observers = ids.map(() => new RecordingObserver(sim))
-  const taps = observers.map((o) => new DeliveryTap(o))
   const nodes = ids.map((id, i) => new NetworkNode({
-    clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: taps[i],
+    clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: observers[i],
   }))
-  return { sim, network, nodes, observers, taps }
+  return { sim, network, nodes, observers }
 }
 
 interface Ctx {
@@ -54,9 +52,9 @@ const key = (m: StreamMessage) => `${m.messageId.publisherId}/${m.messageId.time
  */
 function setup(ctx: Ctx, storageOptions = {}): void {
   const world = tapWorld(5)
-  const { sim, nodes, taps } = world
+  const { sim, nodes } = world
   ctx.world = world
-  ctx.storage = createStorageNode(nodes[1], taps[1], storageOptions)
+  ctx.storage = createStorageNode(nodes[1], storageOptions)
   ctx.storage.assign(SP)
   nodes[1].joinStreamPart(OTHER) // joined but not assigned: not stored
   for (const i of [0, 2, 3]) nodes[i].joinStreamPart(SP)

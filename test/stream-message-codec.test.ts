@@ -5,7 +5,7 @@ import {
   CODEC_VERSION, CONTENT_TYPE_BINARY, CONTENT_TYPE_JSON, createCodecOptions, decodeStreamMessage, DEFAULT_MAX_MESSAGE_BYTES,
   encodeStreamMessage, ENCRYPTION_AES, ENCRYPTION_NONE, ERR, MAX_PARTITION, MAX_SEQUENCE_NUMBER, MAX_TIMESTAMP,
   MESSAGE_TYPE_CONTENT, MESSAGE_TYPE_GROUP_KEY_REQUEST, MESSAGE_TYPE_GROUP_KEY_RESPONSE, MessageLayerException,
-  SIGNATURE_TYPE_SECP256K1, validateStreamMessage, type DecodeResult, type StreamMessage,
+  SIGNATURE_TYPE_SECP256K1, streamMessageOf, validateStreamMessage, type DecodeResult, type StreamMessage,
 } from '../core/message-layer/index.ts'
 
 const PUBLISHER = '0x7e5f4552091a69125d5dfcb7b8c2659029395bdf'
@@ -19,7 +19,7 @@ function fakeSignature(fill = 0xab, v = 27): Uint8Array {
 
 function message(over: Partial<StreamMessage> & { id?: Partial<StreamMessage['messageId']> } = {}): StreamMessage {
   const { id, ...rest } = over
-  return {
+  return streamMessageOf({
     messageId: { streamId: `${PUBLISHER}/sensors/temp`, streamPartition: 3, timestamp: 1_700_000_000_123, sequenceNumber: 0, publisherId: PUBLISHER, msgChainId: 'chain-a1', ...id },
     prevMsgRef: { timestamp: 1_700_000_000_100, sequenceNumber: 2 },
     messageType: MESSAGE_TYPE_CONTENT,
@@ -31,7 +31,7 @@ function message(over: Partial<StreamMessage> & { id?: Partial<StreamMessage['me
     signatureType: SIGNATURE_TYPE_SECP256K1,
     signature: fakeSignature(),
     ...rest,
-  }
+  })
 }
 
 const VARIANTS: Record<string, StreamMessage> = {

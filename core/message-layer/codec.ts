@@ -18,7 +18,7 @@ import { ERR, MessageLayerException, type MessageLayerError } from './errors.ts'
 import { ADDRESS_BYTES, addressFromBytes, addressToBytes, isAddress } from './identity.ts'
 import {
   CONTENT_TYPE_BINARY, ENCRYPTION_AES, ENCRYPTION_NONE, MAX_PARTITION, MAX_SEQUENCE_NUMBER, MAX_TIMESTAMP,
-  MESSAGE_TYPE_CONTENT, MESSAGE_TYPE_GROUP_KEY_RESPONSE, SIGNATURE_BYTES, SIGNATURE_TYPE_SECP256K1,
+  MESSAGE_TYPE_CONTENT, MESSAGE_TYPE_GROUP_KEY_RESPONSE, SIGNATURE_BYTES, SIGNATURE_TYPE_SECP256K1, streamMessageOf,
   type ContentType, type EncryptedGroupKey, type EncryptionType, type MessageRef, type MessageType,
   type StreamMessage,
 } from './stream-message.ts'
@@ -108,10 +108,10 @@ function parse(r: ByteReader, o: CodecOptions): StreamMessage {
   const content = r.lengthPrefixed(0, o.maxMessageBytes, 'content')
   const signature = r.bytes(SIGNATURE_BYTES, 'signature')
   r.end()
-  return {
+  return streamMessageOf({
     messageId: { streamId, streamPartition, timestamp, sequenceNumber, publisherId, msgChainId },
     prevMsgRef, messageType, contentType, encryptionType, groupKeyId, newGroupKey, content, signatureType, signature,
-  }
+  })
 }
 
 /** Message to bytes. Throws MessageLayerException if the message breaks a rule decode would enforce. */

@@ -4,18 +4,17 @@
 // reaches only the remaining subscribers: the publisher simply stops answering a revoked one.
 // Who may ask is the permission registry's call, made by the caller before answering.
 // Both travel as StreamMessages of their own type, signed with the same scheme as content; their
-// content is encoded by key-exchange-codec.ts.
+// content is encoded by key-exchange-codec.ts. The cryptography comes through the CryptoSuite
+// port, so the simulator's modelled suite runs the same exchange.
 
+import type { CryptoSuite } from '../security/crypto-suite.ts'
 import { ERR, fail, ok, type Result } from './errors.ts'
-import { eciesDecrypt, eciesEncrypt } from './ecies.ts'
 import { GROUP_KEY_BYTES, type GroupKey } from './encryption.ts'
 import { addressOfPublicKey, type Address, type KeyPair } from './identity.ts'
 import {
   DEFAULT_KEY_EXCHANGE_OPTIONS, decodeGroupKeyRequest, decodeGroupKeyResponse, encodeGroupKeyRequest, encodeGroupKeyResponse,
   type GroupKeyRequest, type KeyExchangeOptions,
 } from './key-exchange-codec.ts'
-import type { SecureRandom } from './secure-random.ts'
-import { signStreamMessage, verifyStreamMessage } from './signing.ts'
 import {
   CONTENT_TYPE_BINARY, ENCRYPTION_NONE, MESSAGE_TYPE_GROUP_KEY_REQUEST, MESSAGE_TYPE_GROUP_KEY_RESPONSE,
   type MessageRef, type StreamMessage, type UnsignedStreamMessage,
@@ -49,20 +48,21 @@ export interface ValidGroupKeyRequest extends GroupKeyRequest {
 
 /** The subscriber's side: a signed request for `groupKeyIds` from `publisherId`, and what to remember. */
 export function createGroupKeyRequest(
+  suite: CryptoSuite,
   requester: KeyPair,
   envelope: Envelope,
   ask: { requestId: string; publisherId: Address; groupKeyIds: readonly string[] },
 ): { message: StreamMessage; pending: PendingGroupKeyRequest } {
   const content = encodeGroupKeyRequest({ requestId: ask.requestId, recipientId: ask.publisherId, publicKey: requester.publicKey, groupKeyIds: ask.groupKeyIds })
-  const message = signStreamMessage(unsignedOf(requester.address, envelope, MESSAGE_TYPE_GROUP_KEY_REQUEST, content), requester)
+  const message = suite.sign(unsignedOf(requester.address, envelope, MESSAGE_TYPE_GROUP_KEY_REQUEST, content), requester)
   const pending = { requestId: ask.requestId, publisherId: ask.publisherId, streamId: envelope.streamId, streamPartition: envelope.streamPartition, groupKeyIds: [...ask.groupKeyIds] }
   return { message, pending }
 }
 
 /** The publisher's side: is this a genuine request addressed to `self`? Never throws. */
-export function validateGroupKeyRequest(message: StreamMessage, self: Address, o: KeyExchangeOptions = DEFAULT_KEY_EXCHANGE_OPTIONS): Result<ValidGroupKeyRequest> {
+export function validateGroupKeyRequest(suite: CryptoSuite, message: StreamMessage, self: Address, o: KeyExchangeOptions = DEFAULT_KEY_EXCHANGE_OPTIONS): Result<ValidGroupKeyRequest> {
   if (message.messageType !== MESSAGE_TYPE_GROUP_KEY_REQUEST) return fail(ERR.WRONG_MESSAGE_TYPE, `message type ${message.messageType}`)
-  const signer = verifyStreamMessage(message)
+  const signer = signerOf(suite, message)
   if (!signer.ok) return signer
   const request = decodeGroupKeyRequest(message.content, o)
   if (!request.ok) return request
@@ -74,16 +74,16 @@ export function validateGroupKeyRequest(message: StreamMessage, self: Address, o
 
 /** The publisher's answer: `keys` (already filtered by permission) sealed for the requester. */
 export function createGroupKeyResponse(
+  suite: CryptoSuite,
   publisher: KeyPair,
   envelope: Omit<Envelope, 'streamId' | 'streamPartition'>,
   request: ValidGroupKeyRequest,
   keys: readonly GroupKey[],
-  random: SecureRandom,
 ): StreamMessage {
-  const groupKeys = keys.map((k) => ({ id: k.id, data: eciesEncrypt(request.publicKey, k.key, random) }))
+  const groupKeys = keys.map((k) => ({ id: k.id, data: suite.seal(request.publicKey, k.key) }))
   const content = encodeGroupKeyResponse({ requestId: request.requestId, recipientId: request.requesterId, groupKeys })
   const full = { ...envelope, streamId: request.streamId, streamPartition: request.streamPartition }
-  return signStreamMessage(unsignedOf(publisher.address, full, MESSAGE_TYPE_GROUP_KEY_RESPONSE, content), publisher)
+  return suite.sign(unsignedOf(publisher.address, full, MESSAGE_TYPE_GROUP_KEY_RESPONSE, content), publisher)
 }
 
 /**
@@ -91,13 +91,14 @@ export function createGroupKeyResponse(
  * asked, to our request, for us, with only keys we asked for. Never throws.
  */
 export function validateGroupKeyResponse(
+  suite: CryptoSuite,
   message: StreamMessage,
   recipient: KeyPair,
   pending: PendingGroupKeyRequest,
   o: KeyExchangeOptions = DEFAULT_KEY_EXCHANGE_OPTIONS,
 ): Result<GroupKey[]> {
   if (message.messageType !== MESSAGE_TYPE_GROUP_KEY_RESPONSE) return fail(ERR.WRONG_MESSAGE_TYPE, `message type ${message.messageType}`)
-  const signer = verifyStreamMessage(message)
+  const signer = signerOf(suite, message)
   if (!signer.ok) return signer
   if (signer.value !== pending.publisherId) return fail(ERR.UNEXPECTED_RESPONSE, `answered by ${signer.value}, asked ${pending.publisherId}`)
   const id = message.messageId
@@ -109,12 +110,19 @@ export function validateGroupKeyResponse(
   const keys: GroupKey[] = []
   for (const sealed of response.value.groupKeys) {
     if (!pending.groupKeyIds.includes(sealed.id)) return fail(ERR.UNEXPECTED_RESPONSE, `key ${sealed.id} was not asked for`)
-    const key = eciesDecrypt(recipient, sealed.data)
-    if (!key.ok) return key
-    if (key.value.length !== GROUP_KEY_BYTES) return fail(ERR.BAD_KEY_EXCHANGE, `key ${sealed.id} is ${key.value.length} bytes`)
-    keys.push({ id: sealed.id, key: key.value })
+    const key = suite.open(recipient, sealed.data)
+    if (key === null) return fail(ERR.DECRYPTION_FAILED, `key ${sealed.id} does not open for ${recipient.address}`)
+    if (key.length !== GROUP_KEY_BYTES) return fail(ERR.BAD_KEY_EXCHANGE, `key ${sealed.id} is ${key.length} bytes`)
+    keys.push({ id: sealed.id, key })
   }
   return ok(keys)
+}
+
+function signerOf(suite: CryptoSuite, message: StreamMessage): Result<Address> {
+  const signer = suite.signer(message)
+  if (signer === null) return fail(ERR.BAD_SIGNATURE, 'signature does not verify')
+  if (signer !== message.messageId.publisherId) return fail(ERR.WRONG_SIGNER, `signed by ${signer}, publisher is ${message.messageId.publisherId}`)
+  return ok(signer)
 }
 
 function unsignedOf(publisherId: Address, e: Envelope, messageType: typeof MESSAGE_TYPE_GROUP_KEY_REQUEST | typeof MESSAGE_TYPE_GROUP_KEY_RESPONSE, content: Uint8Array): UnsignedStreamMessage {

@@ -25,7 +25,7 @@ import { utf8 } from './binary.ts'
 import { ERR, MessageLayerException, fail, ok, type Result } from './errors.ts'
 import { addressOfUncompressed, type Address, type KeyPair } from './identity.ts'
 import {
-  SIGNATURE_BYTES, SIGNATURE_TYPE_SECP256K1, type StreamMessage, type UnsignedStreamMessage,
+  SIGNATURE_BYTES, SIGNATURE_TYPE_SECP256K1, streamMessageOf, type StreamMessage, type UnsignedStreamMessage,
 } from './stream-message.ts'
 
 const N = secp256k1.Point.Fn.ORDER
@@ -86,7 +86,7 @@ export function signStreamMessage(unsigned: UnsignedStreamMessage, signer: KeyPa
     throw new MessageLayerException(ERR.WRONG_SIGNER, `key of ${signer.address} cannot sign for publisher ${unsigned.messageId.publisherId}`)
   }
   const signature = signHash(personalMessageHash(signaturePayload(unsigned)), signer.privateKey)
-  return { ...unsigned, signatureType: SIGNATURE_TYPE_SECP256K1, signature }
+  return streamMessageOf({ ...unsigned, signatureType: SIGNATURE_TYPE_SECP256K1, signature })
 }
 
 /** Ok with the publisher's address if the signature is theirs over this message; never throws. */

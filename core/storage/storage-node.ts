@@ -1,12 +1,12 @@
 // The storage role of a node (PROTOCOL.md, "Messages"): it joins the stream parts assigned to it,
 // stores every first receipt of them (and what it publishes itself), and answers resend requests
-// over the node's links. It sees receipts as a DeliveryListener (see ordering/delivery-tap.ts),
+// over the node's links. It sees receipts as a DeliveryListener of its node (core/delivery-listener.ts),
 // because the node has no other hook for them.
 
 import type { LinkProtocol } from '../link-protocol.ts'
 import type { StreamMessage } from '../message.ts'
 import type { NetworkNode } from '../network-node.ts'
-import type { DeliveryListener } from '../ordering/delivery-tap.ts'
+import type { DeliveryListener } from '../delivery-listener.ts'
 import type { Connection } from '../ports.ts'
 import { DEFAULT_MESSAGE_STORE_OPTIONS, MessageStore, type MessageStoreOptions } from './message-store.ts'
 import {
@@ -109,14 +109,10 @@ export class StorageNode implements LinkProtocol, DeliveryListener {
   }
 }
 
-/** A storage node on `node`: attached to its links and listening to its receipts through `tap`. */
-export function createStorageNode(
-  node: NetworkNode,
-  tap: { listen(listener: DeliveryListener): void },
-  options: Partial<StorageNodeOptions> = {}
-): StorageNode {
+/** A storage node on `node`: attached to its links and listening to what it accepts. */
+export function createStorageNode(node: NetworkNode, options: Partial<StorageNodeOptions> = {}): StorageNode {
   const storage = new StorageNode(node, createStorageNodeOptions(options))
   node.attach(storage)
-  tap.listen(storage)
+  node.listen(storage)
   return storage
 }

@@ -28,6 +28,8 @@ export class MetricsCollector {
   duplicates = 0
   invalid = 0
   malformed = 0
+  /** Receipts refused by relay validation, by verdict. */
+  readonly rejected = new Map<string, number>()
   payloadTransmissions = 0
   payloadBytes = 0
   controlMessages = 0
@@ -121,6 +123,10 @@ export class MetricsCollector {
     }
   }
 
+  onRejected(reason: string): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1)
+  }
+
   onNeighbourAdded(node: number): void {
     this.membership.neighbourAdded(node, this.clock.now())
   }
@@ -148,6 +154,9 @@ class NodeProbe implements NodeObserver {
   }
   invalid(): void {
     this.metrics.invalid++
+  }
+  rejected(_message: StreamMessage, _from: Connection | null, reason: string): void {
+    this.metrics.onRejected(reason)
   }
   malformed(): void {
     this.metrics.malformed++
