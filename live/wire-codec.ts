@@ -14,10 +14,8 @@
 //
 // Frame: 0xB1 (magic and version 1), kind (u8), body. Integers are big-endian.
 //   str16 = u16 byte length + UTF-8; str32 = u32 byte length + UTF-8.
-//   content (1):     streamId str16, partition u32, timestamp f64, sequenceNumber u32,
-//                    publisherId str16, msgChainId str16, flags u8 (bit 0: has prev),
-//                    [prev timestamp f64, prev sequenceNumber u32], contentType u8,
-//                    encryptionType u8, content length u32, content bytes
+//   content (1):     the StreamMessage in the message layer's own codec
+//                    (core/message-layer/codec.ts): signed messages only, every field checked
 //   handshake (2), reply (3), leave (4): streamPartId str16, accepted u8 (0 false, 1 true, 2 absent)
 //   status (10), instruction (11): streamPartId str16, counter f64 (a safe integer),
 //                    count u16, count x node id str16
@@ -33,7 +31,9 @@ import {
   type ContentWireMessage, type ControlWireMessage, FIRST_PROTOCOL_WIRE_KIND, type WireMessage,
   WIRE_CONTENT, WIRE_HANDSHAKE, WIRE_HANDSHAKE_REPLY, WIRE_LEAVE,
 } from '../core/ports.ts'
-import { type MessageRef, type StreamMessage, streamPartIdOf } from '../core/message.ts'
+import type { StreamMessage } from '../core/message.ts'
+import { decodeStreamMessage, encodeStreamMessage, type CodecOptions, createCodecOptions } from '../core/message-layer/codec.ts'
+import { MessageLayerException } from '../core/message-layer/errors.ts'
 import {
   COUNTER_LEFT, MAX_LISTED_NODES, MAX_SIGNAL_PAYLOAD_CHARS, type TrackerInstructionMessage, type TrackerSignalMessage,
   type TrackerStatusMessage, WIRE_TRACKER_INSTRUCTION, WIRE_TRACKER_SIGNAL, WIRE_TRACKER_STATUS,
@@ -65,7 +65,6 @@ export type DecodeResult = { ok: true; message: WireMessage } | { ok: false; err
 const ACCEPTED_FALSE = 0
 const ACCEPTED_TRUE = 1
 const ACCEPTED_ABSENT = 2
-const FLAG_HAS_PREV = 1
 const U16_MAX = 0xffff
 const U32_MAX = 0xffffffff
 
@@ -206,19 +205,9 @@ class Reader {
   }
 }
 
-function checkU32(v: unknown, what: string): number {
-  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > U32_MAX) throw new EncodeError(`${what} must be an integer in [0, 2^32), got ${String(v)}`)
-  return v as number
-}
-
 function checkU8(v: unknown, what: string): number {
   if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 255) throw new EncodeError(`${what} must be an integer in [0, 255], got ${String(v)}`)
   return v as number
-}
-
-function checkFinite(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new EncodeError(`${what} must be a finite number, got ${String(v)}`)
-  return v
 }
 
 /**
@@ -228,6 +217,8 @@ function checkFinite(v: unknown, what: string): number {
  */
 export class WireCodec {
   readonly options: WireCodecOptions
+  /** The message layer's bounds, with its size limit tied to the frame's. */
+  private readonly messageCodec: CodecOptions
   private readonly writer: Writer
   private lastMessage: WireMessage | undefined
   private lastFrame: Uint8Array | undefined
@@ -235,6 +226,7 @@ export class WireCodec {
 
   constructor(options: Partial<WireCodecOptions> = {}) {
     this.options = createWireCodecOptions(options)
+    this.messageCodec = createCodecOptions({ maxMessageBytes: this.options.maxFrameBytes })
     this.writer = new Writer(this.options.maxFrameBytes)
   }
 
@@ -328,25 +320,19 @@ export class WireCodec {
   }
 
   private writeContent(w: Writer, m: StreamMessage): void {
-    if (typeof m !== 'object' || m === null || typeof m.messageId !== 'object' || m.messageId === null) throw new EncodeError('content without a message')
-    const id = m.messageId
-    w.str(id.streamId, 'streamId')
-    w.u32(checkU32(id.streamPartition, 'streamPartition'))
-    w.f64(checkFinite(id.timestamp, 'timestamp'))
-    w.u32(checkU32(id.sequenceNumber, 'sequenceNumber'))
-    w.str(id.publisherId, 'publisherId')
-    w.str(id.msgChainId, 'msgChainId')
-    const prev = m.prevMsgRef
-    w.u8(prev === null ? 0 : FLAG_HAS_PREV)
-    if (prev !== null) {
-      w.f64(checkFinite(prev.timestamp, 'prev timestamp'))
-      w.u32(checkU32(prev.sequenceNumber, 'prev sequenceNumber'))
+    if (typeof m !== 'object' || m === null) throw new EncodeError('content without a message')
+    try {
+      w.bytes(encodeStreamMessage(m, this.messageCodec))
+    } catch (error) {
+      if (error instanceof MessageLayerException) throw new EncodeError(`content: ${error.message}`)
+      throw error
     }
-    w.u8(checkU8(m.contentType, 'contentType'))
-    w.u8(checkU8(m.encryptionType, 'encryptionType'))
-    if (!(m.content instanceof Uint8Array)) throw new EncodeError('content is not bytes')
-    w.u32(m.content.byteLength)
-    w.bytes(m.content)
+  }
+
+  private readContent(r: Reader): StreamMessage {
+    const decoded = decodeStreamMessage(r.bytes(r.left, 'content'), this.messageCodec)
+    if (!decoded.ok) throw new DecodeError(`content: ${decoded.error.code}: ${decoded.error.detail}`)
+    return decoded.message
   }
 
   private read(r: Reader, frame: Uint8Array): WireMessage {
@@ -354,7 +340,7 @@ export class WireCodec {
     const sizeBytes = frame.byteLength
     switch (kind) {
       case WIRE_CONTENT: {
-        const wire: ContentWireMessage = { kind: WIRE_CONTENT, sizeBytes, message: readContent(r) }
+        const wire: ContentWireMessage = { kind: WIRE_CONTENT, sizeBytes, message: this.readContent(r) }
         if (r.left === 0) this.framesOfDecoded.set(wire, frame)
         return wire
       }
@@ -420,34 +406,3 @@ function decodeRest(r: Reader): string {
   }
 }
 
-function readContent(r: Reader): StreamMessage {
-  const streamId = r.str('streamId')
-  const streamPartition = r.u32('streamPartition')
-  const timestamp = r.f64('timestamp')
-  if (!Number.isFinite(timestamp)) throw new DecodeError('timestamp is not finite')
-  const sequenceNumber = r.u32('sequenceNumber')
-  const publisherId = r.str('publisherId')
-  const msgChainId = r.str('msgChainId')
-  const flags = r.u8('flags')
-  if ((flags & ~FLAG_HAS_PREV) !== 0) throw new DecodeError(`unknown flags 0x${flags.toString(16)}`)
-  let prevMsgRef: MessageRef | null = null
-  if ((flags & FLAG_HAS_PREV) !== 0) {
-    const prevTimestamp = r.f64('prev timestamp')
-    if (!Number.isFinite(prevTimestamp)) throw new DecodeError('prev timestamp is not finite')
-    prevMsgRef = { timestamp: prevTimestamp, sequenceNumber: r.u32('prev sequenceNumber') }
-  }
-  const contentType = r.u8('contentType')
-  const encryptionType = r.u8('encryptionType')
-  const length = r.u32('content length')
-  // A view into the decoder's own copy of the frame (see decode).
-  const content = r.bytes(length, 'content')
-  return {
-    messageId: { streamId, streamPartition, timestamp, sequenceNumber, publisherId, msgChainId },
-    prevMsgRef,
-    contentType,
-    encryptionType,
-    content,
-    streamPartId: streamPartIdOf(streamId, streamPartition),
-    chainKey: `${publisherId}/${msgChainId}`,
-  }
-}

@@ -19,6 +19,8 @@ import { createLatencyModel } from './network/latency-model.ts'
 import { scheduleNetworkEvents } from './network/network-events.ts'
 import { SimNetwork, type SimConnection } from './network/sim-network.ts'
 import type { Scenario } from './scenario/types.ts'
+import { Adversaries } from './security/adversaries.ts'
+import { SimMessageLayer } from './security/sim-message-layer.ts'
 
 const EVENT_PUBLISH = FIRST_HANDLER_KIND + 2
 
@@ -47,6 +49,11 @@ export class Simulation implements EventHandler {
   readonly endMs: number
   private readonly builder: TopologyBuilder
   private readonly publishers = new Set<number>()
+  /** Storage nodes stay, like publishers: they are the network's memory. */
+  private readonly storageNodes = new Set<number>()
+  /** The message layer (signatures, encryption, ordering, storage) and adversaries, when the scenario asks for any. */
+  readonly messageLayer: SimMessageLayer | undefined
+  readonly adversaries: Adversaries | undefined
   private unionFind: Int32Array | undefined
   /** Tracker statistics of instances that crashed, so a restart does not erase what they did. */
   readonly retiredTrackerMessages: number[] = []
@@ -76,6 +83,9 @@ export class Simulation implements EventHandler {
       for (const p of publishers) this.publishers.add(p)
       this.streamParts.push({ id, streamId, members: allNodes, publishers })
     }
+    const storageIds = sample(createRandom(seed, 'storage'), initial.filter((i) => !this.publishers.has(i)), scenario.storage.nodes)
+      .sort((a, b) => a - b)
+    for (const i of storageIds) this.storageNodes.add(i)
     this.membership = new Membership(n)
     this.metrics = new MetricsCollector(this.sim, this.network, this.membership,
       scenario.record.timeseriesIntervalS * 1000, scenario.record.deliveries)
@@ -87,13 +97,30 @@ export class Simulation implements EventHandler {
       observer: this.metrics.probe(i),
     }))
     this.metrics.timeseries.sampleOverlay = () => this.overlaySample(this.streamParts[0])
+    if (usesMessageLayer(scenario)) {
+      const candidates = allNodes.filter((i) => !this.publishers.has(i) && !this.storageNodes.has(i))
+      const adversarial = Adversaries.choose(scenario, candidates)
+      this.messageLayer = new SimMessageLayer({
+        scenario, sim: this.sim, nodes: this.nodes, nodeIds: this.nodeIds, membership: this.membership, streamParts: this.streamParts,
+        publishers: this.publishers, excluded: new Set(adversarial.keys()), storageIds: storageIds.map((i) => this.nodeIds[i]),
+      })
+      for (let i = 0; i < n; i++) {
+        const address = this.messageLayer.addressOf(i)
+        if (address !== undefined) this.metrics.alias(address, i)
+      }
+      this.adversaries = new Adversaries({
+        scenario, sim: this.sim, network: this.network, nodes: this.nodes, membership: this.membership, metrics: this.metrics,
+        layer: this.messageLayer, streamParts: this.streamParts, activeUntilMs: this.expectedEndMs(),
+      }, adversarial)
+      this.scheduleSecurityEvents()
+    }
     this.builder = this.createBuilder()
     for (let t = 0; t < trackerCount; t++) this.trackers.push(this.startTracker(t))
     new ChurnPlan(this.sim, scenario.churn, n, this.endMs, seed, {
       join: (i) => this.join(i),
       leave: (i, crash) => this.leave(i, crash),
       isOnline: (i) => this.membership.isOnline(i),
-      canLeave: (i) => !this.publishers.has(i),
+      canLeave: (i) => !this.publishers.has(i) && !this.storageNodes.has(i),
       trackerDown: (t) => this.trackerDown(t),
       trackerUp: (t) => this.trackerUp(t),
     }).schedule()
@@ -111,11 +138,12 @@ export class Simulation implements EventHandler {
   private join(i: number): void {
     this.network.bringUp(i)
     this.membership.joined(i, this.sim.now())
+    this.messageLayer?.joined(i)
     for (const part of this.streamParts) this.builder.join(this.nodes[i], part.id)
   }
 
   private leave(i: number, crash: boolean): void {
-    if (!this.membership.isOnline(i) || this.publishers.has(i)) return
+    if (!this.membership.isOnline(i) || this.publishers.has(i) || this.storageNodes.has(i)) return
     this.membership.left(i, this.sim.now(), crash)
     const node = this.nodes[i]
     if (crash) {
@@ -212,11 +240,26 @@ export class Simulation implements EventHandler {
   handleEvent(_kind: number, publisher: number, stream: number): void {
     const w = this.scenario.workload
     const part = this.streamParts[stream]
-    if (this.membership.isOnline(publisher)) this.nodes[publisher].publish(part.streamId, 0, new Uint8Array(w.payloadBytes))
+    if (this.membership.isOnline(publisher)) {
+      const content = new Uint8Array(w.payloadBytes)
+      if (this.messageLayer !== undefined) this.messageLayer.publish(publisher, part.streamId, content)
+      else this.nodes[publisher].publish(part.streamId, 0, content)
+    }
     const key = publisher * w.streams + stream
     if (--this.remaining[key] > 0) {
       this.sim.schedule(this.sim.now() + this.interPublishMs(publisher), EVENT_PUBLISH, publisher, stream, undefined)
     }
+  }
+
+  private scheduleSecurityEvents(): void {
+    const layer = this.messageLayer!
+    this.scenario.security.events.forEach((event, k) => {
+      this.sim.call(event.atS * 1000, () => {
+        if (event.type === 'rotateKey') layer.rotateKeys()
+        else if (event.type === 'rekey') layer.rekey()
+        else layer.revoke(event.fraction, k)
+      })
+    })
   }
 
   private createBuilder(): TopologyBuilder {
@@ -261,4 +304,11 @@ export class Simulation implements EventHandler {
     const periodMs = 1000 / w.ratePerSecond
     return w.arrival === 'constant' ? periodMs : randomExponential(this.workloadRandom(publisher), periodMs)
   }
+}
+
+/** Plain flooding unless the scenario signs, orders, stores or has adversaries. */
+export function usesMessageLayer(scenario: Scenario): boolean {
+  const a = scenario.adversaries
+  return scenario.security.crypto !== 'off' || scenario.ordering.enabled || scenario.storage.nodes > 0
+    || a.droppers + a.delayers.fraction + a.forgers.fraction + a.replayers.fraction + a.spammers.fraction > 0
 }

@@ -5,6 +5,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CONTENT_TYPE_JSON, ENCRYPTION_AES, createStreamMessage } from '../core/message.ts'
+import { keyPairFromSeed } from '../core/message-layer/identity.ts'
+import { signStreamMessage } from '../core/message-layer/signing.ts'
 import { WIRE_HANDSHAKE, WIRE_HANDSHAKE_REPLY, WIRE_LEAVE, type ContentWireMessage, type WireMessage } from '../core/ports.ts'
 import { COUNTER_LEFT, MAX_LISTED_NODES, MAX_SIGNAL_PAYLOAD_CHARS, instructionMessage, isTrackerInstructionMessage,
   isTrackerSignalMessage, isTrackerStatusMessage, signalMessage, statusMessage } from '../core/tracker/tracker-messages.ts'
@@ -13,11 +15,14 @@ import { LINK_HELLO, LINK_PING, LINK_WELCOME, decodeLinkFrame, encodeLinkFrame }
 import { RealTimers, createRealRandom, realClock } from '../live/real-time.ts'
 import { DEFAULT_MAX_FRAME_BYTES, WIRE_FRAME_MAGIC, WireCodec } from '../live/wire-codec.ts'
 
-const id = { streamId: '0xabc/sensors/temp', streamPartition: 7, timestamp: 1_764_000_000_123, sequenceNumber: 3, publisherId: 'n0', msgChainId: 'chainÅ€' }
+const publisher = keyPairFromSeed('live-codec/publisher')
+const id = { streamId: '0xabc/sensors/temp', streamPartition: 7, timestamp: 1_764_000_000_123, sequenceNumber: 3, publisherId: publisher.address, msgChainId: 'chainÅ€' }
+/** Live links carry only signed messages: the content frame is the message layer's codec. */
+const signed = (m: ReturnType<typeof createStreamMessage>) => signStreamMessage(m, publisher)
 
 function content(bytes = 32, prev: { timestamp: number; sequenceNumber: number } | null = { timestamp: 1_764_000_000_000, sequenceNumber: 9 }): ContentWireMessage {
   const payload = new Uint8Array(bytes).map((_, i) => (i * 31) & 0xff)
-  return contentWireMessage(createStreamMessage(id, prev, payload))
+  return contentWireMessage(signed(createStreamMessage(id, prev, payload)))
 }
 
 /** Structural equality of a decoded message with what was sent, sizeBytes aside. */
@@ -44,8 +49,10 @@ test('content round-trips, with and without a previous reference, JSON and AES t
     same(d, m)
     assert.ok(isContentWireMessage(d))
   }
-  const custom: ContentWireMessage = contentWireMessage({ ...createStreamMessage(id, null, new Uint8Array([1, 2]), CONTENT_TYPE_JSON), encryptionType: ENCRYPTION_AES })
+  const custom: ContentWireMessage = contentWireMessage(signed({ ...createStreamMessage(id, null, new Uint8Array([1, 2]), CONTENT_TYPE_JSON), encryptionType: ENCRYPTION_AES, groupKeyId: 'gk-1' }))
   same(roundTrip(codec, custom), custom)
+  const unsigned = new WireCodec().encode(contentWireMessage(createStreamMessage(id, null, new Uint8Array(1))))
+  assert.ok(!unsigned.ok && /signature/.test(unsigned.error), 'an unsigned message has no wire form')
 })
 
 test('decoded content: streamPartId and chainKey come from the id fields, not from the sender', () => {
@@ -53,7 +60,7 @@ test('decoded content: streamPartId and chainKey come from the id fields, not fr
   const forged = { ...m, message: { ...m.message, streamPartId: 'other#0', chainKey: 'mallory/x' } }
   const d = roundTrip(new WireCodec(), forged) as ContentWireMessage
   assert.is(d.message.streamPartId, '0xabc/sensors/temp#7')
-  assert.is(d.message.chainKey, 'n0/chainÅ€')
+  assert.is(d.message.chainKey, `${publisher.address}/chainÅ€`)
 })
 
 test('handshake, reply (accepted and refused) and leave round-trip and pass core\'s checks', () => {

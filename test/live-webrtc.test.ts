@@ -9,11 +9,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { StreamMessage } from '../core/message.ts'
-import { createStreamMessage } from '../core/message.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
-import { contentWireMessage } from '../core/wire.ts'
-import { echoRoundTrips, until, sleep, Recorder } from './helpers/live.ts'
+import { echoRoundTrips, signedContent, until, sleep, Recorder } from './helpers/live.ts'
 
 type RtcModule = typeof import('../live/webrtc-transport.ts')
 type NodeModule = typeof import('../live/live-node.ts')
@@ -72,7 +70,7 @@ function rtcPair(a = 'a', b = 'b', options: Partial<import('../live/webrtc-trans
 }
 
 function content(n: number, bytes = 256): WireMessage {
-  return contentWireMessage(createStreamMessage({ streamId: 's', streamPartition: 0, timestamp: n, sequenceNumber: 0, publisherId: 'x', msgChainId: 'c' }, null, new Uint8Array(bytes)))
+  return signedContent(n, bytes)
 }
 
 function settled(nodes: import('../live/live-node.ts').LiveNode[], tracker: import('../live/live-tracker.ts').LiveTracker, minDegree: number): boolean {

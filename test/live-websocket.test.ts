@@ -6,19 +6,19 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import WebSocket from 'ws'
-import { createStreamMessage } from '../core/message.ts'
 import { NetworkNode } from '../core/network-node.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
 import { WIRE_HANDSHAKE } from '../core/ports.ts'
 import { Tracker, TrackerOverlay } from '../core/tracker/index.ts'
-import { contentWireMessage, controlWireMessage } from '../core/wire.ts'
+import { controlWireMessage } from '../core/wire.ts'
 import { LINK_HELLO, LINK_WELCOME, decodeLinkFrame, encodeLinkFrame } from '../live/link-frames.ts'
 import { RealTimers, createRealRandom, realClock } from '../live/real-time.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { WebSocketTransport } from '../live/websocket-transport.ts'
 import type { StreamMessage } from '../core/message.ts'
-import { echoRoundTrips, until, sleep, Recorder } from './helpers/live.ts'
+import type { Publisher } from '../core/security/publisher.ts'
+import { echoRoundTrips, livePublisherOf, signedContent, until, sleep, Recorder } from './helpers/live.ts'
 
 const SP = 'stream#0'
 
@@ -41,6 +41,7 @@ interface LiveTestNode {
   transport: WebSocketTransport
   timers: RealTimers
   observer: Counting
+  publisher: Publisher
 }
 
 function liveNode(id: string, peers: Record<string, string> = {}): LiveTestNode {
@@ -48,7 +49,7 @@ function liveNode(id: string, peers: Record<string, string> = {}): LiveTestNode 
   const timers = new RealTimers()
   const observer = new Counting()
   const node = new NetworkNode({ clock: realClock, timers, random: createRandom(id), transport, observer })
-  return { node, transport, timers, observer }
+  return { node, transport, timers, observer, publisher: livePublisherOf(node, timers, `test/${id}`) }
 }
 
 function createRandom(id: string) {
@@ -71,8 +72,8 @@ test('two NetworkNodes become neighbours over WebSockets and exchange content bo
   b.node.addNeighbour(SP, 'a')
   await until('neighbours', () => a.node.streamPart(SP)!.hasNeighbour('b') && b.node.streamPart(SP)!.hasNeighbour('a'))
   console.log(`  websocket: connect + handshake ${(performance.now() - t0).toFixed(1)} ms`)
-  a.node.publish('stream', 0, new TextEncoder().encode('hello from a'))
-  b.node.publish('stream', 0, new Uint8Array([1, 2, 3]))
+  a.publisher.publish('stream', 0, new TextEncoder().encode('hello from a'))
+  b.publisher.publish('stream', 0, new Uint8Array([1, 2, 3]))
   await until('deliveries', () => a.observer.got.length === 1 && b.observer.got.length === 1)
   assert.is(new TextDecoder().decode(b.observer.got[0].content), 'hello from a')
   assert.is(b.observer.got[0].streamPartId, SP)
@@ -119,7 +120,7 @@ test('a raw socket: hello, garbage frames counted and dropped, valid frames deli
   raw.send('text is garbage')
   raw.send(frame(controlWireMessage(WIRE_HANDSHAKE, SP)))
   raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
-  raw.send(frame(contentWireMessage(createStreamMessage({ streamId: 's', streamPartition: 0, timestamp: 1, sequenceNumber: 0, publisherId: 'raw', msgChainId: 'c' }, null, new Uint8Array(4)))))
+  raw.send(frame(signedContent(1, 4)))
   await until('messages', () => rec.messages.length === 2)
   assert.is(server.stats.garbageFrames, 4, 'bad kind, no magic, text, a second hello')
   assert.is(server.stats.messagesReceived, 2)
@@ -284,7 +285,7 @@ test('a tracker-built overlay of 8 nodes on WebSockets alone floods every messag
     })
   }, 10_000)
   const count = 20
-  for (let i = 0; i < count; i++) nodes[0].node.publish('stream', 0, new Uint8Array([i]))
+  for (let i = 0; i < count; i++) nodes[0].publisher.publish('stream', 0, new Uint8Array([i]))
   await until('all delivered', () => nodes.slice(1).every((n) => n.observer.got.length === count))
   await sleep(50)
   const degree = (n: LiveTestNode) => n.node.streamPart(SP)!.neighbours.length
@@ -310,7 +311,7 @@ test('measured: loopback round trip and one-way message rate of the WebSocket tr
   const setupMs = performance.now() - t0
   const toA = rb.connections[0]
   const toB = ra.connections[0]
-  const msg = (n: number) => contentWireMessage(createStreamMessage({ streamId: 's', streamPartition: 0, timestamp: n, sequenceNumber: 0, publisherId: 'b', msgChainId: 'c' }, null, new Uint8Array(256)))
+  const msg = (n: number) => signedContent(n, 256)
   // Round trip: b sends, a echoes, 500 times in sequence.
   const rtts = await echoRoundTrips(toA, rb, toB, ra, 500, msg)
   // Rate: 20,000 messages of 256 bytes one way.

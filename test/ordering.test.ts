@@ -49,6 +49,10 @@ class FakeSource implements ResendSource {
     if (this.delayMs === 0) for (const m of messages) this.buffer.add(m)
     else this.sim.setTimeout(() => { for (const m of messages) this.buffer.add(m) }, this.delayMs)
   }
+  /** Ordering itself never asks for catch-ups (subscribers do); a test that sees one fails. */
+  requestFrom(streamPartId: string): void {
+    throw new Error(`unexpected catch-up request for ${streamPartId}`)
+  }
 }
 
 /** A source backed by the whole published chain, answering ranges inclusive as a storage node does. */

@@ -70,6 +70,25 @@ test('defaults are filled in', () => {
       payloadBytes: 256,
       warmupS: 2,
     },
+    security: {
+      crypto: 'off',
+      encryption: false,
+      validation: 'subscriber',
+      costs: { signMs: 0.32, verifyMs: 0.92, encryptMs: 0.014, decryptMs: 0.014, sealMs: 1.9, openMs: 1.6 },
+      permissions: { public: false, confirmationDelayS: 5, cacheTtlS: 60, subscriberFraction: 1 },
+      keyRequestTimeoutS: 30,
+      maxKeyRequestsPerSecond: 20,
+      events: [],
+    },
+    storage: { nodes: 0, replicas: 1 },
+    ordering: { enabled: false, gapMode: 'light', initialWaitMs: 5000, retryWaitMs: 5000, maxResendRequests: 5 },
+    adversaries: {
+      droppers: 0,
+      delayers: { fraction: 0, delayMs: 1000 },
+      forgers: { fraction: 0, mode: 'alter', maxPerSecond: 10 },
+      replayers: { fraction: 0, ratePerSecond: 1 },
+      spammers: { fraction: 0, mode: 'invalid', ratePerSecond: 10 },
+    },
     durationS: 42,
     record: { deliveries: false, timeseriesIntervalS: 1 },
     budgets: [],
@@ -131,7 +150,7 @@ test('events and budgets parse', () => {
     { metric: 'wallSeconds', op: '<', limit: 1000 },
     { metric: 'lost.loss', op: '==', limit: 0 },
   ])
-  assert.is(BUDGET_METRICS.length, 42)
+  assert.is(BUDGET_METRICS.length, 61)
 })
 
 // ---- errors ----
@@ -579,7 +598,7 @@ test('--set errors name --set as the file', () => {
     [
       '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree, trackers), did you mean "degree"?',
       '--set: nodes: got "nodes", expected PATH=VALUE, e.g. topology.degree=6',
-      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, seed, nodes, topology, network, churn, workload, durationS, record, budgets, sweep)',
+      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, seed, nodes, topology, network, churn, workload, security, storage, ordering, adversaries, durationS, record, budgets, sweep)',
       '--set: seed: got "abc", expected an integer >= 0 and <= 9007199254740991',
     ],
   )

@@ -19,7 +19,13 @@ export interface ChainRange {
 export interface ResendSource {
   /** Fire and forget: never throws, never blocks; an unanswered request is simply retried. */
   requestRange(range: ChainRange): void
+  /**
+   * Everything of the part from `fromTimestampMs` on: a joiner's catch-up. A gap shows only
+   * when a later message arrives, so what was lost at the end of a chain, or before a joiner's
+   * first receipt, needs this. Fire and forget, like requestRange.
+   */
+  requestFrom(streamPartId: string, fromTimestampMs: number): void
 }
 
 /** For subscribers without storage: gaps are waited out and then handled by the gap mode. */
-export const NO_RESEND_SOURCE: ResendSource = { requestRange() {} }
+export const NO_RESEND_SOURCE: ResendSource = { requestRange() {}, requestFrom() {} }

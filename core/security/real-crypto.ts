@@ -1,6 +1,9 @@
 // The message layer's real cryptography (message-layer/: secp256k1 signatures, AES-256-GCM,
 // ECIES) behind the CryptoSuite port. Verified signatures are remembered by the exact signed
 // bytes, so a node that meets the same message again (a duplicate, a resend) recovers no key twice.
+// Results are also remembered by object: in a simulation every node holds the very same message
+// and ciphertext objects, so the arithmetic is done once per message, not once per node (each
+// node is still charged its virtual CPU time by the caller).
 
 import { bytesToHex } from '@noble/hashes/utils.js'
 import type { StreamMessage, UnsignedStreamMessage } from '../message.ts'
@@ -17,6 +20,8 @@ export const DEFAULT_VERIFIED_CACHE_ENTRIES = 10_000
 
 export class RealCrypto implements CryptoSuite {
   private readonly verified = new Map<string, Address>()
+  private readonly signerOf = new WeakMap<StreamMessage, Address | null>()
+  private readonly plaintextOf = new WeakMap<Uint8Array, { key: Uint8Array; plaintext: Uint8Array | null }>()
 
   constructor(private readonly random: SecureRandom, private readonly cacheEntries = DEFAULT_VERIFIED_CACHE_ENTRIES) {}
 
@@ -29,6 +34,14 @@ export class RealCrypto implements CryptoSuite {
   }
 
   signer(message: StreamMessage): Address | null {
+    const known = this.signerOf.get(message)
+    if (known !== undefined) return known
+    const signer = this.recover(message)
+    this.signerOf.set(message, signer)
+    return signer
+  }
+
+  private recover(message: StreamMessage): Address | null {
     try {
       if (message.signatureType !== SIGNATURE_TYPE_SECP256K1) return null
       const hash = personalMessageHash(signaturePayload(message))
@@ -57,8 +70,12 @@ export class RealCrypto implements CryptoSuite {
   }
 
   decrypt(ciphertext: Uint8Array, key: GroupKey): Uint8Array | null {
+    const known = this.plaintextOf.get(ciphertext)
+    if (known !== undefined && sameBytes(known.key, key.key)) return known.plaintext
     const opened = decryptContent(ciphertext, key)
-    return opened.ok ? opened.value : null
+    const plaintext = opened.ok ? opened.value : null
+    this.plaintextOf.set(ciphertext, { key: key.key, plaintext })
+    return plaintext
   }
 
   seal(recipientPublicKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
@@ -69,4 +86,10 @@ export class RealCrypto implements CryptoSuite {
     const opened = eciesDecrypt(recipient, sealed)
     return opened.ok ? opened.value : null
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

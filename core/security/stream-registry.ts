@@ -47,6 +47,15 @@ export class StreamRegistry {
     this.submit(streamId, address, permission, true)
   }
 
+  /** A grant already on chain when the network starts: effective from the beginning of time. */
+  grantFromStart(streamId: string, address: Address, permission: Permission): void {
+    const record = this.record(streamId)
+    const key = `${permission} ${address}`
+    const changes = record.changes.get(key) ?? []
+    changes.unshift({ effectiveAtMs: -Infinity, granted: true })
+    record.changes.set(key, changes)
+  }
+
   revoke(streamId: string, address: Address, permission: Permission): void {
     this.submit(streamId, address, permission, false)
   }

@@ -2,14 +2,20 @@
 // it happens here rather than at every relay), per-chain ordering with gap fill, and decryption,
 // and comes out to the app in chain order, as plaintext. A message whose key it lacks waits, with
 // the rest of its chain behind it, while the key is asked for (KeyRequester).
+//
+// A forged copy that reaches relays first makes them drop the genuine message as a duplicate
+// when relays do not validate. So a subscriber that rejects a message claiming a permitted
+// publisher asks a storage node for the genuine one at that position, if it has a resend source.
 
 import type { DeliveryListener } from '../delivery-listener.ts'
 import type { LinkProtocol } from '../link-protocol.ts'
-import { ENCRYPTION_NONE, MESSAGE_TYPE_CONTENT, type StreamMessage } from '../message.ts'
+import { ENCRYPTION_NONE, MESSAGE_TYPE_CONTENT, type StreamMessage, compareRefs } from '../message.ts'
 import type { GroupKey } from '../message-layer/encryption.ts'
-import { VERDICT_VALID } from '../message-validator.ts'
+import { VERDICT_BAD_SIGNATURE, VERDICT_VALID, type Verdict } from '../message-validator.ts'
+import type { ResendSource } from '../ordering/resend-source.ts'
 import type { NetworkNode } from '../network-node.ts'
 import type { OrderingBuffer } from '../ordering/ordering-buffer.ts'
+import type { OrderingStats } from '../ordering/ordering-stats.ts'
 import type { Connection, NodeId } from '../ports.ts'
 import { KeyRequester, type KeyRequesterOptions } from './key-requester.ts'
 import type { SecurityPorts } from './security-ports.ts'
@@ -29,6 +35,8 @@ export const DEFAULT_MAX_WAITING_PER_CHAIN = 1_000
 export interface SubscriberStats {
   received: number
   rejected: number
+  /** Rejected messages whose genuine version was asked of a storage node. */
+  refetched: number
   delivered: number
   /** Content that did not decrypt under the key its id names: altered bytes or a lying id. */
   decryptFailures: number
@@ -42,12 +50,14 @@ export type AppDelivery = (message: StreamMessage, content: Uint8Array) => void
 
 export class Subscriber implements LinkProtocol, DeliveryListener {
   readonly kinds: readonly number[]
-  readonly stats: SubscriberStats = { received: 0, rejected: 0, delivered: 0, decryptFailures: 0, undecryptable: 0, keysFromRotation: 0 }
+  readonly stats: SubscriberStats = { received: 0, rejected: 0, refetched: 0, delivered: 0, decryptFailures: 0, undecryptable: 0, keysFromRotation: 0 }
   readonly keyRequester: KeyRequester
   private readonly keys = new Map<string, GroupKey>()
   /** chainKey -> messages in chain order whose key (or whose predecessor's key) is missing. */
   private readonly waiting = new Map<string, StreamMessage[]>()
   private ordering: OrderingBuffer | undefined
+  private resends: ResendSource | undefined
+  private refetchAfterMs = 0
 
   constructor(
     node: NetworkNode,
@@ -67,9 +77,34 @@ export class Subscriber implements LinkProtocol, DeliveryListener {
     node.listen(this)
   }
 
-  /** Orders what passes validation through `buffer`, whose output must be `ordered`. */
-  useOrdering(buffer: OrderingBuffer): void {
+  get orderingStats(): Readonly<OrderingStats> | undefined {
+    return this.ordering?.stats
+  }
+
+  /**
+   * Orders what passes validation through `buffer`, whose output must be `ordered`; gaps and
+   * forgeries are refetched from `resends`, a forgery's genuine message `refetchAfterMs` after
+   * the forgery arrived (it usually reaches the storage node later than the forgery reaches us).
+   */
+  useOrdering(buffer: OrderingBuffer, resends: ResendSource, refetchAfterMs: number): void {
     this.ordering = buffer
+    this.resends = resends
+    this.refetchAfterMs = refetchAfterMs
+  }
+
+  /**
+   * Wants every message of the part from `fromMs` on (needs ordering): a chain first seen later
+   * starts there, and after `catchUpAfterMs` a storage node is asked for everything since, which
+   * covers chains whose every message so far was lost.
+   */
+  subscribeFrom(streamPartId: string, fromMs: number, catchUpAfterMs: number): void {
+    const ordering = this.ordering
+    const resends = this.resends
+    if (ordering === undefined || resends === undefined) return
+    // Message timestamps are whole ms: one published later in the same millisecond has the same timestamp.
+    const from = Math.floor(fromMs)
+    ordering.subscribeFrom(streamPartId, from)
+    this.ports.timers.setTimeout(() => resends.requestFrom(streamPartId, from), catchUpAfterMs)
   }
 
   // DeliveryListener: first receipts from the network.
@@ -87,8 +122,25 @@ export class Subscriber implements LinkProtocol, DeliveryListener {
     }
     this.validator.validate(message, (verdict) => {
       if (verdict === VERDICT_VALID) this.accept(message)
-      else this.stats.rejected++
+      else this.reject(message, verdict)
     })
+  }
+
+  private reject(message: StreamMessage, verdict: Verdict): void {
+    this.stats.rejected++
+    const id = message.messageId
+    if (this.resends === undefined || verdict !== VERDICT_BAD_SIGNATURE) return
+    // Only a permitted publisher's position can hold a genuine message worth fetching.
+    if (!this.ports.permissions.allows(id.streamId, id.publisherId, 'publish')) return
+    const resends = this.resends
+    const at = { timestamp: id.timestamp, sequenceNumber: id.sequenceNumber }
+    this.ports.timers.setTimeout(() => {
+      // The genuine message may have come meanwhile, by another path.
+      const last = this.ordering?.lastDelivered(message.streamPartId, message.chainKey)
+      if (last !== null && last !== undefined && compareRefs(last.timestamp, last.sequenceNumber, at.timestamp, at.sequenceNumber) >= 0) return
+      this.stats.refetched++
+      resends.requestRange({ streamPartId: message.streamPartId, publisherId: id.publisherId, msgChainId: id.msgChainId, from: at, to: at })
+    }, this.refetchAfterMs)
   }
 
   /** Where the ordering buffer hands messages, in chain order. */

@@ -134,6 +134,11 @@ export class ResendClient implements LinkProtocol, ResendSource {
     return requestId
   }
 
+  /** ResendSource: a joiner's catch-up. */
+  requestFrom(streamPartId: string, fromTimestampMs: number): void {
+    this.resend(streamPartId, { type: 'from', fromTimestamp: fromTimestampMs })
+  }
+
   /** ResendSource: the missing range of one chain. */
   requestRange(range: ChainRange): void {
     this.resend(range.streamPartId, { type: 'range', from: range.from, to: range.to },

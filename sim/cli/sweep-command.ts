@@ -4,6 +4,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expandSweep } from '../scenario/load.ts'
+import { usesMessageLayer } from '../simulation.ts'
 import type { Scenario } from '../scenario/types.ts'
 import { csvNumber, csvPreamble } from '../results/csv.ts'
 import type { Summary } from '../results/summary-types.ts'
@@ -24,6 +25,21 @@ const METRIC_COLUMNS: readonly [string, (s: Summary) => number][] = [
   ['wallSeconds', (s) => s.wallSeconds],
 ]
 
+/** Added when the scenario runs the message layer: what apps got and what validation cost. */
+const MESSAGE_LAYER_COLUMNS: readonly [string, (s: Summary) => number][] = [
+  ['appDeliveryRatio', (s) => s.messageLayer?.app.deliveryRatio ?? NaN],
+  ['appLatencyP50Ms', (s) => s.messageLayer?.app.latencyMs.p50 ?? NaN],
+  ['appLatencyP99Ms', (s) => s.messageLayer?.app.latencyMs.p99 ?? NaN],
+  ['appLatencyCount', (s) => s.messageLayer?.app.latencyMs.count ?? NaN],
+  ['forgedDeliveredToApps', (s) => s.messageLayer?.forgedDeliveredToApps ?? NaN],
+  ['unpermittedDeliveredToApps', (s) => s.messageLayer?.unpermittedDeliveredToApps ?? NaN],
+  ['wastedShare', (s) => s.messageLayer?.wastedShare ?? NaN],
+  ['cpuMsPerNodeMean', (s) => s.messageLayer?.cpuMsPerNode.mean ?? NaN],
+  ['rejectedAtRelays', (s) => Object.values(s.messageLayer?.rejected.atRelays ?? {}).reduce((a, b) => a + b, 0)],
+  ['rejectedAtSubscribers', (s) => s.messageLayer?.rejected.atSubscribers ?? NaN],
+  ['refetchedRejected', (s) => s.messageLayer?.ordering.refetchedRejected ?? NaN],
+]
+
 /** Exit code 1 when any budget of any point fails, as with check. */
 export async function sweepCommand(scenario: Scenario, opts: RunCommandOptions): Promise<number> {
   const points = expandSweep(scenario)
@@ -31,7 +47,9 @@ export async function sweepCommand(scenario: Scenario, opts: RunCommandOptions):
   const dir = opts.out ?? newRunDir(scenario.name, 'sweep-', scenario.seed)
   mkdirSync(dir, { recursive: true })
   const csv = join(dir, 'sweep.csv')
-  writeFileSync(csv, `${csvPreamble(scenario, { points: points.length })}${[...keys, 'runDir', ...METRIC_COLUMNS.map(([c]) => c), 'budgetsPassed'].join(',')}\n`)
+  const layer = usesMessageLayer(scenario)
+  const columns = layer ? [...METRIC_COLUMNS, ...MESSAGE_LAYER_COLUMNS] : METRIC_COLUMNS
+  writeFileSync(csv, `${csvPreamble(scenario, { points: points.length })}${[...keys, 'runDir', ...columns.map(([c]) => c), 'budgetsPassed'].join(',')}\n`)
   const rows: string[][] = []
   let failed = 0
   for (const [k, { point, scenario: s }] of points.entries()) {
@@ -42,11 +60,15 @@ export async function sweepCommand(scenario: Scenario, opts: RunCommandOptions):
     const passed = summary.budgets.filter((b) => b.pass).length
     failed += summary.budgets.length - passed
     const values = keys.map((key) => csvCell(point[key]))
-    appendFileSync(csv, `${[...values, runDir, ...METRIC_COLUMNS.map(([, f]) => csvNumber(f(summary))), `${passed}/${summary.budgets.length}`].join(',')}\n`)
+    appendFileSync(csv, `${[...values, runDir, ...columns.map(([, f]) => csvNumber(f(summary))), `${passed}/${summary.budgets.length}`].join(',')}\n`)
+    const ml = summary.messageLayer
     rows.push([...keys.map((key) => JSON.stringify(point[key])), fmt(summary.deliveryRatio, 4), fmt(summary.latencyMs.p50), fmt(summary.latencyMs.p99),
-      fmt(summary.duplicatesPerDelivery), fmt(summary.rmr), `${passed}/${summary.budgets.length}`])
+      fmt(summary.duplicatesPerDelivery), fmt(summary.rmr),
+      ...(layer && ml !== undefined ? [fmt(ml.app.deliveryRatio, 4), fmt(ml.app.latencyMs.p99), fmt(ml.wastedShare, 3), fmt(ml.cpuMsPerNode.mean)] : []),
+      `${passed}/${summary.budgets.length}`])
   }
-  console.log(formatTable([...keys, 'deliveryRatio', 'p50 ms', 'p99 ms', 'dup/delivery', 'rmr', 'budgets'], rows))
+  const layerHeads = layer ? ['app ratio', 'app p99 ms', 'wasted', 'cpu ms/node'] : []
+  console.log(formatTable([...keys, 'deliveryRatio', 'p50 ms', 'p99 ms', 'dup/delivery', 'rmr', ...layerHeads, 'budgets'], rows))
   console.log(`\nresults: ${dir}\n(sweep.csv has one row per point; each point's run is in its own folder)`)
   return failed === 0 ? 0 : 1
 }

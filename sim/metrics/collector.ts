@@ -4,7 +4,7 @@
 import type { StreamMessage } from '../../core/message.ts'
 import { formatMessageId } from '../../core/message.ts'
 import type { NodeObserver } from '../../core/observer.ts'
-import type { Connection, NodeId, WireMessage } from '../../core/ports.ts'
+import type { Connection, ContentWireMessage, NodeId, WireMessage } from '../../core/ports.ts'
 import { WIRE_CONTENT } from '../../core/ports.ts'
 import type { Clock } from '../../core/ports.ts'
 import type { SimConnection, SimNetwork } from '../network/sim-network.ts'
@@ -30,6 +30,10 @@ export class MetricsCollector {
   malformed = 0
   /** Receipts refused by relay validation, by verdict. */
   readonly rejected = new Map<string, number>()
+  /** Set when adversaries run: tells their messages apart, so what carrying them costs is counted. */
+  isAdversarial: ((message: StreamMessage) => boolean) | null = null
+  /** Bytes sent carrying forgeries, spam and replays, by anyone. */
+  wastedBytes = 0
   payloadTransmissions = 0
   payloadBytes = 0
   controlMessages = 0
@@ -68,6 +72,11 @@ export class MetricsCollector {
 
   probe(nodeIndex: number): NodeObserver {
     return new NodeProbe(this, nodeIndex)
+  }
+
+  /** Messages published under `address` count as node `index`'s (signed messages carry addresses, not node ids). */
+  alias(address: string, index: number): void {
+    this.nodeIndex.set(address, index)
   }
 
   onPublished(message: StreamMessage): void {
@@ -117,6 +126,7 @@ export class MetricsCollector {
     if (message.kind === WIRE_CONTENT) {
       this.payloadTransmissions++
       this.payloadBytes += message.sizeBytes
+      if (this.isAdversarial !== null && this.isAdversarial((message as ContentWireMessage).message)) this.wastedBytes += message.sizeBytes
     } else {
       this.controlMessages++
       this.controlBytes += message.sizeBytes

@@ -36,7 +36,12 @@ export interface LossCounters {
   linkCut: number
   /** The link closed or the receiver went down while the message was in flight. */
   closed: number
+  /** Never left a misbehaving sender (an adversarial dropper). */
+  dropped: number
 }
+
+/** What a node does with the content it sends: DROP_CONTENT, or a delay in ms (0: normal). */
+export const DROP_CONTENT = -1
 
 export class SimConnection implements Connection {
   /** The local node's handler, kept here so a delivery touches one object, not three. */
@@ -77,7 +82,7 @@ class SimTransport implements Transport {
 
 export class SimNetwork implements EventHandler {
   readonly connections: SimConnection[] = []
-  readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0 }
+  readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
   /** Hop count of the delivery being handled; a send made meanwhile travels one hop further. */
   private currentHops = 0
   private readonly transports: SimTransport[]
@@ -93,6 +98,8 @@ export class SimNetwork implements EventHandler {
   /** Side of each node while a partition holds; null when none does. */
   private partitionSide: Uint8Array | null = null
   private readonly drawsRandom: boolean
+  /** Per node: DROP_CONTENT or extra delay of its content sends; null while every node behaves. */
+  private contentEgress: Float64Array | null = null
 
   constructor(
     private readonly sim: Simulator,
@@ -187,6 +194,14 @@ export class SimNetwork implements EventHandler {
     const src = connection.local
     const dst = connection.remote
     let t = this.sim.now()
+    if (content && this.contentEgress !== null) {
+      const egress = this.contentEgress[src]
+      if (egress === DROP_CONTENT) {
+        this.lost.dropped++
+        return
+      }
+      t += egress
+    }
     if (this.uploadBytesPerMs > 0) {
       const start = t > this.uploadFreeAtMs[src] ? t : this.uploadFreeAtMs[src]
       t = start + message.sizeBytes / this.uploadBytesPerMs
@@ -251,6 +266,12 @@ export class SimNetwork implements EventHandler {
     this.unlink(connection)
     this.transports[connection.local].handler?.onDisconnected(connection, reason)
     this.noticeLater(connection.peer, this.latency.meanOneWayMs(connection.local, connection.remote), reason)
+  }
+
+  /** Makes node `index` drop (DROP_CONTENT) or delay (ms) every content message it sends: adversary models. */
+  setContentEgress(index: number, egress: number): void {
+    this.contentEgress ??= new Float64Array(this.nodeIds.length)
+    this.contentEgress[index] = egress
   }
 
   /** A node comes online (or back); it starts with no links. */

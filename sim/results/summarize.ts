@@ -3,7 +3,10 @@
 
 import { createRandom } from '../engine/random.ts'
 import { overlayStats } from '../metrics/overlay-stats.ts'
-import type { Simulation } from '../simulation.ts'
+import type { StreamPartSetup } from '../simulation.ts'
+import type { MetricsCollector } from '../metrics/collector.ts'
+import type { LossCounters } from '../network/sim-network.ts'
+import type { Scenario } from '../scenario/types.ts'
 import { checkBudgets } from './budget-check.ts'
 import { runMetadata } from './run-metadata.ts'
 import type { Summary } from './summary-types.ts'
@@ -11,13 +14,37 @@ import { scenarioParameters } from './scenario-parameters.ts'
 import { settleDeliveries } from '../metrics/delivery-accounting.ts'
 import type { Membership } from '../metrics/membership.ts'
 import { distributionOf } from '../metrics/sample-buffer.ts'
+import type { Adversaries } from '../security/adversaries.ts'
+import type { SimMessageLayer } from '../security/sim-message-layer.ts'
+import { summarizeMessageLayer } from './message-layer-summary.ts'
 
 export interface WallClock {
   wallSeconds: number
   startedAt: string
 }
 
-export function summarize(simulation: Simulation, wall: WallClock): Summary {
+/**
+ * What a summary is computed from. A Simulation is one; a live run (live/scenario/) replays what
+ * its nodes observed into the same collector and is another, so both share every definition.
+ */
+export interface SummarySource {
+  readonly scenario: Scenario
+  readonly metrics: MetricsCollector
+  readonly membership: Membership
+  readonly network: { readonly lost: LossCounters }
+  /** The run's clock at its end (ms) and the events it processed. */
+  readonly sim: { now(): number; readonly events: number }
+  readonly trackerIds: readonly string[]
+  readonly streamParts: readonly StreamPartSetup[]
+  trackerMessagesReceived(t: number): number
+  /** Neighbour lists of a stream part among its online members, by position among them. */
+  adjacency(part: StreamPartSetup): number[][]
+  /** Present when the scenario runs the message layer. */
+  readonly messageLayer?: SimMessageLayer
+  readonly adversaries?: Adversaries
+}
+
+export function summarize(simulation: SummarySource, wall: WallClock): Summary {
   const { scenario, metrics: m, network, sim } = simulation
   const n = scenario.nodes
   const simulatedSeconds = sim.now() / 1000
@@ -70,6 +97,9 @@ export function summarize(simulation: Simulation, wall: WallClock): Summary {
     droppedMalformed: m.malformed,
     overlay: simulation.streamParts.map((part) =>
       overlayStats(part.id, simulation.adjacency(part), createRandom(scenario.seed, 'overlay-stats', part.id))),
+    messageLayer: simulation.messageLayer !== undefined && simulation.adversaries !== undefined
+      ? summarizeMessageLayer(scenario, simulation.messageLayer, simulation.adversaries, m)
+      : undefined,
     events: sim.events,
     simulatedSeconds,
     budgets: [],

@@ -33,6 +33,46 @@ export interface OverlaySummary {
   clustering: number
 }
 
+/** summary.messageLayer: present when the scenario runs the message layer (README, "Message layer metrics"). */
+export interface MessageLayerSummary {
+  crypto: 'off' | 'real' | 'modelled'
+  encryption: boolean
+  validation: 'subscriber' | 'relay'
+  /** Honest messages handed to the apps of honest subscribers, against what they were entitled to. */
+  app: {
+    /** Subscribers online at the end, over which the ratio is taken. */
+    subscribers: number
+    expected: number
+    delivered: number
+    deliveryRatio: number
+    /** Subscribers online at the end missing at least one message they were entitled to. */
+    incompleteSubscribers: number
+    /** Publish call to the app, over every app delivery. */
+    latencyMs: Distribution
+    duplicates: number
+    /** Deliveries that came after a later message of the same chain (0 with ordering on). */
+    outOfOrder: number
+  }
+  forgedDeliveredToApps: number
+  unpermittedDeliveredToApps: number
+  /** App deliveries to subscribers never permitted to read. */
+  unpermittedReads: number
+  revokedSubscribers: number
+  revokedReadsAfterRekey: number
+  rejected: { atRelays: Record<string, number>; atSubscribers: number }
+  /** Bytes sent carrying forgeries, spam and replays. */
+  wastedBytes: number
+  /** wastedBytes / all content bytes sent. */
+  wastedShare: number
+  /** Virtual CPU time of each node's message layer (signing, verifying, encryption, key exchange). */
+  cpuMsPerNode: Distribution
+  keyExchange: { requestsSent: number; answered: number; refused: number; invalid: number; timeouts: number; undecryptable: number; keysFromRotation: number }
+  /** refetchedRejected: rejected copies whose genuine message was asked of a storage node. */
+  ordering: { gapsDetected: number; gapsFilled: number; gapsSkipped: number; resendRequests: number; refetchedRejected: number }
+  storage: { nodes: number; stored: number; requests: number; messagesSent: number }
+  adversaries: Record<string, number>
+}
+
 export interface Summary {
   scenario: string
   seed: number
@@ -66,7 +106,7 @@ export interface Summary {
   controlMessagesPerNodePerSecond: number
   controlBytesPerNodePerSecond: number
   /** Content transmissions that never arrived, by cause; `closed`: the link or receiver went away in flight. */
-  lost: { loss: number; partition: number; linkCut: number; closed: number }
+  lost: { loss: number; partition: number; linkCut: number; closed: number; dropped: number }
   /** Join to first neighbour, over nodes that got one. */
   timeToFirstNeighbourMs: Distribution
   /** Join (or the first publish, if later) to first message received, over nodes that got one. */
@@ -79,6 +119,7 @@ export interface Summary {
   droppedInvalid: number
   droppedMalformed: number
   overlay: OverlaySummary[]
+  messageLayer?: MessageLayerSummary
   events: number
   simulatedSeconds: number
   budgets: BudgetResult[]

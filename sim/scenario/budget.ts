@@ -29,13 +29,25 @@ export const BUDGET_METRICS: readonly string[] = [
   ...distribution('timeToFirstNeighbourMs'),
   ...distribution('timeToDataMs'),
   'trackerMessagesPerSecond',
+  // The message layer's (present when the scenario runs it).
+  'messageLayer.app.deliveryRatio',
+  'messageLayer.app.incompleteSubscribers',
+  ...distribution('messageLayer.app.latencyMs'),
+  'messageLayer.forgedDeliveredToApps',
+  'messageLayer.unpermittedDeliveredToApps',
+  'messageLayer.unpermittedReads',
+  'messageLayer.revokedReadsAfterRekey',
+  'messageLayer.wastedShare',
+  'messageLayer.keyExchange.timeouts',
+  'messageLayer.keyExchange.undecryptable',
+  ...distribution('messageLayer.cpuMsPerNode'),
 ]
 
 export const BUDGET_OPS: readonly BudgetOp[] = ['<', '<=', '>', '>=', '==']
 
 /** The unit word a limit may carry; only where the metric's name already fixes the unit. */
 export function budgetUnit(metric: string): string | undefined {
-  if (/^(latencyMs|timeToFirstNeighbourMs|timeToDataMs)\./.test(metric)) return 'ms'
+  if (/^(latencyMs|timeToFirstNeighbourMs|timeToDataMs|messageLayer\.app\.latencyMs|messageLayer\.cpuMsPerNode)\./.test(metric)) return 'ms'
   if (metric === 'wallSeconds') return 's'
   if (metric === 'peakRssMb') return 'MB'
   return undefined

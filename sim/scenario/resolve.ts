@@ -34,9 +34,9 @@ export function resolveScenario(doc: Record<string, unknown>, sourceFile: string
       ? { ...network.latency, file: resolve(dirname(sourceFile), network.latency.file) }
       : network.latency
   // Enough time for every message to be published, plus 30 s for the last ones to spread; and when
-  // churn events come later than that, 30 s after the last of them.
+  // churn or key events come later than that, 30 s after the last of them.
   const publishedS = workload.warmupS + workload.messagesPerPublisher / workload.ratePerSecond
-  const lastChurnS = Math.max(0, ...churn.events.map(churnEventEndS))
+  const lastChurnS = Math.max(0, ...churn.events.map(churnEventEndS), ...filled.security.events.map((e) => e.atS))
   const scenario: Scenario = {
     ...filled,
     network: { ...network, latency },

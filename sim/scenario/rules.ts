@@ -26,6 +26,7 @@ export function ruleIssues(doc: Record<string, unknown>, baseDir: string): Issue
     ...latencyIssues(doc, baseDir),
     ...eventIssues(doc),
     ...churnIssues(doc),
+    ...securityIssues(doc),
     ...budgetIssues(doc),
     ...sweepIssues(doc),
   ]
@@ -164,6 +165,46 @@ function churnIssues(doc: Record<string, unknown>): Issue[] {
       }
     }
   })
+  return issues
+}
+
+/** The message layer's options that need signatures, and node roles that must fit among the nodes. */
+function securityIssues(doc: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = []
+  const security = objectAt(doc.security)
+  const crypto = security.crypto
+  const needsCrypto = (path: Segment[], value: unknown) =>
+    issues.push({ path, value, expected: `crypto real or modelled (security.crypto is ${String(crypto)})` })
+  if (crypto === 'off') {
+    if (security.encryption === true) needsCrypto(['security', 'encryption'], true)
+    if (security.validation === 'relay') needsCrypto(['security', 'validation'], 'relay')
+  }
+  const events = Array.isArray(security.events) ? security.events : []
+  events.forEach((raw, i) => {
+    const event = objectAt(raw)
+    const path: Segment[] = ['security', 'events', i, 'type']
+    if (crypto === 'off') needsCrypto(path, event.type)
+    else if ((event.type === 'rotateKey' || event.type === 'rekey') && security.encryption !== true) {
+      issues.push({ path, value: event.type, expected: 'a key event only with security.encryption: true' })
+    }
+  })
+  const storage = objectAt(doc.storage)
+  if (isNumber(storage.nodes) && isNumber(storage.replicas) && storage.nodes > 0 && storage.replicas > storage.nodes) {
+    issues.push({ path: ['storage', 'replicas'], value: storage.replicas, expected: `an integer <= storage.nodes (${storage.nodes})` })
+  }
+  const nodes = doc.nodes
+  const publishers = objectAt(doc.workload).publishersPerStream
+  const streams = objectAt(doc.workload).streams
+  if (isNumber(nodes) && isNumber(storage.nodes) && isNumber(publishers) && isNumber(streams)) {
+    const free = nodes - Math.min(nodes, publishers * streams)
+    if (storage.nodes > free) {
+      issues.push({ path: ['storage', 'nodes'], value: storage.nodes, expected: `an integer <= nodes that publish nothing (at most ${free})` })
+    }
+  }
+  const adversaries = objectAt(doc.adversaries)
+  const share = (v: unknown) => (isNumber(v) ? v : isNumber(objectAt(v).fraction) ? (objectAt(v).fraction as number) : 0)
+  const total = ['droppers', 'delayers', 'forgers', 'replayers', 'spammers'].reduce((sum, k) => sum + share(adversaries[k]), 0)
+  if (total > 1) issues.push({ path: ['adversaries'], value: adversaries, expected: `shares that add up to at most 1 (they add up to ${total})` })
   return issues
 }
 

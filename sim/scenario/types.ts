@@ -105,6 +105,55 @@ export interface WorkloadConfig {
   warmupS: number
 }
 
+export type SecurityEvent =
+  /** Every publisher announces its next group key inside its next message. */
+  | { type: 'rotateKey'; atS: number }
+  /** The owner revokes subscribe permission from this share of the permitted subscribers. */
+  | { type: 'revoke'; atS: number; fraction: number }
+  /** Every publisher switches to a key no message announces; readers must ask. */
+  | { type: 'rekey'; atS: number }
+
+export interface CryptoCostsConfig {
+  signMs: number
+  verifyMs: number
+  encryptMs: number
+  decryptMs: number
+  sealMs: number
+  openMs: number
+}
+
+export interface SecurityConfig {
+  crypto: 'off' | 'real' | 'modelled'
+  encryption: boolean
+  validation: 'subscriber' | 'relay'
+  costs: CryptoCostsConfig
+  permissions: { public: boolean; confirmationDelayS: number; cacheTtlS: number; subscriberFraction: number }
+  keyRequestTimeoutS: number
+  maxKeyRequestsPerSecond: number
+  events: SecurityEvent[]
+}
+
+export interface StorageConfig {
+  nodes: number
+  replicas: number
+}
+
+export interface OrderingConfig {
+  enabled: boolean
+  gapMode: 'light' | 'full'
+  initialWaitMs: number
+  retryWaitMs: number
+  maxResendRequests: number
+}
+
+export interface AdversaryConfig {
+  droppers: number
+  delayers: { fraction: number; delayMs: number }
+  forgers: { fraction: number; mode: 'alter' | 'wrongKey'; maxPerSecond: number }
+  replayers: { fraction: number; ratePerSecond: number }
+  spammers: { fraction: number; mode: 'invalid' | 'unpermitted'; ratePerSecond: number }
+}
+
 export interface RecordConfig {
   deliveries: boolean
   timeseriesIntervalS: number
@@ -128,6 +177,10 @@ export interface Scenario {
   network: NetworkConfig
   churn: ChurnConfig
   workload: WorkloadConfig
+  security: SecurityConfig
+  storage: StorageConfig
+  ordering: OrderingConfig
+  adversaries: AdversaryConfig
   /** Hard stop in simulated seconds; the run also ends when no events remain. */
   durationS: number
   record: RecordConfig

@@ -1,6 +1,14 @@
 // Shared by the live transport tests: waiting on real time, and a transport handler that records.
 
-import type { Connection, NodeId, TransportHandler, WireMessage } from '../../core/ports.ts'
+import { createStreamMessage } from '../../core/message.ts'
+import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
+import { signStreamMessage } from '../../core/message-layer/signing.ts'
+import type { NetworkNode } from '../../core/network-node.ts'
+import type { Connection, ContentWireMessage, NodeId, Timers, TransportHandler, WireMessage } from '../../core/ports.ts'
+import type { Publisher } from '../../core/security/publisher.ts'
+import { contentWireMessage } from '../../core/wire.ts'
+import { livePublisher, liveSecurityPorts } from '../../live/live-message-layer.ts'
+import { createRealRandom, realClock } from '../../live/real-time.ts'
 
 /** Polls `cond` every `pollMs` until it holds; fails naming `what` after `timeoutMs`. */
 export async function until(what: string, cond: () => boolean, timeoutMs = 10_000, pollMs = 5): Promise<void> {
@@ -52,4 +60,17 @@ export async function echoRoundTrips(
     rtts.push(performance.now() - start)
   }
   return rtts.sort((x, y) => x - y)
+}
+
+/** Live links carry signed messages only: a signed content message of `bytes` with timestamp `n`. */
+export function signedContent(n: number, bytes: number, publisher = TEST_PUBLISHER): ContentWireMessage {
+  const id = { streamId: 's', streamPartition: 0, timestamp: n, sequenceNumber: 0, publisherId: publisher.address, msgChainId: 'c' }
+  return contentWireMessage(signStreamMessage(createStreamMessage(id, null, new Uint8Array(bytes)), publisher))
+}
+
+const TEST_PUBLISHER = keyPairFromSeed('test/live/publisher')
+
+/** A signing publisher on a NetworkNode that runs on live transports. */
+export function livePublisherOf(node: NetworkNode, timers: Timers, seed: string): Publisher {
+  return livePublisher(node, keyPairFromSeed(seed), liveSecurityPorts(realClock, timers), createRealRandom(seed))
 }

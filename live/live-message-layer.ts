@@ -1,0 +1,52 @@
+// The message layer's ports on a live node: real cryptography with randomness from the
+// platform's CSPRNG (crypto.getRandomValues, in Node and in browsers), no modelled CPU cost (the
+// real CPU spends the time), and a permission registry that only knows the streams it is told of.
+// Live links carry signed messages only, so every live publisher goes through the Publisher.
+
+import type { KeyPair } from '../core/message-layer/identity.ts'
+import { keyPairFromPrivateKey, keyPairFromSeed } from '../core/message-layer/identity.ts'
+import type { SecureRandom } from '../core/message-layer/secure-random.ts'
+import type { NetworkNode } from '../core/network-node.ts'
+import type { Clock, Random, Timers } from '../core/ports.ts'
+import { CpuQueue } from '../core/security/cpu-queue.ts'
+import { ZERO_CRYPTO_COSTS } from '../core/security/crypto-suite.ts'
+import { Publisher } from '../core/security/publisher.ts'
+import { RealCrypto } from '../core/security/real-crypto.ts'
+import type { SecurityPorts } from '../core/security/security-ports.ts'
+import { PermissionCache, StreamRegistry } from '../core/security/stream-registry.ts'
+
+/** How long a live node trusts a permission answer. */
+const PERMISSION_CACHE_TTL_MS = 60_000
+
+export const systemSecureRandom: SecureRandom = {
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n)
+    // getRandomValues fills at most 65,536 bytes per call.
+    for (let i = 0; i < n; i += 65_536) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)))
+    return out
+  },
+}
+
+export function liveSecurityPorts(clock: Clock, timers: Timers, registry = new StreamRegistry(clock, { confirmationDelayMs: 0 })): SecurityPorts {
+  return {
+    clock, timers, cpu: new CpuQueue(clock, timers), suite: new RealCrypto(systemSecureRandom), costs: ZERO_CRYPTO_COSTS,
+    permissions: new PermissionCache(registry, clock, PERMISSION_CACHE_TTL_MS),
+  }
+}
+
+/**
+ * The node's key: an explicit private key, or one derived from a seed (tests and demos: anyone
+ * who knows the seed has the key), or a fresh one.
+ */
+export function liveIdentity(options: { privateKey?: string; seed?: string | number }, name: string): KeyPair {
+  if (options.privateKey !== undefined) return keyPairFromPrivateKey(options.privateKey)
+  if (options.seed !== undefined) return keyPairFromSeed(`${String(options.seed)}/${name}`)
+  return new RealCrypto(systemSecureRandom).keyPair()
+}
+
+/** An unencrypting publisher that signs as `identity` on `node`. */
+export function livePublisher(node: NetworkNode, identity: KeyPair, ports: SecurityPorts, random: Random): Publisher {
+  const publisher = new Publisher(node, identity, ports, random, { encrypt: false })
+  node.attach(publisher)
+  return publisher
+}
