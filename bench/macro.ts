@@ -1,4 +1,5 @@
-// Whole scenarios at 1k, 10k and 100k nodes, each run in a fresh child process (bench/macro-child.ts)
+// Whole scenarios at 1k, 10k and 100k nodes, and the 10k secure scenario in both crypto modes
+// (--quick leaves out the 100k runs and real crypto), each run in a fresh child process (bench/macro-child.ts)
 // so peak RSS and JIT state belong to that run alone. With --repeat N every figure is the median
 // of N runs, taken per figure.
 
@@ -29,6 +30,7 @@ export interface MacroResult {
 const QUICKSTART = join(PROJECT_ROOT, 'scenarios/quickstart.yaml')
 const TRACKER = join(PROJECT_ROOT, 'scenarios/tracker-1k.yaml')
 const FLASH_CROWD = join(PROJECT_ROOT, 'scenarios/tracker-flash-crowd.yaml')
+const SECURE_10K = join(PROJECT_ROOT, 'scenarios/secure-10k.yaml')
 // Deliveries are not recorded at any scale, so the three rows differ in size only.
 const NO_DELIVERIES = 'record.deliveries=false'
 
@@ -45,8 +47,12 @@ export function macroScales(quick: boolean): Scale[] {
         'workload.warmupS=15', 'workload.messagesPerPublisher=100', NO_DELIVERIES],
     },
     { label: 'tracker 100k', file: TRACKER, set: ['nodes=100000', 'workload.warmupS=10', NO_DELIVERIES] },
+    // The message layer's scale check: the same 10k secure scenario in both crypto modes.
+    { label: 'secure 10k modelled', file: SECURE_10K, set: ['security.crypto=modelled'] },
+    { label: 'secure 10k real', file: SECURE_10K, set: ['security.crypto=real'] },
   ]
-  return quick ? scales.filter((s) => s.set.every((x) => !x.startsWith('nodes=100000'))) : scales
+  const long = (s: Scale) => s.set.some((x) => x.startsWith('nodes=100000') || x === 'security.crypto=real')
+  return quick ? scales.filter((s) => !long(s)) : scales
 }
 
 function runChild(scale: Scale): Promise<ChildResult> {

@@ -66,7 +66,6 @@ const ACCEPTED_FALSE = 0
 const ACCEPTED_TRUE = 1
 const ACCEPTED_ABSENT = 2
 const U16_MAX = 0xffff
-const U32_MAX = 0xffffffff
 
 const utf8Encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

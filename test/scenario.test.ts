@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'uvu'
@@ -714,6 +714,19 @@ test('toResolvedYaml round-trips and is deterministic', () => {
   }
   for (const p of expandSweep(s)) {
     assert.equal(withoutSource(parse(toResolvedYaml(p.scenario))), withoutSource(p.scenario))
+  }
+})
+
+// ---- shipped scenarios ----
+
+test('every shipped scenario loads, and every point of its sweep validates', () => {
+  const dir = resolve(import.meta.dirname ?? 'test', '..', 'scenarios')
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'))
+  assert.ok(files.length >= 18, files.join())
+  for (const f of files) {
+    const scenario = loadScenario(join(dir, f))
+    assert.is(scenario.name, f.replace(/\.yaml$/, ''), `${f}: name matches the file`)
+    assert.ok(expandSweep(scenario).length >= 1)
   }
 })
 

@@ -1,7 +1,9 @@
 // The message layer's MessageValidator: the signature must be the publisher's, and a content
-// message's publisher must hold publish permission on the stream. Each verdict is kept per
-// message (by identity) with the time it becomes known, so duplicates of a message wait for
-// the first verification rather than overtake it, and cost nothing more.
+// message's publisher must hold publish permission on the stream. Recent verdicts are kept per
+// message (by identity) with the time each becomes known, so duplicates of a message wait for
+// the first verification rather than overtake it, and cost nothing more. The memory is bounded
+// (duplicates come within moments; a resend much later is verified again, as a node with a
+// bounded cache would), and a plain Map: a WeakMap per node costs the garbage collector dearly.
 
 import type { StreamMessage } from '../message.ts'
 import { MESSAGE_TYPE_CONTENT, SIGNATURE_TYPE_NONE } from '../message.ts'
@@ -15,8 +17,11 @@ export interface ValidatorStats {
   rejected: Record<Exclude<Verdict, 'valid'>, number>
 }
 
+/** Verdicts remembered per node; at 10 messages/s, the last 25 s. */
+export const REMEMBERED_VERDICTS = 256
+
 export class StreamMessageValidator implements MessageValidator {
-  private readonly verdicts = new WeakMap<StreamMessage, { verdict: Verdict; readyAtMs: number }>()
+  private readonly verdicts = new Map<StreamMessage, { verdict: Verdict; readyAtMs: number }>()
   readonly stats: ValidatorStats = { verified: 0, rejected: { 'bad-signature': 0, 'not-permitted': 0, malformed: 0 } }
 
   constructor(private readonly ports: SecurityPorts) {}
@@ -34,6 +39,7 @@ export class StreamMessageValidator implements MessageValidator {
     this.stats.verified++
     if (verdict !== VERDICT_VALID) this.stats.rejected[verdict]++
     const record = { verdict, readyAtMs: clock.now() }
+    if (this.verdicts.size >= REMEMBERED_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value!)
     this.verdicts.set(message, record)
     record.readyAtMs = cpu.run(costs.verifyMs, () => done(verdict))
   }

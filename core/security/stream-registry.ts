@@ -105,11 +105,22 @@ export class StreamRegistry {
  */
 export class PermissionCache {
   private readonly entries = new Map<string, { allowed: boolean; expiresAtMs: number }>()
+  /** One-entry cache of the last question: a node asks about the same publisher message after message. */
+  private lastStreamId = ''
+  private lastAddress = ''
+  private lastPermission: Permission | '' = ''
+  private lastKey = ''
 
   constructor(private readonly registry: StreamRegistry, private readonly clock: Clock, private readonly ttlMs: number) {}
 
   allows(streamId: string, address: Address, permission: Permission): boolean {
-    const key = `${permission} ${streamId} ${address}`
+    if (streamId !== this.lastStreamId || address !== this.lastAddress || permission !== this.lastPermission) {
+      this.lastStreamId = streamId
+      this.lastAddress = address
+      this.lastPermission = permission
+      this.lastKey = `${permission} ${streamId} ${address}`
+    }
+    const key = this.lastKey
     const now = this.clock.now()
     const cached = this.entries.get(key)
     if (cached !== undefined && cached.expiresAtMs > now) return cached.allowed

@@ -33,11 +33,12 @@ export class AppMetrics {
   revokedReadsAfterRekey = 0
   /** Deliveries that came before an earlier message of the same chain: must be 0 with ordering on. */
   outOfOrder = 0
-  /** `node chainKey` -> publish index of the last message of that chain delivered to the node. */
-  private readonly lastOfChain = new Map<string, number>()
+  /** Per node: chainKey -> publish index of the last message of that chain delivered to it. */
+  private readonly lastOfChain: (Map<string, number> | undefined)[] = []
   /** Rekeys so far; a revoked reader's deliveries after one of these count above. */
   private readonly rekeysAtMs: number[] = []
-  private readonly seen: Set<number>[] = []
+  /** Per honest message: which nodes' apps got it (1 byte per node, allocated at the first delivery). */
+  private readonly seen: (Uint8Array | undefined)[] = []
 
   constructor(private readonly clock: Clock, private readonly membership: Membership, nodes: number) {
     this.entitledDelivered = new Uint32Array(nodes)
@@ -74,17 +75,17 @@ export class AppMetrics {
       else this.forgedDelivered++
       return
     }
-    const seen = (this.seen[node] ??= new Set())
-    if (seen.has(index)) {
+    const seen = (this.seen[index] ??= new Uint8Array(this.permitted.length))
+    if (seen[node] === 1) {
       this.duplicates++
       return
     }
-    seen.add(index)
+    seen[node] = 1
     this.delivered++
-    const chain = `${node} ${message.chainKey}`
-    const last = this.lastOfChain.get(chain)
+    const chains = (this.lastOfChain[node] ??= new Map())
+    const last = chains.get(message.chainKey)
     if (last !== undefined && index < last) this.outOfOrder++
-    else this.lastOfChain.set(chain, index)
+    else chains.set(message.chainKey, index)
     const publishedAt = this.publishedAtMs[index]
     if (this.permitted[node] === 0) this.unpermittedReads++
     const revokedAt = this.revokedAtMs[node]

@@ -1,0 +1,147 @@
+// The message layer's core pieces on their own, in virtual time: the registry's confirmation
+// delay and a node's cached view of it; the CPU queue; the validator (verdicts, a duplicate
+// waits for the first verification, costs charged once); the key requester's rate limit,
+// timeout and backoff; a subscriber's in-order decryption once a missing key arrives.
+
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createStreamMessage, streamMessageOf, type StreamMessage } from '../core/message.ts'
+import { keyPairFromSeed } from '../core/message-layer/identity.ts'
+import { createDeterministicSecureRandom } from '../core/message-layer/secure-random.ts'
+import { VERDICT_BAD_SIGNATURE, VERDICT_MALFORMED, VERDICT_NOT_PERMITTED, VERDICT_VALID, type Verdict } from '../core/message-validator.ts'
+import { CpuQueue } from '../core/security/cpu-queue.ts'
+import type { CryptoCosts } from '../core/security/crypto-suite.ts'
+import { RealCrypto } from '../core/security/real-crypto.ts'
+import type { SecurityPorts } from '../core/security/security-ports.ts'
+import { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
+import { PermissionCache, StreamRegistry } from '../core/security/stream-registry.ts'
+import { Simulator } from '../sim/engine/simulator.ts'
+import { ModelledCrypto } from '../sim/security/modelled-crypto.ts'
+
+const owner = keyPairFromSeed('core-test/owner')
+const alice = keyPairFromSeed('core-test/alice')
+const mallory = keyPairFromSeed('core-test/mallory')
+const COSTS: CryptoCosts = { signMs: 0.3, verifyMs: 1, encryptMs: 0.01, decryptMs: 0.01, sealMs: 2, openMs: 1.5 }
+
+test('registry: a grant or revoke takes effect after the confirmation delay; public streams let anyone subscribe', () => {
+  const sim = new Simulator()
+  const registry = new StreamRegistry(sim, { confirmationDelayMs: 5_000 })
+  registry.createStream('s', owner.address)
+  registry.createStream('open', owner.address, { public: true })
+  assert.ok(registry.allows('s', owner.address, 'publish') && registry.allows('s', owner.address, 'subscribe'), 'the owner may do anything')
+  assert.not.ok(registry.allows('s', alice.address, 'subscribe'))
+  assert.ok(registry.allows('open', alice.address, 'subscribe'))
+  assert.not.ok(registry.allows('open', alice.address, 'publish'), 'public means anyone may read, not write')
+  sim.call(1_000, () => registry.grant('s', alice.address, 'subscribe'))
+  sim.call(3_000, () => registry.revoke('s', alice.address, 'subscribe'))
+  const seen: [number, boolean][] = []
+  for (const t of [5_999, 6_000, 7_999, 8_000]) sim.call(t, () => seen.push([t, registry.allows('s', alice.address, 'subscribe')]))
+  sim.run(10_000)
+  assert.equal(seen, [[5_999, false], [6_000, true], [7_999, true], [8_000, false]])
+  assert.throws(() => registry.grant('nope', alice.address, 'publish'), /no stream nope/)
+})
+
+test('permission cache: a node sees a revocation only once its cached answer expires', () => {
+  const sim = new Simulator()
+  const registry = new StreamRegistry(sim, { confirmationDelayMs: 0 })
+  registry.createStream('s', owner.address)
+  registry.grantFromStart('s', alice.address, 'subscribe')
+  const cache = new PermissionCache(registry, sim, 10_000)
+  const seen: boolean[] = []
+  sim.call(0, () => seen.push(cache.allows('s', alice.address, 'subscribe')))
+  sim.call(1_000, () => registry.revoke('s', alice.address, 'subscribe'))
+  sim.call(9_999, () => seen.push(cache.allows('s', alice.address, 'subscribe')))
+  sim.call(10_000, () => seen.push(cache.allows('s', alice.address, 'subscribe')))
+  sim.run(20_000)
+  assert.equal(seen, [true, true, false])
+  assert.is(registry.queries, 2, 'one chain query per expiry')
+})
+
+test('CPU queue: jobs run in order, each after the work queued before it; zero cost with nothing queued runs at once', () => {
+  const sim = new Simulator()
+  const cpu = new CpuQueue(sim, sim)
+  const done: string[] = []
+  let ranAt = -1
+  sim.call(10, () => {
+    cpu.run(0, () => { ranAt = sim.now() })
+    assert.is(ranAt, 10, 'synchronous')
+    assert.is(cpu.run(2, () => done.push(`a@${sim.now()}`)), 12)
+    assert.is(cpu.run(3, () => done.push(`b@${sim.now()}`)), 15)
+    cpu.run(0, () => done.push(`c@${sim.now()}`))
+  })
+  sim.call(20, () => cpu.run(1, () => done.push(`d@${sim.now()}`)))
+  sim.run(100)
+  assert.equal(done, ['a@12', 'b@15', 'c@15', 'd@21'])
+  assert.is(cpu.busyMs, 6)
+})
+
+function validatorWorld(suiteKind: 'real' | 'modelled') {
+  const sim = new Simulator()
+  const random = createDeterministicSecureRandom(`core-test/${suiteKind}`)
+  const suite = suiteKind === 'real' ? new RealCrypto(random) : new ModelledCrypto(random)
+  const registry = new StreamRegistry(sim, { confirmationDelayMs: 0 })
+  registry.createStream('s', owner.address)
+  const ports: SecurityPorts = { clock: sim, timers: sim, cpu: new CpuQueue(sim, sim), suite, costs: COSTS, permissions: new PermissionCache(registry, sim, 60_000) }
+  // In modelled mode only keys the suite made sign as their owner.
+  const key = (k: typeof owner) => suite.keyPair(`core-test/${k === owner ? 'owner' : k === alice ? 'alice' : 'mallory'}`)
+  return { sim, suite, ports, validator: new StreamMessageValidator(ports), key }
+}
+
+const unsignedBy = (address: string, content = new Uint8Array([1, 2, 3])) =>
+  createStreamMessage({ streamId: 's', streamPartition: 0, timestamp: 1_000, sequenceNumber: 0, publisherId: address, msgChainId: 'c' }, null, content)
+
+for (const kind of ['real', 'modelled'] as const) {
+  test(`validator (${kind}): valid, altered, wrong key, not permitted, unsigned; a duplicate waits for the first verdict and costs nothing`, () => {
+    const { sim, suite, ports, validator, key } = validatorWorld(kind)
+    const o = key(owner)
+    const m = key(mallory)
+    const genuine = suite.sign(unsignedBy(o.address), o)
+    const altered = streamMessageOf({ ...genuine, content: new Uint8Array([9, 9, 9]) })
+    const wrongKey = suite.sign({ ...unsignedBy(o.address), content: new Uint8Array([7]) }, { ...m, address: o.address })
+    const unpermitted = suite.sign(unsignedBy(m.address), m)
+    const unsigned = unsignedBy(o.address)
+    const verdicts: [string, Verdict, number][] = []
+    const judge = (name: string, message: StreamMessage) => validator.validate(message, (v) => verdicts.push([name, v, sim.now()]))
+    sim.call(0, () => {
+      judge('genuine', genuine)
+      judge('duplicate', genuine)
+      judge('altered', altered)
+      judge('wrongKey', wrongKey)
+      judge('unpermitted', unpermitted)
+      judge('unsigned', unsigned)
+    })
+    sim.run(100)
+    assert.equal(verdicts, [
+      ['genuine', VERDICT_VALID, 1], ['duplicate', VERDICT_VALID, 1], ['altered', VERDICT_BAD_SIGNATURE, 2],
+      ['wrongKey', VERDICT_BAD_SIGNATURE, 3], ['unpermitted', VERDICT_NOT_PERMITTED, 4], ['unsigned', VERDICT_MALFORMED, 5],
+    ])
+    assert.is(ports.cpu.busyMs, 5, 'five verifications charged; the duplicate none')
+    assert.equal(validator.stats.rejected, { 'bad-signature': 2, 'not-permitted': 1, malformed: 1 })
+  })
+}
+
+test('modelled crypto: encryption, sealing and signatures fail exactly where real ones would', () => {
+  const suite = new ModelledCrypto(createDeterministicSecureRandom('core-test/modelled'))
+  const a = suite.keyPair('core-test/a')
+  const b = suite.keyPair('core-test/b')
+  const k1 = suite.groupKey()
+  const k2 = suite.groupKey()
+  const plain = new Uint8Array([1, 2, 3, 4])
+  const c = suite.encrypt(plain, k1)
+  assert.is(c.length, plain.length + 28, 'the real ciphertext size')
+  assert.equal(suite.decrypt(c, k1), plain)
+  assert.is(suite.decrypt(c, k2), null, 'wrong key')
+  assert.is(suite.decrypt(Uint8Array.from(c), k1) !== null, true, 'a copy of the bytes still decrypts (handles are bytes)')
+  const tampered = Uint8Array.from(c)
+  tampered[tampered.length - 1] ^= 1
+  assert.is(suite.decrypt(tampered, k1), null, 'altered bytes')
+  const sealed = suite.seal(a.publicKey, k1.key)
+  assert.equal(suite.open(a, sealed), k1.key)
+  assert.is(suite.open(b, sealed), null, 'not the recipient')
+  const signed = suite.sign(unsignedBy(a.address), a)
+  assert.is(suite.signer(signed), a.address)
+  assert.is(suite.signer(streamMessageOf({ ...signed })), a.address, 'an equal copy (decoded) verifies')
+  assert.is(suite.signer(streamMessageOf({ ...signed, messageId: { ...signed.messageId, sequenceNumber: 1 } })), null, 'another position')
+})
+
+test.run()
