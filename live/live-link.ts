@@ -20,9 +20,9 @@
 //   - Every call into core is wrapped: an exception there is counted and reported to onError,
 //     never thrown into a socket's or node-datachannel's callback.
 
-import { randomBytes } from 'node:crypto'
 import type { Connection, NodeId, Transport, TransportHandler, WireMessage } from '../core/ports.ts'
 import { LINK_PING, decodeLinkFrame, encodeLinkFrame, isLinkFrame } from './link-frames.ts'
+import { randomHex } from './random-hex.ts'
 import { DEFAULT_MAX_FRAME_BYTES, WireCodec } from './wire-codec.ts'
 
 export interface LiveLinkOptions {
@@ -145,7 +145,7 @@ const PING_FRAME = encodeLinkFrame({ type: LINK_PING })
 
 export abstract class LiveTransportBase implements Transport {
   /** Random per transport instance; a peer that sees a new one knows we restarted. */
-  readonly incarnation = randomBytes(8).toString('hex')
+  readonly incarnation = randomHex(8)
   protected readonly options: LiveLinkOptions
   protected readonly codec: WireCodec
   protected handler: TransportHandler | undefined

@@ -1,153 +1,25 @@
-// A live Block RTC node: the real core classes (NetworkNode, TrackerOverlay and its
-// TrackerClient) on real time, with a composite transport: WebSockets to the trackers, WebRTC to
-// other nodes. WebRTC signalling goes through the TrackerClient (sendSignal/onSignal), so the
-// tracker that told two nodes to link relays their offer, answer and candidates.
-//
-// Which tracker relays a signal: TrackerClient.sendSignal names a stream part and uses that
-// part's tracker. The node learns, from the messages it receives from trackers (a tap on the
-// transport, outside core), which part's tracker introduced each peer: the part of the
-// instruction that listed it, or the tracker a signal from it came through. A peer it knows
-// nothing of is signalled through the trackers of every joined part (one each; a tracker drops a
-// signal for a node not linked to it).
+// A live Block RTC node in Node: LiveNodeBase (live-node-base.ts: the core classes, the composite
+// transport and the signalling routes) over Node's transports, WebSockets (`ws`) to the trackers
+// and WebRTC (node-datachannel) to other nodes.
 
-import type { StreamMessage } from '../core/message.ts'
-import { NetworkNode, type NetworkNodeOptions } from '../core/network-node.ts'
-import { type NodeObserver, SilentObserver } from '../core/observer.ts'
-import type { NodeId } from '../core/ports.ts'
-import {
-  type TrackerClient, type TrackerClientOptions, TrackerOverlay, isTrackerInstructionMessage, isTrackerSignalMessage, trackerOf,
-} from '../core/tracker/index.ts'
-import { CompositeTransport } from './composite-transport.ts'
-import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
-import { WebRtcTransport, type WebRtcTransportOptions } from './webrtc-transport.ts'
+import type { WebRtcTransportOptions } from './webrtc-transport.ts'
+import { WebRtcTransport } from './webrtc-transport.ts'
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.ts'
+import { LiveNodeBase, type LiveNodeBaseOptions } from './live-node-base.ts'
 
-export interface TrackerAddress {
-  id: NodeId
-  /** ws://host:port */
-  url: string
-}
+export type { StopOptions, TrackerAddress } from './live-node-base.ts'
 
-export interface LiveNodeOptions {
-  id: NodeId
-  /** Seeds the node's random streams (chain ids, reconnect jitter); absent: random. */
-  seed?: string | number
-  trackers: readonly TrackerAddress[]
+export interface LiveNodeOptions extends LiveNodeBaseOptions {
   webrtc?: Partial<WebRtcTransportOptions>
   websocket?: Partial<WebSocketTransportOptions>
-  network?: Partial<NetworkNodeOptions>
-  trackerClient?: Partial<TrackerClientOptions>
-  observer?: NodeObserver
-  /** Exceptions from timers and transports; absent: timers throw, transports log to stderr. */
-  onError?: (error: unknown, where: string) => void
 }
 
-export interface StopOptions {
-  /** Leave every part first (the tracker hears -1, neighbours hear a leave); false: vanish as a crash would. */
-  graceful: boolean
-  /** How long a graceful stop lets its goodbyes go out before closing the links. */
-  lingerMs: number
-}
-
-export class LiveNode {
-  readonly id: NodeId
-  readonly node: NetworkNode
-  readonly overlay: TrackerOverlay
-  readonly websocket: WebSocketTransport
-  readonly webrtc: WebRtcTransport
-  readonly transport: CompositeTransport
-  readonly timers: RealTimers
-  readonly random: RealRandom
-  /** Peer -> a joined stream part whose tracker can relay signals to it. */
-  private readonly signalPart = new Map<NodeId, string>()
-  private stopped = false
-
-  constructor(readonly options: LiveNodeOptions) {
-    if (options.trackers.length === 0) throw new RangeError('a live node needs at least one tracker')
-    this.id = options.id
+export class LiveNode extends LiveNodeBase<WebSocketTransport, WebRtcTransport> {
+  constructor(override readonly options: LiveNodeOptions) {
     const onError = options.onError
-    this.timers = new RealTimers(onError === undefined ? {} : { onError: (e) => onError(e, 'timer') })
-    this.random = createRealRandom(options.seed, this.id)
-    const peers = Object.fromEntries(options.trackers.map((t) => [t.id, t.url]))
-    this.websocket = new WebSocketTransport(this.id, { ...options.websocket, peers, ...(onError !== undefined ? { onError } : {}) })
-    this.webrtc = new WebRtcTransport(this.id, { ...options.webrtc, ...(onError !== undefined ? { onError } : {}) })
-    this.transport = new CompositeTransport(this.id, [this.websocket, this.webrtc],
-      (peer) => this.websocket.knows(peer) ? this.websocket : this.webrtc,
-      (connection, message, from) => {
-        if (from === this.websocket) this.learnRoute(connection.remoteId, message)
-      })
-    this.node = new NetworkNode({
-      clock: realClock, timers: this.timers, random: createRealRandom(this.random.seed, 'node'), transport: this.transport,
-      observer: options.observer ?? new SilentObserver(),
-    }, options.network)
-    this.overlay = new TrackerOverlay(options.trackers.map((t) => t.id), {
-      timers: this.timers, randomFor: () => createRealRandom(this.random.seed, 'tracker'),
-    }, options.trackerClient)
-    this.webrtc.setSignalSender((to, payload) => this.sendSignal(to, payload))
-  }
-
-  get client(): TrackerClient | undefined {
-    return this.overlay.client(this.node)
-  }
-
-  get trackerIds(): NodeId[] {
-    return this.overlay.trackerIds.slice()
-  }
-
-  join(streamPartId: string): void {
-    if (this.stopped) return
-    const first = this.client === undefined
-    this.overlay.join(this.node, streamPartId)
-    if (first) this.client!.onSignal((from, payload) => this.webrtc.handleSignal(from, payload))
-  }
-
-  leave(streamPartId: string): void {
-    this.overlay.leave(this.node, streamPartId)
-  }
-
-  publish(streamId: string, partition: number, content: Uint8Array): StreamMessage {
-    return this.node.publish(streamId, partition, content)
-  }
-
-  neighbours(streamPartId: string): NodeId[] {
-    return this.node.streamPart(streamPartId)?.neighbours.map((c) => c.remoteId) ?? []
-  }
-
-  async stop(options: Partial<StopOptions> = {}): Promise<void> {
-    if (this.stopped) return
-    this.stopped = true
-    const o: StopOptions = { graceful: true, lingerMs: 50, ...options }
-    if (o.graceful) {
-      for (const sp of this.node.streamPartIds()) this.overlay.leave(this.node, sp)
-      await new Promise((resolve) => setTimeout(resolve, o.lingerMs))
-    }
-    this.overlay.crashed(this.node)
-    this.timers.dispose()
-    await Promise.all([this.websocket.close(), this.webrtc.close()])
-  }
-
-  private learnRoute(trackerId: NodeId, message: unknown): void {
-    if (isTrackerInstructionMessage(message)) {
-      for (const peer of message.neighbours) this.signalPart.set(peer, message.streamPartId)
-    } else if (isTrackerSignalMessage(message) && message.to === this.id) {
-      const sp = this.node.streamPartIds().find((p) => trackerOf(p, this.overlay.trackerIds) === trackerId)
-      if (sp !== undefined) this.signalPart.set(message.from, sp)
-    }
-  }
-
-  private sendSignal(to: NodeId, payload: string): boolean {
-    const client = this.client
-    if (client === undefined) return false
-    const known = this.signalPart.get(to)
-    if (known !== undefined && this.node.streamPart(known) !== undefined && client.sendSignal(known, to, payload)) return true
-    let sent = false
-    const tried = new Set<NodeId>()
-    for (const sp of this.node.streamPartIds()) {
-      const tracker = trackerOf(sp, this.overlay.trackerIds)
-      if (tried.has(tracker)) continue
-      tried.add(tracker)
-      if (client.sendSignal(sp, to, payload)) sent = true
-    }
-    return sent
+    const reporting = onError !== undefined ? { onError } : {}
+    super(options,
+      new WebSocketTransport(options.id, { ...options.websocket, peers: LiveNodeBase.trackerDirectory(options.trackers), ...reporting }),
+      new WebRtcTransport(options.id, { ...options.webrtc, ...reporting }))
   }
 }

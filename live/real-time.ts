@@ -1,5 +1,6 @@
 // The core's Clock, Timers and Random on real time, for live nodes and trackers. This is the
-// live driver's half of the seam: core asks for timers, this arms Node timers and calls back.
+// live driver's half of the seam: core asks for timers, this arms the platform's timers (Node's or
+// a browser's) and calls back.
 //
 // - Clock: epoch milliseconds (performance.timeOrigin + performance.now()). Monotonic within a
 //   process, as core requires, and close enough to Date.now() that a receiver in another process
@@ -7,11 +8,11 @@
 // - Timers: setTimeout/clearTimeout with numeric handles, and dispose() to cancel everything at
 //   once when a node stops (core has no stop(); its timers would otherwise keep the process up).
 // - Random: Alea (seedrandom), as the simulator uses, seeded from an option for reproducible
-//   tests or from crypto.randomBytes otherwise. The seed is exposed so a run can be logged.
+//   tests or from Web Crypto otherwise. The seed is exposed so a run can be logged.
 
-import { randomBytes } from 'node:crypto'
 import seedrandom from 'seedrandom'
 import type { Clock, Random, TimerHandle, Timers } from '../core/ports.ts'
+import { randomHex } from './random-hex.ts'
 
 /** Epoch milliseconds with sub-millisecond resolution; never goes backwards within a process. */
 export const realClock: Clock = {
@@ -85,7 +86,7 @@ export interface RealRandom extends Random {
 
 /** A seeded stream: `seed` (and an optional path, as the simulator names its streams) or 128 random bits. */
 export function createRealRandom(seed?: string | number, ...path: (string | number)[]): RealRandom {
-  const base = seed === undefined ? randomBytes(16).toString('hex') : String(seed)
+  const base = seed === undefined ? randomHex(16) : String(seed)
   const full = path.length === 0 ? base : `${base}/${path.join('/')}`
   return { seed: full, next: seedrandom.alea(full) }
 }

@@ -23,8 +23,10 @@
 // description keeps actpass and our role follows from the answer (passive). RFC 5763 wants
 // actpass in an offer, but answerers accept active: libdatachannel does, and libwebrtc
 // (jsep_transport.cc) allows "responder to handle offers with active and passive", insisting on
-// actpass only in its own local offer. Not tried against a browser yet; offererIsDtlsClient: false
-// restores the standard offer.
+// actpass only in its own local offer. Chromium (156) links both ways with this: it answers an
+// active offer with passive, and the browser transport (browser/) sends the same edited offer;
+// live/bench-browser-setup.ts measured no difference in setup time against Chromium either way.
+// offererIsDtlsClient: false restores the standard offer.
 //
 // An attempt that is not open within attemptTimeoutMs, or whose connection fails, is torn down
 // and, while connectTimeoutMs allows and attempts remain (maxAttempts), a new one starts with a
@@ -45,6 +47,16 @@ import { randomBytes } from 'node:crypto'
 import { type DataChannel, PeerConnection, type RtcConfig, cleanup } from 'node-datachannel'
 import type { NodeId } from '../core/ports.ts'
 import { DEFAULT_LIVE_LINK_OPTIONS, type FrameSink, LiveConnection, type LiveLinkOptions, LiveTransportBase } from './live-link.ts'
+import {
+  DATA_CHANNEL_LABEL, DATA_CHANNEL_PROTOCOL, DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS,
+  EARLY_CANDIDATE_KEYS, EARLY_CANDIDATES_PER_KEY, EARLY_FRAMES, type Signal, type SignalSender, type WebRtcStats,
+  offerAsDtlsClient, parseSignal, zeroWebRtcStats,
+} from './webrtc-signalling.ts'
+
+export {
+  DATA_CHANNEL_LABEL, DATA_CHANNEL_PROTOCOL, DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS,
+  type SignalSender, type WebRtcStats,
+} from './webrtc-signalling.ts'
 
 export interface WebRtcTransportOptions extends LiveLinkOptions {
   /** STUN/TURN servers as libdatachannel URLs ("stun:host:port"); none on a LAN or loopback. */
@@ -64,18 +76,6 @@ export interface WebRtcTransportOptions extends LiveLinkOptions {
   offererIsDtlsClient: boolean
 }
 
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000
-export const DEFAULT_MAX_ATTEMPTS = 2
-export const DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS = 12_000
-export const DATA_CHANNEL_LABEL = 'brtc'
-export const DATA_CHANNEL_PROTOCOL = 'brtc/1'
-/** Candidates kept for attempts whose offer has not arrived yet: peers x candidates each. */
-const EARLY_CANDIDATE_KEYS = 64
-const EARLY_CANDIDATES_PER_KEY = 32
-/** Frames kept for a channel that delivers before it is open (it should not). */
-const EARLY_FRAMES = 64
-const MAX_SIGNAL_ID_CHARS = 64
-
 export const DEFAULT_WEBRTC_TRANSPORT_OPTIONS: Readonly<WebRtcTransportOptions> = {
   ...DEFAULT_LIVE_LINK_OPTIONS,
   connectTimeoutMs: DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS,
@@ -88,26 +88,6 @@ export const DEFAULT_WEBRTC_TRANSPORT_OPTIONS: Readonly<WebRtcTransportOptions> 
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
   offererIsDtlsClient: true,
 }
-
-/** Sends a signalling payload to `to`; false when there is no path now. */
-export type SignalSender = (to: NodeId, payload: string) => boolean
-
-export interface WebRtcStats {
-  attemptsStarted: number
-  attemptsFailed: number
-  /** Attempts dropped or offers ignored because both ends offered at once. */
-  racesResolved: number
-  signalsSent: number
-  signalsReceived: number
-  /** Payloads that did not parse. */
-  badSignals: number
-  /** Well-formed but for no attempt we know (late, duplicate, stale). */
-  staleSignals: number
-}
-
-type Signal =
-  | { t: 'offer' | 'answer'; a: string; i: string; sdp: string }
-  | { t: 'cand'; a: string; c: string; m: string }
 
 interface Attempt {
   readonly id: string
@@ -141,9 +121,7 @@ export class WebRtcTransport extends LiveTransportBase {
   private readonly earlyCandidates = new Map<string, { c: string; m: string }[]>()
   /** Attempts made for the current connect() per peer. */
   private readonly tries = new Map<NodeId, number>()
-  private readonly rtcCounts: WebRtcStats = {
-    attemptsStarted: 0, attemptsFailed: 0, racesResolved: 0, signalsSent: 0, signalsReceived: 0, badSignals: 0, staleSignals: 0,
-  }
+  private readonly rtcCounts: WebRtcStats = zeroWebRtcStats()
 
   constructor(localId: NodeId, options: Partial<WebRtcTransportOptions> = {}) {
     const o = { ...DEFAULT_WEBRTC_TRANSPORT_OPTIONS, ...options }
@@ -308,7 +286,7 @@ export class WebRtcTransport extends LiveTransportBase {
     pc.onLocalDescription((sdp, type) => this.guard('onLocalDescription', () => {
       if (attempt.tornDown) return
       const t = type === 'offer' ? 'offer' : 'answer'
-      const sent = t === 'offer' && this.rtcOptions.offererIsDtlsClient ? sdp.replace(/^a=setup:actpass\r?$/gm, (line) => line.replace('actpass', 'active')) : sdp
+      const sent = t === 'offer' && this.rtcOptions.offererIsDtlsClient ? offerAsDtlsClient(sdp) : sdp
       if (!this.signal(peer, { t, a: id, i: this.incarnation, sdp: sent })) this.attemptFailed(attempt, 'signalling unavailable')
     }))
     pc.onLocalCandidate((candidate, mid) => this.guard('onLocalCandidate', () => {
@@ -437,31 +415,6 @@ export class WebRtcTransport extends LiveTransportBase {
     // Let deferred teardowns and the last native callbacks run before the caller moves on.
     await new Promise((resolve) => setImmediate(resolve))
   }
-}
-
-function parseSignal(payload: string): Signal | undefined {
-  let s: unknown
-  try {
-    s = JSON.parse(payload)
-  } catch {
-    return undefined
-  }
-  if (typeof s !== 'object' || s === null) return undefined
-  const o = s as Record<string, unknown>
-  if (!isShortString(o.a)) return undefined
-  if (o.t === 'offer' || o.t === 'answer') {
-    if (!isShortString(o.i) || typeof o.sdp !== 'string' || o.sdp.length === 0) return undefined
-    return { t: o.t, a: o.a, i: o.i, sdp: o.sdp }
-  }
-  if (o.t === 'cand') {
-    if (typeof o.c !== 'string' || typeof o.m !== 'string' || o.c.length > 1024 || o.m.length > 64) return undefined
-    return { t: 'cand', a: o.a, c: o.c, m: o.m }
-  }
-  return undefined
-}
-
-function isShortString(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= MAX_SIGNAL_ID_CHARS
 }
 
 /**

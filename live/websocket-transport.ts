@@ -27,6 +27,7 @@ import WebSocket, { WebSocketServer } from 'ws'
 import type { NodeId } from '../core/ports.ts'
 import { LINK_HELLO, LINK_WELCOME, decodeLinkFrame, encodeLinkFrame } from './link-frames.ts'
 import { DEFAULT_LIVE_LINK_OPTIONS, type FrameSink, LiveConnection, type LiveLinkOptions, LiveTransportBase } from './live-link.ts'
+import { CLOSE_BAD_HELLO, CLOSE_DUPLICATE, CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_WRONG_PEER, describeClose } from './websocket-close-codes.ts'
 
 export interface WebSocketTransportOptions extends LiveLinkOptions {
   /** Known peers: node id -> ws:// URL. */
@@ -47,12 +48,7 @@ export const DEFAULT_WEBSOCKET_TRANSPORT_OPTIONS: Readonly<WebSocketTransportOpt
   closeGraceMs: DEFAULT_CLOSE_GRACE_MS,
 }
 
-/** Close codes of this transport (4000-4999 are the application's). */
-export const CLOSE_NORMAL = 1000
-export const CLOSE_GOING_AWAY = 1001
-export const CLOSE_DUPLICATE = 4001
-export const CLOSE_BAD_HELLO = 4002
-export const CLOSE_WRONG_PEER = 4003
+export { CLOSE_BAD_HELLO, CLOSE_DUPLICATE, CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_WRONG_PEER } from './websocket-close-codes.ts'
 
 interface SocketState {
   readonly ws: WebSocket
@@ -299,9 +295,4 @@ function closeSocket(ws: WebSocket, code: number, reason: string): void {
   } catch {
     ws.terminate()
   }
-}
-
-function describeClose(code: number, reason: string, error: string | undefined): string {
-  const what = reason !== '' ? reason : error ?? (code === 1006 ? 'connection lost' : `closed (${code})`)
-  return code === CLOSE_NORMAL || code === CLOSE_GOING_AWAY ? `peer closed: ${what}` : what
 }

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { browserNodeBundle } from './browser-bundle.ts'
 import { chartData } from './data/charts.ts'
 import { deliveryIndex } from './data/deliveries.ts'
 import { HttpError, resolveUnder } from './data/paths.ts'
@@ -22,7 +23,7 @@ export const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public'
 export const D3_PATH = join(dirname(fileURLToPath(import.meta.resolve('d3'))), 'd3.min.js')
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' }
-const PAGES = new Set(['index.html', 'run.html', 'sweep.html', 'live.html'])
+const PAGES = new Set(['index.html', 'run.html', 'sweep.html', 'live.html', 'node.html'])
 const STATIC_FILE = /^[a-z0-9][a-z0-9-]*\.(js|css|svg)$/
 
 /** `stream#0/publisher/chain/ts/seq` -> `stream#0` (see formatMessageId in core/message.ts). */
@@ -62,6 +63,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     return sendFile(reply, join(PUBLIC_DIR, req.params.file))
   })
   app.get('/vendor/d3.min.js', (_req, reply) => sendFile(reply, D3_PATH))
+  // The browser node (node.html) imports the core bundled for the browser, built on first request.
+  app.get('/bundle/browser-node.js', async (_req, reply) => {
+    const bundle = await browserNodeBundle()
+    return reply.type(TYPES['.js']).header('cache-control', 'no-cache').send(bundle.code)
+  })
 
   // API.
   app.get('/api/live/status', async () => (opts.liveStatus ? { live: true, ...opts.liveStatus() } : { live: false }))

@@ -1,0 +1,237 @@
+// The browser node page: a Block RTC node running in this page (the core bundled for the browser,
+// served at /bundle/browser-node.js) joins one stream part through a tracker, publishes text, and
+// lists what arrives with its publisher, latency and the neighbour it came from.
+// For the console and for tests, the running node is window.browserNode.
+import { h, header, param, showError } from './common.js'
+
+header([['Browser node']])
+const $ = (id) => document.getElementById(id)
+const MAX_ROWS = 300
+const LATENCY_WINDOW = 200
+const REFRESH_MS = 500
+const STREAM_PART = /^(.+)#(\d+)$/
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+const encoder = new TextEncoder()
+const ms = (v) => (v === null || v === undefined ? '–' : `${v.toFixed(1)} ms`)
+
+let lib = null
+/** The joined node and what it has seen; null while idle. */
+let session = null
+
+$('tracker-url').value = param('tracker') ?? 'ws://127.0.0.1:7700'
+$('tracker-id').value = param('trackerId') ?? 't0'
+$('node-id').value = param('id') ?? `browser-${Math.random().toString(16).slice(2, 8)}`
+$('stream-part').value = param('stream') ?? 'demo#0'
+$('join-form').addEventListener('submit', (event) => { event.preventDefault(); join() })
+$('leave').addEventListener('click', () => { leave().catch((error) => showError($('errors'), `Leaving failed: ${error.message}`)) })
+$('publish').addEventListener('click', publish)
+$('text').addEventListener('keydown', (event) => { if (event.key === 'Enter') publish() })
+window.addEventListener('pagehide', () => { if (session) session.node.stop({ lingerMs: 0 }).catch(() => {}) })
+setInterval(render, REFRESH_MS)
+render()
+
+try {
+  lib = await import('/bundle/browser-node.js')
+  document.body.dataset.ready = 'true'
+} catch (error) {
+  showError($('errors'), `Could not load the browser node bundle: ${error.message}`)
+  $('join').disabled = true
+}
+
+function join() {
+  if (session || !lib) return
+  const url = $('tracker-url').value.trim()
+  const trackerId = $('tracker-id').value.trim()
+  const id = $('node-id').value.trim()
+  const sp = $('stream-part').value.trim()
+  const parts = STREAM_PART.exec(sp)
+  const problem = !/^wss?:\/\//.test(url) ? 'The tracker URL must start with ws:// or wss://.'
+    : trackerId === '' ? 'The tracker id is empty.'
+      : id === '' ? 'The node id is empty.'
+        : !parts ? 'A stream part is written stream#partition, for example demo#0.' : null
+  $('errors').replaceChildren()
+  if (problem) return showError($('errors'), problem)
+  const s = {
+    node: null, id, sp, streamId: parts[1], partition: Number(parts[2]), trackerId, joinedAt: performance.now(),
+    firstNeighbourMs: null, received: 0, duplicates: 0, published: 0, latencies: [], perPeer: new Map(), errors: [], errorCount: 0,
+  }
+  const stun = param('stun')
+  try {
+    s.node = new lib.BrowserNode({
+      id, trackers: [{ id: trackerId, url }], observer: observerFor(s),
+      onError: (error, where) => noteError(s, `${where}: ${error && error.message ? error.message : error}`),
+      ...(stun ? { webrtc: { iceServers: [stun] } } : {}),
+    })
+    s.node.join(sp)
+  } catch (error) {
+    if (s.node) s.node.stop({ graceful: false }).catch(() => {})
+    return showError($('errors'), error.message)
+  }
+  session = s
+  window.browserNode = s.node
+  $('messages').tBodies[0].replaceChildren()
+  setJoined(true)
+  render()
+}
+
+async function leave() {
+  const s = session
+  if (!s) return
+  session = null
+  setJoined(false)
+  await s.node.stop()
+  render()
+}
+
+function publish() {
+  const s = session
+  const text = $('text').value
+  if (!s || text === '') return
+  try {
+    s.node.publish(s.streamId, s.partition, encoder.encode(text))
+    $('text').value = ''
+  } catch (error) {
+    noteError(s, `publish: ${error.message}`)
+    render()
+  }
+}
+
+function setJoined(joined) {
+  document.body.dataset.state = joined ? 'joined' : 'idle'
+  for (const id of ['tracker-url', 'tracker-id', 'node-id', 'stream-part', 'join']) $(id).disabled = joined
+  for (const id of ['leave', 'text', 'publish']) $(id).disabled = !joined
+  $('dot').classList.toggle('on', joined)
+  $('title-id').textContent = joined ? session.id : ''
+}
+
+/** Core calls these inside its own handlers: they only record and draw, and never throw. */
+function observerFor(s) {
+  return new (class extends lib.SilentObserver {
+    published(m) { guarded(s, () => { s.published++; addRow(s, m, null) }) }
+    delivered(m, from) { guarded(s, () => { s.received++; peerCount(s, from.remoteId).first++; addRow(s, m, from) }) }
+    duplicate(_m, from) { guarded(s, () => { s.duplicates++; peerCount(s, from.remoteId).duplicates++; scheduleRender() }) }
+    neighbourAdded() { guarded(s, () => { s.firstNeighbourMs ??= performance.now() - s.joinedAt; scheduleRender() }) }
+    neighbourRemoved() { guarded(s, scheduleRender) }
+  })()
+}
+
+function guarded(s, fn) {
+  try { fn() } catch (error) { noteError(s, `page: ${error.message}`) }
+}
+
+function peerCount(s, peer) {
+  let c = s.perPeer.get(peer)
+  if (!c) s.perPeer.set(peer, c = { first: 0, duplicates: 0 })
+  return c
+}
+
+function noteError(s, text) {
+  console.warn(`[browser node] ${text}`)
+  s.errorCount++
+  s.errors.push(text)
+  if (s.errors.length > 20) s.errors.shift()
+}
+
+function addRow(s, m, from) {
+  if (session !== s) return
+  const own = from === null
+  const latencyMs = own ? null : lib.realClock.now() - m.messageId.timestamp
+  if (latencyMs !== null) {
+    s.latencies.push(latencyMs)
+    if (s.latencies.length > LATENCY_WINDOW) s.latencies.shift()
+  }
+  const text = describeContent(m.content)
+  const source = own ? 'published here' : `${from.remoteId} (${linkKind(s, from)})`
+  const row = h('tr', {
+    class: own ? 'own' : null, 'data-publisher': m.messageId.publisherId, 'data-from': own ? '' : from.remoteId, 'data-link': own ? '' : linkKind(s, from),
+    'data-text': text, 'data-latency-ms': latencyMs === null ? '' : latencyMs.toFixed(3),
+  },
+    h('td', { class: 'mono' }, new Date().toLocaleTimeString()),
+    h('td', { class: 'mono', title: m.messageId.publisherId }, shortAddress(m.messageId.publisherId)),
+    h('td', { class: 'text' }, text),
+    h('td', { class: 'num' }, latencyMs === null ? '–' : `${latencyMs.toFixed(1)} ms`),
+    h('td', { class: 'mono' }, source))
+  const body = $('messages').tBodies[0]
+  body.prepend(row)
+  while (body.rows.length > MAX_ROWS) body.lastElementChild.remove()
+  scheduleRender()
+}
+
+let renderPending = false
+/** Many events in one burst redraw the panels once, at the next frame. */
+function scheduleRender() {
+  if (renderPending) return
+  renderPending = true
+  requestAnimationFrame(() => { renderPending = false; render() })
+}
+
+/** 0x1234…abcd: enough to tell publishers apart at a glance; the full address is the cell's title. */
+function shortAddress(address) {
+  return address.length > 14 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address
+}
+
+function linkKind(s, connection) {
+  if (s.node.webrtc.connectionTo(connection.remoteId) === connection) return 'WebRTC'
+  if (s.node.websocket.connectionTo(connection.remoteId) === connection) return 'WebSocket'
+  return 'closed'
+}
+
+/** Text as it is; anything that is not UTF-8 (a Node node's random payload) as its size and first bytes. */
+function describeContent(bytes) {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('')
+    return `${bytes.byteLength} bytes: ${head}${bytes.byteLength > 8 ? '…' : ''}`
+  }
+}
+
+function median(values) {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+
+function render() {
+  const s = session
+  const neighbours = s ? s.node.neighbours(s.sp) : []
+  $('tiles').replaceChildren(...[
+    ['Neighbours', neighbours.length, s ? s.sp : 'not joined'],
+    ['Received', s ? s.received : 0, 'first copies'],
+    ['Duplicates', s ? s.duplicates : 0, 'copies already seen'],
+    ['Published', s ? s.published : 0, 'from this page'],
+    ['Latency p50', ms(s ? median(s.latencies) : null), `last ${LATENCY_WINDOW} messages`],
+    ['First neighbour', ms(s ? s.firstNeighbourMs : null), 'after joining'],
+  ].map(([label, value, sub]) => h('div', { class: 'tile' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, String(value)), h('div', { class: 'sub' }, sub))))
+
+  $('neighbours').tBodies[0].replaceChildren(...neighbours.sort().map((peer) => {
+    const c = s.perPeer.get(peer) ?? { first: 0, duplicates: 0 }
+    const connection = s.node.node.connection(peer)
+    return h('tr', { 'data-peer': peer }, h('td', { class: 'mono' }, peer), h('td', {}, connection ? linkKind(s, connection) : '–'),
+      h('td', { class: 'num' }, String(c.first)), h('td', { class: 'num' }, String(c.duplicates)))
+  }))
+  $('no-neighbours').hidden = neighbours.length > 0
+  $('no-messages').hidden = $('messages').tBodies[0].rows.length > 0
+
+  const rows = []
+  if (s) {
+    const ws = s.node.websocket.stats
+    const rtc = s.node.webrtc.stats
+    const signalling = s.node.webrtc.rtcStats
+    const linked = s.node.websocket.connectionTo(s.trackerId) !== undefined
+    document.body.dataset.tracker = linked ? 'linked' : 'down'
+    rows.push(['node', s.id], ['tracker', h('span', { class: `badge ${linked ? 'pass' : 'fail'}` }, linked ? `${s.trackerId} linked` : `${s.trackerId} not linked`)],
+      ['WebRTC links', String(s.node.webrtc.connectedPeers().length)],
+      ['link attempts (failed)', `${signalling.attemptsStarted} (${signalling.attemptsFailed})`],
+      ['signals sent / received', `${signalling.signalsSent} / ${signalling.signalsReceived}`],
+      ['frames in / out', `${ws.framesReceived + rtc.framesReceived} / ${ws.framesSent + rtc.framesSent}`],
+      ['dropped frames / signals', `${ws.garbageFrames + rtc.garbageFrames} / ${signalling.badSignals}`],
+      ['errors', String(s.errorCount)])
+  } else {
+    document.body.dataset.tracker = 'none'
+    rows.push(['node', 'not running'])
+  }
+  $('status').replaceChildren(...rows.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, v))))
+  if (s && s.errors.length > 0) $('errors').replaceChildren(h('p', { class: 'note' }, `last error: ${s.errors[s.errors.length - 1]}`))
+}
