@@ -12,11 +12,16 @@
 //   verbose: false                # a line per message received
 //   webrtc:                       # ICE options: bindAddress, iceServers, portRangeBegin, portRangeEnd, enableIceUdpMux
 //     bindAddress: 127.0.0.1
+//   app:                          # HTTP, WebSocket and MQTT for apps; live/app/app-config.ts lists the fields
+//     { httpPort: 7800, mqttPort: 1883, apiKey: "change-me-please" }
 //
+// `streams` may be empty or absent when `app` is set: apps make the node join what they use.
 // Every problem in a file is reported at once, each naming the field.
 
 import { randomBytes } from 'node:crypto'
 import { parse } from 'yaml'
+import { type AppConfig, checkAppConfig } from './app/app-config.ts'
+import { MAX_PARTITION } from './app/stream-part.ts'
 import type { TrackerAddress } from './live-node.ts'
 
 export interface NodeProcessConfig {
@@ -36,11 +41,12 @@ export interface NodeProcessConfig {
     portRangeEnd?: number
     enableIceUdpMux?: boolean
   }
+  /** The app interfaces; absent: none. */
+  app: AppConfig | undefined
 }
 
-const KNOWN = ['id', 'seed', 'trackers', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc']
+const KNOWN = ['id', 'seed', 'trackers', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
 const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
-const MAX_PARTITION = 99
 
 export type ConfigResult = { ok: true; config: NodeProcessConfig } | { ok: false; problems: string[] }
 
@@ -90,9 +96,13 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   }
 
   const streams: NodeProcessConfig['streams'] = []
-  if (!Array.isArray(c.streams) || c.streams.length === 0) problem('streams', c.streams, 'a non-empty list of stream parts like "demo#0"')
-  else {
-    c.streams.forEach((s, i) => {
+  const withApp = c.app !== undefined
+  // With app interfaces the list may be empty or absent: apps make the node join what they use.
+  const streamList = c.streams ?? (withApp ? [] : undefined)
+  if (!Array.isArray(streamList) || (streamList.length === 0 && !withApp)) {
+    problem('streams', c.streams, `a ${withApp ? '' : 'non-empty '}list of stream parts like "demo#0"`)
+  } else {
+    streamList.forEach((s, i) => {
       if (typeof s !== 'string' || s.length === 0) {
         problem(`streams[${i}]`, s, 'a stream part like "demo#0"')
         return
@@ -151,12 +161,14 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
     }
   }
 
+  const app = withApp ? checkAppConfig(c.app, problem) : undefined
+
   if (problems.length > 0) return { ok: false, problems }
   return {
     ok: true,
     config: {
       id: id as string, seed: seed as string | number | undefined, trackers, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
-      durationS, verbose: c.verbose === true, webrtc,
+      durationS, verbose: c.verbose === true, webrtc, app,
     },
   }
 }

@@ -1,8 +1,9 @@
 // A live Block RTC node as a process:
 //   npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N]
 // It reaches the trackers in FILE over WebSockets, joins the stream parts listed, links to the
-// neighbours the trackers give it over WebRTC, and publishes if publishIntervalMs is set.
-// node-config.ts describes FILE. Ctrl-C leaves gracefully. Exit codes: 0 fine, 2 bad config or
+// neighbours the trackers give it over WebRTC, and publishes if publishIntervalMs is set. With an
+// `app:` section it also serves apps over HTTP, WebSocket and MQTT (live/app/). node-config.ts
+// describes FILE. Ctrl-C leaves gracefully. Exit codes: 0 fine, 2 bad config or
 // flags, 3 the node failed to run.
 
 import { readFileSync } from 'node:fs'
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util'
 import type { StreamMessage } from '../core/message.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection } from '../core/ports.ts'
+import { type AppInterfaces, startAppInterfaces } from './app/app-interfaces.ts'
 import { LiveNode } from './live-node.ts'
 import { type NodeProcessConfig, parseNodeConfig } from './node-config.ts'
 import { realClock } from './real-time.ts'
@@ -112,9 +114,21 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(`cannot start: ${(error as Error).message}`, 3)
   }
-  console.log(`node ${config.id} (seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ')} `
+  console.log(`node ${config.id} (seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ') || 'what apps use'} `
     + `via ${config.trackers.map((t) => `${t.id}=${t.url}`).join(', ')}`)
   for (const s of config.streams) node.join(s.streamPartId)
+  let app: AppInterfaces | undefined
+  if (config.app !== undefined) {
+    try {
+      app = await startAppInterfaces(node, config.app, (error, where) => console.error(`[${config.id}] ${where}:`, error))
+    } catch (error) {
+      await node.stop({ graceful: false })
+      shutdownWebRtc()
+      fail(`cannot start the app interfaces on ${config.app.host}: ${(error as Error).message}`, 3)
+    }
+    const urls = [['http', app.httpUrl], ['websocket', app.webSocketUrl], ['mqtt', app.mqttUrl]].filter(([, url]) => url !== undefined)
+    console.log(`node ${config.id} app interfaces: ${urls.map(([name, url]) => `${name} ${url}`).join(', ')}`)
+  }
 
   const timers: ReturnType<typeof setInterval>[] = []
   let sequence = 0
@@ -137,7 +151,8 @@ async function main(): Promise<void> {
       const rtc = node.webrtc.stats
       console.log(`${config.id}: ${neighbours}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.webrtc.connectedPeers().length} webrtc, `
-        + `${node.websocket.connectedPeers().length} tracker; garbage ${rtc.garbageFrames + node.websocket.stats.garbageFrames}, malformed ${observer.malformeds}`)
+        + `${node.websocket.connectedPeers().length} tracker; garbage ${rtc.garbageFrames + node.websocket.stats.garbageFrames}, malformed ${observer.malformeds}`
+        + (app !== undefined ? `; ${app.stats.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -147,6 +162,7 @@ async function main(): Promise<void> {
     stopping = true
     for (const t of timers) clearInterval(t)
     console.log(`node ${config.id} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} (+${observer.duplicates} duplicates)`)
+    await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()
   }

@@ -1,0 +1,50 @@
+// The JSON form in which apps receive a message, on every interface:
+//
+//   {"streamId":"demo","partition":0,"cursor":7,"publisherId":"0x1055...","msgChainId":"...",
+//    "timestamp":1732500000000,"sequenceNumber":0,"contentType":"binary","encrypted":false,
+//    "encoding":"json","content":{"temperature":21}}
+//
+// `content` is the message's bytes as they are when they are UTF-8 JSON (encoding "json": the
+// publisher's text is spliced in unchanged, not re-serialised), and a base64 string otherwise
+// (encoding "base64"). A subscriber that wants the exact bytes whatever they hold asks for
+// base64. The content-type flag of the message is reported but not relied on: LiveNode.publish
+// marks every message binary, so the bytes themselves decide. Encrypted content is ciphertext
+// and always base64.
+
+import type { StreamMessage } from '../../core/message.ts'
+import { CONTENT_TYPE_JSON, ENCRYPTION_NONE } from '../../core/message.ts'
+
+/** What a subscriber asks for: JSON where the bytes are JSON (auto), or always base64. */
+export type ContentEncoding = 'auto' | 'base64'
+
+export function parseEncoding(value: unknown): ContentEncoding | undefined {
+  return value === undefined || value === 'auto' ? 'auto' : value === 'base64' ? 'base64' : undefined
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** The content's text when it is UTF-8 JSON, else undefined. */
+export function jsonText(content: Uint8Array): string | undefined {
+  if (content.byteLength === 0) return undefined
+  let text: string
+  try {
+    text = utf8.decode(content)
+    JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  return text
+}
+
+export function renderAppMessage(message: StreamMessage, cursor: number, encoding: ContentEncoding): string {
+  const id = message.messageId
+  const encrypted = message.encryptionType !== ENCRYPTION_NONE
+  const text = encoding === 'auto' && !encrypted ? jsonText(message.content) : undefined
+  const head = JSON.stringify({
+    streamId: id.streamId, partition: id.streamPartition, cursor, publisherId: id.publisherId, msgChainId: id.msgChainId,
+    timestamp: id.timestamp, sequenceNumber: id.sequenceNumber, contentType: message.contentType === CONTENT_TYPE_JSON ? 'json' : 'binary',
+    encrypted, encoding: text === undefined ? 'base64' : 'json',
+  })
+  const content = text ?? JSON.stringify(Buffer.from(message.content.buffer, message.content.byteOffset, message.content.byteLength).toString('base64'))
+  return `${head.slice(0, -1)},"content":${content}}`
+}
