@@ -1,6 +1,7 @@
-// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro] [--repeat N]`: micro
-// benchmarks (tinybench) and whole-scenario runs on this machine, printed as tables and written
-// to results/bench/<timestamp>.json with the version, commit and machine they came from.
+// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live] [--repeat N]`: micro
+// benchmarks (tinybench), whole-scenario runs and live runs on this machine, printed as tables and
+// written to results/bench/<timestamp>.json with the version, commit and machine they came from.
+// The live group takes minutes, so --quick leaves it out unless --only names it.
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -15,6 +16,7 @@ import { engineBench } from './engine.bench.ts'
 import { eventQueueBench } from './event-queue.bench.ts'
 import { macroBench, type MacroResult } from './macro.ts'
 import { relayBench } from './relay.bench.ts'
+import { formatLive, liveBench, type LiveBenchOutput } from './live.ts'
 import { formatGroup, formatMacro, formatTargets, judgeTargets } from './report.ts'
 
 const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
@@ -24,7 +26,7 @@ const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
   engine: engineBench,
   crypto: cryptoBench,
 }
-const GROUPS = [...Object.keys(MICRO), 'macro']
+const GROUPS = [...Object.keys(MICRO), 'macro', 'live']
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N]`
 
@@ -46,7 +48,7 @@ function options() {
 async function main(): Promise<number> {
   const values = options()
   if (values === undefined) return 2
-  const only = values.only === undefined ? GROUPS : values.only.split(',').map((s) => s.trim())
+  const only = values.only === undefined ? GROUPS.filter((g) => !(values.quick && g === 'live')) : values.only.split(',').map((s) => s.trim())
   const unknown = only.filter((g) => !GROUPS.includes(g))
   const repeat = Number(values.repeat)
   if (unknown.length > 0 || !(Number.isInteger(repeat) && repeat >= 1)) {
@@ -70,7 +72,7 @@ async function main(): Promise<number> {
     `Block RTC testbed benchmarks, version ${version}, commit ${commit}, ${started.toISOString()}`,
     `machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, ${machine.platform}, node ${machine.node} (V8 ${machine.v8})`,
     `load average at start: ${machine.loadAverageAtStart.join(' ')} (other processes on this machine count in every figure below)`,
-    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k run)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}`,
+    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k run, no live group unless --only names it)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}`,
     'micro figures: median over samples of (operations per sample / sample time); samples = timed tinybench iterations',
     '',
   ].join('\n'))
@@ -87,6 +89,11 @@ async function main(): Promise<number> {
     macro = await macroBench({ quick, repeat }, (line) => console.error(line))
     console.log(formatMacro(macro, repeat) + '\n')
   }
+  let live: LiveBenchOutput | undefined
+  if (only.includes('live')) {
+    live = await liveBench({ repeat }, (line) => console.error(line))
+    console.log(formatLive(live) + '\n')
+  }
   const targets = judgeTargets(macro)
   if (only.includes('macro')) console.log(formatTargets(targets) + '\n')
 
@@ -94,10 +101,11 @@ async function main(): Promise<number> {
   const dir = join(PROJECT_ROOT, 'results', 'bench')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${timestampId(started)}.json`)
-  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat }, micro, macro, targets }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat }, micro, macro, live, targets }, null, 2) + '\n')
   console.log(`bench took ${seconds.toFixed(0)} s; written to ${file}`)
   const failed = micro.flatMap((g) => g.checks).filter((c) => !c.pass && c.expectFail !== true)
-  return failed.length > 0 || macro.some((m) => m.errors.length > 0) ? 1 : 0
+  const liveFailed = live !== undefined && (live.workloads.some((w) => w.errors.length > 0) || 'error' in live.calibration)
+  return failed.length > 0 || macro.some((m) => m.errors.length > 0) || liveFailed ? 1 : 0
 }
 
 main().then((code) => { process.exitCode = code }, (error: unknown) => {

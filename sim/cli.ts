@@ -20,19 +20,22 @@ commands:
   report DIR    write DIR/report.html: one self-contained file with the summary and charts
 
 'npm run sim -- <command> --help' tells more. Exit codes: 0 ok, 1 budget broken, 2 bad input, 3 run failed.`,
-  run: `usage: npm run sim -- run FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--viz [--port N]]
+  run: `usage: npm run sim -- run FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--viz [--port N]] [--transport live [--workers N]]
 
   --seed N          use seed N instead of the file's (same as --set seed=N)
   --out DIR         write the results into DIR instead of results/<scenario>/<run-id>/
   --set a.b=value   override any field; value is YAML (--set network.latency.model=fixed --set network.latency.ms=20)
   --quiet           no progress bar
   --viz             stream the run to the explorer (printed URL), paced by the speed chosen in the page
-  --port N          port for --viz (default 7600; 0 = any free port)`,
-  check: `usage: npm run sim -- check FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet]
+  --port N          port for --viz (default 7600; 0 = any free port)
+  --transport live  run real nodes on this machine in real time (WebRTC on loopback, trackers over
+                    WebSocket) instead of the simulator; same metrics and files. Also for check and sweep
+  --workers N       live: worker processes for the nodes (default: one per 20 nodes, at most one per core)`,
+  check: `usage: npm run sim -- check FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]]
 
 Runs the scenario (each point, if it has a sweep) and prints every budget: metric, operator,
 limit, measured value, pass or FAIL. Exit 0 when all hold, 1 when any breaks, 2 on a bad scenario.`,
-  sweep: `usage: npm run sim -- sweep FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet]
+  sweep: `usage: npm run sim -- sweep FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]]
 
 Runs every point of the file's 'sweep:' grid (cartesian product, last key fastest). Writes
 results/<scenario>/sweep-<id>/sweep.csv (one row per point) and one run folder per point.
@@ -54,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       quiet: { type: 'boolean', default: false },
       viz: { type: 'boolean', default: false },
       port: { type: 'string' },
+      transport: { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -74,8 +79,14 @@ async function main(argv: string[]): Promise<number> {
   const set = [...(values.set ?? [])]
   if (values.seed !== undefined) set.push(`seed=${values.seed}`)
   const scenario = loadScenario(target, { set })
-  const opts: RunCommandOptions = { out: values.out, quiet: values.quiet }
+  const transport = values.transport ?? 'sim'
+  if (transport !== 'sim' && transport !== 'live') return usage(`--transport: expected sim or live, got "${transport}"`, command)
+  const workers = values.workers === undefined ? undefined : Number(values.workers)
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) return usage(`--workers: expected an integer >= 1, got "${values.workers}"`, command)
+  if (workers !== undefined && transport !== 'live') return usage('--workers goes with --transport live', command)
+  const opts: RunCommandOptions = { out: values.out, quiet: values.quiet, transport, workers }
   if (values.viz) {
+    if (transport === 'live') return usage('--viz streams a simulated run; it does not go with --transport live', command)
     if (command !== 'run') return usage('--viz goes with run', command)
     const port = values.port === undefined ? undefined : Number(values.port)
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) return usage(`--port: expected an integer 0..65535, got "${values.port}"`, command)

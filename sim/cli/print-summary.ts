@@ -8,9 +8,11 @@ export function formatSummary(s: Summary, dir: string): string {
     [name, unit, fmt(x.mean), fmt(x.p50), fmt(x.p90), fmt(x.p99), fmt(x.max), fmt(x.count)]
   const overlay = s.overlay.map((o) =>
     `  ${o.streamPart}: ${o.nodes} nodes, ${o.edges} edges, degrees ${JSON.stringify(o.degreeDistribution)}, ${o.components} component(s), diameter >= ${o.diameterEstimate}, clustering ${fmt(o.clustering, 4)}`)
+  const live = liveSection(s)
   return [
-    `${s.scenario} (seed ${s.seed}, version ${s.version}, commit ${s.commit})`,
-    `${fmt(s.nodes)} nodes, ${s.streamParts} stream part(s), ${fmt(s.published)} messages published, ${fmt(s.simulatedSeconds)} s simulated in ${fmt(s.wallSeconds, 2)} s wall (${fmt(s.events)} events, ${fmt(s.eventsPerSecond)} events/s, peak RSS ${fmt(s.peakRssMb)} MB)`,
+    `${s.scenario} (seed ${s.seed}, version ${s.version}, commit ${s.commit})${live === undefined ? '' : ', live'}`,
+    `${fmt(s.nodes)} nodes, ${s.streamParts} stream part(s), ${fmt(s.published)} messages published, ${fmt(s.simulatedSeconds)} s ${live === undefined ? 'simulated' : 'of real time'} in ${fmt(s.wallSeconds, 2)} s wall (${fmt(s.events)} events, ${fmt(s.eventsPerSecond)} events/s, peak RSS ${fmt(s.peakRssMb)} MB)`,
+    ...(live === undefined ? [] : [live]),
     '',
     formatTable(['metric', 'unit', 'mean', 'p50', 'p90', 'p99', 'max', 'samples'], [
       d('latency', s.latencyMs, 'ms'),
@@ -31,6 +33,15 @@ export function formatSummary(s: Summary, dir: string): string {
     '',
     `results: ${dir}`,
   ].join('\n')
+}
+
+/** The line a live run (summary.transport "live") adds: how it ran and what it cost per node. */
+function liveSection(s: Summary): string | undefined {
+  const x = s as Summary & { transport?: string; live?: { workers: number; linkDelays: string; shimLatenessMs: Summary['latencyMs'] | null; cpuCoresPerNode: number; rssMbPerNode: number; endReason: string } }
+  if (x.transport !== 'live' || x.live === undefined) return undefined
+  const l = x.live
+  const shim = l.shimLatenessMs === null ? 'no link delays (loopback as it is)' : `link delays by the shim (released late by p50 ${fmt(l.shimLatenessMs.p50, 3)} ms, p99 ${fmt(l.shimLatenessMs.p99, 3)} ms)`
+  return `live: ${l.workers} worker process(es), ${shim}; per node ${fmt(l.cpuCoresPerNode * 100, 2)}% of a core and ${fmt(l.rssMbPerNode, 2)} MB RSS; ended on ${l.endReason}`
 }
 
 export function formatBudgets(budgets: readonly BudgetResult[]): string {

@@ -11,10 +11,11 @@ export class ProgressDisplay {
   private bar: cliProgress.SingleBar | null = null
   private readonly startedAt = performance.now()
 
-  constructor(private readonly enabled: boolean, private readonly label: string) {}
+  /** `clock` names the time the bar counts: simulated, or real time for live runs. */
+  constructor(private readonly enabled: boolean, private readonly label: string, private readonly clock = 'simulated') {}
 
-  static forTerminal(quiet: boolean, label: string): ProgressDisplay {
-    return new ProgressDisplay(!quiet && process.stderr.isTTY === true, label)
+  static forTerminal(quiet: boolean, label: string, clock?: string): ProgressDisplay {
+    return new ProgressDisplay(!quiet && process.stderr.isTTY === true, label, clock)
   }
 
   update(p: Progress): void {
@@ -25,7 +26,7 @@ export class ProgressDisplay {
     if (this.bar === null) {
       this.bar = new cliProgress.SingleBar({
         stream: process.stderr,
-        format: '{label} {bar} {percentage}% | simulated {sim} s | {events} events | ETA {eta_formatted}',
+        format: `{label} {bar} {percentage}% | ${this.clock} {sim} s | {events} ${this.clock === 'simulated' ? 'events' : 'receipts'} | ETA {eta_formatted}`,
         etaBuffer: 20,
         hideCursor: true,
         clearOnComplete: true,

@@ -14,9 +14,18 @@ export interface RunCommandOptions {
   out?: string
   quiet: boolean
   hooks?: RunHooks
+  /** `live`: real nodes on this machine (live/scenario/); default: the simulator. */
+  transport?: 'sim' | 'live'
+  /** Live runs: worker processes. */
+  workers?: number
 }
 
 export async function runOne(scenario: Scenario, opts: RunCommandOptions, label = scenario.name): Promise<{ summary: Summary; dir: string }> {
+  if (opts.transport === 'live') {
+    // Loaded only here: the simulator never needs node-datachannel.
+    const { runLiveAndWrite } = await import('../../live/scenario/run-live.ts')
+    return runLiveAndWrite(scenario, { out: opts.out, quiet: opts.quiet, workers: opts.workers }, label)
+  }
   const progress = ProgressDisplay.forTerminal(opts.quiet, label)
   const { simulation, summary } = await runScenario(scenario, {
     ...opts.hooks,

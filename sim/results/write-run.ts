@@ -7,6 +7,9 @@ import { once } from 'node:events'
 import { toResolvedYaml } from '../scenario/resolved-yaml.ts'
 import type { Simulation } from '../simulation.ts'
 import type { SimConnection } from '../network/sim-network.ts'
+import type { LatencyModel } from '../network/latency-model.ts'
+import type { MetricsCollector } from '../metrics/collector.ts'
+import type { Scenario } from '../scenario/types.ts'
 import { TIMESERIES_COLUMNS } from '../metrics/timeseries.ts'
 import { csvNumber, csvPreamble } from './csv.ts'
 import type { Summary } from './summary-types.ts'
@@ -15,23 +18,51 @@ import type { TopologyJson } from './topology-types.ts'
 export type { TopologyJson }
 
 export async function writeRun(dir: string, simulation: Simulation, summary: Summary): Promise<void> {
+  const run: RunRecord = { scenario: simulation.scenario, metrics: simulation.metrics, nodeIds: simulation.nodeIds, endMs: simulation.sim.now() }
+  await writeRunFiles(dir, run, topologyOf(simulation), summary)
+}
+
+/** What the files of a run are written from, whichever transport produced it. */
+export interface RunRecord {
+  readonly scenario: Scenario
+  readonly metrics: MetricsCollector
+  readonly nodeIds: readonly string[]
+  /** The run's clock at its end, where the last timeseries window closes. */
+  readonly endMs: number
+}
+
+export async function writeRunFiles(dir: string, run: RunRecord, topology: TopologyJson, summary: Summary): Promise<void> {
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
-  writeFileSync(join(dir, 'scenario.yaml'), toResolvedYaml(simulation.scenario))
-  writeFileSync(join(dir, 'topology.json'), JSON.stringify(topologyOf(simulation)))
-  writeFileSync(join(dir, 'timeseries.csv'), timeseriesCsv(simulation))
-  if (simulation.metrics.deliveryLog !== null) await writeDeliveries(join(dir, 'deliveries.csv'), simulation)
+  writeFileSync(join(dir, 'scenario.yaml'), toResolvedYaml(run.scenario))
+  writeFileSync(join(dir, 'topology.json'), JSON.stringify(topology))
+  writeFileSync(join(dir, 'timeseries.csv'), timeseriesCsv(run))
+  if (run.metrics.deliveryLog !== null) await writeDeliveries(join(dir, 'deliveries.csv'), run)
+}
+
+/** One stream part's overlay among its online members: node indices and each one's neighbour indices. */
+export interface OverlayLinks {
+  readonly id: string
+  readonly online: readonly number[]
+  neighbours(member: number): readonly number[]
 }
 
 export function topologyOf(simulation: Simulation): TopologyJson {
-  const { network, nodeIds, nodes } = simulation
-  const latency = network.latency
+  const { nodes } = simulation
+  return topologyJson(simulation.network.latency, simulation.nodeIds, simulation.streamParts.map((part) => ({
+    id: part.id,
+    online: simulation.onlineMembers(part),
+    neighbours: (m: number) => (nodes[m].streamPart(part.id)?.neighbours ?? []).map((c) => (c as SimConnection).remote),
+  })))
+}
+
+export function topologyJson(latency: LatencyModel, nodeIds: readonly string[], parts: readonly OverlayLinks[]): TopologyJson {
   const spatial = latency.regions.length > 1 || latency.regions[0].lat !== undefined
   const round = (v: number) => Math.round(v * 1000) / 1000
   const streamParts: TopologyJson['streamParts'] = {}
-  for (const part of simulation.streamParts) {
+  for (const part of parts) {
     // Online members only; a link to a crashed peer its neighbour has not noticed yet is left out.
-    const online = simulation.onlineMembers(part)
+    const online = part.online
     const isOnline = new Set(online)
     streamParts[part.id] = {
       nodes: online.map((m) => {
@@ -39,8 +70,7 @@ export function topologyOf(simulation: Simulation): TopologyJson {
         const r = latency.regions[latency.nodeRegion[m]]
         return r.lat === undefined ? { id: nodeIds[m], region: r.name } : { id: nodeIds[m], region: r.name, lat: r.lat, lon: r.lon }
       }),
-      edges: online.flatMap((m) => (nodes[m].streamPart(part.id)?.neighbours ?? [])
-        .map((c) => (c as SimConnection).remote)
+      edges: online.flatMap((m) => part.neighbours(m)
         .filter((to) => isOnline.has(to))
         .map((to) => ({ from: nodeIds[m], to: nodeIds[to], latencyMs: round(latency.meanOneWayMs(m, to)) }))),
     }
@@ -48,18 +78,18 @@ export function topologyOf(simulation: Simulation): TopologyJson {
   return { streamParts }
 }
 
-function timeseriesCsv(simulation: Simulation): string {
-  const ts = simulation.metrics.timeseries
-  ts.finish(simulation.sim.now())
+function timeseriesCsv(run: RunRecord): string {
+  const ts = run.metrics.timeseries
+  ts.finish(run.endMs)
   const rows = ts.rows.map((r) => TIMESERIES_COLUMNS.map((c) => csvNumber(r[c])).join(','))
-  return `${csvPreamble(simulation.scenario)}${TIMESERIES_COLUMNS.join(',')}\n${rows.map((r) => `${r}\n`).join('')}`
+  return `${csvPreamble(run.scenario)}${TIMESERIES_COLUMNS.join(',')}\n${rows.map((r) => `${r}\n`).join('')}`
 }
 
-async function writeDeliveries(file: string, simulation: Simulation): Promise<void> {
-  const log = simulation.metrics.deliveryLog!
-  const ids = simulation.nodeIds
+async function writeDeliveries(file: string, run: RunRecord): Promise<void> {
+  const log = run.metrics.deliveryLog!
+  const ids = run.nodeIds
   const out = createWriteStream(file)
-  out.write(csvPreamble(simulation.scenario))
+  out.write(csvPreamble(run.scenario))
   out.write('messageId,publisher,publishedAtMs,node,receivedAtMs,hops,from,duplicate\n')
   const CHUNK = 10_000
   for (let start = 0; start < log.length; start += CHUNK) {

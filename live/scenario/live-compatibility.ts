@@ -1,0 +1,84 @@
+// What a scenario asks for that a live run cannot give, each named by its field. A live run is
+// real nodes on this one machine, so it is bounded in size and has no model of link capacity
+// or scripted network faults. Sections the live runner does not drive at all (message-layer
+// security, storage, ordering, adversaries, and any section added later) must keep their
+// defaults: every field that differs is refused. The rest carries over (docs/fragments/live-runs.md).
+// Refusing is the point: a live run that silently ran without the partition its scenario
+// scripts would report numbers that look comparable and are not.
+
+import { relative } from 'node:path'
+import { ScenarioError, ScenarioErrors } from '../../sim/scenario/errors.ts'
+import { parseScenario } from '../../sim/scenario/load.ts'
+import type { Scenario } from '../../sim/scenario/types.ts'
+
+/** Top-level fields the live runner carries out (or that only describe the run). */
+const DRIVEN = new Set(['name', 'description', 'seed', 'nodes', 'topology', 'network', 'churn', 'workload', 'durationS', 'record', 'budgets', 'sweep', 'sourceFile'])
+
+/**
+ * Every live node is a real WebRTC endpoint with its own sockets and native threads; on a
+ * 2-core machine a few hundred is where link setup and relaying start to starve each other.
+ */
+export const MAX_LIVE_NODES = 500
+
+export interface LiveRefusal {
+  path: string
+  value: unknown
+  expected: string
+}
+
+export function liveRefusals(scenario: Scenario): LiveRefusal[] {
+  const out: LiveRefusal[] = []
+  const net = scenario.network
+  if (scenario.nodes > MAX_LIVE_NODES) {
+    out.push({ path: 'nodes', value: scenario.nodes, expected: `at most ${MAX_LIVE_NODES} with --transport live (every node is a real WebRTC endpoint on this machine)` })
+  }
+  if (net.uploadMbps !== undefined) {
+    out.push({ path: 'network.uploadMbps', value: net.uploadMbps, expected: 'no bandwidth limit with --transport live (live links have the capacity of loopback; remove the field)' })
+  }
+  if (net.downloadMbps !== undefined) {
+    out.push({ path: 'network.downloadMbps', value: net.downloadMbps, expected: 'no bandwidth limit with --transport live (live links have the capacity of loopback; remove the field)' })
+  }
+  net.events.forEach((event, k) => {
+    out.push({ path: `network.events[${k}]`, value: event.type, expected: `no scripted network events with --transport live (a ${event.type} would need control of real sockets the live transport does not have)` })
+  })
+  const defaults = parseScenario(`name: defaults\nnodes: ${Math.max(2, scenario.nodes)}\n`, 'defaults.yaml') as unknown as Record<string, unknown>
+  for (const [key, value] of Object.entries(scenario)) {
+    if (!DRIVEN.has(key)) differences(key, value, defaults[key], out)
+  }
+  return out
+}
+
+/** Every leaf of `value` that is not the default, as a refusal. */
+function differences(path: string, value: unknown, fallback: unknown, out: LiveRefusal[]): void {
+  if (isRecord(value) && isRecord(fallback)) {
+    for (const key of new Set([...Object.keys(value), ...Object.keys(fallback)])) differences(`${path}.${key}`, value[key], fallback[key], out)
+    return
+  }
+  if (JSON.stringify(value) === JSON.stringify(fallback)) return
+  const section = path.split('.')[0]
+  const why = section === 'security'
+    ? 'live runs do not drive the security section: live publishers always sign, as live links require, and no node validates'
+    : `live runs do not drive the ${section} section`
+  out.push({ path, value, expected: `the default ${JSON.stringify(fallback) ?? 'absent'} with --transport live (${why})` })
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/** A ScenarioErrors, so the command line exits 2 (bad input, nothing run), worded for live mode. */
+export class LiveModeRefused extends ScenarioErrors {
+  constructor(file: string, refusals: readonly LiveRefusal[]) {
+    super(refusals.map((r) => new ScenarioError({ file, path: r.path, value: r.value, expected: r.expected })))
+    const count = refusals.length === 1 ? '1 problem' : `${refusals.length} problems`
+    this.message = `cannot run live (${count}):\n${this.errors.map((e) => `  ${e.message}`).join('\n')}`
+    this.name = 'LiveModeRefused'
+  }
+}
+
+export function assertLiveRunnable(scenario: Scenario): void {
+  const refusals = liveRefusals(scenario)
+  if (refusals.length === 0) return
+  const shown = relative(process.cwd(), scenario.sourceFile)
+  throw new LiveModeRefused(shown === '' || shown.startsWith('..') ? scenario.sourceFile : shown, refusals)
+}

@@ -1,0 +1,146 @@
+// What a live run will do and when, worked out before it starts, from the same seeded streams the
+// simulator draws: node and tracker ids, each stream part's publishers, every publish time, the
+// churn timeline (sim/churn's ChurnPlan, run on a scratch simulator that only keeps the time), the
+// static builder's graph and the latency model's placement. Coordinator and workers each compute
+// it from the scenario and get the same answer, so only the scenario crosses process boundaries.
+
+import { streamPartIdOf } from '../../core/message.ts'
+import type { Random } from '../../core/ports.ts'
+import type { RegularGraph } from '../../core/topology/random-regular-graph.ts'
+import { StaticOverlay } from '../../core/topology/static-overlay.ts'
+import { ChurnPlan } from '../../sim/churn/churn-plan.ts'
+import { createRandom, randomExponential, sample } from '../../sim/engine/random.ts'
+import { Simulator } from '../../sim/engine/simulator.ts'
+import { createLatencyModel, type LatencyModel } from '../../sim/network/latency-model.ts'
+import type { Scenario } from '../../sim/scenario/types.ts'
+import type { StreamPartSetup } from '../../sim/simulation.ts'
+
+export type NodeActionKind = 'join' | 'leave' | 'crash'
+
+export interface NodeAction {
+  readonly atMs: number
+  readonly kind: NodeActionKind
+  readonly node: number
+}
+
+export interface TrackerAction {
+  readonly atMs: number
+  readonly kind: 'down' | 'up'
+  readonly tracker: number
+}
+
+export interface PlannedPublish {
+  readonly atMs: number
+  readonly publisher: number
+  /** Index into streamParts. */
+  readonly stream: number
+}
+
+export interface LiveRunPlan {
+  readonly nodeIds: readonly string[]
+  /** Tracker builder: t0, t1, ...; static builder: none (its signalling relay is not a tracker of the scenario). */
+  readonly trackerIds: readonly string[]
+  readonly streamParts: readonly StreamPartSetup[]
+  /** Joins, graceful leaves and crashes in time order. */
+  readonly nodeActions: readonly NodeAction[]
+  readonly trackerActions: readonly TrackerAction[]
+  readonly publishes: readonly PlannedPublish[]
+  /** Static builder: each stream part's graph over its members, by member position. */
+  readonly staticGraphs: ReadonlyMap<string, RegularGraph>
+  /** Over nodeIds then trackerIds, placed as the simulator places them. */
+  readonly latency: LatencyModel
+  /** The last scripted moment: a publish, a join, a leave or a tracker event. */
+  readonly lastActionMs: number
+  /** Rough end for progress and ETA, as Simulation.expectedEndMs reckons it. */
+  readonly expectedEndMs: number
+  readonly endMs: number
+}
+
+export function planLiveRun(scenario: Scenario): LiveRunPlan {
+  const { seed, nodes: n, workload, topology } = scenario
+  const endMs = scenario.durationS * 1000
+  const nodeIds = Array.from({ length: n }, (_, i) => `n${i}`)
+  const trackerIds = topology.builder === 'tracker' ? Array.from({ length: topology.trackers }, (_, t) => `t${t}`) : []
+  const latency = createLatencyModel(scenario.network.latency, [...nodeIds, ...trackerIds], seed)
+  const allNodes = nodeIds.map((_, i) => i)
+  const initial = allNodes.slice(0, scenario.churn.initialNodes)
+  const publishers = new Set<number>()
+  const streamParts: StreamPartSetup[] = []
+  for (let s = 0; s < workload.streams; s++) {
+    const streamId = `stream-${s}`
+    const id = streamPartIdOf(streamId, 0)
+    const chosen = sample(createRandom(seed, 'workload', id), initial, workload.publishersPerStream).sort((a, b) => a - b)
+    for (const p of chosen) publishers.add(p)
+    streamParts.push({ id, streamId, members: allNodes, publishers: chosen })
+  }
+  const staticGraphs = new Map<string, RegularGraph>()
+  if (topology.builder === 'static') {
+    const overlay = new StaticOverlay(topology.degree)
+    for (const part of streamParts) {
+      staticGraphs.set(part.id, overlay.define(part.id, part.members.map((m) => nodeIds[m]), createRandom(seed, 'topology', part.id)))
+    }
+  }
+
+  const scratch = new Simulator()
+  const online = new Set<number>()
+  const nodeActions: NodeAction[] = []
+  const trackerActions: TrackerAction[] = []
+  new ChurnPlan(scratch, scenario.churn, n, endMs, seed, {
+    join: (i) => {
+      online.add(i)
+      nodeActions.push({ atMs: scratch.now(), kind: 'join', node: i })
+    },
+    // As Simulation.leave: only online nodes that are not publishers leave.
+    leave: (i, crash) => {
+      if (!online.has(i) || publishers.has(i)) return
+      online.delete(i)
+      nodeActions.push({ atMs: scratch.now(), kind: crash ? 'crash' : 'leave', node: i })
+    },
+    isOnline: (i) => online.has(i),
+    canLeave: (i) => !publishers.has(i),
+    trackerDown: (t) => trackerActions.push({ atMs: scratch.now(), kind: 'down', tracker: t }),
+    trackerUp: (t) => trackerActions.push({ atMs: scratch.now(), kind: 'up', tracker: t }),
+  }).schedule()
+  const publishes = schedulePublishes(scenario, streamParts, nodeIds, scratch)
+  scratch.run(endMs)
+
+  const last = (xs: readonly { atMs: number }[]) => xs.reduce((m, x) => Math.max(m, x.atMs), 0)
+  const expectedEndMs = Math.min(endMs, workload.warmupS * 1000 + (workload.messagesPerPublisher / workload.ratePerSecond) * 1000 + 1000)
+  return {
+    nodeIds, trackerIds, streamParts, nodeActions, trackerActions, publishes, staticGraphs, latency, endMs, expectedEndMs,
+    lastActionMs: Math.max(last(nodeActions), last(trackerActions), last(publishes)),
+  }
+}
+
+/**
+ * Publish times as Simulation.schedulePublishing and handleEvent draw them: a random phase per
+ * publisher for constant arrivals, exponential gaps for Poisson, each publisher's own stream
+ * (`node/<id>/workload`) drawn in the simulator's event order.
+ */
+function schedulePublishes(scenario: Scenario, parts: readonly StreamPartSetup[], nodeIds: readonly string[], scratch: Simulator): PlannedPublish[] {
+  const w = scenario.workload
+  const out: PlannedPublish[] = []
+  if (w.messagesPerPublisher === 0) return out
+  const periodMs = 1000 / w.ratePerSecond
+  const randoms = new Map<number, Random>()
+  const randomOf = (p: number): Random => {
+    let r = randoms.get(p)
+    if (r === undefined) {
+      r = createRandom(scenario.seed, 'node', nodeIds[p], 'workload')
+      randoms.set(p, r)
+    }
+    return r
+  }
+  const gap = (p: number) => w.arrival === 'constant' ? periodMs : randomExponential(randomOf(p), periodMs)
+  const publishAt = (p: number, stream: number, remaining: number) => {
+    out.push({ atMs: scratch.now(), publisher: p, stream })
+    if (remaining > 1) scratch.call(scratch.now() + gap(p), () => publishAt(p, stream, remaining - 1))
+  }
+  parts.forEach((part, stream) => {
+    for (const p of part.publishers) {
+      const first = w.warmupS * 1000 + (w.arrival === 'constant' ? randomOf(p).next() * periodMs : gap(p))
+      scratch.call(first, () => publishAt(p, stream, w.messagesPerPublisher))
+    }
+  })
+  return out
+}

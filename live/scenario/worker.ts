@@ -1,0 +1,223 @@
+// A worker process of a live scenario run: it builds its share of the nodes, runs their part of
+// the plan (joins, leaves, crashes, publishes) on real time from the coordinator's time zero,
+// records what they observe, and at the end reports the records, each node's neighbours and the
+// process's CPU and memory. Started by coordinator.ts with an IPC channel; not a command.
+
+import type { NodeId } from '../../core/ports.ts'
+import { DelayQueue } from '../delayed-transport.ts'
+import { shutdownWebRtc } from '../webrtc-transport.ts'
+import { EventRecorder, REC_CRASH, REC_JOIN, REC_LEAVE } from './event-recorder.ts'
+import { machineNowMs } from './machine-clock.ts'
+import { type LiveRunPlan, planLiveRun } from './run-plan.ts'
+import { ScenarioLinkShaper, scenarioNeedsShim } from './scenario-link-shaper.ts'
+import { type NodeCounters, type ScenarioNode, StaticBuiltNode, TrackerBuiltNode } from './scenario-node.ts'
+import { StaticLiveOverlay } from './static-live-overlay.ts'
+import type { FromWorker, ToWorker, WorkerInit, WorkerResult } from './worker-protocol.ts'
+import { PROGRESS_INTERVAL_MS } from './worker-protocol.ts'
+
+/** A node that does not finish closing by then is left to process exit. */
+const STOP_TIMEOUT_MS = 5_000
+const MAX_ERROR_MESSAGES = 5
+
+const mb = (bytes: number) => bytes / 2 ** 20
+
+function send(message: FromWorker): Promise<void> {
+  return new Promise((resolve, reject) => process.send!(message, undefined, undefined, (e) => e ? reject(e) : resolve()))
+}
+
+class Worker {
+  private readonly plan: LiveRunPlan
+  private readonly recorder: EventRecorder
+  private readonly nodes = new Map<number, ScenarioNode>()
+  private readonly online = new Set<number>()
+  private readonly overlay: StaticLiveOverlay | null
+  private readonly queue: DelayQueue | null
+  private readonly errors = { count: 0, first: [] as string[] }
+  private readonly partIds: string[]
+  private t0 = 0
+  private cpuAtStart: NodeJS.CpuUsage | undefined
+  private timeline: ReturnType<typeof setTimeout> | undefined
+  private progress: ReturnType<typeof setInterval> | undefined
+  private readonly rssBeforeNodesMb: number
+  private rssReadyMb = 0
+
+  constructor(private readonly init: WorkerInit) {
+    this.rssBeforeNodesMb = mb(process.memoryUsage().rss)
+    const scenario = init.scenario
+    this.plan = planLiveRun(scenario)
+    const { nodeIds, trackerIds, streamParts } = this.plan
+    this.partIds = streamParts.map((p) => p.id)
+    this.recorder = new EventRecorder(new Map(nodeIds.map((id, i) => [id, i])), new Map(this.partIds.map((id, k) => [id, k])))
+    this.queue = scenarioNeedsShim(scenario) ? new DelayQueue(machineNowMs) : null
+    const placed = new Map<NodeId, number>([...nodeIds, ...trackerIds].map((id, i) => [id, i]))
+    const onError = (error: unknown, where: string) => {
+      this.errors.count++
+      if (this.errors.first.length < MAX_ERROR_MESSAGES) this.errors.first.push(`${where}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    const publishers = new Set(streamParts.flatMap((p) => p.publishers))
+    for (const i of init.nodes) {
+      const id = nodeIds[i]
+      const options = {
+        id, seed: scenario.seed, observer: this.recorder.observerFor(i), onError, publishes: publishers.has(i),
+        ...(this.queue !== null ? { shaper: new ScenarioLinkShaper(this.plan.latency, i, placed, scenario, id), queue: this.queue } : {}),
+      }
+      this.nodes.set(i, scenario.topology.builder === 'tracker' ? new TrackerBuiltNode(options, init.trackers) : new StaticBuiltNode(options, init.relay!))
+    }
+    this.overlay = scenario.topology.builder === 'static' ? new StaticLiveOverlay(this.plan.staticGraphs, nodeIds, this.nodes) : null
+  }
+
+  async prepare(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.prepare()))
+    this.rssReadyMb = mb(process.memoryUsage().rss)
+  }
+
+  start(t0: number): void {
+    this.t0 = t0
+    this.recorder.start(t0)
+    this.cpuAtStart = process.cpuUsage()
+    const mine = new Set(this.init.nodes)
+    const steps: { atMs: number; run: () => void }[] = []
+    for (const a of this.plan.nodeActions) {
+      if (!mine.has(a.node)) continue
+      steps.push({ atMs: a.atMs, run: () => a.kind === 'join' ? this.join(a.node) : this.leave(a.node, a.kind === 'crash') })
+    }
+    const payload = this.init.scenario.workload.payloadBytes
+    for (const p of this.plan.publishes) {
+      if (!mine.has(p.publisher)) continue
+      const streamId = this.plan.streamParts[p.stream].streamId
+      steps.push({ atMs: p.atMs, run: () => { if (this.online.has(p.publisher)) this.nodes.get(p.publisher)!.publish(streamId, new Uint8Array(payload)) } })
+    }
+    // Stable: same-time steps keep the plan's order (joins before publishes).
+    steps.sort((x, y) => x.atMs - y.atMs)
+    this.runSteps(steps, 0)
+    this.progress = setInterval(() => {
+      void send({ type: 'progress', published: this.recorder.published, firstReceipts: this.recorder.firstReceipts, duplicates: this.recorder.duplicates })
+    }, PROGRESS_INTERVAL_MS)
+  }
+
+  joinOrder(node: number, seq: number): void {
+    this.overlay?.joined(node, seq)
+  }
+
+  departed(node: number): void {
+    this.overlay?.left(node)
+  }
+
+  async finish(): Promise<WorkerResult> {
+    if (this.timeline !== undefined) clearTimeout(this.timeline)
+    if (this.progress !== undefined) clearInterval(this.progress)
+    this.recorder.stop()
+    const cpu = process.cpuUsage(this.cpuAtStart)
+    const neighbours: Record<string, [number, number[]][]> = {}
+    const index = new Map(this.plan.nodeIds.map((id, i) => [id, i]))
+    for (const sp of this.partIds) {
+      neighbours[sp] = [...this.online].map((i) => [i, this.nodes.get(i)!.neighbours(sp).map((id) => index.get(id) ?? -1).filter((j) => j >= 0)])
+    }
+    const transport = sumCounters([...this.nodes.values()].map((n) => n.counters()))
+    const rssAtEndMb = mb(process.memoryUsage().rss)
+    this.queue?.clear()
+    this.overlay?.dispose()
+    await Promise.race([
+      Promise.all([...this.nodes.values()].map((n) => n.stop('end'))),
+      new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS)),
+    ])
+    return {
+      worker: this.init.worker,
+      nodes: this.init.nodes,
+      records: this.recorder.columns(),
+      counters: this.recorder.counters,
+      neighbours,
+      transport,
+      staticRedials: this.overlay?.redials ?? 0,
+      shimLatenessMs: Float64Array.from(this.queue?.latenessMs ?? []),
+      process: {
+        rssBeforeNodesMb: this.rssBeforeNodesMb,
+        rssReadyMb: this.rssReadyMb,
+        rssAtEndMb,
+        maxRssMb: process.resourceUsage().maxRSS / 1024,
+        cpuUserS: cpu.user / 1e6,
+        cpuSystemS: cpu.system / 1e6,
+      },
+      errors: this.errors,
+    }
+  }
+
+  private join(i: number): void {
+    this.recorder.membership(REC_JOIN, i)
+    this.online.add(i)
+    this.nodes.get(i)!.join(this.partIds)
+    if (this.overlay !== null) void send({ type: 'joined', node: i })
+  }
+
+  private leave(i: number, crash: boolean): void {
+    if (!this.online.delete(i)) return
+    this.recorder.membership(crash ? REC_CRASH : REC_LEAVE, i)
+    if (!crash && this.overlay !== null) void send({ type: 'left', node: i })
+    void this.nodes.get(i)!.stop(crash ? 'crash' : 'leave')
+  }
+
+  /** Runs the steps from `next` on whose time has come, then sleeps until the following one. */
+  private runSteps(steps: { atMs: number; run: () => void }[], next: number): void {
+    let k = next
+    while (k < steps.length && steps[k].atMs <= machineNowMs() - this.t0) steps[k++].run()
+    if (k === steps.length) return
+    const wait = steps[k].atMs - (machineNowMs() - this.t0)
+    this.timeline = setTimeout(() => this.runSteps(steps, k), Math.max(0, wait))
+  }
+}
+
+function sumCounters(all: NodeCounters[]): NodeCounters {
+  const add = <T extends object>(xs: T[]): T => {
+    const out = {} as Record<string, number>
+    for (const x of xs) for (const [k, v] of Object.entries(x)) if (typeof v === 'number') out[k] = (out[k] ?? 0) + v
+    return out as T
+  }
+  const shims = all.map((c) => c.shim).filter((s) => s !== null)
+  return {
+    webrtc: add(all.map((c) => c.webrtc)),
+    rtc: add(all.map((c) => c.rtc)),
+    websocket: add(all.map((c) => c.websocket)),
+    shim: shims.length === 0 ? null : add(shims),
+  }
+}
+
+let worker: Worker | undefined
+
+async function handle(message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'init':
+      worker = new Worker(message)
+      await worker.prepare()
+      await send({ type: 'ready' })
+      return
+    case 'start':
+      worker!.start(message.t0)
+      return
+    case 'joinOrder':
+      worker!.joinOrder(message.node, message.seq)
+      return
+    case 'departed':
+      worker!.departed(message.node)
+      return
+    case 'finish': {
+      const result = await worker!.finish()
+      await send({ type: 'result', result })
+      shutdownWebRtc()
+      process.disconnect()
+      process.exit(0)
+    }
+  }
+}
+
+if (process.send === undefined) {
+  console.error('live/scenario/worker.ts is started by the live scenario coordinator, not by hand')
+  process.exit(2)
+}
+process.on('message', (message: ToWorker) => {
+  handle(message).catch(async (error: unknown) => {
+    await send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }).catch(() => {})
+    process.exit(3)
+  })
+})
+// The coordinator going away (crash, Ctrl-C) must not leave workers running.
+process.on('disconnect', () => process.exit(0))
