@@ -1,4 +1,4 @@
-// `npx tsx live/scenario/calibrate.ts [FILE] [--runs N] [--workers N] [--out DIR] [--set a.b=v ...]`:
+// `npm run calibrate -- [FILE] [--runs N] [--workers N] [--out DIR] [--set a.b=v ...]`:
 // the sim-versus-live calibration of a scenario (calibration-run.ts), written to
 // results/calibration/<scenario>.{md,csv,html} and printed as a markdown table.
 // Exit 0 done, 2 bad input (nothing run), 3 a run failed.
@@ -10,7 +10,7 @@ import { ScenarioErrors, loadScenario } from '../../sim/scenario/load.ts'
 import { median } from './calibration-report.ts'
 import { calibrate } from './calibration-run.ts'
 
-const USAGE = 'usage: npx tsx live/scenario/calibrate.ts [FILE (default scenarios/calibration.yaml)] [--runs N (3)] [--workers N] [--out DIR (results/calibration)] [--set a.b=value ...] [--quiet]'
+const USAGE = 'usage: npm run calibrate -- [FILE (default scenarios/calibration.yaml)] [--runs N (3)] [--workers N] [--out DIR (results/calibration)] [--set a.b=value ...] [--quiet]'
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
