@@ -1,6 +1,7 @@
 // The message layer's ports on a live node: real cryptography with randomness from the
 // platform's CSPRNG (crypto.getRandomValues, in Node and in browsers), no modelled CPU cost (the
-// real CPU spends the time), and a permission registry that only knows the streams it is told of.
+// real CPU spends the time), and a permission registry with no chain behind it: streams nobody
+// registered are open, so validation checks who signed a message, not whether they may publish.
 // Live links carry signed messages only, so every live publisher goes through the Publisher.
 
 import type { KeyPair } from '../core/message-layer/identity.ts'
@@ -27,7 +28,7 @@ export const systemSecureRandom: SecureRandom = {
   },
 }
 
-export function liveSecurityPorts(clock: Clock, timers: Timers, registry = new StreamRegistry(clock, { confirmationDelayMs: 0 })): SecurityPorts {
+export function liveSecurityPorts(clock: Clock, timers: Timers, registry = new StreamRegistry(clock, { confirmationDelayMs: 0, openUnknownStreams: true })): SecurityPorts {
   return {
     clock, timers, cpu: new CpuQueue(clock, timers), suite: new RealCrypto(systemSecureRandom), costs: ZERO_CRYPTO_COSTS,
     permissions: new PermissionCache(registry, clock, PERMISSION_CACHE_TTL_MS),

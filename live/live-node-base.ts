@@ -21,6 +21,7 @@ import {
 } from '../core/tracker/index.ts'
 import type { KeyPair } from '../core/message-layer/identity.ts'
 import type { Publisher } from '../core/security/publisher.ts'
+import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { CompositeTransport } from './composite-transport.ts'
 import { liveIdentity, livePublisher, liveSecurityPorts } from './live-message-layer.ts'
 import type { LiveTransportBase } from './live-link.ts'
@@ -75,6 +76,8 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
   /** The key this node signs what it publishes with (live links carry signed messages only). */
   readonly identity: KeyPair
   readonly publisher: Publisher
+  /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives. */
+  readonly security: SecurityPorts
   /** Peer -> a joined stream part whose tracker can relay signals to it. */
   private readonly signalPart = new Map<NodeId, string>()
   private stopped = false
@@ -100,8 +103,8 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
     }, options.trackerClient)
     webrtc.setSignalSender((to, payload) => this.sendSignal(to, payload))
     this.identity = liveIdentity(options, this.id)
-    this.publisher = livePublisher(this.node, this.identity, liveSecurityPorts(realClock, this.timers),
-      createRealRandom(this.random.seed, 'publisher'))
+    this.security = liveSecurityPorts(realClock, this.timers)
+    this.publisher = livePublisher(this.node, this.identity, this.security, createRealRandom(this.random.seed, 'publisher'))
   }
 
   /** Tracker addresses as the tracker transport's address book wants them. */

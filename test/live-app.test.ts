@@ -14,6 +14,8 @@ import { join } from 'node:path'
 import { type MqttClient, connectAsync } from 'mqtt'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { CONTENT_TYPE_BINARY, ENCRYPTION_NONE, MESSAGE_TYPE_CONTENT, SIGNATURE_TYPE_SECP256K1, streamMessageOf } from '../core/message.ts'
+import { contentWireMessage } from '../core/wire.ts'
 import WebSocket from 'ws'
 import { type AppConfig, checkAppConfig } from '../live/app/app-config.ts'
 import { parseNodeConfig } from '../live/node-config.ts'
@@ -408,6 +410,35 @@ liveTest('MQTT: a publish to topic = stream id on a reaches subscribers on b (an
     await again.endAsync()
   } finally {
     await Promise.all([subB.endAsync(), subA.endAsync(), pubA.endAsync()])
+  }
+})
+
+liveTest('a forged message from a peer never reaches b\'s apps: counted by verdict, and the genuine one still arrives', async () => {
+  const sse = await openSse(`${b.app.httpUrl}/streams/forge/subscribe`)
+  try {
+    await until('subscribed', () => sse.events.some((e) => e.event === 'subscribed'))
+    const sent = await post(a, '/streams/forge/publish', '{"n": 1}', 'application/json')
+    assert.is(sent.status, 200)
+    await until('the genuine message', () => sse.messages().length === 1)
+    // What a hostile neighbour would send: the next position of a's chain with a's signature on other content.
+    const genuine = b.node.node.streamPart('forge#0')!
+    const from = genuine.neighbours[0]
+    const last = sse.messages()[0]
+    const forged = streamMessageOf({
+      messageId: { streamId: 'forge', streamPartition: 0, timestamp: last.timestamp + 1, sequenceNumber: 0, publisherId: last.publisherId, msgChainId: last.msgChainId },
+      prevMsgRef: { timestamp: last.timestamp, sequenceNumber: last.sequenceNumber }, messageType: MESSAGE_TYPE_CONTENT, contentType: CONTENT_TYPE_BINARY,
+      encryptionType: ENCRYPTION_NONE, groupKeyId: null, newGroupKey: null, content: new TextEncoder().encode('{"n": 666}'),
+      signatureType: SIGNATURE_TYPE_SECP256K1, signature: new Uint8Array(65).fill(7).fill(27, 64),
+    })
+    b.node.node.onMessage(from, contentWireMessage(forged))
+    assert.is((await post(a, '/streams/forge/publish', '{"n": 2}', 'application/json')).status, 200)
+    await until('the next genuine message', () => sse.messages().length === 2)
+    await sleep(50)
+    assert.equal(sse.messages().map((m) => m.content.n), [1, 2])
+    const info = await request(b, '/info')
+    assert.equal(info.body.stats.invalidMessages, { 'bad-signature': 1 })
+  } finally {
+    await sse.close()
   }
 })
 

@@ -12,6 +12,12 @@ export type Permission = 'publish' | 'subscribe'
 export interface StreamRegistryOptions {
   /** From submitting a change to its taking effect. */
   confirmationDelayMs: number
+  /**
+   * A stream the registry has no record of is open: anyone may publish and subscribe. For a
+   * live network run without a chain, where signatures still say who published but nobody
+   * manages permissions. Default false: unknown streams allow nothing.
+   */
+  openUnknownStreams?: boolean
 }
 
 interface Change {
@@ -69,7 +75,7 @@ export class StreamRegistry {
   allows(streamId: string, address: Address, permission: Permission): boolean {
     this.queries++
     const record = this.streams.get(streamId)
-    if (record === undefined) return false
+    if (record === undefined) return this.options.openUnknownStreams === true
     if (address === record.owner) return true
     const now = this.clock.now()
     if (permission === 'subscribe' && record.publicFromMs <= now) return true

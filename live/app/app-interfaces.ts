@@ -1,7 +1,11 @@
 // Starts a live node's app interfaces as its config's `app:` section asks: the subscriptions
 // hub that listens to the node's deliveries and publications, the gateway they all go through, and the HTTP/WebSocket
 // server and the MQTT broker. The node process and the tests attach them the same way.
+// What the network delivers is validated (the publisher's signature) before any app sees it,
+// as the reference validates at the subscriber: a forged message is counted and kept back.
 
+import { VERDICT_VALID } from '../../core/message-validator.ts'
+import { StreamMessageValidator } from '../../core/security/stream-message-validator.ts'
 import type { LiveNode } from '../live-node.ts'
 import type { AppConfig } from './app-config.ts'
 import { AppStats } from './app-stats.ts'
@@ -34,7 +38,14 @@ export async function startAppInterfaces(
     stats.errors++
     onError(error, 'app subscriber')
   })
-  node.node.listen(subscriptions)
+  const validator = new StreamMessageValidator(node.security)
+  node.node.listen({
+    published: (message) => subscriptions.published(message),
+    delivered: (message) => validator.validate(message, (verdict) => {
+      if (verdict === VERDICT_VALID) subscriptions.delivered(message)
+      else stats.invalidMessage(verdict)
+    }),
+  })
   const gateway = new NodeGateway(node, subscriptions, stats, { maxMessageBytes: config.maxMessageBytes, maxStreamParts: config.maxStreamParts })
 
   let http: HttpInterface | undefined

@@ -11,10 +11,16 @@ export class AppStats {
   slowConsumersClosed = 0
   /** Exceptions caught in the interfaces (a bug, not a client's fault). */
   errors = 0
+  /** Messages from the network that failed validation and were kept from the apps, by verdict. */
+  readonly invalidMessages: Record<string, number> = {}
 
   reject(where: AppInterfaceName, code: string): void {
     const key = `${where} ${code}`
     this.rejected.set(key, (this.rejected.get(key) ?? 0) + 1)
+  }
+
+  invalidMessage(verdict: string): void {
+    this.invalidMessages[verdict] = (this.invalidMessages[verdict] ?? 0) + 1
   }
 
   rejectedTotal(): number {
@@ -28,9 +34,13 @@ export class AppStats {
     const rejected = [...this.rejected].map(([k, v]) => `${k} ${v}`).join(', ')
     return `app published http ${p.http}, ws ${p.ws}, mqtt ${p.mqtt}; rejected ${this.rejectedTotal()}${rejected ? ` (${rejected})` : ''}`
       + `; slow consumers closed ${this.slowConsumersClosed}`
+      + `; invalid messages kept from apps ${Object.values(this.invalidMessages).reduce((a, b) => a + b, 0)}`
   }
 
   toJSON(): object {
-    return { published: this.published, rejected: Object.fromEntries(this.rejected), slowConsumersClosed: this.slowConsumersClosed, errors: this.errors }
+    return {
+      published: this.published, rejected: Object.fromEntries(this.rejected), slowConsumersClosed: this.slowConsumersClosed,
+      invalidMessages: this.invalidMessages, errors: this.errors,
+    }
   }
 }
