@@ -17,6 +17,10 @@ import { StreamMessageValidator } from '../core/security/stream-message-validato
 import { PermissionCache, StreamRegistry } from '../core/security/stream-registry.ts'
 import { Simulator } from '../sim/engine/simulator.ts'
 import { ModelledCrypto } from '../sim/security/modelled-crypto.ts'
+import { createRandom } from '../sim/engine/random.ts'
+import { KeyRequester } from '../core/security/key-requester.ts'
+import { Publisher } from '../core/security/publisher.ts'
+import { smallWorld } from './helpers/small-world.ts'
 
 const owner = keyPairFromSeed('core-test/owner')
 const alice = keyPairFromSeed('core-test/alice')
@@ -142,6 +146,49 @@ test('modelled crypto: encryption, sealing and signatures fail exactly where rea
   assert.is(suite.signer(signed), a.address)
   assert.is(suite.signer(streamMessageOf({ ...signed })), a.address, 'an equal copy (decoded) verifies')
   assert.is(suite.signer(streamMessageOf({ ...signed, messageId: { ...signed.messageId, sequenceNumber: 1 } })), null, 'another position')
+})
+
+test('key requests: at most maxKeyRequestsPerSecond, answered over a direct link; a key the answer leaves out fails, backs off, then is asked again', () => {
+  const world = smallWorld(2)
+  const { sim, nodes } = world
+  const suite = new ModelledCrypto(createDeterministicSecureRandom('core-test/kx'))
+  const publisherKey = suite.keyPair('core-test/owner')
+  const readerKey = suite.keyPair('core-test/alice')
+  const registry = new StreamRegistry(sim, { confirmationDelayMs: 0 })
+  registry.createStream('s', publisherKey.address)
+  registry.grantFromStart('s', readerKey.address, 'subscribe')
+  const portsOf = (): SecurityPorts => ({ clock: sim, timers: sim, cpu: new CpuQueue(sim, sim), suite, costs: COSTS, permissions: new PermissionCache(registry, sim, 60_000) })
+  const publisher = new Publisher(nodes[0], publisherKey, portsOf(), createRandom(1, 'p'), { encrypt: true })
+  nodes[0].attach(publisher)
+  const keys = ['a', 'b', 'c', 'd', 'e'].map(() => { publisher.rekey('s'); return publisher.currentKeyId('s')! })
+  const learned: [string, number][] = []
+  const failed: [string, number][] = []
+  const requester = new KeyRequester(nodes[1], readerKey, portsOf(), (address) => (address === publisherKey.address ? 'n0' : undefined),
+    createRandom(1, 'r'), { keyRequestTimeoutMs: 30_000, maxKeyRequestsPerSecond: 20 },
+    { learned: (ks) => { for (const k of ks) learned.push([k.id, sim.now()]) }, failed: (id) => failed.push([id, sim.now()]) })
+  nodes[1].attach(requester)
+  sim.call(0, () => {
+    for (const id of keys) requester.request(publisherKey.address, 's', 0, id)
+    requester.request(publisherKey.address, 's', 0, keys[0])
+    requester.request(publisherKey.address, 's', 0, 'nobody-has-this')
+  })
+  sim.call(31_000, () => requester.request(publisherKey.address, 's', 0, 'nobody-has-this'))
+  sim.call(61_000, () => requester.request(publisherKey.address, 's', 0, 'nobody-has-this'))
+  sim.run(120_000)
+  assert.equal(learned.map(([id]) => id).sort(), [...keys].sort())
+  // Requests leave 50 ms apart (20/s): the answers follow them 50 ms apart, except that the first
+  // also waited for the link to the publisher to open, so the last cannot come before 4 x 50 ms.
+  const times = learned.map(([, t]) => t)
+  for (let i = 2; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 49.9, `answers ${times.join(', ')}`)
+  assert.ok(times[4] >= 200, `answers ${times.join(', ')}`)
+  assert.is(requester.stats.requestsSent, 6 + 1, 'one request per key; the duplicate ask and the backed-off one sent nothing')
+  // The unknown key: the publisher answers without it -> failed (at about 0.27 s, its turn in the
+  // rate limit); asked again after the 30 s backoff (31 s) -> a new request, failed the same way;
+  // asked again inside the next backoff (61 s) -> failed at once, nothing sent.
+  const unknown = failed.filter(([id]) => id === 'nobody-has-this').map(([, t]) => t)
+  assert.is(unknown.length, 3, failed.join(' '))
+  assert.ok(unknown[0] < 1_000 && unknown[1] > 31_000 && unknown[1] < 32_000 && unknown[2] === 61_000, unknown.join(', '))
+  assert.is(requester.stats.timeouts, 0)
 })
 
 test.run()

@@ -1,8 +1,8 @@
 // A subscriber's group key requests (PROTOCOL.md: 30 s timeout, at most 20 requests/s): one
 // outstanding request per key, signed, sent straight to the publisher's node over a link of its
-// own; the answer is checked against what was asked. A key nobody gave within the timeout is
-// reported failed and not asked for again until another timeout has passed, so a revoked reader
-// does not hammer the publisher.
+// own; the answer is checked against what was asked. A key nobody gave within the timeout, or
+// that the answer left out, is reported failed and not asked for again until another timeout
+// has passed, so a revoked reader does not hammer the publisher.
 
 import type { LinkProtocol } from '../link-protocol.ts'
 import { MessageChains } from '../message-chains.ts'
@@ -116,7 +116,12 @@ export class KeyRequester implements LinkProtocol {
     for (const id of entry[1].pending.groupKeyIds) this.outstanding.delete(id)
     const learned = keys.value
     this.stats.keysReceived += learned.length
-    cpu.run(costs.verifyMs + learned.length * costs.openMs, () => this.listener.learned(learned))
+    // A key asked for and not given is one the publisher does not have: as good as a timeout.
+    const missing = entry[1].pending.groupKeyIds.filter((id) => !learned.some((k) => k.id === id))
+    cpu.run(costs.verifyMs + learned.length * costs.openMs, () => {
+      if (learned.length > 0) this.listener.learned(learned)
+      for (const id of missing) this.giveUp(id)
+    })
     return true
   }
 
@@ -153,6 +158,10 @@ export class KeyRequester implements LinkProtocol {
   private timedOut(groupKeyId: string): void {
     if (!this.outstanding.delete(groupKeyId)) return
     this.stats.timeouts++
+    this.giveUp(groupKeyId)
+  }
+
+  private giveUp(groupKeyId: string): void {
     this.failedUntil.set(groupKeyId, this.ports.clock.now() + this.options.keyRequestTimeoutMs)
     this.listener.failed(groupKeyId)
   }
