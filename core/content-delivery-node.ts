@@ -11,7 +11,7 @@
 // it to all of them, so the common path stores nothing and allocates nothing.
 
 import { DETECTED_DUPLICATE, DETECTED_INVALID, DuplicateDetector } from './duplicate-detector.ts'
-import type { StreamMessage } from './message.ts'
+import type { DeliveryListener } from './delivery-listener.ts'
 import { type MessageValidator, type Verdict, VERDICT_VALID } from './message-validator.ts'
 import type { NodeObserver } from './observer.ts'
 import type { Clock, Connection, ContentWireMessage, NodeId } from './ports.ts'
@@ -35,8 +35,8 @@ export class ContentDeliveryNode {
     private readonly observer: NodeObserver,
     private readonly maxGaps: number | undefined,
     private readonly clock: Clock,
-    /** Hands a first receipt to the node's roles and observer. */
-    private readonly deliver: (message: StreamMessage, from: Connection) => void,
+    /** The node's roles that hear of first receipts; the node's own array, so later ones count too. */
+    private readonly listeners: readonly DeliveryListener[],
     private readonly validator: MessageValidator | undefined,
     private readonly propagation: PropagationBufferOptions = DEFAULT_PROPAGATION_BUFFER_OPTIONS
   ) {
@@ -90,7 +90,9 @@ export class ContentDeliveryNode {
 
   private accept(wire: ContentWireMessage, from: Connection): void {
     if (!this.isNew(wire, from)) return
-    this.deliver(wire.message, from)
+    this.observer.delivered(wire.message, from)
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) listeners[i].delivered?.(wire.message, from)
     this.relay(wire, from)
     // One comparison on the hot path; at least minPropagationTargets neighbours have it otherwise.
     if (this.neighbours.length < this.minPropagationTargets) this.keepIfUnderPropagated(wire, from)

@@ -76,10 +76,28 @@ export function streamPartIdOf(streamId: string, partition: number): string {
 
 const NO_SIGNATURE = new Uint8Array(0)
 
-/** A whole message from its fields, with the keys the relay reads computed once. */
-export function streamMessageOf(fields: StreamMessageFields): StreamMessage {
-  const id = fields.messageId
-  return { ...fields, streamPartId: streamPartIdOf(id.streamId, id.streamPartition), chainKey: chainKeyOf(id.publisherId, id.msgChainId) }
+/**
+ * A whole message from its fields, with the keys the relay reads computed once. Every field is
+ * written out, not spread: one object shape with all properties in-object, which the relay's
+ * hot path reads without an extra indirection (quickstart at 10k nodes ran about 15% slower
+ * with a spread copy and an extra delivery callback).
+ */
+export function streamMessageOf(f: StreamMessageFields): StreamMessage {
+  const id = f.messageId
+  return {
+    messageId: f.messageId,
+    prevMsgRef: f.prevMsgRef,
+    messageType: f.messageType,
+    contentType: f.contentType,
+    encryptionType: f.encryptionType,
+    groupKeyId: f.groupKeyId,
+    newGroupKey: f.newGroupKey,
+    content: f.content,
+    signatureType: f.signatureType,
+    signature: f.signature,
+    streamPartId: streamPartIdOf(id.streamId, id.streamPartition),
+    chainKey: chainKeyOf(id.publisherId, id.msgChainId),
+  }
 }
 
 /** An unsigned, unencrypted content message: what a network without the message layer floods. */

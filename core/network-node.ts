@@ -83,7 +83,7 @@ export class NetworkNode implements TransportHandler {
     let part = this.streamParts.get(streamPartId)
     if (part === undefined) {
       part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain, this.ports.clock,
-        this.deliver, this.relayValidator)
+        this.listeners, this.relayValidator)
       this.streamParts.set(streamPartId, part)
       this.neighboursChanged(streamPartId)
     }
@@ -174,12 +174,6 @@ export class NetworkNode implements TransportHandler {
     this.ports.observer.published(message)
     for (const l of this.listeners) l.published?.(message)
     part.publish(contentWireMessage(message))
-  }
-
-  private readonly deliver = (message: StreamMessage, from: Connection): void => {
-    this.ports.observer.delivered(message, from)
-    const listeners = this.listeners
-    for (let i = 0; i < listeners.length; i++) listeners[i].delivered?.(message, from)
   }
 
   // TransportHandler: what the transport tells us.

@@ -6,7 +6,6 @@
 // working. Then the node process itself with an `app:` section. If node-datachannel cannot
 // load here, each test prints a SKIP line instead.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -19,7 +18,7 @@ import { contentWireMessage } from '../core/wire.ts'
 import WebSocket from 'ws'
 import { type AppConfig, checkAppConfig } from '../live/app/app-config.ts'
 import { parseNodeConfig } from '../live/node-config.ts'
-import { sleep, until } from './helpers/live.ts'
+import { type LiveProcess, runLiveProcess, sleep, until } from './helpers/live.ts'
 
 type NodeModule = typeof import('../live/live-node.ts')
 type TrackerModule = typeof import('../live/live-tracker.ts')
@@ -28,7 +27,6 @@ type LiveNode = import('../live/live-node.ts').LiveNode
 type LiveTracker = import('../live/live-tracker.ts').LiveTracker
 type AppInterfaces = import('../live/app/app-interfaces.ts').AppInterfaces
 
-const ROOT = join(import.meta.dirname, '..')
 const KEY = 'test-api-key-0123'
 const LOOPBACK = { bindAddress: '127.0.0.1', iceServers: [] as string[] }
 
@@ -576,24 +574,10 @@ test('node config: the app section is checked field by field, every problem name
   assert.not.ok(parseNodeConfig(`${tracker}\napp: 7`, 'e.yaml').ok)
 })
 
-interface Proc {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-function run(script: string, args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'live', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => { out += d })
-  child.stderr!.on('data', (d: Buffer) => { out += d })
-  return { child, output: () => out, exited: new Promise((resolve) => child.on('close', (code) => resolve(code))) }
-}
-
 liveTest('the node process with an app section: prints where it listens, answers HTTP and MQTT, stops on SIGINT', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brtc-app-'))
-  const trackerProc = run('tracker-process.ts', ['--port', '0', '--stats-interval-ms', '0'])
-  let node: Proc | undefined
+  const trackerProc = runLiveProcess('tracker-process.ts', ['--port', '0', '--stats-interval-ms', '0'])
+  let node: LiveProcess | undefined
   try {
     await until('the tracker listens', () => /listening on ws:\/\/127\.0\.0\.1:\d+/.test(trackerProc.output()), 15_000)
     const url = /listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(trackerProc.output())![1]
@@ -601,7 +585,7 @@ liveTest('the node process with an app section: prints where it listens, answers
       'id: n', `trackers: [{ id: t0, url: "${url}" }]`, 'statsIntervalMs: 0', 'webrtc: { bindAddress: 127.0.0.1 }',
       `app: { host: 127.0.0.1, httpPort: 0, mqttPort: 0, apiKey: "${KEY}" }`,
     ].join('\n'))
-    node = run('node-process.ts', ['--config', join(dir, 'n.yaml')])
+    node = runLiveProcess('node-process.ts', ['--config', join(dir, 'n.yaml')])
     await until('the app interfaces listen', () => /app interfaces: .*mqtt mqtt:/.test(node!.output()), 15_000)
     const out = node.output()
     const httpUrl = /http (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]

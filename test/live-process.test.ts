@@ -2,7 +2,6 @@
 // link over WebRTC and deliver what one publishes to the other, then stop by themselves; a bad
 // config is refused with every problem named and exit code 2. Also the config checks alone.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,25 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { liveIdentity } from '../live/live-message-layer.ts'
 import { parseNodeConfig } from '../live/node-config.ts'
-import { until } from './helpers/live.ts'
-
-const ROOT = join(import.meta.dirname, '..')
-
-interface Proc {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-function run(script: string, args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'live', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => { out += d })
-  child.stderr!.on('data', (d: Buffer) => { out += d })
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-  return { child, output: () => out, exited }
-}
-
+import { runLiveProcess, until } from './helpers/live.ts'
 
 let nodeDataChannel = true
 try {
@@ -42,7 +23,7 @@ if (!nodeDataChannel) {
 } else {
   test('a tracker process and two node processes: linked over WebRTC, messages delivered, all exit by themselves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
-    const tracker = run('tracker-process.ts', ['--port', '0', '--id', 't0', '--stats-interval-ms', '0'])
+    const tracker = runLiveProcess('tracker-process.ts', ['--port', '0', '--id', 't0', '--stats-interval-ms', '0'])
     try {
       await until('the tracker listens', () => /listening on ws:\/\/127\.0\.0\.1:\d+/.test(tracker.output()), 15_000)
       const url = /listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(tracker.output())![1]
@@ -52,8 +33,8 @@ if (!nodeDataChannel) {
       ].join('\n')
       writeFileSync(join(dir, 'a.yaml'), config('a', 100))
       writeFileSync(join(dir, 'b.yaml'), config('b', 0))
-      const a = run('node-process.ts', ['--config', join(dir, 'a.yaml'), '--duration-s', '4'])
-      const b = run('node-process.ts', ['--config', join(dir, 'b.yaml'), '--duration-s', '4'])
+      const a = runLiveProcess('node-process.ts', ['--config', join(dir, 'a.yaml'), '--duration-s', '4'])
+      const b = runLiveProcess('node-process.ts', ['--config', join(dir, 'b.yaml'), '--duration-s', '4'])
       const [ca, cb] = await Promise.all([a.exited, b.exited])
       assert.is(ca, 0, a.output())
       assert.is(cb, 0, b.output())
@@ -77,12 +58,12 @@ test('a bad config file: every problem named, exit code 2, nothing started', asy
   const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
   try {
     writeFileSync(join(dir, 'bad.yaml'), 'trackers: [{ id: t0, url: "http://x" }]\nstreams: ["demo#100"]\npublishIntervalMs: -1\ncolour: red\n')
-    const p = run('node-process.ts', ['--config', join(dir, 'bad.yaml')])
+    const p = runLiveProcess('node-process.ts', ['--config', join(dir, 'bad.yaml')])
     assert.is(await p.exited, 2)
     const out = p.output()
     for (const field of ['trackers[0].url', 'streams[0]', 'publishIntervalMs', 'colour']) assert.ok(out.includes(`bad.yaml: ${field}:`), `${field} in:\n${out}`)
     assert.match(out, /invalid config \(4 problems\)/)
-    const missing = run('node-process.ts', [])
+    const missing = runLiveProcess('node-process.ts', [])
     assert.is(await missing.exited, 2)
     assert.match(missing.output(), /--config FILE is required/)
   } finally {

@@ -33,7 +33,7 @@ class World {
 
   peer(id: string, options?: { minPropagationTargets?: number; maxMessages?: number }): Peer {
     const observer = new RecordingObserver(this.clock)
-    const cdn = new ContentDeliveryNode(SP, observer, undefined, this.clock, (m, from) => observer.delivered(m, from), undefined,
+    const cdn = new ContentDeliveryNode(SP, observer, undefined, this.clock, [], undefined,
       { maxMessages: options?.maxMessages ?? 150, ttlMs: DEFAULT_PROPAGATION_TTL_MS, minPropagationTargets: options?.minPropagationTargets ?? 2 })
     const peer: Peer = { id, cdn, observer, sentTo: new Map() }
     observer.sent = (_m: WireMessage, to: Connection) => { peer.sentTo.set(to.remoteId, (peer.sentTo.get(to.remoteId) ?? 0) + 1) }

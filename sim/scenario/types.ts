@@ -1,6 +1,8 @@
 // The resolved form of a scenario file: every default filled in, every unit in the name.
 // scenario.schema.json is the published contract for the YAML; this type is what the engine reads.
 
+import type { CryptoCosts } from '../../core/security/crypto-suite.ts'
+
 export type LatencyConfig =
   | { model: 'fixed'; ms: number }
   | { model: 'uniform'; minMs: number; maxMs: number }
@@ -113,20 +115,12 @@ export type SecurityEvent =
   /** Every publisher switches to a key no message announces; readers must ask. */
   | { type: 'rekey'; atS: number }
 
-export interface CryptoCostsConfig {
-  signMs: number
-  verifyMs: number
-  encryptMs: number
-  decryptMs: number
-  sealMs: number
-  openMs: number
-}
-
 export interface SecurityConfig {
   crypto: 'off' | 'real' | 'modelled'
   encryption: boolean
   validation: 'subscriber' | 'relay'
-  costs: CryptoCostsConfig
+  /** Virtual CPU per operation: core's CryptoCosts, as the scenario gives them. */
+  costs: CryptoCosts
   permissions: { public: boolean; confirmationDelayS: number; cacheTtlS: number; subscriberFraction: number }
   keyRequestTimeoutS: number
   maxKeyRequestsPerSecond: number

@@ -1,5 +1,7 @@
 // Shared by the live transport tests: waiting on real time, and a transport handler that records.
 
+import { type ChildProcess, spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { createStreamMessage } from '../../core/message.ts'
 import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
 import { signStreamMessage } from '../../core/message-layer/signing.ts'
@@ -73,4 +75,22 @@ const TEST_PUBLISHER = keyPairFromSeed('test/live/publisher')
 /** A signing publisher on a NetworkNode that runs on live transports. */
 export function livePublisherOf(node: NetworkNode, timers: Timers, seed: string): Publisher {
   return livePublisher(node, keyPairFromSeed(seed), liveSecurityPorts(realClock, timers), createRealRandom(seed))
+}
+
+export interface LiveProcess {
+  child: ChildProcess
+  /** stdout and stderr so far, interleaved as they came. */
+  output: () => string
+  exited: Promise<number | null>
+}
+
+/** Starts `live/<script>` in its own Node process, as `npm run node` / `npm run tracker` would. */
+export function runLiveProcess(script: string, args: string[]): LiveProcess {
+  const root = join(import.meta.dirname, '..', '..')
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'live', script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => { out += d })
+  child.stderr!.on('data', (d: Buffer) => { out += d })
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  return { child, output: () => out, exited }
 }
