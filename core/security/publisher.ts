@@ -4,7 +4,6 @@
 // a rekey replaces the key without telling anyone, so only those who may still subscribe get it,
 // by asking (PROTOCOL.md, "Encryption").
 
-import type { Connection } from '../ports.ts'
 import type { LinkProtocol } from '../link-protocol.ts'
 import { MessageChains } from '../message-chains.ts'
 import { CONTENT_TYPE_BINARY, type ContentType, ENCRYPTION_AES, ENCRYPTION_NONE, type EncryptedGroupKey, MESSAGE_TYPE_CONTENT, type StreamMessage } from '../message.ts'
@@ -12,9 +11,9 @@ import type { GroupKey } from '../message-layer/encryption.ts'
 import type { KeyPair } from '../message-layer/identity.ts'
 import { createGroupKeyResponse, validateGroupKeyRequest } from '../message-layer/key-exchange.ts'
 import type { NetworkNode } from '../network-node.ts'
-import type { Random } from '../ports.ts'
-import type { SecurityPorts } from './security-ports.ts'
+import type { Connection, Random } from '../ports.ts'
 import { WIRE_GROUP_KEY_REQUEST, isKeyExchangeWireMessage, keyExchangeWireMessage } from './key-exchange-messages.ts'
+import type { SecurityPorts } from './security-ports.ts'
 
 export interface PublisherOptions {
   /** Encrypt content end to end (non-public streams). */

@@ -15,7 +15,7 @@ import { RealCrypto } from '../../core/security/real-crypto.ts'
 import type { SecurityPorts } from '../../core/security/security-ports.ts'
 import { StreamMessageValidator } from '../../core/security/stream-message-validator.ts'
 import { PermissionCache, StreamRegistry } from '../../core/security/stream-registry.ts'
-import { Subscriber } from '../../core/security/subscriber.ts'
+import { DEFAULT_MAX_WAITING_PER_CHAIN, Subscriber } from '../../core/security/subscriber.ts'
 import { createResendClient } from '../../core/storage/resend-client.ts'
 import { storageNodesOf, storedPartsOf } from '../../core/storage/storage-assignment.ts'
 import { StorageNode, createStorageNodeOptions } from '../../core/storage/storage-node.ts'
@@ -210,7 +210,7 @@ export class SimMessageLayer {
           validate: this.signed && security.validation === 'subscriber',
           keyRequestTimeoutMs: security.keyRequestTimeoutS * 1000,
           maxKeyRequestsPerSecond: security.maxKeyRequestsPerSecond,
-          maxWaitingPerChain: 1_000,
+          maxWaitingPerChain: DEFAULT_MAX_WAITING_PER_CHAIN,
         },
         (message) => this.app.onDelivered(s, message))
       nodes[s].attach(subscriber)
