@@ -41,6 +41,18 @@ async function open(url: string): Promise<{ page: Page; errors: string[] }> {
   return { page, errors }
 }
 
+/** A summary.messageLayer section as a secure run writes it (values chosen to be recognisable). */
+const MESSAGE_LAYER = {
+  crypto: 'modelled', encryption: true, validation: 'relay',
+  app: { subscribers: 29, expected: 58, delivered: 58, deliveryRatio: 1, incompleteSubscribers: 0, latencyMs: { count: 58, mean: 100, p50: 90, p90: 150, p99: 190, max: 200 }, duplicates: 0, outOfOrder: 0 },
+  forgedDeliveredToApps: 0, unpermittedDeliveredToApps: 2, unpermittedReads: 0, revokedSubscribers: 1, revokedReadsAfterRekey: 0,
+  rejected: { atRelays: { 'bad-signature': 3, 'not-permitted': 1, malformed: 0 }, atSubscribers: 0 }, wastedBytes: 1000, wastedShare: 0.125,
+  cpuMsPerNode: { count: 30, mean: 12, p50: 11, p90: 15, p99: 20, max: 21 },
+  keyExchange: { requestsSent: 30, answered: 29, refused: 1, invalid: 0, timeouts: 1, undecryptable: 2, keysFromRotation: 29 },
+  ordering: { gapsDetected: 4, gapsFilled: 4, gapsSkipped: 0, resendRequests: 1, refetchedRejected: 0 },
+  storage: { nodes: 0, stored: 0, requests: 0, messagesSent: 0 }, adversaries: {},
+}
+
 const nodeCount = (page: Page) => page.$eval('#graph canvas', (c) => Number((c as HTMLCanvasElement).dataset.nodeCount))
 
 def('run list page loads with every run and no console errors', async () => {
@@ -75,6 +87,12 @@ def('run page of a run without deliveries loads cleanly, replay disabled', async
   await page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) === ${bare.topology.streamParts['stream-0#0'].nodes.length}`, undefined, { timeout: 20000 })
   assert.ok(await page.$eval('#play', (b) => (b as HTMLButtonElement).disabled))
   assert.ok((await page.$$('figure.chart')).length >= 6)
+  // Its summary has a message layer section: the page shows it as a card of its own.
+  const summary = await page.textContent('#summary') ?? ''
+  assert.match(summary, /Message layer/)
+  assert.match(summary, /forged \/ unpermitted delivered to apps0 \/ 2/)
+  assert.match(summary, /wasted bandwidth12\.50 %/)
+  assert.not.match((await page.textContent('#summary')) ?? '', /Message layer[\s\S]*Message layer/)
   assert.equal(errors, [])
   await page.close()
 })
@@ -184,7 +202,7 @@ if (!existsSync(CHROMIUM)) {
     await mkdir(ART, { recursive: true })
     root = await mkdtemp(join(tmpdir(), 'viz-browser-'))
     run = await makeRun({ root, scenario: 'demo', runId: 'r1', nodes: 80, messages: 4, streamParts: 2, seed: 5 })
-    bare = await makeRun({ root, scenario: 'demo', runId: 'bare', nodes: 30, messages: 2, deliveries: false, geo: false })
+    bare = await makeRun({ root, scenario: 'demo', runId: 'bare', nodes: 30, messages: 2, deliveries: false, geo: false, messageLayer: MESSAGE_LAYER })
     await makeSweep(root, 'demo', 'sweep-a')
     report = await writeReport(run.dir)
     app = buildApp({ resultsDir: root })

@@ -80,14 +80,35 @@ function renderSummary(s, yaml) {
     : h('p', { class: 'muted' }, 'No budgets in this scenario.')
   $('summary').replaceChildren(
     card('Run', kv([['scenario', s.scenario], ['seed', s.seed], ['version', s.version], ['commit', h('code', {}, s.commit)], ['started', fmtWhen(s.startedAt)],
+      s.transport ? ['transport', s.transport] : null,
       ['simulated time', `${fmt(s.simulatedSeconds)} s`], ['wall time', `${fmt(s.wallSeconds)} s`], ['events', fmt(s.events)], ['events / s', fmt(s.eventsPerSecond)], ['peak RSS', `${fmt(s.peakRssMb)} MB`]])),
     card('Delivery', kv([['latency samples', fmt(s.latencyMs?.count)], ['latency mean / p90', `${fmtMs(s.latencyMs?.mean)} / ${fmtMs(s.latencyMs?.p90)}`],
       ['hops samples', fmt(s.hops?.count)], ['stretch mean / p99', `${fmt(s.stretch?.mean)} / ${fmt(s.stretch?.p99)}`], ['payload transmissions', fmt(s.payloadTransmissions)],
       ['payload bytes / node', fmt(s.payloadBytesPerNode)], ['control msgs / node / s', fmt(s.controlMessagesPerNodePerSecond)],
       ['lost (loss / partition / cut)', s.lost ? `${fmt(s.lost.loss)} / ${fmt(s.lost.partition)} / ${fmt(s.lost.linkCut)}` : '–'], ['dropped invalid / malformed', `${fmt(s.droppedInvalid)} / ${fmt(s.droppedMalformed)}`]])),
+    s.messageLayer ? renderMessageLayer(s.messageLayer, card) : null,
     card('Budgets', budgets),
     card('Scenario', yaml ? h('pre', { class: 'yaml' }, yaml) : h('pre', { class: 'yaml' }, JSON.stringify(s.parameters ?? {}, null, 2))),
   )
+}
+
+/** summary.messageLayer (README, "Message layer metrics"): what apps got and what validation stopped. */
+function renderMessageLayer(m, card) {
+  const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0)
+  const kx = m.keyExchange ?? {}
+  return card('Message layer', kv([
+    ['crypto / encryption / validation', `${m.crypto} / ${m.encryption ? 'on' : 'off'} / ${m.validation}`],
+    ['app delivery ratio', `${fmtPct(m.app?.deliveryRatio)} (${fmt(m.app?.delivered)} of ${fmt(m.app?.expected)})`],
+    ['app latency p50 / p99', `${fmtMs(m.app?.latencyMs?.p50)} / ${fmtMs(m.app?.latencyMs?.p99)} (${fmt(m.app?.latencyMs?.count)} samples)`],
+    ['incomplete subscribers', fmt(m.app?.incompleteSubscribers)],
+    ['forged / unpermitted delivered to apps', `${fmt(m.forgedDeliveredToApps)} / ${fmt(m.unpermittedDeliveredToApps)}`],
+    ['revoked readers / reads after rekey', `${fmt(m.revokedSubscribers)} / ${fmt(m.revokedReadsAfterRekey)}`],
+    ['rejected at relays / subscribers', `${fmt(sum(m.rejected?.atRelays))} / ${fmt(m.rejected?.atSubscribers)}`],
+    ['wasted bandwidth', fmtPct(m.wastedShare)],
+    ['CPU per node, mean / max', `${fmtMs(m.cpuMsPerNode?.mean)} / ${fmtMs(m.cpuMsPerNode?.max)}`],
+    ['key requests / answered / refused / timeouts', `${fmt(kx.requestsSent)} / ${fmt(kx.answered)} / ${fmt(kx.refused)} / ${fmt(kx.timeouts)}`],
+    ['gaps detected / filled / skipped', m.ordering ? `${fmt(m.ordering.gapsDetected)} / ${fmt(m.ordering.gapsFilled)} / ${fmt(m.ordering.gapsSkipped)}` : '–'],
+  ]))
 }
 
 function renderOverlayPanel() {
