@@ -79,7 +79,7 @@ function isShortString(x: unknown): x is string {
 
 /**
  * The copy of an offer that is sent: a=setup:active instead of actpass, so the offerer is the
- * DTLS client (why: webrtc-transport.ts). The local description keeps actpass.
+ * DTLS client (why: webrtc-attempts.ts). The local description keeps actpass.
  */
 export function offerAsDtlsClient(sdp: string): string {
   return sdp.replace(/^a=setup:actpass\r?$/gm, (line) => line.replace('actpass', 'active'))
