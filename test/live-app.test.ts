@@ -18,11 +18,8 @@ import { contentWireMessage } from '../core/wire.ts'
 import WebSocket from 'ws'
 import { type AppConfig, checkAppConfig } from '../live/app/app-config.ts'
 import { parseNodeConfig } from '../live/node-config.ts'
-import { type LiveProcess, runLiveProcess, sleep, until } from './helpers/live.ts'
+import { type LiveProcess, loadWebRtcModules, runLiveProcess, sleep, until } from './helpers/live.ts'
 
-type NodeModule = typeof import('../live/live-node.ts')
-type TrackerModule = typeof import('../live/live-tracker.ts')
-type AppModule = typeof import('../live/app/app-interfaces.ts')
 type LiveNode = import('../live/live-node.ts').LiveNode
 type LiveTracker = import('../live/live-tracker.ts').LiveTracker
 type AppInterfaces = import('../live/app/app-interfaces.ts').AppInterfaces
@@ -30,17 +27,11 @@ type AppInterfaces = import('../live/app/app-interfaces.ts').AppInterfaces
 const KEY = 'test-api-key-0123'
 const LOOPBACK = { bindAddress: '127.0.0.1', iceServers: [] as string[] }
 
-let liveNode: NodeModule | undefined
-let liveTracker: TrackerModule | undefined
-let appModule: AppModule | undefined
-let skipReason: string | undefined
-try {
-  liveNode = await import('../live/live-node.ts')
-  liveTracker = await import('../live/live-tracker.ts')
-  appModule = await import('../live/app/app-interfaces.ts')
-} catch (error) {
-  skipReason = `node-datachannel did not load: ${(error as Error).message.split('\n')[0]}`
-}
+const { modules, skipReason } = await loadWebRtcModules()
+const liveNode = modules?.liveNode
+const liveTracker = modules?.liveTracker
+// The app interfaces import the live node, so they load exactly when it does.
+const appModule = modules === undefined ? undefined : await import('../live/app/app-interfaces.ts')
 
 function liveTest(name: string, fn: () => Promise<void>): void {
   if (skipReason !== undefined) console.log(`SKIP live-app: ${name} (${skipReason})`)

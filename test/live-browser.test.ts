@@ -21,11 +21,7 @@ import type { Connection } from '../core/ports.ts'
 import type { LiveConnection } from '../live/live-link.ts'
 import { buildApp } from '../viz/app.ts'
 import { buildBrowserNodeBundle } from '../viz/browser-bundle.ts'
-import { until } from './helpers/live.ts'
-
-type NodeModule = typeof import('../live/live-node.ts')
-type TrackerModule = typeof import('../live/live-tracker.ts')
-type RtcModule = typeof import('../live/webrtc-transport.ts')
+import { loadWebRtcModules, until } from './helpers/live.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -42,20 +38,11 @@ const NODE_ID = 'n-node'
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-let liveNode: NodeModule | undefined
-let liveTracker: TrackerModule | undefined
-let rtc: RtcModule | undefined
-let skipReason: string | undefined
-if (!existsSync(CHROMIUM)) skipReason = `no ${CHROMIUM}`
-else {
-  try {
-    rtc = await import('../live/webrtc-transport.ts')
-    liveNode = await import('../live/live-node.ts')
-    liveTracker = await import('../live/live-tracker.ts')
-  } catch (error) {
-    skipReason = `node-datachannel did not load: ${(error as Error).message.split('\n')[0]}`
-  }
-}
+const loaded = existsSync(CHROMIUM) ? await loadWebRtcModules() : { modules: undefined, skipReason: `no ${CHROMIUM}` }
+const skipReason = loaded.skipReason
+const rtc = loaded.modules?.rtc
+const liveNode = loaded.modules?.liveNode
+const liveTracker = loaded.modules?.liveTracker
 
 class Receipts extends SilentObserver {
   got: { message: StreamMessage; from: Connection; latencyMs: number }[] = []

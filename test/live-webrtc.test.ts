@@ -11,26 +11,15 @@ import * as assert from 'uvu/assert'
 import type { StreamMessage } from '../core/message.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
-import { echoRoundTrips, signedContent, until, sleep, Recorder } from './helpers/live.ts'
-
-type RtcModule = typeof import('../live/webrtc-transport.ts')
-type NodeModule = typeof import('../live/live-node.ts')
-type TrackerModule = typeof import('../live/live-tracker.ts')
+import { echoRoundTrips, loadWebRtcModules, signedContent, until, sleep, Recorder } from './helpers/live.ts'
 
 const SP = 'stream#0'
 const LOOPBACK = { bindAddress: '127.0.0.1', iceServers: [] as string[] }
 
-let rtc: RtcModule | undefined
-let liveNode: NodeModule | undefined
-let liveTracker: TrackerModule | undefined
-let skipReason: string | undefined
-try {
-  rtc = await import('../live/webrtc-transport.ts')
-  liveNode = await import('../live/live-node.ts')
-  liveTracker = await import('../live/live-tracker.ts')
-} catch (error) {
-  skipReason = `node-datachannel did not load: ${(error as Error).message.split('\n')[0]}`
-}
+const { modules, skipReason } = await loadWebRtcModules()
+const rtc = modules?.rtc
+const liveNode = modules?.liveNode
+const liveTracker = modules?.liveTracker
 
 /** Registers a test, or prints its SKIP line when WebRTC is not available here. */
 function rtcTest(name: string, fn: () => Promise<void>): void {
@@ -51,9 +40,6 @@ class Counting extends SilentObserver {
   override malformed(): void { this.malformeds++ }
   override neighbourRemoved(_sp: string, peer: string, reason: string): void { this.removed.push(`${peer}: ${reason}`) }
 }
-
-
-
 
 /** Two bare WebRTC transports whose signalling is handed over directly (a tracker in a box). */
 function rtcPair(a = 'a', b = 'b', options: Partial<import('../live/webrtc-transport.ts').WebRtcTransportOptions> = {}) {

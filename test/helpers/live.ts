@@ -94,3 +94,24 @@ export function runLiveProcess(script: string, args: string[]): LiveProcess {
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   return { child, output: () => out, exited }
 }
+
+export interface WebRtcModules {
+  rtc: typeof import('../../live/webrtc-transport.ts')
+  liveNode: typeof import('../../live/live-node.ts')
+  liveTracker: typeof import('../../live/live-tracker.ts')
+}
+
+/**
+ * The live modules that need node-datachannel's native binary, loaded on demand so a test file
+ * still imports where it is missing; or why they cannot load, for the file's SKIP lines.
+ */
+export async function loadWebRtcModules(): Promise<{ modules: WebRtcModules | undefined; skipReason: string | undefined }> {
+  try {
+    const rtc = await import('../../live/webrtc-transport.ts')
+    const liveNode = await import('../../live/live-node.ts')
+    const liveTracker = await import('../../live/live-tracker.ts')
+    return { modules: { rtc, liveNode, liveTracker }, skipReason: undefined }
+  } catch (error) {
+    return { modules: undefined, skipReason: `node-datachannel did not load: ${(error as Error).message.split('\n')[0]}` }
+  }
+}
