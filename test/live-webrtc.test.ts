@@ -8,10 +8,8 @@
 
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { StreamMessage } from '../core/message.ts'
-import { SilentObserver } from '../core/observer.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
-import { echoRoundTrips, loadWebRtcModules, signedContent, until, sleep, Recorder } from './helpers/live.ts'
+import { Counting, echoRoundTrips, loadWebRtcModules, signedContent, until, sleep, Recorder } from './helpers/live.ts'
 
 const SP = 'stream#0'
 const LOOPBACK = { bindAddress: '127.0.0.1', iceServers: [] as string[] }
@@ -28,17 +26,6 @@ function rtcTest(name: string, fn: () => Promise<void>): void {
     return
   }
   test(name, fn)
-}
-
-class Counting extends SilentObserver {
-  got: StreamMessage[] = []
-  duplicates = 0
-  malformeds = 0
-  removed: string[] = []
-  override delivered(m: StreamMessage): void { this.got.push(m) }
-  override duplicate(): void { this.duplicates++ }
-  override malformed(): void { this.malformeds++ }
-  override neighbourRemoved(_sp: string, peer: string, reason: string): void { this.removed.push(`${peer}: ${reason}`) }
 }
 
 /** Two bare WebRTC transports whose signalling is handed over directly (a tracker in a box). */

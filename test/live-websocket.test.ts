@@ -7,7 +7,6 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import WebSocket from 'ws'
 import { NetworkNode } from '../core/network-node.ts'
-import { SilentObserver } from '../core/observer.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
 import { WIRE_HANDSHAKE } from '../core/ports.ts'
 import { Tracker, TrackerOverlay } from '../core/tracker/index.ts'
@@ -16,25 +15,10 @@ import { LINK_HELLO, LINK_WELCOME, decodeLinkFrame, encodeLinkFrame } from '../l
 import { RealTimers, createRealRandom, realClock } from '../live/real-time.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { WebSocketTransport } from '../live/websocket-transport.ts'
-import type { StreamMessage } from '../core/message.ts'
 import type { Publisher } from '../core/security/publisher.ts'
-import { echoRoundTrips, livePublisherOf, signedContent, until, sleep, Recorder } from './helpers/live.ts'
+import { Counting, echoRoundTrips, livePublisherOf, signedContent, until, sleep, Recorder } from './helpers/live.ts'
 
 const SP = 'stream#0'
-
-
-class Counting extends SilentObserver {
-  got: StreamMessage[] = []
-  duplicates = 0
-  malformeds = 0
-  removed: string[] = []
-  override delivered(m: StreamMessage): void { this.got.push(m) }
-  override duplicate(): void { this.duplicates++ }
-  override malformed(): void { this.malformeds++ }
-  override neighbourRemoved(_sp: string, peer: string, reason: string): void { this.removed.push(`${peer}: ${reason}`) }
-}
-
-
 
 interface LiveTestNode {
   node: NetworkNode

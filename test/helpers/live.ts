@@ -2,7 +2,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { createStreamMessage } from '../../core/message.ts'
+import { createStreamMessage, type StreamMessage } from '../../core/message.ts'
+import { SilentObserver } from '../../core/observer.ts'
 import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
 import { signStreamMessage } from '../../core/message-layer/signing.ts'
 import type { NetworkNode } from '../../core/network-node.ts'
@@ -114,4 +115,16 @@ export async function loadWebRtcModules(): Promise<{ modules: WebRtcModules | un
   } catch (error) {
     return { modules: undefined, skipReason: `node-datachannel did not load: ${(error as Error).message.split('\n')[0]}` }
   }
+}
+
+/** A node observer that keeps what the live tests check: first receipts, duplicates, garbage, removals. */
+export class Counting extends SilentObserver {
+  got: StreamMessage[] = []
+  duplicates = 0
+  malformeds = 0
+  removed: string[] = []
+  override delivered(m: StreamMessage): void { this.got.push(m) }
+  override duplicate(): void { this.duplicates++ }
+  override malformed(): void { this.malformeds++ }
+  override neighbourRemoved(_sp: string, peer: string, reason: string): void { this.removed.push(`${peer}: ${reason}`) }
 }
