@@ -17,9 +17,7 @@ import { RealCrypto } from '../core/security/real-crypto.ts'
 const SEED = 20251125
 const STREAM_INPUTS = 120_000
 const KEY_EXCHANGE_INPUTS = 20_000
-/** Generous: the two test processes share two cores with whatever else runs. */
-const MAX_CALL_MS = 50
-const MAX_TOTAL_MS = 20_000
+// Times are printed, never asserted: decode speed is measured by `npm run bench -- --only crypto`.
 
 const publisher = keyPairFromSeed('fuzz/publisher')
 const subscriber = keyPairFromSeed('fuzz/subscriber')
@@ -157,8 +155,6 @@ function check(name: string, s: Stats, minInputs: number): void {
   assert.equal(s.thrown.slice(0, 3), [], 'no exception escapes')
   assert.is(s.codes.get(ERR.INTERNAL) ?? 0, 0, 'no INTERNAL errors')
   assert.is(s.notCanonical, 0, 'every successful decode re-encodes to identical bytes')
-  assert.ok(s.maxCallMs < MAX_CALL_MS, `slowest call ${s.maxCallMs.toFixed(1)} ms`)
-  assert.ok(s.totalMs < MAX_TOTAL_MS, `total ${s.totalMs.toFixed(0)} ms`)
 }
 
 test(`StreamMessage decode: ${STREAM_INPUTS.toLocaleString('en-US')} random and mutated inputs (seed ${SEED})`, () => {
