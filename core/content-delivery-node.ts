@@ -6,9 +6,9 @@
 // check: a forged copy that arrived first must not mark the genuine message as already seen.
 // The validator remembers its verdicts, so a duplicate costs no second verification.
 //
-// The propagation buffer (propagation-buffer.ts) is consulted only when fewer than
-// minPropagationTargets neighbours had a message: a node with that many has, by flooding, given
-// it to all of them, so the common path stores nothing and allocates nothing.
+// The propagation buffer (propagation-buffer.ts) is consulted only when a message was sent to
+// fewer than minPropagationTargets neighbours: a node with more neighbours than that has, by
+// flooding, sent it to all but the sender, so the common path stores nothing and allocates nothing.
 
 import { DETECTED_DUPLICATE, DETECTED_INVALID, DuplicateDetector } from './duplicate-detector.ts'
 import type { DeliveryListener } from './delivery-listener.ts'
@@ -94,17 +94,17 @@ export class ContentDeliveryNode {
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].delivered?.(wire.message, from)
     this.relay(wire, from)
-    // One comparison on the hot path; at least minPropagationTargets neighbours have it otherwise.
-    if (this.neighbours.length < this.minPropagationTargets) this.keepIfUnderPropagated(wire, from)
+    // One comparison on the hot path; otherwise it went to at least minPropagationTargets neighbours besides the sender.
+    if (this.neighbours.length <= this.minPropagationTargets) this.keepIfUnderPropagated(wire, from)
   }
 
-  /** Cold path: fewer neighbours than the target; the sender may still make up the count. */
+  /** Cold path: few neighbours; keep the message unless enough of them, the sender aside, were sent it. */
   private keepIfUnderPropagated(wire: ContentWireMessage, from: Connection | null): void {
-    const had = this.neighbours.map((n) => n.remoteId)
-    if (from !== null && !had.includes(from.remoteId)) had.push(from.remoteId)
-    if (had.length >= this.minPropagationTargets) return
+    const sentTo: string[] = []
+    for (const n of this.neighbours) if (n !== from) sentTo.push(n.remoteId)
+    if (sentTo.length >= this.minPropagationTargets) return
     this.buffer ??= new PropagationBuffer(this.propagation)
-    this.buffer.add(wire, this.clock.now(), had)
+    this.buffer.add(wire, this.clock.now(), from === null ? null : from.remoteId, sentTo)
     if (this.buffer.size === 0) this.buffer = undefined
   }
 

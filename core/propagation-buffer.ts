@@ -1,6 +1,8 @@
-// The propagation buffer of PROTOCOL.md: a message that fewer than minPropagationTargets
-// neighbours have had (a publisher alone in its part, a node whose only neighbour is the
-// sender) is kept for a while and sent to each neighbour that arrives, until enough have had it.
+// The propagation buffer of PROTOCOL.md: a message this node has sent to fewer than
+// minPropagationTargets neighbours (a publisher alone in its part, a node whose only neighbour is
+// the sender) is kept for a while and sent to each neighbour that arrives, until enough sends
+// were made. Only sends count: the neighbour a message came from had it, but counting it would
+// drop the message before any joiner got it (reference: Propagation.ts, trackerless-network).
 
 import type { Connection, ContentWireMessage, NodeId } from './ports.ts'
 
@@ -9,7 +11,7 @@ export interface PropagationBufferOptions {
   maxMessages: number
   /** A message kept this long or longer is no longer sent to new neighbours (reference: 10 s). */
   ttlMs: number
-  /** Neighbours that must have had a message before it is no longer kept (reference: 2). */
+  /** Neighbours this node must have sent a message to before it is no longer kept (reference: 2). */
   minPropagationTargets: number
 }
 
@@ -37,8 +39,10 @@ export function createPropagationBufferOptions(options: Partial<PropagationBuffe
 interface BufferedMessage {
   readonly wire: ContentWireMessage
   readonly atMs: number
-  /** Neighbours known to have it: the one it came from and each one we sent it to. */
-  readonly had: NodeId[]
+  /** The neighbour it came from (null for our own): it has the message, so it is never sent back. */
+  readonly source: NodeId | null
+  /** Neighbours this node sent it to: only these count towards the target. */
+  readonly sentTo: NodeId[]
 }
 
 /** The kept messages of one stream part, oldest first (the clock never goes back, so also by age). */
@@ -51,24 +55,24 @@ export class PropagationBuffer {
     return this.entries.length
   }
 
-  add(wire: ContentWireMessage, nowMs: number, had: NodeId[]): void {
+  add(wire: ContentWireMessage, nowMs: number, source: NodeId | null, sentTo: NodeId[]): void {
     this.expire(nowMs)
     if (this.options.maxMessages === 0) return
     if (this.entries.length >= this.options.maxMessages) this.entries.shift()
-    this.entries.push({ wire, atMs: nowMs, had })
+    this.entries.push({ wire, atMs: nowMs, source, sentTo })
   }
 
-  /** Sends `to` every live message it has not had; forgets those that reach the target. */
+  /** Sends `to` every live message not yet sent to it; forgets those that reach the target. */
   offer(to: Connection, nowMs: number, send: (wire: ContentWireMessage, to: Connection) => void): void {
     this.expire(nowMs)
     const target = this.options.minPropagationTargets
     const kept: BufferedMessage[] = []
     for (const entry of this.entries) {
-      if (!entry.had.includes(to.remoteId)) {
+      if (entry.source !== to.remoteId && !entry.sentTo.includes(to.remoteId)) {
         send(entry.wire, to)
-        entry.had.push(to.remoteId)
+        entry.sentTo.push(to.remoteId)
       }
-      if (entry.had.length < target) kept.push(entry)
+      if (entry.sentTo.length < target) kept.push(entry)
     }
     this.entries = kept
   }

@@ -97,6 +97,7 @@ export class Simulation implements EventHandler {
       observer: this.metrics.probe(i),
     }))
     this.metrics.timeseries.sampleOverlay = () => this.overlaySample(this.streamParts[0])
+    this.sim.sampleEvery(scenario.record.timeseriesIntervalS * 1000, () => this.metrics.timeseries.closeWindow())
     if (usesMessageLayer(scenario)) {
       const candidates = allNodes.filter((i) => !this.publishers.has(i) && !this.storageNodes.has(i))
       const adversarial = Adversaries.choose(scenario, candidates)
@@ -183,9 +184,15 @@ export class Simulation implements EventHandler {
     }, { maxNeighbours: this.scenario.topology.degree })
   }
 
-  /** Runs at most `maxEvents` more events; false once the run is over. */
+  /**
+   * Runs at most `maxEvents` more events; false once the run is over. A run ends when no events
+   * remain, or at the hard stop with events still to come: then the clock stands at the stop.
+   */
   step(maxEvents: number): boolean {
-    return this.sim.run(this.endMs, maxEvents) && this.sim.nextEventTime() <= this.endMs
+    const more = this.sim.run(this.endMs, maxEvents)
+    if (more && this.sim.nextEventTime() <= this.endMs) return true
+    if (more) this.sim.advanceTo(this.endMs)
+    return false
   }
 
   /** Rough simulated time the run needs, for progress and ETA. */
@@ -194,15 +201,21 @@ export class Simulation implements EventHandler {
     return Math.min(this.endMs, w.warmupS * 1000 + (w.messagesPerPublisher / w.ratePerSecond) * 1000 + 1000)
   }
 
-  /** Neighbour lists of a stream part among its online members, by position in `onlineMembers`. */
+  /** Online neighbours of member `m` that list `m` too: a link counts when both ends have it (see TopologyJson). */
+  mutualNeighbours(part: StreamPartSetup, m: number): number[] {
+    const out: number[] = []
+    for (const c of this.nodes[m].streamPart(part.id)?.neighbours ?? []) {
+      const r = (c as SimConnection).remote
+      if (this.membership.isOnline(r) && this.nodes[r].streamPart(part.id)?.hasNeighbour(this.nodeIds[m]) === true) out.push(r)
+    }
+    return out
+  }
+
+  /** Mutual links of a stream part among its online members, by position in `onlineMembers`. */
   adjacency(part: StreamPartSetup): number[][] {
     const online = this.onlineMembers(part)
     const position = new Map(online.map((m, k) => [m, k]))
-    return online.map((m) => {
-      const cdn = this.nodes[m].streamPart(part.id)
-      if (cdn === undefined) return []
-      return cdn.neighbours.map((c) => position.get((c as SimConnection).remote)!).filter((k) => k !== undefined)
-    })
+    return online.map((m) => this.mutualNeighbours(part, m).map((r) => position.get(r)!))
   }
 
   /** Components and mean degree among a stream part's online members, cheaply enough to sample every window. */
@@ -218,10 +231,7 @@ export class Simulation implements EventHandler {
     for (const m of part.members) {
       if (!this.membership.isOnline(m)) continue
       online++
-      for (const c of this.nodes[m].streamPart(part.id)?.neighbours ?? []) {
-        const r = (c as SimConnection).remote
-        // A link to a crashed peer its neighbour has not noticed yet carries nothing.
-        if (!this.membership.isOnline(r)) continue
+      for (const r of this.mutualNeighbours(part, m)) {
         degrees++
         const a = find(m)
         const b = find(r)

@@ -58,7 +58,7 @@ test('run: writes every result file; --set and --seed reach the run', () => {
   assert.is(summary.latencyMs.count, 10 * 199)
   const deliveries = readFileSync(join(out, 'deliveries.csv'), 'utf8').split('\n')
   assert.is(deliveries[0], '# scenario=files')
-  assert.ok(deliveries.includes('messageId,publisher,publishedAtMs,node,receivedAtMs,hops,from,duplicate'))
+  assert.ok(deliveries.includes('messageId,publisher,publishedAtMs,node,receivedAtMs,hops,from,duplicate,copy'))
   assert.match(r.out, /latency\s+ms/)
 })
 

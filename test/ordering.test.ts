@@ -37,17 +37,28 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return a
 }
 
-/** Records requests with their times; answers them from `store` after `delayMs` if it has one. */
+/**
+ * Records requests with their times; answers them from `store` after `delayMs` if it has one,
+ * then ends the request. Without a store a request ends unanswered after 5 s, as a storage
+ * client's request times out.
+ */
 class FakeSource implements ResendSource {
   requests: { atMs: number; range: ChainRange }[] = []
   constructor(private readonly sim: Simulator, private readonly answer?: (range: ChainRange) => StreamMessage[], private readonly delayMs = 100) {}
   buffer!: OrderingBuffer
-  requestRange(range: ChainRange): void {
+  requestRange(range: ChainRange, done?: () => void): void {
     this.requests.push({ atMs: this.sim.now(), range })
-    if (this.answer === undefined) return
+    if (this.answer === undefined) {
+      if (done !== undefined) this.sim.setTimeout(done, 5_000)
+      return
+    }
     const messages = this.answer(range)
-    if (this.delayMs === 0) for (const m of messages) this.buffer.add(m)
-    else this.sim.setTimeout(() => { for (const m of messages) this.buffer.add(m) }, this.delayMs)
+    const reply = () => {
+      for (const m of messages) this.buffer.add(m)
+      done?.()
+    }
+    if (this.delayMs === 0) reply()
+    else this.sim.setTimeout(reply, this.delayMs)
   }
   /** Ordering itself never asks for catch-ups (subscribers do); a test that sees one fails. */
   requestFrom(streamPartId: string): void {
@@ -205,23 +216,54 @@ gaps('light: an unfillable gap gives up later holes too, delivering everything h
   assert.equal(source.requests[0].range.to, ref(c[1]), 'only the open gap was asked for')
 })
 
-gaps('full: after the last request it keeps waiting, asking no more, and fills when the message comes', (ctx) => {
-  const c = chain(4)
+gaps('full: skips only the open gap once its last request is over; each later hole gets its own wait and requests', (ctx) => {
+  const c = chain(8)
   const source = new FakeSource(ctx.sim)
+  const buffer = ctx.make({ gapMode: 'full' }, source)
+  for (const m of [c[0], c[2], c[4], c[5], c[7]]) buffer.add(m) // holes before c[2], c[4], c[7]
+  ctx.sim.run(Infinity)
+  // Hole 1: asked at 5..25 s, given up at 30 s when the last request timed out. Holes 2 and 3
+  // waited long enough already: asked at once, 5 times each, 5 s apart.
+  assert.equal(source.requests.map((r) => r.atMs), [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75].map((s) => s * 1000))
+  assert.equal(source.requests.map((r) => r.range.to), [ref(c[1]), ref(c[1]), ref(c[1]), ref(c[1]), ref(c[1]), ref(c[3]), ref(c[3]), ref(c[3]), ref(c[3]), ref(c[3]), ref(c[6]), ref(c[6]), ref(c[6]), ref(c[6]), ref(c[6])])
+  assert.is(ctx.sim.now(), 80_000, 'never waits forever')
+  assert.equal(ids(ctx.out), ids([c[0], c[2], c[4], c[5], c[7]]))
+  assert.equal([buffer.stats.gapsDetected, buffer.stats.gapsSkipped, buffer.stats.gapsUnfillable, buffer.stats.gapsFilled], [3, 3, 3, 0])
+  assert.is(buffer.heldCount, 0)
+})
+
+gaps('full: a later hole that can be filled is, after an earlier one was skipped', (ctx) => {
+  const c = chain(6)
+  // The source has c[3] only.
+  const source = new FakeSource(ctx.sim, (r) => storeOf(c)(r).filter((m) => m === c[3]))
+  const buffer = ctx.make({ gapMode: 'full', maxResendRequests: 2 }, source)
+  for (const m of [c[0], c[2], c[4], c[5]]) buffer.add(m) // holes before c[2] and c[4]
+  ctx.sim.run(Infinity)
+  assert.equal(ids(ctx.out), ids([c[0], c[2], c[3], c[4], c[5]]), 'c[1] skipped, c[3] filled')
+  assert.equal([buffer.stats.gapsSkipped, buffer.stats.gapsFilled], [1, 1])
+})
+
+gaps('giveUpAfter retryWait (Brubeck): the gap is given up one retry wait after the last request, answered or not', (ctx) => {
+  const c = chain(3)
+  const source = new FakeSource(ctx.sim, () => [], 100)
+  const buffer = ctx.make({ gapMode: 'full', giveUpAfter: 'retryWait' }, source)
+  buffer.add(c[0])
+  buffer.add(c[2])
+  ctx.sim.run(Infinity)
+  assert.equal(source.requests.map((r) => r.atMs), [5_000, 10_000, 15_000, 20_000, 25_000])
+  assert.is(ctx.sim.now(), 30_000)
+  assert.equal(ids(ctx.out), ids([c[0], c[2]]))
+})
+
+gaps('giveUpAfter lastAnswer (Tatum): the gap is given up as soon as the last request is answered', (ctx) => {
+  const c = chain(3)
+  const source = new FakeSource(ctx.sim, () => [], 100)
   const buffer = ctx.make({ gapMode: 'full' }, source)
   buffer.add(c[0])
   buffer.add(c[2])
-  buffer.add(c[3])
   ctx.sim.run(Infinity)
-  assert.is(source.requests.length, 5)
-  assert.equal(ids(ctx.out), ids([c[0]]), 'stalled, nothing skipped')
-  assert.is(buffer.stats.gapsUnfillable, 1)
-  assert.is(buffer.heldCount, 2)
-  ctx.sim.call(100_000, () => buffer.add(c[1]))
-  ctx.sim.run(Infinity)
-  assert.equal(ids(ctx.out), ids(c))
-  assert.is(buffer.stats.gapsFilled, 1)
-  assert.is(buffer.stats.gapsSkipped, 0)
+  assert.is(ctx.sim.now(), 25_100, 'the last answer came 100 ms after the last request')
+  assert.equal(ids(ctx.out), ids([c[0], c[2]]))
 })
 
 gaps('an answered request fills the gap and stops the retries', (ctx) => {
@@ -261,11 +303,12 @@ gaps('the next gap waits from its own message\'s arrival, even with a source tha
   ctx.sim.call(1_000, () => buffer.add(c[4])) // waits for c[3]
   ctx.sim.call(1_000, () => buffer.add(c[5]))
   ctx.sim.run(Infinity)
-  // 5 s: first gap asked and filled; its successor c[4] arrived at 1 s, so asked at 6 s, 11 s; skipped at 16 s.
+  // 5 s: first gap asked and filled; its successor c[4] arrived at 1 s, so asked at 6 s, 11 s;
+  // skipped at 11 s, when the (synchronous) answer to the last request brought nothing.
   assert.equal(source.requests.map((r) => r.atMs), [5_000, 6_000, 11_000])
   assert.equal(source.requests[1].range.from, ref(c[2]))
   assert.equal(source.requests[1].range.to, ref(c[3]))
-  assert.is(ctx.sim.now(), 16_000)
+  assert.is(ctx.sim.now(), 11_000)
   assert.equal(ids(ctx.out), ids([c[0], c[1], c[2], c[4], c[5]]))
   assert.equal([buffer.stats.gapsDetected, buffer.stats.gapsFilled, buffer.stats.gapsSkipped], [2, 1, 1])
 })
@@ -373,7 +416,8 @@ memory.run()
 const options = suite('options')
 
 options('defaults are the reference values; bad values are refused', () => {
-  assert.equal(createOrderingOptions(), { gapMode: 'light', initialWaitMs: 5_000, retryWaitMs: 5_000, maxResendRequests: 5, maxBufferedPerChain: 1_000 })
+  assert.equal(createOrderingOptions(), { gapMode: 'light', initialWaitMs: 5_000, retryWaitMs: 5_000, giveUpAfter: 'lastAnswer', maxResendRequests: 5, maxBufferedPerChain: 1_000 })
+  assert.throws(() => createOrderingOptions({ giveUpAfter: 'never' as 'retryWait' }), RangeError)
   assert.throws(() => createOrderingOptions({ gapMode: 'medium' as 'light' }), RangeError)
   assert.throws(() => createOrderingOptions({ initialWaitMs: -1 }), RangeError)
   assert.throws(() => createOrderingOptions({ retryWaitMs: Infinity }), RangeError)

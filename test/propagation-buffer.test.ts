@@ -88,7 +88,7 @@ test('a publisher alone in its part still delivers to everyone once neighbours a
   assert.is(a.cdn.bufferedCount, 3)
   w.link(a, c)
   assert.is(c.observer.delivered_.length, 3)
-  assert.is(a.cdn.bufferedCount, 0)
+  assert.is(a.cdn.bufferedCount, 3, 'a has sent them to one neighbour: the source p does not count')
 })
 
 test('a node that relays to 2 or more neighbours keeps nothing (and allocates nothing)', () => {
@@ -136,15 +136,36 @@ test('a kept message goes only to neighbours that lacked it, and is dropped once
   assert.is(c.observer.delivered_.length, 0)
 })
 
-test('the sender counts as having had it: a relay with one other neighbour keeps nothing', () => {
+test('the sender does not count: a relay that sent to one other neighbour keeps the message', () => {
   const w = new World()
   const [p, a, b] = ['p', 'a', 'b'].map((id) => w.peer(id))
   w.link(p, a)
   w.link(a, b)
   publishMany(p, 1)
   w.settle()
-  assert.is(a.cdn.bufferedCount, 0, 'p (sender) and b have it')
-  assert.is(b.cdn.bufferedCount, 1, "b's only neighbour is the sender")
+  assert.is(a.cdn.bufferedCount, 1, 'a sent it to b only')
+  assert.is(b.cdn.bufferedCount, 1, "b's only neighbour is the sender: sent to nobody")
+  assert.is(b.sentTo.get('a') ?? 0, 0, 'never echoed back to the sender')
+})
+
+test('a node whose second and third neighbours join after its first receipt hands the message to both', () => {
+  const w = new World()
+  const [p, a, b, c, d] = ['p', 'a', 'b', 'c', 'd'].map((id) => w.peer(id))
+  w.link(p, a)
+  w.link(p, d)
+  publishMany(p, 1)
+  w.settle()
+  assert.is(a.observer.delivered_.length, 1)
+  assert.is(a.cdn.bufferedCount, 1, 'a has sent it to nobody yet')
+  w.clock.nowMs = 1_000
+  w.link(a, b)
+  assert.is(b.observer.delivered_.length, 1, 'the second neighbour gets it from the buffer')
+  assert.is(a.cdn.bufferedCount, 1, 'one send so far')
+  w.clock.nowMs = 2_000
+  w.link(a, c)
+  assert.is(c.observer.delivered_.length, 1, 'the third neighbour gets it too')
+  assert.is(a.cdn.bufferedCount, 0, 'two sends: dropped')
+  assert.is(p.sentTo.get('a'), 1, 'the source sent it once')
 })
 
 test('at most maxMessages are kept, the newest ones', () => {

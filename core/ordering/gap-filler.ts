@@ -1,7 +1,8 @@
 // The timing policy of one chain's open gap (PROTOCOL.md): wait initialWaitMs from the waiting
 // message's arrival (the missing ones are usually still in flight), then ask the resend source
-// for the missing range up to maxResendRequests times, retryWaitMs apart, and retryWaitMs after
-// the last ask either deliver everything held, skipping the holes (light), or keep waiting (full). One timer per chain, armed only
+// for the missing range up to maxResendRequests times, retryWaitMs apart; once the last request
+// is over (giveUpAfter) a gap still open is given up as the gap mode says: light delivers
+// everything held over every hole, full skips this gap only. One timer per chain, armed only
 // while a gap is open, so a chain in order costs no timer at all.
 
 import type { Clock, TimerHandle, Timers } from '../ports.ts'
@@ -62,23 +63,37 @@ export class GapFiller implements ChainListener {
 
   private onTimer(): void {
     this.timer = undefined
-    const chain = this.chain!
-    if (this.requests < this.options.maxResendRequests) {
-      const range = chain.missingRange()
-      const generation = this.generation
-      if (range !== undefined) {
-        this.requests++
-        this.stats.resendRequests++
-        this.source.requestRange({
-          streamPartId: this.streamPartId, publisherId: this.publisherId, msgChainId: this.msgChainId,
-          from: range.from, to: range.to,
-        })
-      }
-      if (generation === this.generation) this.arm(this.options.retryWaitMs)
+    if (this.requests >= this.options.maxResendRequests) {
+      this.giveUp()
       return
     }
+    const range = this.chain!.missingRange()
+    const generation = this.generation
+    this.requests++
+    const last = this.requests === this.options.maxResendRequests
+    const giveUpOnAnswer = last && this.options.giveUpAfter === 'lastAnswer'
+    if (range !== undefined) {
+      this.stats.resendRequests++
+      const done = giveUpOnAnswer ? () => { if (generation === this.generation) this.giveUp() } : undefined
+      this.source.requestRange({
+        streamPartId: this.streamPartId, publisherId: this.publisherId, msgChainId: this.msgChainId,
+        from: range.from, to: range.to,
+      }, done)
+      // The answer may have come at once (and filled, or given up, the gap).
+      if (generation !== this.generation || giveUpOnAnswer) return
+    } else if (giveUpOnAnswer) {
+      this.giveUp()
+      return
+    }
+    this.arm(this.options.retryWaitMs)
+  }
+
+  /** The last request is over and the gap is still open. */
+  private giveUp(): void {
+    this.cancel()
     this.stats.gapsUnfillable++
-    if (this.options.gapMode === 'light') chain.skipAll()
+    if (this.options.gapMode === 'light') this.chain!.skipAll()
+    else this.chain!.skipGap()
   }
 
   private arm(delayMs: number): void {

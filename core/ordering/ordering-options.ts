@@ -2,12 +2,25 @@
 // with the reference's values as defaults.
 
 /**
- * What to do with a gap once every resend request for it has gone unanswered:
- * - `light`: skip it and deliver everything held, over any later holes too, as the reference
- *   does (the app sees the holes; each is counted as a skipped gap).
- * - `full`: keep waiting; the chain stays stalled until the missing messages arrive.
+ * What to do once every resend request for a gap is over and the gap is still open. Both modes
+ * give up; they differ in how much they give up (reference: sdk GapFiller.ts and
+ * OrderedMessageChain.resolveMessages, @streamr/sdk 103.3.1):
+ * - `light` (the reference default): deliver everything held, over this hole and every later
+ *   one (each counted as a skipped gap): one stall per outage of the resend source.
+ * - `full`: skip only this gap, delivering up to the message that waited on it; each later hole
+ *   gets its own wait and resend requests. Brubeck's client had only this behaviour
+ *   (OrderedMsgChain.onGapFillsExhausted, streamr-client 8.5.5).
  */
 export type GapMode = 'light' | 'full'
+
+/**
+ * When the gap is given up after the last resend request:
+ * - `lastAnswer`: as soon as that request has ended (answered, refused or timed out): the Tatum
+ *   sdk awaits the last resend and then resolves the gap (GapFiller.ts, @streamr/sdk 103.3.1).
+ * - `retryWait`: one more retryWaitMs after it, as Brubeck's client timer fires once more before
+ *   onGapFillsExhausted (OrderedMsgChain.ts, streamr-client 8.5.5).
+ */
+export type GiveUpAfter = 'lastAnswer' | 'retryWait'
 
 export interface OrderingOptions {
   /** See GapMode. */
@@ -17,14 +30,17 @@ export interface OrderingOptions {
    * counted from its arrival. Most gaps are reordering in flight, not loss (reference: 5 s).
    */
   initialWaitMs: number
-  /** Pause between resend requests for the same gap, and after the last one (reference: 5 s). */
+  /** Pause between resend requests for the same gap (reference: 5 s). */
   retryWaitMs: number
+  /** See GiveUpAfter. */
+  giveUpAfter: GiveUpAfter
   /** Resend requests per gap before it counts as unfillable (reference: 5). 0: never ask. */
   maxResendRequests: number
   /**
    * Messages held per publisher chain while they wait for a gap to fill. It bounds what a chain
    * that stalls (a lost message no storage node has) can pin in memory. When full, light mode
-   * skips the gap at once; full mode drops the newest held message, which a later gap refetches.
+   * skips the gap at once; full mode, which prefers filling, drops the newest held message, which
+   * a later gap refetches.
    */
   maxBufferedPerChain: number
 }
@@ -33,12 +49,14 @@ export const DEFAULT_GAP_MODE: GapMode = 'light'
 export const DEFAULT_INITIAL_WAIT_MS = 5_000
 export const DEFAULT_RETRY_WAIT_MS = 5_000
 export const DEFAULT_MAX_RESEND_REQUESTS = 5
+export const DEFAULT_GIVE_UP_AFTER: GiveUpAfter = 'lastAnswer'
 export const DEFAULT_MAX_BUFFERED_PER_CHAIN = 1_000
 
 export const DEFAULT_ORDERING_OPTIONS: Readonly<OrderingOptions> = {
   gapMode: DEFAULT_GAP_MODE,
   initialWaitMs: DEFAULT_INITIAL_WAIT_MS,
   retryWaitMs: DEFAULT_RETRY_WAIT_MS,
+  giveUpAfter: DEFAULT_GIVE_UP_AFTER,
   maxResendRequests: DEFAULT_MAX_RESEND_REQUESTS,
   maxBufferedPerChain: DEFAULT_MAX_BUFFERED_PER_CHAIN,
 }
@@ -47,6 +65,9 @@ export const DEFAULT_ORDERING_OPTIONS: Readonly<OrderingOptions> = {
 export function createOrderingOptions(options: Partial<OrderingOptions> = {}): OrderingOptions {
   const o = { ...DEFAULT_ORDERING_OPTIONS, ...options }
   if (o.gapMode !== 'light' && o.gapMode !== 'full') throw new RangeError(`gapMode must be 'light' or 'full', got ${String(o.gapMode)}`)
+  if (o.giveUpAfter !== 'lastAnswer' && o.giveUpAfter !== 'retryWait') {
+    throw new RangeError(`giveUpAfter must be 'lastAnswer' or 'retryWait', got ${String(o.giveUpAfter)}`)
+  }
   for (const key of ['initialWaitMs', 'retryWaitMs'] as const) {
     if (!(o[key] >= 0) || !Number.isFinite(o[key])) throw new RangeError(`${key} must be a finite number >= 0, got ${o[key]}`)
   }

@@ -17,8 +17,11 @@ export interface ChainRange {
 }
 
 export interface ResendSource {
-  /** Fire and forget: never throws, never blocks; an unanswered request is simply retried. */
-  requestRange(range: ChainRange): void
+  /**
+   * Never throws, never blocks; an unanswered request is simply retried. `done`, if given, is
+   * called once when the request has ended, answered or not (at once if it cannot be made).
+   */
+  requestRange(range: ChainRange, done?: () => void): void
   /**
    * Everything of the part from `fromTimestampMs` on: a joiner's catch-up. A gap shows only
    * when a later message arrives, so what was lost at the end of a chain, or before a joiner's
@@ -28,4 +31,4 @@ export interface ResendSource {
 }
 
 /** For subscribers without storage: gaps are waited out and then handled by the gap mode. */
-export const NO_RESEND_SOURCE: ResendSource = { requestRange() {}, requestFrom() {} }
+export const NO_RESEND_SOURCE: ResendSource = { requestRange(_range, done) { done?.() }, requestFrom() {} }

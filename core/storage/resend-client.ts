@@ -140,9 +140,9 @@ export class ResendClient implements LinkProtocol, ResendSource {
   }
 
   /** ResendSource: the missing range of one chain. */
-  requestRange(range: ChainRange): void {
+  requestRange(range: ChainRange, done?: () => void): void {
     this.resend(range.streamPartId, { type: 'range', from: range.from, to: range.to },
-      { publisherId: range.publisherId, msgChainId: range.msgChainId })
+      { publisherId: range.publisherId, msgChainId: range.msgChainId }, done === undefined ? undefined : () => done())
   }
 
   /** Fails every request at once and cancels their timers (the node is going away). */

@@ -85,7 +85,7 @@ export function summarizeLive(record: LiveRunRecord, outcome: LiveOutcome, wall:
       droppedBackpressure: t('droppedBackpressure'),
       garbageFrames: t('garbageFrames'),
     },
-    hopsUnknown: record.hopsUnknown,
+    hopsUnknown: record.metrics.copiesFromNonReceivers,
     errors: { count: errors.reduce((s, e) => s + e.count, 0), first: errors.flatMap((e) => e.first).slice(0, 10) },
   }
   const { scenario, seed, version, commit, ...rest } = base

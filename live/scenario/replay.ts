@@ -5,9 +5,6 @@
 // computed by the same code, as a simulated one.
 //
 // What the simulator knows from its network and a live run has to reconstruct:
-//   - hops: a live message carries no hop count, so the copy a node receives from a neighbour
-//     has that neighbour's first-receipt hops + 1 (the publisher has 0). Flooding relays a
-//     message only on its first receipt, so this is the path length of the copy.
 //   - the overlay over time (timeseries components and mean degree): replayed from the nodes'
 //     neighbour-added and neighbour-removed events; the final overlay (topology.json, overlay
 //     statistics) is what each online node listed when the run ended.
@@ -42,20 +39,13 @@ const RANK: Record<number, number> = {
   [REC_JOIN]: 0, [REC_NEIGHBOUR_ADDED]: 1, [REC_PUBLISH]: 2, [REC_DELIVER]: 3, [REC_DUPLICATE]: 4, [REC_NEIGHBOUR_REMOVED]: 5, [REC_LEAVE]: 6, [REC_CRASH]: 6,
 }
 
-const NO_HOPS = 0xffff
 const EMPTY = new Uint8Array(0)
 
 /**
- * The simulator's network as the metrics read it (node ids, latency model, loss counters, hops
- * of the receipt being handled), carrying no traffic: the live run's traffic went over sockets.
+ * The simulator's network as the metrics read it (node ids, latency model, loss counters),
+ * carrying no traffic: the live run's traffic went over sockets.
  */
-class ReplayNetwork extends SimNetwork {
-  hops = 0
-
-  override hopsOfCurrentDelivery(): number {
-    return this.hops
-  }
-}
+class ReplayNetwork extends SimNetwork {}
 
 export class LiveRunRecord implements SummarySource {
   readonly metrics: MetricsCollector
@@ -68,8 +58,6 @@ export class LiveRunRecord implements SummarySource {
   readonly latency: LatencyModel
   /** The message objects the collector was given, in publish order (named by the publishing node). */
   readonly messages: StreamMessage[] = []
-  /** Copies whose sender had no first receipt before them (it should not happen on one clock). */
-  hopsUnknown = 0
   /** Per stream part: each node online at the end -> its neighbours then. */
   private readonly finalNeighbours = new Map<string, Map<number, number[]>>()
 
@@ -92,7 +80,6 @@ export class LiveRunRecord implements SummarySource {
     const from = plan.nodeIds.map((id, i) => new SimConnection(-1, -1, i, id, this.network))
     // A copy from a peer that is not a node of the run (nothing in a scenario sends one).
     const stranger = new SimConnection(-1, -1, -1, '?', this.network)
-    const hopsOf = new Map<number, Uint16Array>()
     // Named by the node that published it, as the simulator names publishers, not by its signing address.
     const messageOf = (k: number): StreamMessage => {
       let m = this.messages[k]
@@ -104,16 +91,10 @@ export class LiveRunRecord implements SummarySource {
       }
       return m
     }
-    const hops = (k: number): Uint16Array => {
-      let h = hopsOf.get(k)
-      if (h === undefined) {
-        h = new Uint16Array(n).fill(NO_HOPS)
-        hopsOf.set(k, h)
-      }
-      return h
-    }
     for (const i of events.order) {
       now = events.atMs[i]
+      // Windows that end before this event close on the state before it, as the simulator's sampler does.
+      this.metrics.timeseries.advance(now)
       const node = events.node[i]
       const a = events.a[i]
       const b = events.b[i]
@@ -126,23 +107,14 @@ export class LiveRunRecord implements SummarySource {
           this.membership.left(node, now, events.kind[i] === REC_CRASH)
           break
         case REC_PUBLISH:
-          hops(a)[node] = 0
           this.metrics.onPublished(messageOf(a))
           break
         case REC_DELIVER:
-        case REC_DUPLICATE: {
-          const h = hops(a)
-          const sender = b >= 0 ? h[b] : NO_HOPS
-          if (sender === NO_HOPS) this.hopsUnknown++
-          this.network.hops = sender === NO_HOPS ? 1 : sender + 1
-          if (events.kind[i] === REC_DELIVER) {
-            h[node] = this.network.hops
-            this.metrics.onDelivered(node, messageOf(a), from[b] ?? stranger)
-          } else {
-            this.metrics.onDuplicate(node, messageOf(a), from[b] ?? stranger)
-          }
+          this.metrics.onDelivered(node, messageOf(a), from[b] ?? stranger)
           break
-        }
+        case REC_DUPLICATE:
+          this.metrics.onDuplicate(node, messageOf(a), from[b] ?? stranger)
+          break
         case REC_NEIGHBOUR_ADDED:
           this.metrics.onNeighbourAdded(node)
           if (b === 0 && a >= 0) overlay.add(node, a)
@@ -178,7 +150,10 @@ export class LiveRunRecord implements SummarySource {
   adjacency(part: StreamPartSetup): number[][] {
     const online = this.onlineMembers(part)
     const position = new Map(online.map((m, k) => [m, k]))
-    return online.map((m) => this.neighboursAtEnd(part, m).map((j) => position.get(j)).filter((k): k is number => k !== undefined))
+    // Mutual links only, as the simulator counts them (see TopologyJson).
+    return online.map((m) => this.neighboursAtEnd(part, m)
+      .filter((j) => this.neighboursAtEnd(part, j).includes(m))
+      .map((j) => position.get(j)).filter((k): k is number => k !== undefined))
   }
 
   topology(): TopologyJson {
@@ -295,7 +270,7 @@ class OverlayReplay {
     this.neighbours[node].delete(peer)
   }
 
-  /** As Simulation.overlaySample: components and mean degree among online members, links to offline peers ignored. */
+  /** As Simulation.overlaySample: components and mean degree among online members over mutual links. */
   sample(): OverlaySample {
     const parent = this.parent
     const find = (x: number): number => {
@@ -309,7 +284,7 @@ class OverlayReplay {
       if (!this.membership.isOnline(m)) continue
       online++
       for (const r of this.neighbours[m]) {
-        if (!this.membership.isOnline(r)) continue
+        if (!this.membership.isOnline(r) || !this.neighbours[r].has(m)) continue
         degrees++
         const x = find(m)
         const y = find(r)

@@ -24,6 +24,11 @@ export class Simulator implements Clock, Timers {
   private nowMs = 0
   /** Events processed so far. */
   events = 0
+  private sampler: ((atMs: number) => void) | undefined
+  private samplePeriodMs = Infinity
+  private samplesTaken = 0
+  /** When the next sample is due; Infinity without a sampler, so the loop's check costs one comparison. */
+  private nextSampleMs = Infinity
 
   now(): number {
     return this.nowMs
@@ -54,6 +59,37 @@ export class Simulator implements Clock, Timers {
     this.schedule(atMs, EVENT_CALL, 0, 0, action)
   }
 
+  /**
+   * Calls `sample(t)` at every multiple t of `periodMs` as virtual time passes it: after every
+   * event before t and before any at or after t, so a sample shows the state at exactly t, also
+   * across stretches where nothing happens. A sample observes; it must not schedule events.
+   */
+  sampleEvery(periodMs: number, sample: (atMs: number) => void): void {
+    if (!(periodMs > 0)) throw new RangeError(`sample period must be > 0 ms, got ${periodMs}`)
+    this.sampler = sample
+    this.samplePeriodMs = periodMs
+    this.samplesTaken = Math.floor(this.nowMs / periodMs)
+    this.nextSampleMs = (this.samplesTaken + 1) * periodMs
+  }
+
+  /** Takes every sample due at or before `untilMs` (the run's end, when no event will come). */
+  sampleUntil(untilMs: number): void {
+    while (this.nextSampleMs <= untilMs) {
+      this.nowMs = this.nextSampleMs
+      this.samplesTaken++
+      // A multiple, not a running sum: no drift over a long run.
+      this.nextSampleMs = (this.samplesTaken + 1) * this.samplePeriodMs
+      this.sampler!(this.nowMs)
+    }
+  }
+
+  /** Moves the clock to `atMs` with no event there (a run's hard stop), taking the samples due on the way. */
+  advanceTo(atMs: number): void {
+    if (atMs < this.nowMs) throw new RangeError(`cannot go back to ${atMs} ms: now is ${this.nowMs} ms`)
+    this.sampleUntil(atMs)
+    this.nowMs = atMs
+  }
+
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
     const handle = this.nextTimer++
     this.timerCallbacks.set(handle, callback)
@@ -73,7 +109,9 @@ export class Simulator implements Clock, Timers {
     const queue = this.queue
     let budget = maxEvents
     while (queue.size > 0 && queue.peekTime() <= untilMs && budget-- > 0) {
-      this.nowMs = queue.peekTime()
+      const at = queue.peekTime()
+      if (at >= this.nextSampleMs) this.sampleUntil(at)
+      this.nowMs = at
       const slot = queue.pop()
       const kind = queue.kind[slot]
       const a = queue.a[slot]

@@ -7,6 +7,7 @@
 import type { StreamMessage } from '../../core/message.ts'
 import type { Clock } from '../../core/ports.ts'
 import type { Membership } from './membership.ts'
+import { type AdversarialCopy, COPY_FORGED, COPY_SPAM } from './delivery-log.ts'
 import { SampleBuffer } from './sample-buffer.ts'
 
 export class AppMetrics {
@@ -59,8 +60,8 @@ export class AppMetrics {
     this.spam.add(message)
   }
 
-  isAdversarial(message: StreamMessage): boolean {
-    return this.forged.has(message) || this.spam.has(message)
+  adversarialKind(message: StreamMessage): AdversarialCopy | null {
+    return this.forged.has(message) ? COPY_FORGED : this.spam.has(message) ? COPY_SPAM : null
   }
 
   rekeyed(): void {

@@ -8,15 +8,28 @@ import type { Connection, ContentWireMessage, NodeId, WireMessage } from '../../
 import { WIRE_CONTENT } from '../../core/ports.ts'
 import type { Clock } from '../../core/ports.ts'
 import type { SimConnection, SimNetwork } from '../network/sim-network.ts'
-import { DeliveryLog } from './delivery-log.ts'
+import { type AdversarialCopy, COPY_GENUINE, COPY_UNKNOWN, DeliveryLog } from './delivery-log.ts'
 import type { Membership } from './membership.ts'
 import { SampleBuffer } from './sample-buffer.ts'
 import { TimeSeries } from './timeseries.ts'
 
+/** A node that has not received the message (yet). */
+const NO_HOPS = 0xffff
+
+/** What the collector knows of one message from its publish (or its first sighting, for one nobody here published). */
 interface Origin {
+  /** Position in publish order; -1 for a message no node of the run published (forged, spam). */
   readonly index: number
   readonly publisher: number
   readonly publishedAtMs: number
+  /**
+   * Per node, the hops of its first copy. The copy a node receives from a neighbour has that
+   * neighbour's first-receipt hops + 1: flooding relays (and the propagation buffer re-sends) a
+   * message only after its first receipt, so this is the length of the copy's path however long
+   * validation, CPU queues or buffers held it on the way. 2 bytes per node and message: less than
+   * the latency sample each receipt already costs.
+   */
+  readonly hops: Uint16Array
 }
 
 export class MetricsCollector {
@@ -30,10 +43,15 @@ export class MetricsCollector {
   malformed = 0
   /** Receipts refused by relay validation, by verdict. */
   readonly rejected = new Map<string, number>()
-  /** Set when adversaries run: tells their messages apart, so what carrying them costs is counted. */
-  isAdversarial: ((message: StreamMessage) => boolean) | null = null
+  /** Set when adversaries run: tells their messages apart, so what carrying them costs is counted and deliveries.csv marks them. */
+  adversarialKind: ((message: StreamMessage) => AdversarialCopy | null) | null = null
   /** Bytes sent carrying forgeries, spam and replays, by anyone. */
   wastedBytes = 0
+  /**
+   * Copies whose sender had not received the message itself: it made them (a forger, a spammer).
+   * In a live run's replay nothing else should; more would mean the machine clock misordered events.
+   */
+  copiesFromNonReceivers = 0
   payloadTransmissions = 0
   payloadBytes = 0
   controlMessages = 0
@@ -54,7 +72,7 @@ export class MetricsCollector {
   private readonly nodeIndex = new Map<NodeId, number>()
   /** Receipts come in bursts of one message; remember its origin rather than look it up. */
   private lastMessage: StreamMessage | null = null
-  private lastOrigin: Origin = { index: -1, publisher: -1, publishedAtMs: 0 }
+  private lastOrigin: Origin | null = null
 
   constructor(
     private readonly clock: Clock,
@@ -81,23 +99,25 @@ export class MetricsCollector {
 
   onPublished(message: StreamMessage): void {
     const now = this.clock.now()
-    const origin = { index: this.messagePublishedAtMs.length, publisher: this.nodeIndex.get(message.messageId.publisherId) ?? -1, publishedAtMs: now }
+    const publisher = this.nodeIndex.get(message.messageId.publisherId) ?? -1
+    const origin: Origin = { index: this.messagePublishedAtMs.length, publisher, publishedAtMs: now, hops: this.newHops() }
+    if (publisher >= 0) origin.hops[publisher] = 0
     this.origin.set(message, origin)
     this.messagePublishedAtMs.push(now)
     this.messagePublisher.push(origin.publisher)
     this.messageOnlineAtPublish.push(this.membership.online - 1)
     this.messageReceiptsByOnline.push(0)
     this.published++
-    this.timeseries.advance(this.clock.now())
     this.timeseries.published++
-    this.deliveryLog?.addMessage(message, formatMessageId(message.messageId), this.clock.now())
+    this.deliveryLog?.addMessage(message, formatMessageId(message.messageId), now, COPY_GENUINE)
   }
 
   onDelivered(node: number, message: StreamMessage, from: Connection): void {
     const now = this.clock.now()
     const origin = this.originOf(message)
     const latency = now - origin.publishedAtMs
-    const hops = this.network.hopsOfCurrentDelivery()
+    const hops = this.hopsOfCopy(origin, from)
+    if (origin.hops[node] === NO_HOPS) origin.hops[node] = hops
     this.firstReceipts++
     this.membership.delivered(node, now)
     if (origin.index >= 0 && this.membership.joinedAtMs[node] <= origin.publishedAtMs) {
@@ -109,7 +129,6 @@ export class MetricsCollector {
     this.hops.push(hops)
     const direct = origin.publisher < 0 ? 0 : this.network.latency.meanOneWayMs(origin.publisher, node)
     if (direct > 0) this.stretch.push(latency / direct)
-    this.timeseries.advance(now)
     this.timeseries.firstReceipt(latency)
     this.deliveryLog?.add(message, node, now, hops, (from as SimConnection).remote, false)
   }
@@ -117,16 +136,15 @@ export class MetricsCollector {
   onDuplicate(node: number, message: StreamMessage, from: Connection): void {
     const now = this.clock.now()
     this.duplicates++
-    this.timeseries.advance(now)
     this.timeseries.duplicates++
-    this.deliveryLog?.add(message, node, now, this.network.hopsOfCurrentDelivery(), (from as SimConnection).remote, true)
+    this.deliveryLog?.add(message, node, now, this.hopsOfCopy(this.originOf(message), from), (from as SimConnection).remote, true)
   }
 
   onSent(message: WireMessage): void {
     if (message.kind === WIRE_CONTENT) {
       this.payloadTransmissions++
       this.payloadBytes += message.sizeBytes
-      if (this.isAdversarial !== null && this.isAdversarial((message as ContentWireMessage).message)) this.wastedBytes += message.sizeBytes
+      if (this.adversarialKind !== null && this.adversarialKind((message as ContentWireMessage).message) !== null) this.wastedBytes += message.sizeBytes
     } else {
       this.controlMessages++
       this.controlBytes += message.sizeBytes
@@ -142,14 +160,36 @@ export class MetricsCollector {
   }
 
   private originOf(message: StreamMessage): Origin {
-    if (message !== this.lastMessage) {
+    if (message !== this.lastMessage || this.lastOrigin === null) {
       this.lastMessage = message
-      // A message nobody published here (forged or replayed by a peer) has no origin.
-      this.lastOrigin = this.origin.get(message) ?? { index: -1, publisher: -1, publishedAtMs: message.messageId.timestamp }
+      this.lastOrigin = this.origin.get(message) ?? this.sighted(message)
     }
     return this.lastOrigin
   }
+
+  /** A message no node of the run published (a forgery, spam): its first sighting stands in for a publish. */
+  private sighted(message: StreamMessage): Origin {
+    const origin: Origin = { index: -1, publisher: -1, publishedAtMs: message.messageId.timestamp, hops: this.newHops() }
+    this.origin.set(message, origin)
+    this.deliveryLog?.addMessage(message, formatMessageId(message.messageId), NaN, this.adversarialKind?.(message) ?? COPY_UNKNOWN)
+    return origin
+  }
+
+  /** Hops of a copy that came from `from`: one more than its sender's first copy, or 1 if the sender made it. */
+  private hopsOfCopy(origin: Origin, from: Connection): number {
+    const sender = (from as SimConnection).remote
+    const h = sender >= 0 ? origin.hops[sender] : NO_HOPS
+    if (h !== NO_HOPS) return h + 1
+    this.copiesFromNonReceivers++
+    return 1
+  }
+
+  private newHops(): Uint16Array {
+    return new Uint16Array(this.receiptsSinceJoin.length).fill(NO_HOPS)
+  }
 }
+
+
 
 class NodeProbe implements NodeObserver {
   constructor(private readonly metrics: MetricsCollector, private readonly index: number) {}

@@ -1,5 +1,7 @@
-// Per-window counts and latency percentiles over simulated time. Windows close as time passes
-// them, so memory holds one window's samples, not the run's.
+// Per-window counts and latency percentiles over simulated time. A window closes at its end, as
+// time passes it (the simulator's sampler, or a replay's advance before each event), so its
+// population and overlay columns show the state at that moment; memory holds one window's
+// samples, not the run's.
 
 import type { SimNetwork } from '../network/sim-network.ts'
 import type { Membership } from './membership.ts'
@@ -42,6 +44,7 @@ export class TimeSeries {
   private firstReceipts = 0
   private readonly latency = new SampleBuffer('f64')
   private windowStartMs = 0
+  private windowsClosed = 0
   private lostAtWindowStart = 0
 
   /** Set by the simulation; absent, the overlay columns stay empty. */
@@ -54,18 +57,27 @@ export class TimeSeries {
     this.latency.push(latencyMs)
   }
 
-  /** Closes every window that ends at or before `nowMs`. */
+  /** When the open window ends. */
+  get windowEndMs(): number {
+    return (this.windowsClosed + 1) * this.intervalMs
+  }
+
+  /**
+   * Closes every window that ends at or before `nowMs`, with the state as it is now. Call it
+   * before applying anything that happens at `nowMs`.
+   */
   advance(nowMs: number): void {
-    while (nowMs >= this.windowStartMs + this.intervalMs) this.close()
+    while (nowMs >= this.windowEndMs) this.closeWindow()
   }
 
   /** Closes the last, possibly partial, window at the end of the run. */
   finish(endMs: number): void {
     this.advance(endMs)
-    if (endMs > this.windowStartMs || this.published + this.firstReceipts + this.duplicates > 0) this.close(endMs)
+    if (endMs > this.windowStartMs || this.published + this.firstReceipts + this.duplicates > 0) this.closeWindow(endMs)
   }
 
-  private close(endMs = this.windowStartMs + this.intervalMs): void {
+  /** Closes the open window at its end (or at `endMs`, for the last, partial one). */
+  closeWindow(endMs = this.windowEndMs): void {
     const sorted = this.latency.sorted()
     const lost = this.totalLost()
     const overlay = this.sampleOverlay?.()
@@ -87,6 +99,7 @@ export class TimeSeries {
     })
     this.lostAtWindowStart = lost
     this.windowStartMs = endMs
+    this.windowsClosed++
     this.published = 0
     this.firstReceipts = 0
     this.duplicates = 0

@@ -83,8 +83,6 @@ class SimTransport implements Transport {
 export class SimNetwork implements EventHandler {
   readonly connections: SimConnection[] = []
   readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
-  /** Hop count of the delivery being handled; a send made meanwhile travels one hop further. */
-  private currentHops = 0
   private readonly transports: SimTransport[]
   private readonly indexOf = new Map<NodeId, number>()
   private readonly up: Uint8Array
@@ -228,13 +226,13 @@ export class SimNetwork implements EventHandler {
     if (arrival < connection.lastArrivalMs) arrival = connection.lastArrivalMs
     connection.lastArrivalMs = arrival
     if (this.downloadBytesPerMs > 0) {
-      this.sim.schedule(arrival, EVENT_ARRIVE, connection.peerId, this.currentHops + 1, message)
+      this.sim.schedule(arrival, EVENT_ARRIVE, connection.peerId, 0, message)
     } else {
-      this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, connection.peerId, this.currentHops + 1, message)
+      this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, connection.peerId, 0, message)
     }
   }
 
-  handleEvent(kind: number, a: number, b: number, ref: unknown): void {
+  handleEvent(kind: number, a: number, _b: number, ref: unknown): void {
     const connection = this.connections[a]
     const message = ref as WireMessage
     if (kind === EVENT_ARRIVE) {
@@ -244,21 +242,14 @@ export class SimNetwork implements EventHandler {
       const start = now > this.downloadFreeAtMs[dst] ? now : this.downloadFreeAtMs[dst]
       const end = start + message.sizeBytes / this.downloadBytesPerMs
       this.downloadFreeAtMs[dst] = end
-      this.sim.schedule(end + this.options.processingDelayMs, EVENT_DELIVER, a, b, message)
+      this.sim.schedule(end + this.options.processingDelayMs, EVENT_DELIVER, a, 0, message)
       return
     }
     if (!connection.open || this.up[connection.local] === 0) {
       if (message.kind === WIRE_CONTENT) this.lost.closed++
       return
     }
-    this.currentHops = b
     connection.handler!.onMessage(connection, message)
-    this.currentHops = 0
-  }
-
-  /** Hop count the next send would carry: for metrics of the delivery being handled. */
-  hopsOfCurrentDelivery(): number {
-    return this.currentHops
   }
 
   closeLink(connection: SimConnection, reason: string): void {

@@ -13,7 +13,7 @@ import type { Scenario } from '../scenario/types.ts'
 import { TIMESERIES_COLUMNS } from '../metrics/timeseries.ts'
 import { csvNumber, csvPreamble } from './csv.ts'
 import type { Summary } from './summary-types.ts'
-import type { TopologyJson } from './topology-types.ts'
+import type { TopologyEdge, TopologyJson } from './topology-types.ts'
 
 export type { TopologyJson }
 
@@ -61,18 +61,27 @@ export function topologyJson(latency: LatencyModel, nodeIds: readonly string[], 
   const round = (v: number) => Math.round(v * 1000) / 1000
   const streamParts: TopologyJson['streamParts'] = {}
   for (const part of parts) {
-    // Online members only; a link to a crashed peer its neighbour has not noticed yet is left out.
     const online = part.online
+    const listed = new Set<string>()
+    for (const m of online) for (const to of part.neighbours(m)) listed.add(`${m} ${to}`)
     const isOnline = new Set(online)
+    let halfOpen = 0
+    const edges: TopologyEdge[] = []
+    for (const m of online) {
+      for (const to of part.neighbours(m)) {
+        if (!isOnline.has(to)) continue
+        if (listed.has(`${to} ${m}`)) edges.push({ from: nodeIds[m], to: nodeIds[to], latencyMs: round(latency.meanOneWayMs(m, to)) })
+        else halfOpen++
+      }
+    }
     streamParts[part.id] = {
       nodes: online.map((m) => {
         if (!spatial) return { id: nodeIds[m] }
         const r = latency.regions[latency.nodeRegion[m]]
         return r.lat === undefined ? { id: nodeIds[m], region: r.name } : { id: nodeIds[m], region: r.name, lat: r.lat, lon: r.lon }
       }),
-      edges: online.flatMap((m) => part.neighbours(m)
-        .filter((to) => isOnline.has(to))
-        .map((to) => ({ from: nodeIds[m], to: nodeIds[to], latencyMs: round(latency.meanOneWayMs(m, to)) }))),
+      edges,
+      halfOpenLinks: halfOpen,
     }
   }
   return { streamParts }
@@ -90,13 +99,13 @@ async function writeDeliveries(file: string, run: RunRecord): Promise<void> {
   const ids = run.nodeIds
   const out = createWriteStream(file)
   out.write(csvPreamble(run.scenario))
-  out.write('messageId,publisher,publishedAtMs,node,receivedAtMs,hops,from,duplicate\n')
+  out.write('messageId,publisher,publishedAtMs,node,receivedAtMs,hops,from,duplicate,copy\n')
   const CHUNK = 10_000
   for (let start = 0; start < log.length; start += CHUNK) {
     let text = ''
     for (let i = start; i < Math.min(log.length, start + CHUNK); i++) {
       const m = log.message[i]
-      text += `${log.messageIds[m]},${log.publishers[m]},${csvNumber(log.publishedAtMs[m])},${ids[log.node[i]]},${csvNumber(log.receivedAtMs[i])},${log.hops[i]},${ids[log.from[i]]},${log.duplicate[i]}\n`
+      text += `${log.messageIds[m]},${log.publishers[m]},${csvNumber(log.publishedAtMs[m])},${ids[log.node[i]]},${csvNumber(log.receivedAtMs[i])},${log.hops[i]},${ids[log.from[i]]},${log.duplicate[i]},${log.copies[m]}\n`
     }
     if (!out.write(text)) await once(out, 'drain')
   }

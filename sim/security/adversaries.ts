@@ -54,7 +54,7 @@ export class Adversaries {
   }
 
   constructor(private readonly ctx: AdversaryContext, readonly kindOf: ReadonlyMap<number, AdversaryKind>) {
-    if (kindOf.size > 0) ctx.metrics.isAdversarial = (m) => ctx.layer.app.isAdversarial(m)
+    if (kindOf.size > 0) ctx.metrics.adversarialKind = (m) => ctx.layer.app.adversarialKind(m)
     for (const [node, kind] of kindOf) this.install(node, kind)
   }
 
@@ -83,7 +83,7 @@ export class Adversaries {
     node.listen({
       delivered: (message, from) => {
         const now = sim.now()
-        if (now < nextAt || layer.app.isAdversarial(message)) return
+        if (now < nextAt || layer.app.adversarialKind(message) !== null) return
         nextAt = now + 1000 / maxPerSecond
         const content = alter(message.content)
         const identity = layer.identities[i]
@@ -105,7 +105,7 @@ export class Adversaries {
     const memory: StreamMessage[] = []
     node.listen({
       delivered: (message) => {
-        if (layer.app.isAdversarial(message)) return
+        if (layer.app.adversarialKind(message) !== null) return
         if (memory.length < REPLAY_MEMORY) memory.push(message)
         else memory[randomInt(this.randomOf(i, 'memory'), REPLAY_MEMORY)] = message
       },

@@ -8,12 +8,17 @@ import { splitCsvLine, streamCsv } from './csv.ts'
 import { HttpError } from './paths.ts'
 
 export interface MessageInfo {
+  /** The message id; a forged or spam copy (an adversary's, with a genuine message's id) gets ` (forged)` or ` (spam)` after it. */
   id: string
+  /** `genuine`, `forged`, `spam` or `unknown` (deliveries.csv's `copy`; runs from before it was written are all genuine). */
+  copy: string
   publisher: string
   publishedAtMs: number
   /** Distinct nodes that received a first copy. */
   receivers: number
   duplicates: number
+  /** Earliest receipt. */
+  firstAtMs: number
   /** Latest receipt (first copy or duplicate). */
   lastAtMs: number
   /** Latest first receipt, i.e. when the last receiver was reached. */
@@ -83,7 +88,10 @@ export class DeliveryIndex {
   firstLatencies(): Float64Array {
     const out = new Float64Array(this.rowCount)
     let n = 0
-    for (let r = 0; r < this.rowCount; r++) if (this.dup[r] === 0) out[n++] = this.at[r] - this.messages[this.msg[r]].publishedAtMs
+    for (let r = 0; r < this.rowCount; r++) {
+      const message = this.messages[this.msg[r]]
+      if (this.dup[r] === 0 && message.copy === 'genuine') out[n++] = this.at[r] - message.publishedAtMs
+    }
     return out.subarray(0, n).sort()
   }
 
@@ -157,20 +165,24 @@ export async function buildDeliveryIndex(path: string): Promise<DeliveryIndex> {
     },
     (line) => {
       const c = line.includes('"') ? splitCsvLine(line) : line.split(',')
-      const id = c[col.messageId]
+      const messageId = c[col.messageId]
       const receivedAt = Number(c[col.receivedAtMs])
-      if (!id || !Number.isFinite(receivedAt)) { bad++; return }
+      if (!messageId || !Number.isFinite(receivedAt)) { bad++; return }
+      const copy = col.copy === undefined ? 'genuine' : (c[col.copy] || 'genuine')
+      // A forgery carries the genuine message's id: kept apart, so a replay shows one or the other.
+      const id = copy === 'genuine' ? messageId : `${messageId} (${copy})`
       let m = ix.messageIndex.get(id)
       if (m === undefined) {
         m = ix.messages.length
         ix.messageIndex.set(id, m)
-        ix.messages.push({ id, publisher: c[col.publisher], publishedAtMs: Number(c[col.publishedAtMs]), receivers: 0, duplicates: 0, lastAtMs: receivedAt, lastFirstAtMs: -Infinity })
+        ix.messages.push({ id, copy, publisher: c[col.publisher], publishedAtMs: c[col.publishedAtMs] === '' ? NaN : Number(c[col.publishedAtMs]), receivers: 0, duplicates: 0, firstAtMs: receivedAt, lastAtMs: receivedAt, lastFirstAtMs: -Infinity })
       }
       const info = ix.messages[m]
       const isDup = c[col.duplicate] === '1' || c[col.duplicate] === 'true'
       if (isDup) info.duplicates++
       else { info.receivers++; if (receivedAt > info.lastFirstAtMs) info.lastFirstAtMs = receivedAt }
       if (receivedAt > info.lastAtMs) info.lastAtMs = receivedAt
+      if (receivedAt < info.firstAtMs) info.firstAtMs = receivedAt
       const f = c[col.from]
       msg.push(m)
       node.push(ix.nodeId(c[col.node]))
@@ -183,6 +195,8 @@ export async function buildDeliveryIndex(path: string): Promise<DeliveryIndex> {
   ix.msg = msg.done(); ix.node = node.done(); ix.from = from.done(); ix.at = at.done(); ix.hops = hops.done(); ix.dup = dup.done()
   ix.rowCount = ix.msg.length
   for (const p of ix.messages) ix.nodeId(p.publisher) // publishers appear in the node table too
+  // Nobody published a forgery: its replay starts at its first receipt.
+  for (const p of ix.messages) if (!Number.isFinite(p.publishedAtMs)) p.publishedAtMs = p.firstAtMs
   if (bad) ix.meta.skippedRows = String(bad)
   // Counting sort of rows by message keeps per-message lookups O(receipts).
   const M = ix.messages.length
