@@ -7,6 +7,8 @@ import { ContentDeliveryNode } from './content-delivery-node.ts'
 import type { DeliveryListener } from './delivery-listener.ts'
 import type { MessageValidator } from './message-validator.ts'
 import { MessageChains } from './message-chains.ts'
+import { TATUM } from './protocol-era.ts'
+import { type PropagationBufferOptions, createPropagationBufferOptions } from './propagation-buffer.ts'
 import { type StreamMessage, createStreamMessage, streamPartIdOf } from './message.ts'
 import type { LinkProtocol } from './link-protocol.ts'
 import type { NodeObserver } from './observer.ts'
@@ -17,13 +19,20 @@ import { contentWireMessage, controlWireMessage, isContentWireMessage, isControl
 export interface NetworkNodeOptions {
   /** How long to wait for a handshake reply before giving up on that neighbour. */
   handshakeTimeoutMs: number
-  /** Bound on the "not yet seen" intervals kept per publisher chain (PROTOCOL.md: 10,000). */
+  /**
+   * Bound on the "not yet seen" intervals kept per publisher chain: DuplicateMessageDetector
+   * maxNumberOfGaps / maxGapCount, 10,000 in both eras (network-node 8.5.5, trackerless-network 103.3.1).
+   */
   maxGapsPerChain: number
+  /** Every stream part's propagation buffer. */
+  propagation: PropagationBufferOptions
 }
 
-export const DEFAULT_NETWORK_NODE_OPTIONS: NetworkNodeOptions = {
-  handshakeTimeoutMs: 5_000,
+/** Tatum's values, the network as it runs today (protocol-era.ts); a scenario passes its era's. */
+export const DEFAULT_NETWORK_NODE_OPTIONS: Readonly<NetworkNodeOptions> = {
+  handshakeTimeoutMs: TATUM.handshakeTimeoutMs,
   maxGapsPerChain: 10_000,
+  propagation: TATUM.propagation,
 }
 
 export interface NodePorts {
@@ -55,6 +64,7 @@ export class NetworkNode implements TransportHandler {
 
   constructor(private readonly ports: NodePorts, options: Partial<NetworkNodeOptions> = {}) {
     this.options = { ...DEFAULT_NETWORK_NODE_OPTIONS, ...options }
+    this.options.propagation = createPropagationBufferOptions(this.options.propagation)
     this.id = ports.transport.localId
     ports.transport.setHandler(this)
   }
@@ -83,7 +93,7 @@ export class NetworkNode implements TransportHandler {
     let part = this.streamParts.get(streamPartId)
     if (part === undefined) {
       part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain, this.ports.clock,
-        this.listeners, this.relayValidator)
+        this.listeners, this.relayValidator, this.options.propagation)
       this.streamParts.set(streamPartId, part)
       this.neighboursChanged(streamPartId)
     }

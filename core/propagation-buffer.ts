@@ -5,25 +5,20 @@
 // drop the message before any joiner got it (reference: Propagation.ts, trackerless-network).
 
 import type { Connection, ContentWireMessage, NodeId } from './ports.ts'
+import { TATUM } from './protocol-era.ts'
 
 export interface PropagationBufferOptions {
-  /** Messages kept at most per stream part; the oldest goes first (reference: 150). */
+  /** Messages kept at most per stream part; the oldest goes first. */
   maxMessages: number
-  /** A message kept this long or longer is no longer sent to new neighbours (reference: 10 s). */
+  /** A message kept this long or longer is no longer sent to new neighbours. */
   ttlMs: number
-  /** Neighbours this node must have sent a message to before it is no longer kept (reference: 2). */
+  /** Neighbours this node must have sent a message to before it is no longer kept. */
   minPropagationTargets: number
 }
 
-export const DEFAULT_PROPAGATION_MAX_MESSAGES = 150
-export const DEFAULT_PROPAGATION_TTL_MS = 10_000
-export const DEFAULT_PROPAGATION_MIN_TARGETS = 2
-
-export const DEFAULT_PROPAGATION_BUFFER_OPTIONS: Readonly<PropagationBufferOptions> = {
-  maxMessages: DEFAULT_PROPAGATION_MAX_MESSAGES,
-  ttlMs: DEFAULT_PROPAGATION_TTL_MS,
-  minPropagationTargets: DEFAULT_PROPAGATION_MIN_TARGETS,
-}
+/** Tatum's values (Propagation.ts, trackerless-network 103.3.1); Brubeck's are in protocol-era.ts. */
+export const DEFAULT_PROPAGATION_BUFFER_OPTIONS: Readonly<PropagationBufferOptions> = TATUM.propagation
+export const DEFAULT_PROPAGATION_TTL_MS = TATUM.propagation.ttlMs
 
 /** Fills in defaults and rejects values the buffer cannot work with. */
 export function createPropagationBufferOptions(options: Partial<PropagationBufferOptions> = {}): PropagationBufferOptions {

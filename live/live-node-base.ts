@@ -27,6 +27,7 @@ import { liveIdentity, livePublisher, liveSecurityPorts } from './live-message-l
 import type { LiveTransportBase } from './live-link.ts'
 import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
 import type { SignalSender } from './webrtc-signalling.ts'
+import { BRUBECK } from '../core/protocol-era.ts'
 
 export interface TrackerAddress {
   id: NodeId
@@ -97,7 +98,12 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
     this.node = new NetworkNode({
       clock: realClock, timers: this.timers, random: createRealRandom(this.random.seed, 'node'), transport: this.transport,
       observer: options.observer ?? new SilentObserver(),
-    }, options.network)
+    }, {
+      // Live nodes are Brubeck-era nodes (trackers): that era's defaults, as the simulator's.
+      handshakeTimeoutMs: BRUBECK.handshakeTimeoutMs,
+      propagation: BRUBECK.propagation,
+      ...options.network,
+    })
     this.overlay = new TrackerOverlay(options.trackers.map((t) => t.id), {
       timers: this.timers, randomFor: () => createRealRandom(this.random.seed, 'tracker'),
     }, options.trackerClient)

@@ -21,9 +21,10 @@
 // client, and the answerer, which can reach the offerer by ICE before the answer has come back
 // through the tracker, then sends its ClientHello to an offerer with no DTLS transport yet;
 // libdatachannel drops it and OpenSSL retransmits only after 1 s. Measured on loopback with
-// node-datachannel 0.33.4 (live/bench-webrtc-setup.ts, 100 links each at 1, 5 and 20 ms of
-// signalling delay): 156 of 300 links took that extra second with the default roles, 0 of 300
-// with the offerer as client. Only the copy of the offer that is sent is edited; our local
+// node-datachannel 0.33.4 (100 links each at 1, 5 and 20 ms of signalling delay): 156 of 300
+// links took that extra second with the default roles, 0 of 300 with the offerer as client;
+// with real round trips injected too (`npm run bench:connection-setup -- --libdatachannel-roles`)
+// up to 9 of 10 links at RTT 20 ms, and 0.5 RTT more at every RTT. Only the copy of the offer that is sent is edited; our local
 // description keeps actpass and our role follows from the answer (passive). RFC 5763 wants
 // actpass in an offer, but answerers accept active: libdatachannel does, and libwebrtc
 // (jsep_transport.cc) allows "responder to handle offers with active and passive", insisting on

@@ -9,6 +9,7 @@ import type { TopologyBuilder } from '../core/topology/topology-builder.ts'
 import { Tracker } from '../core/tracker/tracker.ts'
 import { TrackerOverlay } from '../core/tracker/tracker-overlay.ts'
 import type { Random } from '../core/ports.ts'
+import { type EraDefaults, eraDefaults } from '../core/protocol-era.ts'
 import { ChurnPlan } from './churn/churn-plan.ts'
 import { Membership } from './metrics/membership.ts'
 import { createRandom, randomExponential, sample } from './engine/random.ts'
@@ -17,6 +18,7 @@ import { MetricsCollector } from './metrics/collector.ts'
 import type { OverlaySample } from './metrics/timeseries.ts'
 import { createLatencyModel } from './network/latency-model.ts'
 import { scheduleNetworkEvents } from './network/network-events.ts'
+import type { SetupStats } from './network/connection-setup.ts'
 import { SimNetwork, type SimConnection } from './network/sim-network.ts'
 import type { Scenario } from './scenario/types.ts'
 import { Adversaries } from './security/adversaries.ts'
@@ -42,11 +44,17 @@ export class Simulation implements EventHandler {
   readonly trackerIds: readonly string[]
   readonly network: SimNetwork
   readonly nodes: NetworkNode[]
+  /** How links opened: SummarySource's view of the network's connection setup. */
+  get connectionSetup(): SetupStats {
+    return this.network.setup.stats
+  }
   readonly trackers: Tracker[] = []
   readonly metrics: MetricsCollector
   readonly membership: Membership
   readonly streamParts: StreamPartSetup[] = []
   readonly endMs: number
+  /** The defaults of the protocol generation the scenario models. */
+  readonly era: EraDefaults
   private readonly builder: TopologyBuilder
   private readonly publishers = new Set<number>()
   /** Storage nodes stay, like publishers: they are the network's memory. */
@@ -70,7 +78,13 @@ export class Simulation implements EventHandler {
     this.trackerIds = Array.from({ length: trackerCount }, (_, t) => `t${t}`)
     const networkIds = [...this.nodeIds, ...this.trackerIds]
     const latency = createLatencyModel(net.latency, networkIds, seed)
-    this.network = new SimNetwork(this.sim, latency, networkIds, net, seed)
+    this.era = eraDefaults(scenario.protocol)
+    this.network = new SimNetwork(this.sim, latency, networkIds, {
+      ...net,
+      connectTimeoutMs: this.era.connectTimeoutMs,
+      // Trackers run WebSocket servers; nodes reach each other over WebRTC.
+      hasServer: (index) => index >= n,
+    }, seed)
     // Nobody is online before the churn plan says so.
     for (let i = 0; i < n; i++) this.network.takeDown(i, true)
     const allNodes = this.nodeIds.map((_, i) => i)
@@ -89,13 +103,18 @@ export class Simulation implements EventHandler {
     this.membership = new Membership(n)
     this.metrics = new MetricsCollector(this.sim, this.network, this.membership,
       scenario.record.timeseriesIntervalS * 1000, scenario.record.deliveries)
+    const p = scenario.propagation
+    const nodeOptions = {
+      handshakeTimeoutMs: this.era.handshakeTimeoutMs,
+      propagation: { maxMessages: p.maxMessages, ttlMs: p.ttlMs, minPropagationTargets: p.minTargets },
+    }
     this.nodes = this.nodeIds.map((id, i) => new NetworkNode({
       clock: this.sim,
       timers: this.sim,
       random: createRandom(seed, 'node', id, 'protocol'),
       transport: this.network.transport(i),
       observer: this.metrics.probe(i),
-    }))
+    }, nodeOptions))
     this.metrics.timeseries.sampleOverlay = () => this.overlaySample(this.streamParts[0])
     this.sim.sampleEvery(scenario.record.timeseriesIntervalS * 1000, () => this.metrics.timeseries.closeWindow())
     if (usesMessageLayer(scenario)) {
@@ -181,7 +200,11 @@ export class Simulation implements EventHandler {
       timers: this.sim,
       random: createRandom(this.scenario.seed, 'tracker', id, this.sim.now()),
       transport: this.network.transport(this.nodeIds.length + t),
-    }, { maxNeighbours: this.scenario.topology.degree })
+    }, {
+      maxNeighbours: this.scenario.topology.degree,
+      instructionDebounceMs: this.era.tracker!.instructionDebounceMs,
+      instructionMaxWaitMs: this.era.tracker!.instructionMaxWaitMs,
+    })
   }
 
   /**
@@ -275,7 +298,33 @@ export class Simulation implements EventHandler {
   private createBuilder(): TopologyBuilder {
     const { topology, seed } = this.scenario
     if (topology.builder === 'tracker') {
-      return new TrackerOverlay(this.trackerIds, { timers: this.sim, randomFor: (id) => createRandom(seed, 'node', id, 'tracker') })
+      const t = this.era.tracker!
+      const network = this.network
+      const overlay = new TrackerOverlay(this.trackerIds, {
+        timers: this.sim,
+        randomFor: (id) => createRandom(seed, 'node', id, 'tracker'),
+        // WebRTC offers and answers reach a node through its tracker, as Brubeck's did.
+        signalHandlerFor: (id) => {
+          const to = network.indexOfNode(id)!
+          return (from, payload) => {
+            const sender = network.indexOfNode(from)
+            if (sender !== undefined) network.setup.handleSignal(to, sender, payload)
+          }
+        },
+      }, {
+        statusDebounceMs: t.statusDebounceMs,
+        instructionRetryIntervalMs: t.instructionRetryIntervalMs,
+        statusEveryNthRetry: t.statusEveryNthRetry,
+        instructionSettleMs: t.instructionSettleMs,
+        reconnectIntervalMs: t.reconnectIntervalMs,
+      })
+      network.setup.setSignalRoute((from, to, payload) => {
+        const node = this.nodes[from]
+        const part = node.streamPartIds()[0]
+        const client = overlay.client(node)
+        return part !== undefined && client !== undefined && client.sendSignal(part, this.nodeIds[to], payload)
+      })
+      return overlay
     }
     const overlay = new StaticOverlay(topology.degree)
     // The graph is drawn over every node that will ever join; a late joiner links to the

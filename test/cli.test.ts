@@ -16,7 +16,7 @@ function sim(...args: string[]) {
 
 function scenario(name: string, budgets: string[], extra = ''): string {
   const file = join(dir, `${name}.yaml`)
-  writeFileSync(file, `name: ${name}\nnodes: 200\nnetwork: { latency: { model: fixed, ms: 10 } }\nworkload: { messagesPerPublisher: 10, warmupS: 1 }\nbudgets: ${JSON.stringify(budgets)}\n${extra}`)
+  writeFileSync(file, `name: ${name}\nprotocol: brubeck\nnodes: 200\nnetwork: { latency: { model: fixed, ms: 10 } }\nworkload: { messagesPerPublisher: 10, warmupS: 1 }\nbudgets: ${JSON.stringify(budgets)}\n${extra}`)
   return file
 }
 
@@ -36,7 +36,7 @@ test('check: exit 1 when a budget breaks, naming it', () => {
 
 test('check: exit 2 on a bad scenario, with file, field, value and expectation; nothing runs', () => {
   const file = join(dir, 'bad.yaml')
-  writeFileSync(file, 'name: bad\nnodes: 200\ntopology: { degre: 4 }\nnetwork: { lossRate: 2 }\n')
+  writeFileSync(file, 'name: bad\nprotocol: brubeck\nnodes: 200\ntopology: { degre: 4 }\nnetwork: { lossRate: 2 }\n')
   const r = sim('check', file, '--out', join(dir, 'bad-out'))
   assert.is(r.code, 2)
   assert.match(r.err, /bad\.yaml: topology\.degre: .*unknown field "degre".*did you mean "degree"/)

@@ -17,6 +17,7 @@ Deliveries('forged copies keep the id and publisher they claim, marked forged; g
   try {
     const { simulation, summary } = await runScenario(scenarioFrom(`
 name: forged-rows
+protocol: brubeck
 seed: 1
 nodes: 150
 topology: { builder: static, degree: 4 }

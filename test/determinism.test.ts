@@ -11,6 +11,7 @@ import { scenarioFrom } from './helpers/scenario.ts'
 // Every source of randomness at once: placement, jitter, loss, Poisson arrivals, partitions, cuts.
 const YAML = `
 name: determinism
+protocol: brubeck
 seed: 5
 nodes: 400
 topology: { degree: 4 }

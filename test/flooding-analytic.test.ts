@@ -10,6 +10,7 @@ import { scenarioFrom } from './helpers/scenario.ts'
 
 const YAML = `
 name: analytic
+protocol: brubeck
 seed: 11
 nodes: 500
 topology: { degree: 4 }

@@ -38,7 +38,7 @@ interface WorldOptions {
 function world(n: number, subscribers: number[], { storageAt, store = true, orderingOf = () => ({}) }: WorldOptions) {
   const sim = new Simulator()
   const ids = Array.from({ length: n }, (_, i) => `n${i}`)
-  const network = new SimNetwork(sim, createLatencyModel({ model: 'fixed', ms: 10 }, ids, 1), ids, { lossRate: LOSS, processingDelayMs: 0 }, 1)
+  const network = new SimNetwork(sim, createLatencyModel({ model: 'fixed', ms: 10 }, ids, 1), ids, { lossRate: LOSS, processingDelayMs: 0, connectionSetup: 'instant', connectTimeoutMs: 5_000 }, 1)
   const nodes = ids.map((id, i) => new NetworkNode({
     clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: new RecordingObserver(sim),
   }))

@@ -76,7 +76,7 @@ liveTest('a tracker-built live run in two workers writes the simulator files, de
   try {
     const file = join(dir, 'live-small.yaml')
     writeFileSync(file, [
-      'name: live-small', 'seed: 5', 'nodes: 14',
+      'name: live-small', 'protocol: brubeck', 'seed: 5', 'nodes: 14',
       'topology: { builder: tracker, degree: 4, trackers: 1 }',
       'network: { latency: { model: fixed, ms: 0 } }',
       'workload: { messagesPerPublisher: 20, ratePerSecond: 40, payloadBytes: 64, warmupS: 1.5 }',
@@ -100,7 +100,7 @@ liveTest('a tracker-built live run in two workers writes the simulator files, de
     assert.is(summary.latencyMs.count, summary.firstReceipts)
     assert.is(summary.timeToFirstNeighbourMs.count, 14)
     assert.is(summary.live.errors.count, 0, JSON.stringify(summary.live.errors))
-    assert.match(run.stdout, /live-small \(seed 5, version .*\), live/)
+    assert.match(run.stdout, /live-small \(protocol brubeck, seed 5, version .*\), live/)
 
     const topology = JSON.parse(readFileSync(join(out, 'topology.json'), 'utf8')) as TopologyJson
     const degree = degreesOf(topology, 'stream-0#0')
@@ -132,10 +132,10 @@ liveTest('a static scenario on geo latency, live through the delay shim: the sim
   const dir = mkdtempSync(join(tmpdir(), 'brtc-live-calib-'))
   try {
     const scenario = scenarioFrom([
-      'name: live-geo', 'seed: 2', 'nodes: 16',
+      'name: live-geo', 'protocol: brubeck', 'seed: 2', 'nodes: 16',
       'topology: { builder: static, degree: 4 }',
       'network: { latency: { model: geo, intraRegionRttMs: 2 } }',
-      'workload: { messagesPerPublisher: 20, ratePerSecond: 20, payloadBytes: 64, warmupS: 1.5 }',
+      'workload: { messagesPerPublisher: 20, ratePerSecond: 20, payloadBytes: 64, warmupS: 5 }',
       'record: { deliveries: true }',
     ].join('\n'))
     const sim = await runScenario(scenario)
@@ -166,7 +166,7 @@ test('what live mode cannot run is refused, naming each field, exit code 2 and n
   try {
     const file = join(dir, 'too-much.yaml')
     writeFileSync(file, [
-      'name: too-much', 'nodes: 100000',
+      'name: too-much', 'protocol: brubeck', 'nodes: 100000',
       'network:', '  uploadMbps: 20', '  events:', '    - { type: partition, atS: 5, untilS: 8, fraction: 0.5 }',
     ].join('\n'))
     const out = join(dir, 'run')
@@ -255,7 +255,7 @@ test('the delay shim holds each transmission for its delay, keeps the link FIFO 
 
 test('the live plan publishes, joins and leaves when the simulator does, and draws the static builder\'s graph', async () => {
   const scenario = scenarioFrom([
-    'name: plan', 'seed: 9', 'nodes: 40',
+    'name: plan', 'protocol: brubeck', 'seed: 9', 'nodes: 40',
     'topology: { builder: static, degree: 4 }',
     'network: { latency: { model: geo } }',
     'churn:',

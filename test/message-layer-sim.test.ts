@@ -13,6 +13,7 @@ import { scenarioFrom } from './helpers/scenario.ts'
 
 const BASE = `
 name: ml-test
+protocol: brubeck
 seed: 7
 nodes: 150
 topology: { builder: static, degree: 4 }
@@ -63,8 +64,12 @@ test('a revoked reader cannot read after the rekey; rekeying before the publishe
   const late = layerOf(await run(ENCRYPTED + events(7), longer))
   assert.ok(late.revokedSubscribers >= 25, `revoked ${late.revokedSubscribers}`)
   assert.is(late.revokedReadsAfterRekey, 0)
-  assert.is(late.keyExchange.refused, late.revokedSubscribers)
-  assert.is(late.app.deliveryRatio, 1)
+  // Every revoked reader was refused at least once (one whose request raced a link still opening asks again).
+  assert.ok(late.keyExchange.refused >= late.revokedSubscribers, `refused ${late.keyExchange.refused}`)
+  // Everything is delivered but to a revoked reader whose first key request reached the publisher
+  // only after the revocation took effect (links take a few round trips to open): it is refused
+  // the key of messages it was still entitled to, as the reference would refuse it.
+  assert.ok(late.app.deliveryRatio >= 0.998 && late.app.incompleteSubscribers <= 1, JSON.stringify(late.app))
   // Confirmed at 4 s, but a publisher that trusts its cached "allowed" from the first key exchange
   // (at about 2 s) for 10 s hands the key of a rekey at 5 s to the revoked readers too.
   const early = layerOf(await run(ENCRYPTED + events(5), [...longer, 'security.permissions.cacheTtlS=10']))

@@ -13,6 +13,7 @@ const Hops = suite('hops')
 // first copy then travels a fewest-hops path, whatever the validation placement adds per hop.
 const HOSTILE = `
 name: hops-hostile
+protocol: brubeck
 seed: 3
 nodes: 200
 topology: { builder: static, degree: 4 }
@@ -74,6 +75,7 @@ Hops('a copy re-sent from the propagation buffer is one hop further than the sen
   // link: each had sent them to only one other neighbour, besides the one they came from.
   const { simulation } = await runScenario(scenarioFrom(`
 name: hops-buffer
+protocol: brubeck
 seed: 4
 nodes: 60
 topology: { builder: static, degree: 3 }

@@ -16,7 +16,7 @@ import {
 import type { SchemaNode } from '../sim/scenario/schema.ts'
 import type { Scenario } from '../sim/scenario/types.ts'
 
-const MINIMAL = 'name: quick\nnodes: 100\n'
+const MINIMAL = 'name: quick\nprotocol: brubeck\nnodes: 100\n'
 
 function parse(text: string, set?: string[]): Scenario {
   return parseScenario(text, 'quick.yaml', { set })
@@ -51,11 +51,14 @@ test('defaults are filled in', () => {
   const s = parse(MINIMAL)
   assert.equal(withoutSource(s), {
     name: 'quick',
+    protocol: 'brubeck',
     seed: 1,
     nodes: 100,
     topology: { builder: 'static', degree: 4, trackers: 1 },
+    propagation: { maxMessages: 30, ttlMs: 30_000, minTargets: 2 },
     network: {
       latency: { model: 'geo', intraRegionRttMs: 2, jitterSdMs: 0 },
+      connectionSetup: 'modelled',
       lossRate: 0,
       processingDelayMs: 0,
       events: [],
@@ -81,7 +84,7 @@ test('defaults are filled in', () => {
       events: [],
     },
     storage: { nodes: 0, replicas: 1 },
-    ordering: { enabled: false, gapMode: 'light', initialWaitMs: 5000, retryWaitMs: 5000, maxResendRequests: 5 },
+    ordering: { enabled: false, gapMode: 'full', initialWaitMs: 5000, retryWaitMs: 5000, maxResendRequests: 5, giveUpAfter: 'retryWait' },
     adversaries: {
       droppers: 0,
       delayers: { fraction: 0, delayMs: 1000 },
@@ -150,7 +153,7 @@ test('events and budgets parse', () => {
     { metric: 'wallSeconds', op: '<', limit: 1000 },
     { metric: 'lost.loss', op: '==', limit: 0 },
   ])
-  assert.is(BUDGET_METRICS.length, 61)
+  assert.is(BUDGET_METRICS.length, 67)
 })
 
 // ---- errors ----
@@ -165,7 +168,7 @@ test('unknown field: names the field, lists the known ones, suggests a close one
     'quick.yaml: topology.degre: got 4, expected a known field; unknown field "degre" (known: builder, degree, trackers), did you mean "degree"?',
   )
   const far = onlyError(MINIMAL + 'colour: red\n')
-  assert.ok(far.expected.includes('unknown field "colour" (known: name, description, seed, nodes,'), far.message)
+  assert.ok(far.expected.includes('unknown field "colour" (known: name, description, protocol, seed, nodes,'), far.message)
   assert.not.ok(far.expected.includes('did you mean'), far.message)
 })
 
@@ -176,8 +179,8 @@ test('unknown field inside a latency model lists that model\'s fields', () => {
 })
 
 test('wrong type, out of range, bad enum and missing required field', () => {
-  assert.is(onlyError('name: quick\nnodes: many\n').message, 'quick.yaml: nodes: got "many", expected an integer >= 2')
-  assert.is(onlyError('name: quick\nnodes: 1\n').message, 'quick.yaml: nodes: got 1, expected an integer >= 2')
+  assert.is(onlyError('name: quick\nprotocol: brubeck\nnodes: many\n').message, 'quick.yaml: nodes: got "many", expected an integer >= 2 and <= 10000000')
+  assert.is(onlyError('name: quick\nprotocol: brubeck\nnodes: 1\n').message, 'quick.yaml: nodes: got 1, expected an integer >= 2 and <= 10000000')
   assert.is(
     onlyError(MINIMAL + 'network: { lossRate: 1 }\n').message,
     'quick.yaml: network.lossRate: got 1, expected a number >= 0 and < 1',
@@ -192,16 +195,17 @@ test('wrong type, out of range, bad enum and missing required field', () => {
   )
   assert.is(
     onlyError(MINIMAL + 'network: { latency: { model: fixed } }\n').message,
-    'quick.yaml: network.latency.ms: got nothing, expected a number >= 0 (required)',
+    'quick.yaml: network.latency.ms: got nothing, expected a number >= 0 and <= 600000 (required)',
   )
-  assert.is(onlyError('nodes: 10\n').path, 'name')
-  assert.is(onlyError('name: ../x\nnodes: 10\n').path, 'name')
+  assert.is(onlyError('protocol: brubeck\nnodes: 10\n').path, 'name')
+  assert.is(onlyError('name: quick\nnodes: 10\n').message, 'quick.yaml: protocol: got nothing, expected one of brubeck, tatum (required)')
+  assert.is(onlyError('name: ../x\nprotocol: brubeck\nnodes: 10\n').path, 'name')
   assert.is(onlyError(MINIMAL + 'record: { deliveries: "yes" }\n').expected, 'true or false')
 })
 
 test('YAML special numbers are rejected', () => {
-  assert.is(onlyError(MINIMAL + 'durationS: .inf\n').message, 'quick.yaml: durationS: got Infinity, expected a finite number > 0')
-  assert.is(onlyError('name: quick\nnodes: .nan\n').message, 'quick.yaml: nodes: got NaN, expected a finite integer >= 2')
+  assert.is(onlyError(MINIMAL + 'durationS: .inf\n').message, 'quick.yaml: durationS: got Infinity, expected a finite number > 0 and <= 31536000')
+  assert.is(onlyError('name: quick\nprotocol: brubeck\nnodes: .nan\n').message, 'quick.yaml: nodes: got NaN, expected a finite integer >= 2 and <= 10000000')
 })
 
 test('bad budget string, unknown metric and wrong unit', () => {
@@ -226,11 +230,11 @@ test('bad budget string, unknown metric and wrong unit', () => {
 
 test('cross-field rules', () => {
   assert.is(
-    onlyError('name: quick\nnodes: 4\n').message,
+    onlyError('name: quick\nprotocol: brubeck\nnodes: 4\n').message,
     'quick.yaml: topology.degree: got 4, expected an integer < nodes (4)',
   )
   assert.is(
-    onlyError('name: quick\nnodes: 10\nworkload: { publishersPerStream: 11 }\n').message,
+    onlyError('name: quick\nprotocol: brubeck\nnodes: 10\nworkload: { publishersPerStream: 11 }\n').message,
     'quick.yaml: workload.publishersPerStream: got 11, expected an integer <= nodes (10)',
   )
   assert.is(
@@ -268,27 +272,27 @@ test('a missing matrix file is reported on load', () => {
 })
 
 test('YAML syntax error names file, line and column', () => {
-  const errors = errorsOf(() => parse('name: quick\nnodes: 100\ntopology: { degree: 4\nseed: 1\n'))
+  const errors = errorsOf(() => parse('name: quick\nprotocol: brubeck\nnodes: 100\ntopology: { degree: 4\nseed: 1\n'))
   assert.ok(errors.length >= 1)
   assert.is(errors[0].file, 'quick.yaml')
   assert.type(errors[0].line, 'number')
-  assert.ok(errors[0].line! >= 3, errors[0].message)
+  assert.ok(errors[0].line! >= 4, errors[0].message)
   assert.match(errors[0].message, /^quick\.yaml:\d+:\d+: YAML syntax error: \S/)
-  const duplicate = errorsOf(() => parse('name: a\nnodes: 5\nname: b\n'))
-  assert.is(duplicate[0].line, 3)
+  const duplicate = errorsOf(() => parse('name: a\nprotocol: brubeck\nnodes: 5\nname: b\n'))
+  assert.is(duplicate[0].line, 4)
 })
 
 test('a file that is not a mapping, and an empty file', () => {
   assert.is(onlyError('- 1\n- 2\n').message, 'quick.yaml: (top level): got [1,2], expected a mapping of scenario fields')
   assert.equal(
     errorsOf(() => parse('')).map((e) => e.path),
-    ['name', 'nodes'],
+    ['name', 'protocol', 'nodes'],
   )
 })
 
 test('every problem in a file is reported at once', () => {
   const errors = errorsOf(() =>
-    parse('name: quick\nnodes: 1.5\nseed: -1\ntopology: { degre: 4 }\nworkload: { arrival: poison }\nbudgets: ["nope"]\n'),
+    parse('name: quick\nprotocol: brubeck\nnodes: 1.5\nseed: -1\ntopology: { degre: 4 }\nworkload: { arrival: poison }\nbudgets: ["nope"]\n'),
   )
   assert.equal(
     errors.map((e) => e.path),
@@ -296,7 +300,7 @@ test('every problem in a file is reported at once', () => {
   )
   const thrown = (() => {
     try {
-      parse('name: quick\nnodes: 1.5\nseed: -1\n')
+      parse('name: quick\nprotocol: brubeck\nnodes: 1.5\nseed: -1\n')
     } catch (error) {
       return error as Error
     }
@@ -314,6 +318,7 @@ test('loadScenario reports an unreadable file as a ScenarioError', () => {
 
 /** The example from the scenario format documentation, with nodes enough for its joins. */
 const CHURN_EXAMPLE = `name: churny
+protocol: brubeck
 nodes: 1400
 topology:
   builder: tracker
@@ -396,20 +401,20 @@ test('durationS default is at least 30 s after the last churn event', () => {
 test('churn and tracker schema errors', () => {
   const message = (yaml: string) => onlyError(MINIMAL + yaml).message
   assert.is(message('topology: { builder: trackr }\n'), 'quick.yaml: topology.builder: got "trackr", expected one of static, tracker, did you mean "tracker"?')
-  assert.is(message('topology: { builder: tracker, trackers: 0 }\n'), 'quick.yaml: topology.trackers: got 0, expected an integer >= 1')
-  assert.is(message('churn: { initialNodes: -1 }\n'), 'quick.yaml: churn.initialNodes: got -1, expected an integer >= 0')
-  assert.is(message('churn: { arrivalRatePerS: -2 }\n'), 'quick.yaml: churn.arrivalRatePerS: got -2, expected a number >= 0')
+  assert.is(message('topology: { builder: tracker, trackers: 0 }\n'), 'quick.yaml: topology.trackers: got 0, expected an integer >= 1 and <= 64')
+  assert.is(message('churn: { initialNodes: -1 }\n'), 'quick.yaml: churn.initialNodes: got -1, expected an integer >= 0 and <= 10000000')
+  assert.is(message('churn: { arrivalRatePerS: -2 }\n'), 'quick.yaml: churn.arrivalRatePerS: got -2, expected a number >= 0 and <= 1000000')
   assert.is(message('churn: { crashFraction: 1.5 }\n'), 'quick.yaml: churn.crashFraction: got 1.5, expected a number >= 0 and <= 1')
   assert.is(
     message('churn: { session: { distribution: weibul, shape: 1, scaleS: 1 } }\n'),
     'quick.yaml: churn.session.distribution: got "weibul", expected one of exponential, weibull, pareto, did you mean "weibull"?',
   )
-  assert.is(message('churn: { session: { distribution: exponential, meanS: 0 } }\n'), 'quick.yaml: churn.session.meanS: got 0, expected a number > 0')
-  assert.is(message('churn: { session: { distribution: weibull, shape: 0, scaleS: 10 } }\n'), 'quick.yaml: churn.session.shape: got 0, expected a number > 0')
-  assert.is(message('churn: { session: { distribution: weibull, shape: 1, scaleS: -5 } }\n'), 'quick.yaml: churn.session.scaleS: got -5, expected a number > 0')
-  assert.is(message('churn: { session: { distribution: pareto, shape: -1, scaleS: 10 } }\n'), 'quick.yaml: churn.session.shape: got -1, expected a number > 0')
-  assert.is(message('churn: { session: { distribution: pareto, shape: 1, scaleS: 0 } }\n'), 'quick.yaml: churn.session.scaleS: got 0, expected a number > 0')
-  assert.is(message('churn: { session: { distribution: pareto, shape: 2 } }\n'), 'quick.yaml: churn.session.scaleS: got nothing, expected a number > 0 (required)')
+  assert.is(message('churn: { session: { distribution: exponential, meanS: 0 } }\n'), 'quick.yaml: churn.session.meanS: got 0, expected a number > 0 and <= 31536000')
+  assert.is(message('churn: { session: { distribution: weibull, shape: 0, scaleS: 10 } }\n'), 'quick.yaml: churn.session.shape: got 0, expected a number > 0 and <= 100')
+  assert.is(message('churn: { session: { distribution: weibull, shape: 1, scaleS: -5 } }\n'), 'quick.yaml: churn.session.scaleS: got -5, expected a number > 0 and <= 31536000')
+  assert.is(message('churn: { session: { distribution: pareto, shape: -1, scaleS: 10 } }\n'), 'quick.yaml: churn.session.shape: got -1, expected a number > 0 and <= 100')
+  assert.is(message('churn: { session: { distribution: pareto, shape: 1, scaleS: 0 } }\n'), 'quick.yaml: churn.session.scaleS: got 0, expected a number > 0 and <= 31536000')
+  assert.is(message('churn: { session: { distribution: pareto, shape: 2 } }\n'), 'quick.yaml: churn.session.scaleS: got nothing, expected a number > 0 and <= 31536000 (required)')
   const field = onlyError(MINIMAL + 'churn: { session: { distribution: weibull, shape: 1, meanS: 10, scaleS: 3 } }\n')
   assert.is(field.path, 'churn.session.meanS')
   assert.ok(field.expected.includes('(known: distribution, shape, scaleS)'), field.message)
@@ -423,7 +428,7 @@ test('churn and tracker schema errors', () => {
   )
   assert.is(
     message('churn: { initialNodes: 50, events: [{ type: flashCrowd, atS: 1, count: 10 }] }\n'),
-    'quick.yaml: churn.events[0].withinS: got nothing, expected a number >= 0 (required)',
+    'quick.yaml: churn.events[0].withinS: got nothing, expected a number >= 0 and <= 31536000 (required)',
   )
 })
 
@@ -449,7 +454,7 @@ test('churn cross-field rules', () => {
     ),
     'quick.yaml: churn.events[2].count: got 6, expected an integer <= 5 (join and flashCrowd counts together at most nodes - churn.initialNodes = 100 - 80 = 20; earlier join and flashCrowd events take 15)',
   )
-  parse('name: quick\nnodes: 100\nchurn: { initialNodes: 80, events: [{ type: join, atS: 1, count: 15 }, { type: flashCrowd, atS: 3, count: 5, withinS: 1 }] }\n')
+  parse('name: quick\nprotocol: brubeck\nnodes: 100\nchurn: { initialNodes: 80, events: [{ type: join, atS: 1, count: 15 }, { type: flashCrowd, atS: 3, count: 5, withinS: 1 }] }\n')
   assert.is(
     message('churn: { events: [{ type: leave, atS: 1, count: 101 }] }\n'),
     'quick.yaml: churn.events[0].count: got 101, expected an integer <= nodes (100)',
@@ -469,7 +474,7 @@ test('churn cross-field rules', () => {
   // All of them at once, in document order.
   const errors = errorsOf(() =>
     parse(
-      'name: quick\nnodes: 10\nchurn:\n  initialNodes: 12\n  events:\n' +
+      'name: quick\nprotocol: brubeck\nnodes: 10\nchurn:\n  initialNodes: 12\n  events:\n' +
         '    - { type: trackerFailure, atS: 9, tracker: 0, recoverAtS: 1 }\n' +
         '    - { type: leave, atS: 1, count: 11 }\n',
     ),
@@ -551,7 +556,7 @@ test('a sweep over topology.builder, and churn fields that follow swept ones', (
 test('toResolvedYaml round-trips topology and churn', () => {
   const s = parse(CHURN_EXAMPLE + 'sweep: { topology.trackers: [1, 3], churn.crashFraction: [0, 1] }\n')
   const yaml = toResolvedYaml(s)
-  assert.ok(yaml.includes('topology:\n  builder: tracker\n  degree: 4\n  trackers: 1\nnetwork:'), yaml)
+  assert.ok(yaml.includes('topology:\n  builder: tracker\n  degree: 4\n  trackers: 1\npropagation:'), yaml)
   assert.ok(yaml.includes('churn:\n  initialNodes: 800\n  arrivalRatePerS: 2\n  session:\n    distribution: weibull\n'), yaml)
   assert.ok(yaml.includes('    - type: leave\n      atS: 20\n      count: 30\n      crashFraction: 0.5\n'), yaml)
   const again = parse(yaml)
@@ -598,7 +603,7 @@ test('--set errors name --set as the file', () => {
     [
       '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree, trackers), did you mean "degree"?',
       '--set: nodes: got "nodes", expected PATH=VALUE, e.g. topology.degree=6',
-      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, seed, nodes, topology, network, churn, workload, security, storage, ordering, adversaries, durationS, record, budgets, sweep)',
+      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, protocol, seed, nodes, topology, propagation, network, churn, workload, security, storage, ordering, adversaries, durationS, record, budgets, sweep)',
       '--set: seed: got "abc", expected an integer >= 0 and <= 9007199254740991',
     ],
   )
@@ -657,7 +662,7 @@ test('a sweep can replace a whole latency model', () => {
 })
 
 test('an invalid sweep point names the sweep values', () => {
-  const errors = errorsOf(() => parse('name: quick\nnodes: 10\nsweep: { nodes: [5, 10], topology.degree: [4, 6] }\n'))
+  const errors = errorsOf(() => parse('name: quick\nprotocol: brubeck\nnodes: 10\nsweep: { nodes: [5, 10], topology.degree: [4, 6] }\n'))
   assert.equal(
     errors.map((e) => e.message),
     ['quick.yaml: sweep point nodes=5, topology.degree=6: topology.degree: got 6, expected an integer < nodes (5)'],
@@ -689,6 +694,7 @@ test('toResolvedYaml round-trips and is deterministic', () => {
     'budgets: ["latencyMs.p99 <= 400 ms", "deliveryRatio >= 0.999"]',
     'nodes: 50',
     'name: full',
+    'protocol: brubeck',
     'description: "A: quoted, # not a comment"',
     'network:',
     '  processingDelayMs: 1.5',
@@ -702,7 +708,7 @@ test('toResolvedYaml round-trips and is deterministic', () => {
   const s = loadScenario(join(dir, 'full.yaml'))
   const yaml = toResolvedYaml(s)
   assert.not.ok(yaml.includes('sourceFile'))
-  assert.ok(yaml.startsWith('name: full\ndescription:'), yaml)
+  assert.ok(yaml.startsWith('name: full\ndescription: "A: quoted, # not a comment"\nprotocol: brubeck\n'), yaml)
   assert.ok(yaml.includes('  - latencyMs.p99 <= 400\n'), yaml)
   const again = parseScenario(yaml, join(tmpdir(), 'elsewhere.yaml'))
   assert.equal(withoutSource(again), withoutSource(s))

@@ -26,7 +26,7 @@ function tapWorld(n: number, options: Partial<SimNetworkOptions> = {}) {
   const sim = new Simulator()
   const ids = Array.from({ length: n }, (_, i) => `n${i}`)
   const network = new SimNetwork(sim, createLatencyModel({ model: 'fixed', ms: 10 }, ids, 1), ids,
-    { lossRate: 0, processingDelayMs: 0, ...options }, 1)
+    { lossRate: 0, processingDelayMs: 0, connectionSetup: 'instant', connectTimeoutMs: 5_000, ...options }, 1)
   const observers = ids.map(() => new RecordingObserver(sim))
   const nodes = ids.map((id, i) => new NetworkNode({
     clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: observers[i],

@@ -13,6 +13,7 @@ const TimeSeries = suite('TimeSeries')
 // crash at 7.5 s. Windows of 1 s.
 const YAML = `
 name: timeseries-ends
+protocol: brubeck
 seed: 2
 nodes: 100
 topology: { builder: static, degree: 4 }

@@ -23,7 +23,7 @@ function world(nodeCount: number, trackerCount = 1, clientOptions: Partial<Track
   const trackerIds = Array.from({ length: trackerCount }, (_, i) => `t${i}`)
   const nodeIds = Array.from({ length: nodeCount }, (_, i) => `n${i}`)
   const ids = [...trackerIds, ...nodeIds]
-  const network = new SimNetwork(sim, createLatencyModel({ model: 'fixed', ms: 10 }, ids, 1), ids, { lossRate: 0, processingDelayMs: 0 }, 1)
+  const network = new SimNetwork(sim, createLatencyModel({ model: 'fixed', ms: 10 }, ids, 1), ids, { lossRate: 0, processingDelayMs: 0, connectionSetup: 'instant', connectTimeoutMs: 5_000 }, 1)
   const startTracker = (i: number) => new Tracker({ clock: sim, timers: sim, random: createRandom(1, trackerIds[i]), transport: network.transport(i) })
   const trackers = trackerIds.map((_, i) => startTracker(i))
   const observers = nodeIds.map(() => new RecordingObserver(sim))
@@ -230,23 +230,31 @@ test('a publisher that joins through the tracker and publishes at once still rea
   for (const [i, o] of w.observers.entries()) if (i > 0) assert.is(o.delivered_.length, 1, `n${i}`)
 })
 
-test('statuses also go out periodically, and a part left behind the client\'s back is still reported as left', () => {
-  const w = world(4, 1, { statusIntervalMs: 1_000 })
+test('no status heartbeat: a formed overlay is quiet unless the last instruction is re-applied, which reports every Nth time', () => {
+  const quiet = world(4, 1, { instructionRetryIntervalMs: 0 })
+  for (const n of quiet.nodes) quiet.overlay.join(n, SP)
+  quiet.sim.run(5_000)
+  const formed = quiet.trackers[0].stats.statusesReceived
+  quiet.sim.run(600_000)
+  assert.is(quiet.trackers[0].stats.statusesReceived, formed, 'nothing for ten minutes of a stable overlay')
+
+  const w = world(4, 1, { instructionRetryIntervalMs: 1_000, statusEveryNthRetry: 3 })
   for (const n of w.nodes) w.overlay.join(n, SP)
   w.sim.run(5_000)
   const at5 = w.trackers[0].stats.statusesReceived
-  w.sim.run(15_000)
-  const perSecond = (w.trackers[0].stats.statusesReceived - at5) / 10
-  assert.ok(perSecond >= 3.5 && perSecond <= 4.5, `${perSecond} statuses/s from 4 nodes`)
+  w.sim.run(35_000)
+  // Each node re-applies every second and reports on retries 1, 4, 7, ...: a third of them.
+  const perNodePerSecond = (w.trackers[0].stats.statusesReceived - at5) / 4 / 30
+  assert.ok(Math.abs(perNodePerSecond - 1 / 3) < 0.05, `${perNodePerSecond} statuses/s per node`)
   w.nodes[2].leaveStreamPart(SP)
-  w.sim.run(16_000)
-  assert.is(w.trackers[0].stats.leavesReceived, 1)
+  w.sim.run(36_000)
+  assert.is(w.trackers[0].stats.leavesReceived, 1, 'a part left behind the client\'s back is still reported as left')
   assert.not.ok(w.trackers[0].overlay(SP).has('n2'))
 })
 
 test('client options are validated', () => {
-  assert.throws(() => world(1, 1, { reconnectMinMs: 0 }), RangeError)
-  assert.throws(() => world(1, 1, { reconnectMinMs: 5_000, reconnectMaxMs: 1_000 }), RangeError)
+  assert.throws(() => world(1, 1, { reconnectIntervalMs: 0 }), RangeError)
+  assert.throws(() => world(1, 1, { statusEveryNthRetry: 0 }), RangeError)
   assert.throws(() => world(1, 1, { statusDebounceMs: -1 }), RangeError)
 })
 

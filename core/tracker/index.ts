@@ -4,8 +4,7 @@ export { formInstructions } from './form-instructions.ts'
 export { OverlayGraph } from './overlay-graph.ts'
 export { trackerIndexOf, trackerOf } from './tracker-assignment.ts'
 export {
-  DEFAULT_INSTRUCTION_SETTLE_MS, DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, DEFAULT_STATUS_DEBOUNCE_MS,
-  DEFAULT_STATUS_INTERVAL_MS, DEFAULT_TRACKER_CLIENT_OPTIONS, type SignalHandler, TrackerClient, type TrackerClientOptions,
+  DEFAULT_TRACKER_CLIENT_OPTIONS, type SignalHandler, TrackerClient, type TrackerClientOptions,
   type TrackerClientPorts, type TrackerClientStats, createTrackerClient, createTrackerClientOptions,
 } from './tracker-client.ts'
 export { TrackerOverlay, type TrackerOverlayPorts } from './tracker-overlay.ts'

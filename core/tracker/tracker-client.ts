@@ -2,13 +2,16 @@
 // part's neighbours to that part's tracker and applies the tracker's instructions through the
 // node's own addNeighbour/removeNeighbour, so the relay never knows a tracker built its overlay.
 //
-// When a status goes out:
+// When a status goes out (as the Brubeck reference's TrackerManager sends them: on events, with
+// no periodic heartbeat):
 //   - on joining, once the tracker link is up;
 //   - on any neighbour change, coalesced over statusDebounceMs;
 //   - after applying an instruction, once every newly listed neighbour is linked or has failed
 //     (or instructionSettleMs passes). Reporting mid-way would show the tracker a half-built list,
 //     and the tracker, taking the status as the truth, would tear down the links still coming up;
-//   - every statusIntervalMs, to heal any drift between the node and the tracker's picture;
+//   - when the last instruction is applied again (every instructionRetryIntervalMs, healing links
+//     that failed): on the first such retry and every statusEveryNthRetry-th, and on any retry
+//     that failed to link a listed neighbour (the reference's InstructionRetryManager);
 //   - for every part of a tracker when its link comes back (the tracker may have restarted and
 //     rebuilds its overlay from these statuses).
 // Leaving gracefully sends COUNTER_LEFT before the node says goodbye to its neighbours. A crash
@@ -17,61 +20,57 @@
 import type { LinkProtocol } from '../link-protocol.ts'
 import type { NetworkNode } from '../network-node.ts'
 import type { Connection, NodeId, Random, TimerHandle, Timers } from '../ports.ts'
+import { BRUBECK } from '../protocol-era.ts'
 import { trackerOf } from './tracker-assignment.ts'
 import {
   COUNTER_LEFT, TRACKER_WIRE_KINDS, WIRE_TRACKER_INSTRUCTION, WIRE_TRACKER_SIGNAL,
   type TrackerInstructionMessage, isTrackerInstructionMessage, isTrackerSignalMessage, signalMessage, statusMessage,
 } from './tracker-messages.ts'
 
+const BRUBECK_TRACKER = BRUBECK.tracker!
+
 export interface TrackerClientOptions {
-  /** Neighbour changes within this window go out as one status (a crash drops several links at once). */
+  /** Neighbour changes within this window go out as one status; 0 folds only those of one instant. */
   statusDebounceMs: number
-  /**
-   * Every joined part's status is re-sent this often; 0 turns it off. Statuses are event-driven,
-   * so this only heals drift (an asymmetric link, a status the tracker could not use). 30 s keeps
-   * a tracker's load at one status per node and part per 30 s, like a keep-alive.
-   */
-  statusIntervalMs: number
+  /** The last instruction of each stream part is applied again this often; 0 turns it off. */
+  instructionRetryIntervalMs: number
+  /** Of the re-applications, the first and every Nth send a status (and any that failed to link). */
+  statusEveryNthRetry: number
   /**
    * After applying an instruction, how long to wait for its new neighbours before reporting
-   * anyway. Matches the node's handshake timeout: by then each handshake has completed or been
-   * given up. Failed connects and dropped links end the wait early.
+   * anyway: by then each connection has completed or timed out. Failed connects and dropped
+   * links end the wait early.
    */
   instructionSettleMs: number
-  /** First delay before reconnecting to a tracker; doubled per failed attempt, with jitter. */
-  reconnectMinMs: number
-  /** Cap on the reconnect delay. */
-  reconnectMaxMs: number
+  /** While a needed tracker is unreachable, it is tried this often (at the next tick first: a random phase). */
+  reconnectIntervalMs: number
 }
 
-export const DEFAULT_STATUS_DEBOUNCE_MS = 10
-export const DEFAULT_STATUS_INTERVAL_MS = 30_000
-export const DEFAULT_INSTRUCTION_SETTLE_MS = 5_000
-export const DEFAULT_RECONNECT_MIN_MS = 1_000
-export const DEFAULT_RECONNECT_MAX_MS = 30_000
-
+/** The Brubeck reference's values (the only era with trackers); see protocol-era.ts for their sources. */
 export const DEFAULT_TRACKER_CLIENT_OPTIONS: Readonly<TrackerClientOptions> = {
-  statusDebounceMs: DEFAULT_STATUS_DEBOUNCE_MS,
-  statusIntervalMs: DEFAULT_STATUS_INTERVAL_MS,
-  instructionSettleMs: DEFAULT_INSTRUCTION_SETTLE_MS,
-  reconnectMinMs: DEFAULT_RECONNECT_MIN_MS,
-  reconnectMaxMs: DEFAULT_RECONNECT_MAX_MS,
+  statusDebounceMs: BRUBECK_TRACKER.statusDebounceMs,
+  instructionRetryIntervalMs: BRUBECK_TRACKER.instructionRetryIntervalMs,
+  statusEveryNthRetry: BRUBECK_TRACKER.statusEveryNthRetry,
+  instructionSettleMs: BRUBECK_TRACKER.instructionSettleMs,
+  reconnectIntervalMs: BRUBECK_TRACKER.reconnectIntervalMs,
 }
 
 /** Fills in defaults and rejects values the client cannot work with. */
 export function createTrackerClientOptions(options: Partial<TrackerClientOptions> = {}): TrackerClientOptions {
   const o = { ...DEFAULT_TRACKER_CLIENT_OPTIONS, ...options }
-  for (const key of ['statusDebounceMs', 'statusIntervalMs', 'instructionSettleMs'] as const) {
+  for (const key of ['statusDebounceMs', 'instructionRetryIntervalMs', 'instructionSettleMs'] as const) {
     if (!(o[key] >= 0)) throw new RangeError(`${key} must be >= 0, got ${o[key]}`)
   }
-  if (!(o.reconnectMinMs > 0)) throw new RangeError(`reconnectMinMs must be > 0, got ${o.reconnectMinMs}`)
-  if (!(o.reconnectMaxMs >= o.reconnectMinMs)) throw new RangeError(`reconnectMaxMs must be >= reconnectMinMs, got ${o.reconnectMaxMs}`)
+  if (!Number.isInteger(o.statusEveryNthRetry) || o.statusEveryNthRetry < 1) {
+    throw new RangeError(`statusEveryNthRetry must be an integer >= 1, got ${o.statusEveryNthRetry}`)
+  }
+  if (!(o.reconnectIntervalMs > 0)) throw new RangeError(`reconnectIntervalMs must be > 0, got ${o.reconnectIntervalMs}`)
   return o
 }
 
 export interface TrackerClientPorts {
   timers: Timers
-  /** The node's own stream, for reconnect jitter. */
+  /** The node's own stream, for the phase of its reconnect ticks. */
   random: Random
 }
 
@@ -99,13 +98,22 @@ interface PartState {
   counter: number
   /** While an instruction is being applied: listed neighbours not yet linked. */
   awaiting: Set<NodeId> | null
+  /** Whether the status goes out when the application settles (false for a quiet retry)... */
+  reportWhenSettled: boolean
+  /** ...which it does anyway if a listed neighbour could not be linked. */
+  failedWhileSettling: boolean
   settleTimer: TimerHandle | undefined
+  /** The last instruction, applied again every instructionRetryIntervalMs. */
+  lastInstruction: TrackerInstructionMessage | undefined
+  /** Re-applications of lastInstruction so far. */
+  retries: number
+  retryTimer: TimerHandle | undefined
 }
 
 interface TrackerLink {
   connection: Connection | undefined
   connecting: boolean
-  /** Failed attempts since the last success, for the backoff. */
+  /** Failed attempts since the last success: the first retry waits for the next tick, later ones a whole interval. */
   failures: number
   retryTimer: TimerHandle | undefined
 }
@@ -116,7 +124,6 @@ export class TrackerClient implements LinkProtocol {
   private readonly trackers = new Map<NodeId, TrackerLink>()
   private readonly dirty = new Set<string>()
   private statusTimer: TimerHandle | undefined
-  private periodicTimer: TimerHandle | undefined
   private signalHandler: SignalHandler | undefined
   private readonly counts: TrackerClientStats = {
     statusesSent: 0, instructionsReceived: 0, instructionsApplied: 0, staleInstructionsIgnored: 0,
@@ -150,9 +157,11 @@ export class TrackerClient implements LinkProtocol {
   join(streamPartId: string): void {
     if (!this.parts.has(streamPartId)) {
       const trackerId = trackerOf(streamPartId, this.trackerIds)
-      this.parts.set(streamPartId, { trackerId, counter: 0, awaiting: null, settleTimer: undefined })
+      this.parts.set(streamPartId, {
+        trackerId, counter: 0, awaiting: null, reportWhenSettled: true, failedWhileSettling: false, settleTimer: undefined,
+        lastInstruction: undefined, retries: 0, retryTimer: undefined,
+      })
       this.ensureLink(trackerId)
-      this.armPeriodic()
     }
     this.node.joinStreamPart(streamPartId)
     this.markDirty(streamPartId)
@@ -166,12 +175,13 @@ export class TrackerClient implements LinkProtocol {
 
   /** The node crashed: drop all state and timers silently. A later join starts afresh. */
   reset(): void {
-    for (const part of this.parts.values()) this.cancel(part.settleTimer)
+    for (const part of this.parts.values()) {
+      this.cancel(part.settleTimer)
+      this.cancel(part.retryTimer)
+    }
     for (const link of this.trackers.values()) this.cancel(link.retryTimer)
     this.cancel(this.statusTimer)
-    this.cancel(this.periodicTimer)
     this.statusTimer = undefined
-    this.periodicTimer = undefined
     this.parts.clear()
     this.trackers.clear()
     this.dirty.clear()
@@ -260,8 +270,7 @@ export class TrackerClient implements LinkProtocol {
     this.counts.instructionsReceived++
     const sp = instruction.streamPartId
     const part = this.parts.get(sp)
-    const cdn = this.node.streamPart(sp)
-    if (part === undefined || cdn === undefined || part.trackerId !== connection.remoteId) {
+    if (part === undefined || this.node.streamPart(sp) === undefined || part.trackerId !== connection.remoteId) {
       this.counts.strayMessagesIgnored++
       return
     }
@@ -270,6 +279,17 @@ export class TrackerClient implements LinkProtocol {
       return
     }
     part.counter = instruction.counter
+    part.lastInstruction = instruction
+    part.retries = 0
+    this.armRetry(sp, part)
+    this.apply(sp, part, instruction, true)
+    this.counts.instructionsApplied++
+  }
+
+  /** Links the listed neighbours and drops the rest; reports when that settles (or, quietly, only on a failure). */
+  private apply(sp: string, part: PartState, instruction: TrackerInstructionMessage, report: boolean): void {
+    const cdn = this.node.streamPart(sp)
+    if (cdn === undefined) return
     const wanted = new Set(instruction.neighbours)
     wanted.delete(this.node.id)
     const awaiting = new Set<NodeId>()
@@ -277,18 +297,36 @@ export class TrackerClient implements LinkProtocol {
     // Settle first: removing neighbours below reports changes back to us synchronously.
     this.cancel(part.settleTimer)
     part.awaiting = awaiting
+    part.reportWhenSettled = report || part.reportWhenSettled && part.settleTimer !== undefined
+    part.failedWhileSettling = false
     part.settleTimer = awaiting.size === 0 ? undefined
       : this.ports.timers.setTimeout(() => this.endSettle(sp), this.options.instructionSettleMs)
     for (const n of [...cdn.neighbours]) if (!wanted.has(n.remoteId)) this.node.removeNeighbour(sp, n.remoteId)
     for (const id of awaiting) this.node.addNeighbour(sp, id)
-    this.counts.instructionsApplied++
     this.checkSettled(sp, part)
   }
 
-  /** A listed peer that cannot be reached no longer holds up the status. */
+  private armRetry(sp: string, part: PartState): void {
+    this.cancel(part.retryTimer)
+    part.retryTimer = undefined
+    if (this.options.instructionRetryIntervalMs <= 0) return
+    part.retryTimer = this.ports.timers.setTimeout(() => {
+      part.retryTimer = undefined
+      if (this.parts.get(sp) !== part || part.lastInstruction === undefined) return
+      const report = part.retries % this.options.statusEveryNthRetry === 0
+      part.retries++
+      this.armRetry(sp, part)
+      this.apply(sp, part, part.lastInstruction, report)
+    }, this.options.instructionRetryIntervalMs)
+  }
+
+  /** A listed peer that cannot be reached no longer holds up the status, and makes it due. */
   private peerFailed(peer: NodeId): void {
     for (const [sp, part] of this.parts) {
-      if (part.awaiting?.delete(peer) === true) this.checkSettled(sp, part)
+      if (part.awaiting?.delete(peer) === true) {
+        part.failedWhileSettling = true
+        this.checkSettled(sp, part)
+      }
     }
   }
 
@@ -305,8 +343,11 @@ export class TrackerClient implements LinkProtocol {
     if (part === undefined || part.awaiting === null) return
     this.cancel(part.settleTimer)
     part.settleTimer = undefined
+    // Listed neighbours still missing at the deadline failed too.
+    const failed = part.failedWhileSettling || part.awaiting.size > 0
     part.awaiting = null
-    this.markDirty(sp)
+    if (part.reportWhenSettled || failed) this.markDirty(sp)
+    part.reportWhenSettled = true
   }
 
   private forget(sp: string, tellTracker: boolean): void {
@@ -315,16 +356,13 @@ export class TrackerClient implements LinkProtocol {
     this.parts.delete(sp)
     this.dirty.delete(sp)
     this.cancel(part.settleTimer)
+    this.cancel(part.retryTimer)
     const connection = this.trackers.get(part.trackerId)?.connection
     if (tellTracker && connection !== undefined) {
       this.node.send(connection, statusMessage(sp, [], COUNTER_LEFT))
       this.counts.statusesSent++
     }
     // The tracker link stays open: it is one link, and the node may join another part soon.
-    if (this.parts.size === 0) {
-      this.cancel(this.periodicTimer)
-      this.periodicTimer = undefined
-    }
   }
 
   private cancel(timer: TimerHandle | undefined): void {
@@ -356,16 +394,6 @@ export class TrackerClient implements LinkProtocol {
     this.counts.statusesSent++
   }
 
-  private armPeriodic(): void {
-    if (this.options.statusIntervalMs <= 0 || this.periodicTimer !== undefined) return
-    this.periodicTimer = this.ports.timers.setTimeout(() => {
-      this.periodicTimer = undefined
-      if (this.parts.size === 0) return
-      for (const sp of this.parts.keys()) this.sendStatus(sp)
-      this.armPeriodic()
-    }, this.options.statusIntervalMs)
-  }
-
   private ensureLink(trackerId: NodeId): void {
     let link = this.trackers.get(trackerId)
     if (link === undefined) {
@@ -382,7 +410,11 @@ export class TrackerClient implements LinkProtocol {
     this.node.connect(trackerId)
   }
 
-  /** Exponential backoff with "equal jitter" (half fixed, half random), so a restarted tracker is not hit by every node at once. */
+  /**
+   * The reference's TrackerConnector checks its trackers on a fixed tick, without backoff: the
+   * first attempt after a loss comes at the next tick (a uniform phase, so a restarted tracker is
+   * not hit by every node at once), later ones a whole interval apart.
+   */
   private scheduleReconnect(trackerId: NodeId, link: TrackerLink): void {
     if (link.retryTimer !== undefined) return
     let served = false
@@ -391,8 +423,8 @@ export class TrackerClient implements LinkProtocol {
       this.trackers.delete(trackerId)
       return
     }
-    const base = Math.min(this.options.reconnectMaxMs, this.options.reconnectMinMs * 2 ** link.failures)
-    const delayMs = base / 2 + this.ports.random.next() * (base / 2)
+    const interval = this.options.reconnectIntervalMs
+    const delayMs = link.failures === 0 ? this.ports.random.next() * interval : interval
     link.failures++
     link.retryTimer = this.ports.timers.setTimeout(() => {
       link.retryTimer = undefined

@@ -4,12 +4,14 @@
 import type { NetworkNode } from '../network-node.ts'
 import type { NodeId, Random, Timers } from '../ports.ts'
 import type { TopologyBuilder } from '../topology/topology-builder.ts'
-import { TrackerClient, type TrackerClientOptions, createTrackerClientOptions } from './tracker-client.ts'
+import { type SignalHandler, TrackerClient, type TrackerClientOptions, createTrackerClientOptions } from './tracker-client.ts'
 
 export interface TrackerOverlayPorts {
   timers: Timers
-  /** Each node's own random stream (for its reconnect jitter), e.g. createRandom(seed, 'node', id, 'tracker'). */
+  /** Each node's own random stream (for the phase of its reconnects), e.g. createRandom(seed, 'node', id, 'tracker'). */
   randomFor(nodeId: NodeId): Random
+  /** Where the signalling the trackers relay to a node goes (its transport's WebRTC setup), if anywhere. */
+  signalHandlerFor?(nodeId: NodeId): SignalHandler
 }
 
 /**
@@ -52,6 +54,7 @@ export class TrackerOverlay implements TopologyBuilder {
     let client = this.clients.get(node)
     if (client === undefined) {
       client = new TrackerClient(node, this.trackerIds, { timers: this.ports.timers, random: this.ports.randomFor(node.id) }, this.options)
+      client.onSignal(this.ports.signalHandlerFor?.(node.id))
       node.attach(client)
       this.clients.set(node, client)
     }

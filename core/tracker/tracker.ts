@@ -8,6 +8,7 @@
 // every stream part. The tracker also relays signalling between nodes it holds links to.
 
 import type { Clock, Connection, NodeId, Random, Timers, Transport, TransportHandler, WireMessage } from '../ports.ts'
+import { BRUBECK } from '../protocol-era.ts'
 import { formInstructions } from './form-instructions.ts'
 import { KeyedDebouncer } from './keyed-debouncer.ts'
 import { OverlayGraph } from './overlay-graph.ts'
@@ -25,9 +26,10 @@ export interface TrackerOptions {
   instructionMaxWaitMs: number
 }
 
-export const DEFAULT_MAX_NEIGHBOURS = 4
-export const DEFAULT_INSTRUCTION_DEBOUNCE_MS = 100
-export const DEFAULT_INSTRUCTION_MAX_WAIT_MS = 2_000
+// The Brubeck reference's values (the only era with trackers); see protocol-era.ts for their sources.
+export const DEFAULT_MAX_NEIGHBOURS = BRUBECK.tracker!.maxNeighbours
+export const DEFAULT_INSTRUCTION_DEBOUNCE_MS = BRUBECK.tracker!.instructionDebounceMs
+export const DEFAULT_INSTRUCTION_MAX_WAIT_MS = BRUBECK.tracker!.instructionMaxWaitMs
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = {
   maxNeighbours: DEFAULT_MAX_NEIGHBOURS,

@@ -12,7 +12,7 @@ import { parseScenario } from '../../sim/scenario/load.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
 
 /** Top-level fields the live runner carries out (or that only describe the run). */
-const DRIVEN = new Set(['name', 'description', 'seed', 'nodes', 'topology', 'network', 'churn', 'workload', 'durationS', 'record', 'budgets', 'sweep', 'sourceFile'])
+const DRIVEN = new Set(['name', 'description', 'protocol', 'seed', 'nodes', 'topology', 'network', 'churn', 'workload', 'durationS', 'record', 'budgets', 'sweep', 'sourceFile'])
 
 /**
  * Every live node is a real WebRTC endpoint with its own sockets and native threads; on a
@@ -41,7 +41,10 @@ export function liveRefusals(scenario: Scenario): LiveRefusal[] {
   net.events.forEach((event, k) => {
     out.push({ path: `network.events[${k}]`, value: event.type, expected: `no scripted network events with --transport live (a ${event.type} would need control of real sockets the live transport does not have)` })
   })
-  const defaults = parseScenario(`name: defaults\nnodes: ${Math.max(2, scenario.nodes)}\n`, 'defaults.yaml') as unknown as Record<string, unknown>
+  if (scenario.protocol !== 'brubeck') {
+    out.push({ path: 'protocol', value: scenario.protocol, expected: 'brubeck with --transport live (live nodes run the tracker era; the DHT era runs in the simulator)' })
+  }
+  const defaults = parseScenario(`name: defaults\nprotocol: ${scenario.protocol}\nnodes: ${Math.max(2, scenario.nodes)}\n`, 'defaults.yaml') as unknown as Record<string, unknown>
   for (const [key, value] of Object.entries(scenario)) {
     if (!DRIVEN.has(key)) differences(key, value, defaults[key], out)
   }

@@ -68,7 +68,7 @@ export class LiveRunRecord implements SummarySource {
     this.streamParts = plan.streamParts
     this.latency = plan.latency
     const n = plan.nodeIds.length
-    this.network = new ReplayNetwork(new Simulator(), plan.latency, [...plan.nodeIds, ...plan.trackerIds], scenario.network, scenario.seed)
+    this.network = new ReplayNetwork(new Simulator(), plan.latency, [...plan.nodeIds, ...plan.trackerIds], { ...scenario.network, connectTimeoutMs: 0 }, scenario.seed)
     this.membership = new Membership(n)
     let now = 0
     const clock: Clock = { now: () => now }

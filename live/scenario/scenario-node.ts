@@ -13,6 +13,7 @@
 // the message is sent (and before its publish time is taken).
 
 import { NetworkNode } from '../../core/network-node.ts'
+import { BRUBECK } from '../../core/protocol-era.ts'
 import type { NodeObserver } from '../../core/observer.ts'
 import type { NodeId, Timers, Transport } from '../../core/ports.ts'
 import { CompositeTransport } from '../composite-transport.ts'
@@ -137,7 +138,7 @@ export class StaticBuiltNode implements ScenarioNode {
     const transport: Transport = this.shim ?? composite
     this.node = new NetworkNode({
       clock: realClock, timers: this.timers, random: createRealRandom(options.seed, this.id, 'node'), transport, observer: options.observer,
-    })
+    }, { handshakeTimeoutMs: BRUBECK.handshakeTimeoutMs, propagation: BRUBECK.propagation })
     this.relay = new SignalRelayClient(this.node, relay.id)
     this.relay.onSignal = (from, payload) => this.webrtc.handleSignal(from, payload)
     this.webrtc.setSignalSender((to, payload) => this.relay.send(to, payload))

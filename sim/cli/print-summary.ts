@@ -10,7 +10,7 @@ export function formatSummary(s: Summary, dir: string): string {
     `  ${o.streamPart}: ${o.nodes} nodes, ${o.edges} edges, degrees ${JSON.stringify(o.degreeDistribution)}, ${o.components} component(s), diameter >= ${o.diameterEstimate}, clustering ${fmt(o.clustering, 4)}`)
   const live = liveSection(s)
   return [
-    `${s.scenario} (seed ${s.seed}, version ${s.version}, commit ${s.commit})${live === undefined ? '' : ', live'}`,
+    `${s.scenario} (protocol ${s.protocol.era}, seed ${s.seed}, version ${s.version}, commit ${s.commit})${live === undefined ? '' : ', live'}`,
     `${fmt(s.nodes)} nodes, ${s.streamParts} stream part(s), ${fmt(s.published)} messages published, ${fmt(s.simulatedSeconds)} s ${live === undefined ? 'simulated' : 'of real time'} in ${fmt(s.wallSeconds, 2)} s wall (${fmt(s.events)} events, ${fmt(s.eventsPerSecond)} events/s, peak RSS ${fmt(s.peakRssMb)} MB)`,
     ...(live === undefined ? [] : [live]),
     '',
@@ -20,13 +20,14 @@ export function formatSummary(s: Summary, dir: string): string {
       d('stretch', s.stretch, 'ratio'),
       d('time to 1st neighbour', s.timeToFirstNeighbourMs, 'ms'),
       d('time to data', s.timeToDataMs, 'ms'),
+      ...(s.connectSetupMs.count > 0 ? [d('connection setup', s.connectSetupMs, 'ms')] : []),
     ]),
     '',
     `delivery ratio ${fmt(s.deliveryRatio, 5)} (${fmt(s.deliveredToReceivers)} of ${fmt(s.receivers)} receiver x message pairs)   duplicates/delivery ${fmt(s.duplicatesPerDelivery, 4)}   RMR ${fmt(s.rmr, 4)}`,
     `churn: ${fmt(s.churn.joined)} joined, ${fmt(s.churn.left)} left, ${fmt(s.churn.crashed)} crashed, ${fmt(s.churn.onlineAtEnd)} online at the end; missed: ${fmt(s.lostOnline)} by receivers online throughout (${fmt(s.lostWhileJoining)} of them while still joining), ${fmt(s.lostToChurn)} by nodes that later left`,
     ...(s.trackers.length > 0 ? [`trackers: ${s.trackers.map((t) => `${t.id} ${fmt(t.messagesPerSecond, 1)} msg/s`).join(', ')}`] : []),
     `lost: ${fmt(s.lost.loss)} to loss, ${fmt(s.lost.partition)} to partitions, ${fmt(s.lost.linkCut)} to link cuts, ${fmt(s.lost.closed)} in flight on closing links; dropped ${fmt(s.droppedInvalid)} invalid, ${fmt(s.droppedMalformed)} malformed`,
-    `payload ${fmt(s.payloadBytesPerNode / 1024, 1)} KiB/node, control ${fmt(s.controlBytesPerNodePerSecond, 1)} B/node/s`,
+    `payload ${fmt(s.payloadBytesPerNode / 1024, 1)} KiB/node, control ${fmt(s.controlBytesPerNodePerSecond, 1)} B/node/s; connections ${fmt(s.connections.opened)} opened, ${fmt(s.connections.failed)} failed`,
     'overlay:',
     ...overlay,
     ...(s.budgets.length > 0 ? ['', formatBudgets(s.budgets)] : []),

@@ -7,13 +7,12 @@ import type { Connection, NodeId, Random, Transport, TransportHandler, WireMessa
 import { WIRE_CONTENT } from '../../core/ports.ts'
 import { createRandom } from '../engine/random.ts'
 import type { EventHandler, Simulator } from '../engine/simulator.ts'
+import { ConnectionSetup, type ConnectionSetupMode, type SetupNetwork } from './connection-setup.ts'
 import type { LatencyModel } from './latency-model.ts'
 
 export const EVENT_ARRIVE = 2
 export const EVENT_DELIVER = 3
 
-/** How long a connect to an unreachable or absent peer takes to fail. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
 /**
  * How long a crashed peer's neighbours take to notice: no goodbye arrives, so a live link
  * learns of it from a keep-alive timeout (WebRTC's consent checks fail after a few seconds).
@@ -25,7 +24,12 @@ export interface SimNetworkOptions {
   uploadMbps?: number
   downloadMbps?: number
   processingDelayMs: number
-  connectTimeoutMs?: number
+  /** How links open (connection-setup.ts). */
+  connectionSetup: ConnectionSetupMode
+  /** An attempt not open by then fails: the era's connection timeout. */
+  connectTimeoutMs: number
+  /** Peers that run a WebSocket server (links to them are WebSockets); default none. */
+  hasServer?: (index: number) => boolean
   crashDetectionMs?: number
 }
 
@@ -80,7 +84,7 @@ class SimTransport implements Transport {
   }
 }
 
-export class SimNetwork implements EventHandler {
+export class SimNetwork implements EventHandler, SetupNetwork {
   readonly connections: SimConnection[] = []
   readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
   private readonly transports: SimTransport[]
@@ -98,9 +102,11 @@ export class SimNetwork implements EventHandler {
   private readonly drawsRandom: boolean
   /** Per node: DROP_CONTENT or extra delay of its content sends; null while every node behaves. */
   private contentEgress: Float64Array | null = null
+  /** How links open, and what opening them cost. */
+  readonly setup: ConnectionSetup
 
   constructor(
-    private readonly sim: Simulator,
+    readonly sim: Simulator,
     readonly latency: LatencyModel,
     readonly nodeIds: readonly NodeId[],
     private readonly options: SimNetworkOptions,
@@ -120,10 +126,20 @@ export class SimNetwork implements EventHandler {
     this.drawsRandom = options.lossRate > 0 || !latency.constantPerPair
     sim.register(EVENT_ARRIVE, this)
     sim.register(EVENT_DELIVER, this)
+    this.setup = new ConnectionSetup(this, options.connectionSetup, options.connectTimeoutMs, seed, options.hasServer ?? (() => false))
+  }
+
+  get lossRate(): number {
+    return this.options.lossRate
   }
 
   transport(index: number): Transport {
     return this.transports[index]
+  }
+
+  /** Index of a node id, or undefined for an id not on this network. */
+  indexOfNode(id: NodeId): number | undefined {
+    return this.indexOf.get(id)
   }
 
   isUp(index: number): boolean {
@@ -141,22 +157,21 @@ export class SimNetwork implements EventHandler {
     return this.linksOf[index]
   }
 
-  /** One connection attempt: the request travels one way, the acceptance comes back. */
+  /** One connection attempt; connection-setup.ts says how long it takes and whether it succeeds. */
   connect(src: number, peer: NodeId): void {
     const dst = this.indexOf.get(peer)
-    const fail = (reason: string) => this.sim.call(this.sim.now() + (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS), () => {
-      if (this.up[src] === 1) this.transports[src].handler?.onConnectFailed(peer, reason)
-    })
-    if (dst === undefined) return fail('unknown peer')
-    if (!this.reachable(src, dst)) return fail('peer unreachable')
+    if (dst === undefined) return this.failConnect(src, -1, this.sim.now() + this.options.connectTimeoutMs, 'unknown peer', peer)
     const existing = this.links.get(this.linkKey(src, dst))
     if (existing !== undefined) {
       const mine = existing.local === src ? existing : existing.peer
       this.sim.call(this.sim.now(), () => this.transports[src].handler?.onConnected(mine))
       return
     }
-    const forward = this.latency.meanOneWayMs(src, dst)
-    const back = this.latency.meanOneWayMs(dst, src)
+    this.setup.connect(src, dst)
+  }
+
+  /** SetupNetwork: the link exists from now; each end hears of it at its open time. */
+  openLink(src: number, dst: number, srcOpenAtMs: number, dstOpenAtMs: number): void {
     const a = new SimConnection(this.connections.length, src, dst, this.nodeIds[dst], this)
     this.connections.push(a)
     const b = new SimConnection(this.connections.length, dst, src, this.nodeIds[src], this)
@@ -170,16 +185,31 @@ export class SimNetwork implements EventHandler {
     this.links.set(this.linkKey(src, dst), a)
     this.linksOf[src].push(a)
     this.linksOf[dst].push(b)
-    const now = this.sim.now()
-    // FIFO: nothing sent on the link may overtake the handshake that opened it.
-    a.lastArrivalMs = now + forward + back
-    b.lastArrivalMs = now + forward
-    this.sim.call(now + forward, () => {
+    // FIFO: nothing sent on the link may arrive before the far end is open.
+    a.lastArrivalMs = Math.max(srcOpenAtMs, dstOpenAtMs)
+    b.lastArrivalMs = srcOpenAtMs
+    this.sim.call(dstOpenAtMs, () => {
       if (b.open && this.up[dst] === 1) this.transports[dst].handler?.onConnected(b)
     })
-    this.sim.call(now + forward + back, () => {
-      if (a.open && this.up[src] === 1) this.transports[src].handler?.onConnected(a)
+    this.sim.call(srcOpenAtMs, () => {
+      if (this.up[src] === 0) return
+      // The peer went away while the link was opening: for the side that asked, that is a failed connect.
+      if (a.open) this.transports[src].handler?.onConnected(a)
+      else this.transports[src].handler?.onConnectFailed(this.nodeIds[dst], 'closed while opening')
     })
+  }
+
+  /** SetupNetwork: node `src` hears at `atMs` that its connect to `dst` failed. */
+  failConnect(src: number, dst: number, atMs: number, reason: string, peer = this.nodeIds[dst]): void {
+    this.sim.call(atMs, () => {
+      if (this.up[src] === 1) this.transports[src].handler?.onConnectFailed(peer, reason)
+    })
+  }
+
+  /** SetupNetwork: on different sides of a partition. */
+  separated(a: number, b: number): boolean {
+    const side = this.partitionSide
+    return side !== null && side[a] !== side[b]
   }
 
   transmit(connection: SimConnection, message: WireMessage): void {
@@ -308,12 +338,6 @@ export class SimNetwork implements EventHandler {
   setCut(connection: SimConnection, cut: boolean): void {
     connection.cut = cut
     connection.peer.cut = cut
-  }
-
-  private reachable(src: number, dst: number): boolean {
-    if (this.up[dst] === 0) return false
-    const side = this.partitionSide
-    return side === null || side[src] === side[dst]
   }
 
   private randomOf(index: number): Random {

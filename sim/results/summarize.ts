@@ -1,10 +1,12 @@
 // The numbers of summary.json, from what the metrics collector saw. Definitions are in the
 // README's Metrics section and DESIGN.md; change them in all three places or none.
 
+import { eraDefaults } from '../../core/protocol-era.ts'
 import { createRandom } from '../engine/random.ts'
 import { overlayStats } from '../metrics/overlay-stats.ts'
 import type { StreamPartSetup } from '../simulation.ts'
 import type { MetricsCollector } from '../metrics/collector.ts'
+import type { SetupStats } from '../network/connection-setup.ts'
 import type { LossCounters } from '../network/sim-network.ts'
 import type { Scenario } from '../scenario/types.ts'
 import { checkBudgets } from './budget-check.ts'
@@ -39,6 +41,8 @@ export interface SummarySource {
   trackerMessagesReceived(t: number): number
   /** Neighbour lists of a stream part among its online members, by position among them. */
   adjacency(part: StreamPartSetup): number[][]
+  /** How links opened (the simulator's connection setup); absent for live runs, whose links are real. */
+  readonly connectionSetup?: SetupStats
   /** Present when the scenario runs the message layer. */
   readonly messageLayer?: SimMessageLayer
   readonly adversaries?: Adversaries
@@ -58,6 +62,7 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
   })
   const summary: Summary = {
     scenario: scenario.name,
+    protocol: { era: scenario.protocol, reference: eraDefaults(scenario.protocol).reference },
     seed: scenario.seed,
     version,
     commit,
@@ -85,6 +90,8 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
     lost: { ...network.lost },
     timeToFirstNeighbourMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstNeighbourAtMs)).sort()),
     timeToDataMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstDataAtMs, m.messagePublishedAtMs[0] ?? 0)).sort()),
+    connectSetupMs: distributionOf(Float64Array.from(simulation.connectionSetup?.setupMs ?? []).sort()),
+    connections: { opened: simulation.connectionSetup?.opened ?? 0, failed: simulation.connectionSetup?.failed ?? 0 },
     churn: {
       joined: membership.nodes - countNaN(membership.joinedAtMs),
       left: countLeft(membership, false),

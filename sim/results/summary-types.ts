@@ -1,5 +1,7 @@
 // The shape of summary.json. Other tools (the explorer, CI budgets, sweeps) read it; extend, never rename.
 
+import type { ProtocolEra } from '../../core/protocol-era.ts'
+
 export interface Distribution {
   /** Number of samples behind the figures below. */
   count: number
@@ -75,6 +77,8 @@ export interface MessageLayerSummary {
 
 export interface Summary {
   scenario: string
+  /** The protocol generation modelled, and the reference release its defaults come from. */
+  protocol: { era: ProtocolEra; reference: string }
   seed: number
   version: string
   commit: string
@@ -111,6 +115,10 @@ export interface Summary {
   timeToFirstNeighbourMs: Distribution
   /** Join (or the first publish, if later) to first message received, over nodes that got one. */
   timeToDataMs: Distribution
+  /** Connect request to the requester's link opening, over every link opened (trackers' included). */
+  connectSetupMs: Distribution
+  /** Connection attempts that opened a link, and that failed (timed out, refused, unreachable). */
+  connections: { opened: number; failed: number }
   churn: { joined: number; left: number; crashed: number; onlineAtEnd: number }
   /** Per tracker: statuses and signals received, in total and per simulated second. */
   trackers: { id: string; messagesReceived: number; messagesPerSecond: number }[]

@@ -28,6 +28,8 @@ export const BUDGET_METRICS: readonly string[] = [
   'lostWhileJoining',
   ...distribution('timeToFirstNeighbourMs'),
   ...distribution('timeToDataMs'),
+  ...distribution('connectSetupMs'),
+  'connections.failed',
   'trackerMessagesPerSecond',
   // The message layer's (present when the scenario runs it).
   'messageLayer.app.deliveryRatio',
@@ -47,7 +49,7 @@ export const BUDGET_OPS: readonly BudgetOp[] = ['<', '<=', '>', '>=', '==']
 
 /** The unit word a limit may carry; only where the metric's name already fixes the unit. */
 export function budgetUnit(metric: string): string | undefined {
-  if (/^(latencyMs|timeToFirstNeighbourMs|timeToDataMs|messageLayer\.app\.latencyMs|messageLayer\.cpuMsPerNode)\./.test(metric)) return 'ms'
+  if (/^(latencyMs|timeToFirstNeighbourMs|timeToDataMs|connectSetupMs|messageLayer\.app\.latencyMs|messageLayer\.cpuMsPerNode)\./.test(metric)) return 'ms'
   if (metric === 'wallSeconds') return 's'
   if (metric === 'peakRssMb') return 'MB'
   return undefined

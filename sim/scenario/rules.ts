@@ -5,6 +5,8 @@
 
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { GapMode } from '../../core/ordering/ordering-options.ts'
+import { eraDefaults } from '../../core/protocol-era.ts'
 import { DEFAULT_GEO_REGIONS, REGIONS } from '../network/regions.ts'
 import { parseBudget } from './budget.ts'
 import type { Issue } from './issue.ts'
@@ -22,6 +24,7 @@ const objectAt = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v 
 
 export function ruleIssues(doc: Record<string, unknown>, baseDir: string): Issue[] {
   return [
+    ...eraIssues(doc),
     ...sizeIssues(doc),
     ...latencyIssues(doc, baseDir),
     ...eventIssues(doc),
@@ -30,6 +33,23 @@ export function ruleIssues(doc: Record<string, unknown>, baseDir: string): Issue
     ...budgetIssues(doc),
     ...sweepIssues(doc),
   ]
+}
+
+/** A run models one protocol generation: what another generation has is refused, not mixed in. */
+function eraIssues(doc: Record<string, unknown>): Issue[] {
+  const era = doc.protocol
+  if (era !== 'brubeck' && era !== 'tatum') return []
+  const issues: Issue[] = []
+  const builder = objectAt(doc.topology).builder
+  if (builder === 'tracker' && era !== 'brubeck') {
+    issues.push({ path: ['topology', 'builder'], value: builder, expected: `a builder of protocol ${era} (trackers belong to protocol brubeck)` })
+  }
+  const gapMode = objectAt(doc.ordering).gapMode
+  const modes = eraDefaults(era).ordering.gapModes
+  if (typeof gapMode === 'string' && !modes.includes(gapMode as GapMode)) {
+    issues.push({ path: ['ordering', 'gapMode'], value: gapMode, expected: `${modes.join(' or ')}: the gap modes of protocol ${era}'s client` })
+  }
+  return issues
 }
 
 function sizeIssues(doc: Record<string, unknown>): Issue[] {

@@ -1,6 +1,8 @@
 // The resolved form of a scenario file: every default filled in, every unit in the name.
 // scenario.schema.json is the published contract for the YAML; this type is what the engine reads.
 
+import type { GapMode, GiveUpAfter } from '../../core/ordering/ordering-options.ts'
+import type { ProtocolEra } from '../../core/protocol-era.ts'
 import type { CryptoCosts } from '../../core/security/crypto-suite.ts'
 
 export type LatencyConfig =
@@ -45,6 +47,8 @@ export type NetworkEvent =
 
 export interface NetworkConfig {
   latency: LatencyConfig
+  /** modelled: links open as the real stack opens them (connection-setup.ts); instant: one round trip. */
+  connectionSetup: 'modelled' | 'instant'
   /** Probability that one transmission is lost, 0..1. */
   lossRate: number
   /** Per-node upload capacity; absent or 0: unlimited. */
@@ -134,10 +138,18 @@ export interface StorageConfig {
 
 export interface OrderingConfig {
   enabled: boolean
-  gapMode: 'light' | 'full'
+  gapMode: GapMode
   initialWaitMs: number
   retryWaitMs: number
   maxResendRequests: number
+  giveUpAfter: GiveUpAfter
+}
+
+/** The propagation buffer of every node (core/propagation-buffer.ts). */
+export interface PropagationConfig {
+  maxMessages: number
+  ttlMs: number
+  minTargets: number
 }
 
 export interface AdversaryConfig {
@@ -165,9 +177,12 @@ export interface Budget {
 export interface Scenario {
   name: string
   description?: string
+  /** The protocol generation modelled; every default left unset comes from it (core/protocol-era.ts). */
+  protocol: ProtocolEra
   seed: number
   nodes: number
   topology: TopologyConfig
+  propagation: PropagationConfig
   network: NetworkConfig
   churn: ChurnConfig
   workload: WorkloadConfig

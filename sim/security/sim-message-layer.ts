@@ -219,7 +219,7 @@ export class SimMessageLayer {
         const client = createResendClient(nodes[s], { timers: sim }, (sp) => storageNodesOf(sp, storageIds, scenario.storage.replicas),
           (m) => subscriber.receive(m))
         subscriber.useOrdering(createOrderingBuffer({ clock: sim, timers: sim }, client, subscriber.ordered, {
-          gapMode: o.gapMode, initialWaitMs: o.initialWaitMs, retryWaitMs: o.retryWaitMs, maxResendRequests: o.maxResendRequests,
+          gapMode: o.gapMode, initialWaitMs: o.initialWaitMs, retryWaitMs: o.retryWaitMs, maxResendRequests: o.maxResendRequests, giveUpAfter: o.giveUpAfter,
         }), client, o.initialWaitMs)
       }
       this.subscribers.set(s, subscriber)

@@ -51,7 +51,7 @@ export function smallWorld(n: number, latency: LatencyConfig = { model: 'fixed',
   const sim = new Simulator()
   const ids = Array.from({ length: n }, (_, i) => `n${i}`)
   const network = new SimNetwork(sim, createLatencyModel(latency, ids, 1), ids,
-    { lossRate: 0, processingDelayMs: 0, ...options }, 1)
+    { lossRate: 0, processingDelayMs: 0, connectionSetup: 'instant', connectTimeoutMs: 5_000, ...options }, 1)
   const observers = ids.map(() => new RecordingObserver(sim))
   const nodes = ids.map((id, i) => new NetworkNode({
     clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: observers[i],
