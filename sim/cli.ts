@@ -2,7 +2,11 @@
 // Exit codes: 0 fine, 1 a budget broke, 2 bad input (scenario, flags), 3 the run itself failed.
 
 import { parseArgs } from 'node:util'
-import { loadScenario, ScenarioErrors } from './scenario/load.ts'
+import { expandSweep, loadScenario, ScenarioErrors } from './scenario/load.ts'
+import { InputError } from './input-error.ts'
+import { assertFitsInMemory, estimateMemory } from './memory-estimate.ts'
+import { prepareOutputDir } from './results/output-dir.ts'
+import { usesMessageLayer } from './simulation.ts'
 import { checkCommand, runCommand, type RunCommandOptions } from './cli/run-command.ts'
 import { sweepCommand } from './cli/sweep-command.ts'
 import { reportCommand } from './cli/report-command.ts'
@@ -20,26 +24,30 @@ commands:
   report DIR    write DIR/report.html: one self-contained file with the summary and charts
 
 'npm run sim -- <command> --help' tells more. Exit codes: 0 ok, 1 budget broken, 2 bad input, 3 run failed.`,
-  run: `usage: npm run sim -- run FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--viz [--port N]] [--transport live [--workers N]]
+  run: `usage: npm run sim -- run FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--viz [--port N]] [--transport live [--workers N]] [--max-memory-mb N] [--dry-run]
 
   --seed N          use seed N instead of the file's (same as --set seed=N)
-  --out DIR         write the results into DIR instead of results/<scenario>/<run-id>/
+  --out DIR         write the results into DIR (new or empty) instead of results/<scenario>/<run-id>/
   --set a.b=value   override any field; value is YAML (--set network.latency.model=fixed --set network.latency.ms=20)
   --quiet           no progress bar
   --viz             stream the run to the explorer (printed URL), paced by the speed chosen in the page
   --port N          port for --viz (default 7600; 0 = any free port)
+  --max-memory-mb N refuse (exit 2) a run whose memory estimate exceeds N MB; default: the Node.js
+                    heap limit + 1 GB (raise the heap with NODE_OPTIONS=--max-old-space-size=N)
+  --dry-run         check everything (scenario, files it names, sweep points, memory) and stop
   --transport live  run real nodes on this machine in real time (WebRTC on loopback, trackers over
                     WebSocket) instead of the simulator; same metrics and files. Also for check and sweep
   --workers N       live: worker processes for the nodes (default: one per 20 nodes, at most one per core)`,
-  check: `usage: npm run sim -- check FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]]
+  check: `usage: npm run sim -- check FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]] [--max-memory-mb N] [--dry-run]
 
 Runs the scenario (each point, if it has a sweep) and prints every budget: metric, operator,
-limit, measured value, pass or FAIL. Exit 0 when all hold, 1 when any breaks, 2 on a bad scenario.`,
-  sweep: `usage: npm run sim -- sweep FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]]
+limit, measured value, pass or FAIL. Exit 0 when all hold, 1 when any breaks, 2 on a bad scenario
+(or one without budgets). Options as for run.`,
+  sweep: `usage: npm run sim -- sweep FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]] [--max-memory-mb N] [--dry-run]
 
 Runs every point of the file's 'sweep:' grid (cartesian product, last key fastest). Writes
 results/<scenario>/sweep-<id>/sweep.csv (one row per point) and one run folder per point.
-Exit 1 when any point breaks a budget.`,
+Exit 1 when any point breaks a budget. Options as for run.`,
   report: `usage: npm run sim -- report RUN_DIR [--out FILE]
 
 Writes one self-contained HTML file (default RUN_DIR/report.html) with the run's summary and
@@ -59,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       transport: { type: 'string' },
       workers: { type: 'string' },
+      'max-memory-mb': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -84,6 +94,27 @@ async function main(argv: string[]): Promise<number> {
   const workers = values.workers === undefined ? undefined : Number(values.workers)
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) return usage(`--workers: expected an integer >= 1, got "${values.workers}"`, command)
   if (workers !== undefined && transport !== 'live') return usage('--workers goes with --transport live', command)
+  const maxMemoryMb = values['max-memory-mb'] === undefined ? undefined : Number(values['max-memory-mb'])
+  if (maxMemoryMb !== undefined && !(Number.isInteger(maxMemoryMb) && maxMemoryMb >= 1)) {
+    return usage(`--max-memory-mb: expected an integer >= 1, got "${values['max-memory-mb']}"`, command)
+  }
+  // Everything that can be known wrong is checked before the first point runs: the memory each
+  // point needs, budgets to check, the output folder.
+  const points = expandSweep(command === 'run' ? { ...scenario, sweep: undefined } : scenario)
+  if (transport === 'sim') for (const { scenario: s } of points) assertFitsInMemory(s, usesMessageLayer(s), maxMemoryMb)
+  if (command === 'sweep' && scenario.sweep === undefined) {
+    throw new InputError(`${target}: sweep: got nothing, expected a sweep: grid of field -> values for the sweep command (or use run)`)
+  }
+  if (command === 'check' && points.every(({ scenario: s }) => s.budgets.length === 0)) {
+    throw new InputError(`${target}: budgets: got none, expected at least one budget for check to judge (add budgets:, or use run)`)
+  }
+  if (values['dry-run']) {
+    const estimate = transport === 'sim' ? Math.max(...points.map(({ scenario: s }) => estimateMemory(s, usesMessageLayer(s)).bytes)) : NaN
+    console.log(`${command} ${target}: valid; would run ${points.length} point(s) of ${scenario.name} (protocol ${scenario.protocol}, seed ${scenario.seed}) `
+      + `${transport === 'live' ? 'live' : `in the simulator, about ${Math.round(estimate / 1e6).toLocaleString('en-US')} MB at most`}; nothing was run`)
+    return 0
+  }
+  if (values.out !== undefined) prepareOutputDir(values.out)
   const opts: RunCommandOptions = { out: values.out, quiet: values.quiet, transport, workers }
   if (values.viz) {
     if (transport === 'live') return usage('--viz streams a simulated run; it does not go with --transport live', command)
@@ -113,7 +144,7 @@ function usage(problem: string, command = 'main'): number {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code },
   (error: unknown) => {
-    if (error instanceof ScenarioErrors) {
+    if (error instanceof ScenarioErrors || error instanceof InputError) {
       console.error(`error: ${error.message}`)
       process.exitCode = 2
     } else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {

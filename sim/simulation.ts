@@ -55,6 +55,8 @@ export class Simulation implements EventHandler {
   readonly endMs: number
   /** The defaults of the protocol generation the scenario models. */
   readonly era: EraDefaults
+  /** What the run could not do as the scenario asked (summary.json `warnings`). */
+  readonly warnings: string[] = []
   private readonly builder: TopologyBuilder
   private readonly publishers = new Set<number>()
   /** Storage nodes stay, like publishers: they are the network's memory. */
@@ -143,6 +145,7 @@ export class Simulation implements EventHandler {
       canLeave: (i) => !this.publishers.has(i) && !this.storageNodes.has(i),
       trackerDown: (t) => this.trackerDown(t),
       trackerUp: (t) => this.trackerUp(t),
+      warn: (message) => this.warnings.push(message),
     }).schedule()
     scheduleNetworkEvents(this.sim, this.network, net.events, seed)
     this.remaining = new Int32Array(n * workload.streams)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'uvu'
@@ -261,8 +261,23 @@ test('region names are checked under the geo model', () => {
   // af-south-1 exists but gets no nodes under the default placement.
   const empty = onlyError(MINIMAL + 'network: { events: [{ type: partition, atS: 1, regions: [af-south-1] }] }\n')
   assert.ok(empty.expected.startsWith('a region that has nodes under the geo model (eu-central-1,'), empty.message)
-  // Under a fixed model there are no regions to check against.
-  parse(MINIMAL + 'network: { latency: { model: fixed, ms: 1 }, events: [{ type: partition, atS: 1, regions: [anything] }] }\n')
+  // A fixed model places nodes in no region: a partition by region would cut nobody off.
+  const none = onlyError(MINIMAL + 'network: { latency: { model: fixed, ms: 1 }, events: [{ type: partition, atS: 1, regions: [anything] }] }\n')
+  assert.is(none.expected, 'fraction instead: the fixed latency model places nodes in no regions')
+})
+
+test('a matrix file is read and checked on load: its rows, its regions in weights and partitions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'matrix-'))
+  writeFileSync(join(dir, 'short.csv'), 'region,a,b\na,0,10\nb,10\n')
+  writeFileSync(join(dir, 'ab.csv'), 'region,a,b\na,0,10\nb,10,0\n')
+  const at = (name: string, yaml: string) => errorsOf(() => parseScenario(MINIMAL + yaml, join(dir, name)))[0]
+  const short = at('s.yaml', 'network: { latency: { model: matrix, file: short.csv } }\n')
+  assert.match(short.expected, /^a well-formed RTT matrix CSV \(.*short\.csv: line 3: expected 3 cells, got 2\)$/)
+  const weight = at('w.yaml', 'network: { latency: { model: matrix, file: ab.csv, weights: { c: 1 } } }\n')
+  assert.is(weight.path, 'network.latency.weights.c')
+  const part = at('p.yaml', 'network: { latency: { model: matrix, file: ab.csv, weights: { a: 1 } }, events: [{ type: partition, atS: 1, regions: [b] }] }\n')
+  assert.is(part.expected, 'a region that has nodes under the matrix model (a)')
+  rmSync(dir, { recursive: true, force: true })
 })
 
 test('a missing matrix file is reported on load', () => {
@@ -736,6 +751,17 @@ test('every shipped scenario loads, and every point of its sweep validates', () 
   }
 })
 
+test('every shipped scenario says what it runs: the node count its description gives is its nodes', () => {
+  const dir = resolve(import.meta.dirname ?? 'test', '..', 'scenarios')
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    const scenario = loadScenario(join(dir, f))
+    const stated = /([\d,]+) nodes/.exec(scenario.description ?? '')
+    // A sweep over nodes states its values instead ("at 1,000 and 5,000 nodes").
+    if (stated === null || scenario.sweep?.nodes !== undefined) continue
+    assert.is(Number(stated[1].replace(/,/g, '')), scenario.nodes, `${f}: "${scenario.description}"`)
+  }
+})
+
 // ---- the schema itself ----
 
 test('schema: every property has a description stating its default; objects are closed', () => {
@@ -756,6 +782,20 @@ test('schema: every property has a description stating its default; objects are 
   }
   walk(schema, '')
   assert.equal(problems, [])
+})
+
+test('schema: every number and integer has an upper bound, so nothing wraps or exhausts memory unchecked', () => {
+  const schema: SchemaNode = JSON.parse(readFileSync(SCENARIO_SCHEMA_URL, 'utf8'))
+  const unbounded: string[] = []
+  const walk = (node: SchemaNode, path: string) => {
+    if ((node.type === 'number' || node.type === 'integer') && node.maximum === undefined && node.exclusiveMaximum === undefined) unbounded.push(path)
+    for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.${key}`)
+    node.oneOf?.forEach((branch, i) => walk(branch, `${path}|${i}`))
+    if (node.items) walk(node.items, `${path}[]`)
+    if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${path}.*`)
+  }
+  walk(schema, '')
+  assert.equal(unbounded, [])
 })
 
 test.run()

@@ -1,6 +1,7 @@
 // `npm run viz -- [RESULTS_DIR] [--port N] [--host H]`: the explorer over a results directory.
 
 import { resolve } from 'node:path'
+import { portInUse } from '../sim/input-error.ts'
 import { buildApp } from './app.ts'
 
 export interface ServerArgs { resultsDir: string; port: number; host: string }
@@ -36,7 +37,16 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const app = buildApp({ resultsDir: args.resultsDir })
-  const address = await app.listen({ port: args.port, host: args.host })
+  let address: string
+  try {
+    address = await app.listen({ port: args.port, host: args.host })
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      console.error(`viz: ${portInUse(args.port, args.host).message}`)
+      process.exit(2)
+    }
+    throw error
+  }
   console.log(`Explorer for ${args.resultsDir} at ${address.replace('[::1]', 'localhost')}/`)
   const stop = () => { void app.close().then(() => process.exit(0)) }
   process.on('SIGINT', stop)

@@ -56,6 +56,7 @@ export class LiveRunRecord implements SummarySource {
   readonly trackerIds: readonly string[]
   readonly streamParts: readonly StreamPartSetup[]
   readonly latency: LatencyModel
+  readonly warnings: readonly string[]
   /** The message objects the collector was given, in publish order (named by the publishing node). */
   readonly messages: StreamMessage[] = []
   /** Per stream part: each node online at the end -> its neighbours then. */
@@ -67,6 +68,7 @@ export class LiveRunRecord implements SummarySource {
     this.trackerIds = plan.trackerIds
     this.streamParts = plan.streamParts
     this.latency = plan.latency
+    this.warnings = plan.warnings
     const n = plan.nodeIds.length
     this.network = new ReplayNetwork(new Simulator(), plan.latency, [...plan.nodeIds, ...plan.trackerIds], { ...scenario.network, connectTimeoutMs: 0 }, scenario.seed)
     this.membership = new Membership(n)

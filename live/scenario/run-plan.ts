@@ -53,6 +53,8 @@ export interface LiveRunPlan {
   readonly lastActionMs: number
   /** Rough end for progress and ETA, as Simulation.expectedEndMs reckons it. */
   readonly expectedEndMs: number
+  /** What the churn plan could not do as the scenario asked (summary.json `warnings`). */
+  readonly warnings: readonly string[]
   readonly endMs: number
 }
 
@@ -85,6 +87,7 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const online = new Set<number>()
   const nodeActions: NodeAction[] = []
   const trackerActions: TrackerAction[] = []
+  const warnings: string[] = []
   new ChurnPlan(scratch, scenario.churn, n, endMs, seed, {
     join: (i) => {
       online.add(i)
@@ -100,6 +103,7 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
     canLeave: (i) => !publishers.has(i),
     trackerDown: (t) => trackerActions.push({ atMs: scratch.now(), kind: 'down', tracker: t }),
     trackerUp: (t) => trackerActions.push({ atMs: scratch.now(), kind: 'up', tracker: t }),
+    warn: (message) => warnings.push(message),
   }).schedule()
   const publishes = schedulePublishes(scenario, streamParts, nodeIds, scratch)
   scratch.run(endMs)
@@ -107,7 +111,7 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const last = (xs: readonly { atMs: number }[]) => xs.reduce((m, x) => Math.max(m, x.atMs), 0)
   const expectedEndMs = Math.min(endMs, workload.warmupS * 1000 + (workload.messagesPerPublisher / workload.ratePerSecond) * 1000 + 1000)
   return {
-    nodeIds, trackerIds, streamParts, nodeActions, trackerActions, publishes, staticGraphs, latency, endMs, expectedEndMs,
+    nodeIds, trackerIds, streamParts, nodeActions, trackerActions, publishes, staticGraphs, latency, endMs, expectedEndMs, warnings,
     lastActionMs: Math.max(last(nodeActions), last(trackerActions), last(publishes)),
   }
 }

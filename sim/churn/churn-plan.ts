@@ -17,11 +17,15 @@ export interface ChurnActions {
   canLeave(node: number): boolean
   trackerDown(tracker: number): void
   trackerUp(tracker: number): void
+  /** Something the scenario asked for could not be done as asked: said, never silently clamped. */
+  warn(message: string): void
 }
 
 export class ChurnPlan {
   /** Nodes not yet joined, in index order: arrivals take the lowest first. */
   private nextOffline: number
+  /** Arrivals that found no node left to join. */
+  private arrivalsSkipped = 0
 
   constructor(
     private readonly sim: Simulator,
@@ -40,8 +44,14 @@ export class ChurnPlan {
     this.sim.call(0, () => {
       for (let i = 0; i < c.initialNodes; i++) this.startSession(i)
     })
-    for (const t of poissonArrivalTimes(c.arrivalRatePerS, 0, this.endMs / 1000, createRandom(this.seed, 'churn', 'arrivals'))) {
-      this.sim.call(t * 1000, () => this.arrive())
+    const arrivals = poissonArrivalTimes(c.arrivalRatePerS, 0, this.endMs / 1000, createRandom(this.seed, 'churn', 'arrivals'))
+    for (const t of arrivals) this.sim.call(t * 1000, () => this.arrive())
+    if (arrivals.length > 0) {
+      this.sim.call(this.endMs, () => {
+        if (this.arrivalsSkipped > 0) {
+          this.actions.warn(`churn.arrivalRatePerS: ${this.arrivalsSkipped} of ${arrivals.length} Poisson arrivals found every node already joined and were skipped`)
+        }
+      })
     }
     c.events.forEach((event, k) => {
       const random = createRandom(this.seed, 'churn', 'event', k)
@@ -55,7 +65,11 @@ export class ChurnPlan {
           return
         case 'leave':
           this.sim.call(at, () => {
-            for (const i of sample(random, this.onlineNodes(), event.count)) this.actions.leave(i, random.next() < event.crashFraction)
+            const online = this.onlineNodes()
+            if (online.length < event.count) {
+              this.actions.warn(`churn.events[${k}] (leave at ${event.atS} s): asked for ${event.count} nodes, only ${online.length} were online and allowed to leave (publishers and storage nodes stay); ${online.length} left`)
+            }
+            for (const i of sample(random, online, event.count)) this.actions.leave(i, random.next() < event.crashFraction)
           })
           return
         case 'massFailure':
@@ -72,7 +86,10 @@ export class ChurnPlan {
   }
 
   private arrive(): void {
-    if (this.nextOffline >= this.nodes) return
+    if (this.nextOffline >= this.nodes) {
+      this.arrivalsSkipped++
+      return
+    }
     this.startSession(this.nextOffline++)
   }
 

@@ -4,6 +4,7 @@
 import type { RunHooks } from '../runner.ts'
 import type { Simulation } from '../simulation.ts'
 import { topologyOf } from '../results/write-run.ts'
+import { portInUse } from '../input-error.ts'
 import { RESULTS_DIR } from './run-dir.ts'
 
 /** How much simulated time one paced step covers at most, so the page sees smooth progress. */
@@ -13,7 +14,11 @@ const TOPOLOGY_CHECK_MS = 500
 
 export async function liveViewHooks(port?: number): Promise<{ hooks: RunHooks; finish(): Promise<void> }> {
   const { startLiveServer } = await import('../../viz/live.ts')
-  const server = await startLiveServer({ resultsDir: RESULTS_DIR, port: port ?? 7600, host: '127.0.0.1' })
+  const host = '127.0.0.1'
+  const server = await startLiveServer({ resultsDir: RESULTS_DIR, port: port ?? 7600, host }).catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') throw portInUse(port ?? 7600, host)
+    throw error
+  })
   console.error(`explorer (live): ${server.url}`)
   const feed = server.feed
   let sentEdges = -1

@@ -30,6 +30,7 @@ export function formatSummary(s: Summary, dir: string): string {
     `payload ${fmt(s.payloadBytesPerNode / 1024, 1)} KiB/node, control ${fmt(s.controlBytesPerNodePerSecond, 1)} B/node/s; connections ${fmt(s.connections.opened)} opened, ${fmt(s.connections.failed)} failed`,
     'overlay:',
     ...overlay,
+    ...(s.warnings.length > 0 ? ['', ...s.warnings.map((w) => `warning: ${w}`)] : []),
     ...(s.budgets.length > 0 ? ['', formatBudgets(s.budgets)] : []),
     '',
     `results: ${dir}`,

@@ -41,6 +41,8 @@ export interface SummarySource {
   trackerMessagesReceived(t: number): number
   /** Neighbour lists of a stream part among its online members, by position among them. */
   adjacency(part: StreamPartSetup): number[][]
+  /** What the run could not do as the scenario asked. */
+  readonly warnings?: readonly string[]
   /** How links opened (the simulator's connection setup); absent for live runs, whose links are real. */
   readonly connectionSetup?: SetupStats
   /** Present when the scenario runs the message layer. */
@@ -110,6 +112,7 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
     events: sim.events,
     simulatedSeconds,
     budgets: [],
+    warnings: [...(simulation.warnings ?? [])],
     parameters: scenarioParameters(scenario),
     wallSeconds: wall.wallSeconds,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

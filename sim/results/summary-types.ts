@@ -131,6 +131,8 @@ export interface Summary {
   events: number
   simulatedSeconds: number
   budgets: BudgetResult[]
+  /** What the run could not do as the scenario asked (a leave of more nodes than were online, arrivals with nobody left to join). */
+  warnings: string[]
   /** Resolved scenario parameters (the same as scenario.yaml). */
   parameters: Record<string, unknown>
   // Wall-clock fields: the only ones that differ between two runs of the same scenario and seed.

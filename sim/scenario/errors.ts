@@ -1,11 +1,16 @@
 // Every problem with a scenario becomes one ScenarioError; loading throws them all together as a
 // ScenarioErrors so a user fixes a file in one pass instead of one error per run.
 
-/** JSON.stringify, except for values JSON cannot show (Infinity, NaN, undefined). */
+/** Longest shown value: an error about a huge value (a pasted file, a long list) stays one readable line. */
+export const MAX_SHOWN_VALUE_CHARS = 120
+
+/** JSON.stringify, except for values JSON cannot show (Infinity, NaN, undefined), cut at MAX_SHOWN_VALUE_CHARS. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
-  return JSON.stringify(value)
+  const shown = JSON.stringify(value)
+  if (shown.length <= MAX_SHOWN_VALUE_CHARS) return shown
+  return `${shown.slice(0, MAX_SHOWN_VALUE_CHARS)}... (${shown.length.toLocaleString('en-US')} characters)`
 }
 
 export interface ScenarioErrorInit {

@@ -3,11 +3,12 @@
 // default-filled document even when the schema found problems, so every check guards its own inputs
 // instead of trusting them.
 
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { GapMode } from '../../core/ordering/ordering-options.ts'
 import { eraDefaults } from '../../core/protocol-era.ts'
 import { DEFAULT_GEO_REGIONS, REGIONS } from '../network/regions.ts'
+import { type RttMatrix, parseRttMatrixCsv } from '../network/rtt-matrix.ts'
 import { parseBudget } from './budget.ts'
 import type { Issue } from './issue.ts'
 import { isPlainObject, type Segment } from './path.ts'
@@ -27,7 +28,7 @@ export function ruleIssues(doc: Record<string, unknown>, baseDir: string): Issue
     ...eraIssues(doc),
     ...sizeIssues(doc),
     ...latencyIssues(doc, baseDir),
-    ...eventIssues(doc),
+    ...eventIssues(doc, baseDir),
     ...churnIssues(doc),
     ...securityIssues(doc),
     ...budgetIssues(doc),
@@ -68,11 +69,41 @@ function sizeIssues(doc: Record<string, unknown>): Issue[] {
   return issues
 }
 
-/** Regions that get nodes under the geo model, or undefined for other models. */
-function geoPlacement(doc: Record<string, unknown>): string[] | undefined {
+/** Regions that get nodes under the geo or matrix model, or undefined for other models (or a matrix that does not read). */
+function placement(doc: Record<string, unknown>, baseDir: string): { regions: string[]; known: string[]; model: string } | undefined {
   const latency = objectAt(objectAt(doc.network).latency)
-  if (latency.model !== 'geo') return undefined
-  return isPlainObject(latency.weights) ? Object.keys(latency.weights).filter((r) => REGION_NAMES.includes(r)) : [...DEFAULT_GEO_REGIONS]
+  if (latency.model === 'geo') {
+    const regions = isPlainObject(latency.weights) ? Object.keys(latency.weights).filter((r) => REGION_NAMES.includes(r)) : [...DEFAULT_GEO_REGIONS]
+    return { regions, known: REGION_NAMES, model: 'geo' }
+  }
+  if (latency.model === 'matrix' && typeof latency.file === 'string') {
+    const matrix = readMatrix(resolve(baseDir, latency.file))
+    if (!('regions' in matrix)) return undefined
+    const known = [...matrix.regions]
+    const regions = isPlainObject(latency.weights) ? Object.keys(latency.weights).filter((r) => known.includes(r)) : known
+    return { regions, known, model: 'matrix' }
+  }
+  return undefined
+}
+
+/**
+ * A matrix file read and checked once per process: a sweep validates every point before the
+ * first one runs, and every point names the same file.
+ */
+const matrices = new Map<string, RttMatrix | { error: string }>()
+
+function readMatrix(file: string): RttMatrix | { error: string } {
+  let m = matrices.get(file)
+  if (m === undefined) {
+    try {
+      if (!existsSync(file) || !statSync(file).isFile()) m = { error: `an existing CSV file (looked for ${file})` }
+      else m = parseRttMatrixCsv(readFileSync(file, 'utf8'), file)
+    } catch (error) {
+      m = { error: `a well-formed RTT matrix CSV (${error instanceof Error ? error.message : String(error)})` }
+    }
+    matrices.set(file, m)
+  }
+  return m
 }
 
 function latencyIssues(doc: Record<string, unknown>, baseDir: string): Issue[] {
@@ -89,20 +120,26 @@ function latencyIssues(doc: Record<string, unknown>, baseDir: string): Issue[] {
       issues.push({ path: [...path, 'weights', region], value: weight, expected })
     }
   }
-  // Checked here so a sweep of many points fails before the first run, not in the middle.
+  // Read and checked here so a sweep of many points fails before the first run, not in the middle.
   if (latency.model === 'matrix' && typeof latency.file === 'string' && latency.file !== '') {
-    const file = resolve(baseDir, latency.file)
-    if (!existsSync(file) || !statSync(file).isFile()) {
-      issues.push({ path: [...path, 'file'], value: latency.file, expected: `an existing CSV file (looked for ${file})` })
+    const matrix = readMatrix(resolve(baseDir, latency.file))
+    if ('error' in matrix) {
+      issues.push({ path: [...path, 'file'], value: latency.file, expected: matrix.error })
+    } else if (isPlainObject(latency.weights)) {
+      for (const [region, weight] of Object.entries(latency.weights)) {
+        if (matrix.regions.includes(region)) continue
+        const expected = `a region of ${latency.file}; ${unknownPhrase('region', region, [...matrix.regions])}`
+        issues.push({ path: [...path, 'weights', region], value: weight, expected })
+      }
     }
   }
   return issues
 }
 
-function eventIssues(doc: Record<string, unknown>): Issue[] {
+function eventIssues(doc: Record<string, unknown>, baseDir: string): Issue[] {
   const events = objectAt(doc.network).events
   if (!Array.isArray(events)) return []
-  const placement = geoPlacement(doc)
+  const placed = placement(doc, baseDir)
   const issues: Issue[] = []
   events.forEach((event: unknown, i) => {
     if (!isPlainObject(event)) return
@@ -114,15 +151,22 @@ function eventIssues(doc: Record<string, unknown>): Issue[] {
     if ((event.regions === undefined) === (event.fraction === undefined)) {
       issues.push({ path, value: event, expected: 'exactly one of regions or fraction' })
     }
-    if (!placement || !Array.isArray(event.regions)) return
+    if (!Array.isArray(event.regions)) return
+    // Regions mean something only where nodes are placed in regions; anywhere else a partition by
+    // region would be a silent no-op.
+    if (placed === undefined) {
+      const model = objectAt(objectAt(doc.network).latency).model
+      if (model !== 'matrix') issues.push({ path: [...path, 'regions'], value: event.regions, expected: `fraction instead: the ${String(model)} latency model places nodes in no regions` })
+      return
+    }
     event.regions.forEach((region: unknown, j) => {
       if (typeof region !== 'string') return
       const at = [...path, 'regions', j]
-      if (!REGION_NAMES.includes(region)) {
-        issues.push({ path: at, value: region, expected: `a known region; ${unknownPhrase('region', region, REGION_NAMES)}` })
-      } else if (!placement.includes(region)) {
+      if (!placed.known.includes(region)) {
+        issues.push({ path: at, value: region, expected: `a region of the ${placed.model} model; ${unknownPhrase('region', region, placed.known)}` })
+      } else if (!placed.regions.includes(region)) {
         // A side A with no nodes would make the partition a silent no-op.
-        issues.push({ path: at, value: region, expected: `a region that has nodes under the geo model (${placement.join(', ')})` })
+        issues.push({ path: at, value: region, expected: `a region that has nodes under the ${placed.model} model (${placed.regions.join(', ')})` })
       }
     })
   })

@@ -3,8 +3,8 @@
 
 import { parse as parseYaml } from 'yaml'
 import { ScenarioError } from './errors.ts'
-import { formatPath, getAt, setAt, type Segment } from './path.ts'
-import { resolveFieldPath } from './schema.ts'
+import { formatPath, getAt, isPlainObject, setAt, type Segment } from './path.ts'
+import { branchOf, propertiesOf, resolveFieldPath, SCENARIO_SCHEMA, type SchemaNode } from './schema.ts'
 
 export interface Overrides {
   errors: ScenarioError[]
@@ -50,7 +50,25 @@ export function applyOverrides(doc: Record<string, unknown>, sets: readonly stri
       fail(formatPath(blocked), getAt(doc, blocked), `a mapping, to set ${key} inside it`)
       continue
     }
+    dropOtherModelsFields(doc, field.segments)
     result.paths.push(field.segments)
   }
   return result
+}
+
+/**
+ * `--set network.latency.model=fixed` on a file with a geo latency switches the model: the fields
+ * only the old model has (weights, intraRegionRttMs) go, as they would if the file were edited,
+ * and the new model's own fields (set before or after) stay.
+ */
+function dropOtherModelsFields(doc: Record<string, unknown>, segments: readonly string[]): void {
+  let node: SchemaNode | undefined = SCENARIO_SCHEMA
+  for (const segment of segments.slice(0, -1)) node = node === undefined ? undefined : propertiesOf(node)[segment]
+  const tag = segments[segments.length - 1]
+  if (node?.discriminator?.propertyName !== tag) return
+  const parent = getAt(doc, segments.slice(0, -1))
+  if (!isPlainObject(parent)) return
+  const branch = branchOf(node, parent)
+  if (branch === undefined) return
+  for (const key of Object.keys(parent)) if (!(key in (branch.properties ?? {}))) delete parent[key]
 }

@@ -1,0 +1,65 @@
+// How much memory a simulated run will need, estimated before anything is built, so that a run
+// this machine cannot hold is refused with the estimate and the limit instead of dying out of
+// memory an hour in. The coefficients are measured (peak RSS of flood-100k-style runs on this
+// project's machine, fitted over 100,000 nodes x 100 messages and 1,000,000 nodes x 5); they are
+// upper-side estimates for refusing, not predictions to report.
+
+import { getHeapStatistics } from 'node:v8'
+import { totalmem } from 'node:os'
+import { InputError } from './input-error.ts'
+import type { Scenario } from './scenario/types.ts'
+
+/** The process before any node: Node.js, the modules, the engine. */
+export const BASE_BYTES = 150e6
+/** Per node: its NetworkNode, stream part, links and metrics slots on a static overlay. */
+export const STATIC_NODE_BYTES = 4_500
+/** Per node with trackers: the tracker client, the trackers' graphs and instructions. */
+export const TRACKER_NODE_BYTES = 9_000
+/** Per node running the message layer: identity, publisher or subscriber, validator, caches. */
+export const MESSAGE_LAYER_NODE_BYTES = 65_000
+/** Per node and message: the latency, hop and stretch samples of a first receipt and its hop slot. */
+export const RECEIPT_BYTES = 26
+/** Per node and message with record.deliveries: about three rows (first copy and duplicates) of ~30 bytes. */
+export const DELIVERY_LOG_BYTES = 100
+/** Typed arrays and buffers live outside the JavaScript heap: this much beyond its limit is allowed. */
+export const OFF_HEAP_ALLOWANCE_BYTES = 1e9
+
+export interface MemoryEstimate {
+  bytes: number
+  /** What it is made of, for the message. */
+  parts: string
+}
+
+export function estimateMemory(s: Scenario, messageLayer: boolean): MemoryEstimate {
+  const perNode = (s.topology.builder === 'tracker' ? TRACKER_NODE_BYTES : STATIC_NODE_BYTES) + (messageLayer ? MESSAGE_LAYER_NODE_BYTES : 0)
+  const messages = s.workload.streams * s.workload.publishersPerStream * s.workload.messagesPerPublisher
+  const perReceipt = RECEIPT_BYTES + (s.record.deliveries ? DELIVERY_LOG_BYTES : 0)
+  const receipts = s.nodes * messages
+  const bytes = BASE_BYTES + s.nodes * perNode + receipts * perReceipt
+  const parts = `${s.nodes.toLocaleString('en-US')} nodes at ${(perNode / 1000).toFixed(1)} kB, `
+    + `${receipts.toLocaleString('en-US')} node-messages at ${perReceipt} B`
+  return { bytes, parts }
+}
+
+/** The most a run may use here: the JavaScript heap limit plus the off-heap allowance, within 90% of RAM. */
+export function memoryLimitBytes(): { bytes: number; why: string } {
+  const heap = getHeapStatistics().heap_size_limit
+  const ram = 0.9 * totalmem()
+  return heap + OFF_HEAP_ALLOWANCE_BYTES < ram
+    ? { bytes: heap + OFF_HEAP_ALLOWANCE_BYTES, why: `the Node.js heap limit of ${mb(heap)} plus ${mb(OFF_HEAP_ALLOWANCE_BYTES)} outside it` }
+    : { bytes: ram, why: `90% of this machine's ${mb(totalmem())}` }
+}
+
+/** Throws an InputError naming the file, the estimate and the limit if the run will not fit. */
+export function assertFitsInMemory(s: Scenario, messageLayer: boolean, maxMemoryMb?: number): void {
+  const estimate = estimateMemory(s, messageLayer)
+  const limit = maxMemoryMb !== undefined ? { bytes: maxMemoryMb * 1e6, why: 'set by --max-memory-mb' } : memoryLimitBytes()
+  if (estimate.bytes <= limit.bytes) return
+  throw new InputError(`${s.sourceFile}: nodes: got ${s.nodes.toLocaleString('en-US')}, expected a run this machine can hold: `
+    + `it needs about ${mb(estimate.bytes)} (${estimate.parts}), the limit is ${mb(limit.bytes)} (${limit.why}); `
+    + 'lower nodes or messages, or raise the limit with --max-memory-mb N (and NODE_OPTIONS=--max-old-space-size=N)')
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1e6).toLocaleString('en-US')} MB`
+}
