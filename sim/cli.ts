@@ -98,10 +98,20 @@ async function main(argv: string[]): Promise<number> {
   if (maxMemoryMb !== undefined && !(Number.isInteger(maxMemoryMb) && maxMemoryMb >= 1)) {
     return usage(`--max-memory-mb: expected an integer >= 1, got "${values['max-memory-mb']}"`, command)
   }
+  const port = values.port === undefined ? undefined : Number(values.port)
+  if (values.viz) {
+    if (transport === 'live') return usage('--viz streams a simulated run; it does not go with --transport live', command)
+    if (command !== 'run') return usage('--viz goes with run', command)
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) return usage(`--port: expected an integer 0..65535, got "${values.port}"`, command)
+  }
   // Everything that can be known wrong is checked before the first point runs: the memory each
   // point needs, budgets to check, the output folder.
   const points = expandSweep(command === 'run' ? { ...scenario, sweep: undefined } : scenario)
   if (transport === 'sim') for (const { scenario: s } of points) assertFitsInMemory(s, usesMessageLayer(s), maxMemoryMb)
+  else {
+    const { assertLiveRunnable } = await import('../live/scenario/live-compatibility.ts')
+    for (const { scenario: s } of points) assertLiveRunnable(s)
+  }
   if (command === 'sweep' && scenario.sweep === undefined) {
     throw new InputError(`${target}: sweep: got nothing, expected a sweep: grid of field -> values for the sweep command (or use run)`)
   }
@@ -117,10 +127,6 @@ async function main(argv: string[]): Promise<number> {
   if (values.out !== undefined) prepareOutputDir(values.out)
   const opts: RunCommandOptions = { out: values.out, quiet: values.quiet, transport, workers }
   if (values.viz) {
-    if (transport === 'live') return usage('--viz streams a simulated run; it does not go with --transport live', command)
-    if (command !== 'run') return usage('--viz goes with run', command)
-    const port = values.port === undefined ? undefined : Number(values.port)
-    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) return usage(`--port: expected an integer 0..65535, got "${values.port}"`, command)
     const live = await liveViewHooks(port)
     try {
       // The page replays receipts, so a live run always records them.
