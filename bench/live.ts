@@ -10,7 +10,7 @@
 //   - calibration: scenarios/calibration.yaml simulated and run live (calibration-run.ts).
 
 import { join } from 'node:path'
-import { formatTable } from '../sim/cli/table.ts'
+import { formatTable } from '../sim/results/table.ts'
 import { PROJECT_ROOT } from '../sim/results/run-metadata.ts'
 import { loadScenario } from '../sim/scenario/load.ts'
 import type { Scenario } from '../sim/scenario/types.ts'

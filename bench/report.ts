@@ -1,7 +1,7 @@
 // Text tables for what bench/run.ts measured, and the targets judged against it.
 // Every figure printed comes from the run; the only constants here are the targets themselves.
 
-import { formatTable } from '../sim/cli/table.ts'
+import { formatTable } from '../sim/results/table.ts'
 import type { GroupResult } from './common.ts'
 import { type MacroResult, receipts } from './macro.ts'
 

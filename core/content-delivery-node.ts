@@ -14,7 +14,7 @@ import { DETECTED_DUPLICATE, DETECTED_INVALID, DuplicateDetector } from './dupli
 import type { DeliveryListener } from './delivery-listener.ts'
 import { type MessageValidator, type Verdict, VERDICT_VALID } from './message-validator.ts'
 import type { NodeObserver } from './observer.ts'
-import type { Clock, Connection, ContentWireMessage, NodeId } from './ports.ts'
+import type { Clock, Connection, ContentWireMessage } from './ports.ts'
 import { DEFAULT_PROPAGATION_BUFFER_OPTIONS, PropagationBuffer, type PropagationBufferOptions } from './propagation-buffer.ts'
 
 

@@ -2,7 +2,7 @@
 // (message-layer/: codec, signing, encryption) and the apps. The relay reads only the id, the
 // previous reference and the two keys computed once below; the rest is the message layer's.
 
-import type { NodeId } from './ports.ts'
+import type { NodeId } from './node-id.ts'
 
 /** A position in a publisher chain: ordered by timestamp, then sequence number. */
 export interface MessageRef {

@@ -21,7 +21,8 @@ export interface Random {
   next(): number
 }
 
-export type NodeId = string
+export type { NodeId } from './node-id.ts'
+import type { NodeId } from './node-id.ts'
 
 /**
  * One open, ordered, unreliable-in-time link to a peer. `send` never blocks and never throws:

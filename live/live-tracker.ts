@@ -6,6 +6,9 @@ import type { NodeId } from '../core/ports.ts'
 import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.ts'
 
+/** Where a tracker process listens unless told otherwise (`npm run tracker`). */
+export const DEFAULT_TRACKER_PORT = 7700
+
 export interface LiveTrackerOptions {
   id: NodeId
   host: string

@@ -1,4 +1,4 @@
-// The config file of a live node process (node-process.ts), YAML or JSON:
+// The config file of a live node process (cli/node.ts), YAML or JSON:
 //
 //   id: n1                        # node id; default node-<seed>, or random
 //   seed: 1                       # seeds chain ids and jitter; default random
@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto'
 import { parse } from 'yaml'
 import { type AppConfig, checkAppConfig } from './app/app-config.ts'
-import { MAX_PARTITION } from './app/stream-part.ts'
+import { MAX_PARTITION } from '../core/message-layer/stream-message.ts'
 import type { TrackerAddress } from './live-node.ts'
 
 export interface NodeProcessConfig {

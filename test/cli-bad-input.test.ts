@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cli-bad-'))
 BadInput.after(() => rmSync(dir, { recursive: true, force: true }))
 
 function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
@@ -134,9 +134,9 @@ function command(args: string[]): Promise<{ code: number | null; err: string }> 
 
 BadInput('a busy port: the explorer and run --viz say which port and how to choose another', async () => {
   await withBusyPort(async (port) => {
-    refused(await command(['viz/server.ts', '--port', String(port)]), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use .* --port 0 for any free port`))
+    refused(await command(['cli/viz.ts', '--port', String(port)]), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use .* --port 0 for any free port`))
     const small = file('viz.yaml', `name: viz\n${SMALL}`)
-    refused(await command(['sim/cli.ts', 'run', small, '--viz', '--port', String(port)]), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`))
+    refused(await command(['cli/sim.ts', 'run', small, '--viz', '--port', String(port)]), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`))
   })
 })
 

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert'
 const dir = mkdtempSync(join(tmpdir(), 'cli-'))
 
 function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 

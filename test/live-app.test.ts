@@ -567,7 +567,7 @@ test('node config: the app section is checked field by field, every problem name
 
 liveTest('the node process with an app section: prints where it listens, answers HTTP and MQTT, stops on SIGINT', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brtc-app-'))
-  const trackerProc = runLiveProcess('tracker-process.ts', ['--port', '0', '--stats-interval-ms', '0'])
+  const trackerProc = runLiveProcess('tracker.ts', ['--port', '0', '--stats-interval-ms', '0'])
   let node: LiveProcess | undefined
   try {
     await until('the tracker listens', () => /listening on ws:\/\/127\.0\.0\.1:\d+/.test(trackerProc.output()), 15_000)
@@ -576,7 +576,7 @@ liveTest('the node process with an app section: prints where it listens, answers
       'id: n', `trackers: [{ id: t0, url: "${url}" }]`, 'statsIntervalMs: 0', 'webrtc: { bindAddress: 127.0.0.1 }',
       `app: { host: 127.0.0.1, httpPort: 0, mqttPort: 0, apiKey: "${KEY}" }`,
     ].join('\n'))
-    node = runLiveProcess('node-process.ts', ['--config', join(dir, 'n.yaml')])
+    node = runLiveProcess('node.ts', ['--config', join(dir, 'n.yaml')])
     await until('the app interfaces listen', () => /app interfaces: .*mqtt mqtt:/.test(node!.output()), 15_000)
     const out = node.output()
     const httpUrl = /http (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]

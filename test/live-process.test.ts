@@ -23,7 +23,7 @@ if (!nodeDataChannel) {
 } else {
   test('a tracker process and two node processes: linked over WebRTC, messages delivered, all exit by themselves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
-    const tracker = runLiveProcess('tracker-process.ts', ['--port', '0', '--id', 't0', '--stats-interval-ms', '0'])
+    const tracker = runLiveProcess('tracker.ts', ['--port', '0', '--id', 't0', '--stats-interval-ms', '0'])
     try {
       await until('the tracker listens', () => /listening on ws:\/\/127\.0\.0\.1:\d+/.test(tracker.output()), 15_000)
       const url = /listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(tracker.output())![1]
@@ -33,8 +33,8 @@ if (!nodeDataChannel) {
       ].join('\n')
       writeFileSync(join(dir, 'a.yaml'), config('a', 100))
       writeFileSync(join(dir, 'b.yaml'), config('b', 0))
-      const a = runLiveProcess('node-process.ts', ['--config', join(dir, 'a.yaml'), '--duration-s', '4'])
-      const b = runLiveProcess('node-process.ts', ['--config', join(dir, 'b.yaml'), '--duration-s', '4'])
+      const a = runLiveProcess('node.ts', ['--config', join(dir, 'a.yaml'), '--duration-s', '4'])
+      const b = runLiveProcess('node.ts', ['--config', join(dir, 'b.yaml'), '--duration-s', '4'])
       const [ca, cb] = await Promise.all([a.exited, b.exited])
       assert.is(ca, 0, a.output())
       assert.is(cb, 0, b.output())
@@ -58,12 +58,12 @@ test('a bad config file: every problem named, exit code 2, nothing started', asy
   const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
   try {
     writeFileSync(join(dir, 'bad.yaml'), 'trackers: [{ id: t0, url: "http://x" }]\nstreams: ["demo#100"]\npublishIntervalMs: -1\ncolour: red\n')
-    const p = runLiveProcess('node-process.ts', ['--config', join(dir, 'bad.yaml')])
+    const p = runLiveProcess('node.ts', ['--config', join(dir, 'bad.yaml')])
     assert.is(await p.exited, 2)
     const out = p.output()
     for (const field of ['trackers[0].url', 'streams[0]', 'publishIntervalMs', 'colour']) assert.ok(out.includes(`bad.yaml: ${field}:`), `${field} in:\n${out}`)
     assert.match(out, /invalid config \(4 problems\)/)
-    const missing = runLiveProcess('node-process.ts', [])
+    const missing = runLiveProcess('node.ts', [])
     assert.is(await missing.exited, 2)
     assert.match(missing.output(), /--config FILE is required/)
   } finally {

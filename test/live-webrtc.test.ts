@@ -9,7 +9,7 @@
 import { test } from 'uvu'
 import { OpenResources } from './helpers/open-resources.ts'
 import * as assert from 'uvu/assert'
-import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
+import type { WireMessage } from '../core/ports.ts'
 import { Counting, echoRoundTrips, loadWebRtcModules, signedContent, until, sleep, Recorder } from './helpers/live.ts'
 
 const SP = 'stream#0'

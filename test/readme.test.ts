@@ -31,7 +31,7 @@ function commands(): string[] {
 const PLACEHOLDER = /<[^>]+>|\bFILE\b|my\.yaml|path\/to|\bNAME\b|\bDIR\b|\.\.\./
 
 function sim(args: string[]): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
   return { code: r.status, out: r.stdout + r.stderr }
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../viz/app.ts'
-import { parseArgs } from '../viz/server.ts'
+import { parseVizArgs as parseArgs } from '../cli/viz.ts'
 import { makeRun, makeSweep, type FixtureRun } from './fixtures/make-run.ts'
 
 let root = ''

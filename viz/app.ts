@@ -39,6 +39,9 @@ async function sendFile(reply: FastifyReply, path: string): Promise<FastifyReply
 
 const RESOURCES = new Set(['info', 'summary', 'topology', 'timeseries', 'messages', 'deliveries', 'charts', 'nodes', 'scenario'])
 
+/** Where the explorer listens unless told otherwise (`npm run viz`, `run --viz`). */
+export const DEFAULT_EXPLORER_PORT = 7600
+
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false, routerOptions: { maxParamLength: 1000 } })
   const root = opts.resultsDir

@@ -5,7 +5,7 @@
 
 import websocket from '@fastify/websocket'
 import type { WebSocket } from 'ws'
-import { buildApp } from './app.ts'
+import { DEFAULT_EXPLORER_PORT, buildApp } from './app.ts'
 import type { TopologyJson } from './data/runs.ts'
 
 export type { TopologyJson }
@@ -163,7 +163,7 @@ export async function startLiveServer(opts: { resultsDir: string; port?: number;
   const app = buildApp({ resultsDir: opts.resultsDir, liveStatus: () => hub.status() })
   await app.register(websocket)
   app.get('/api/live', { websocket: true }, (socket) => hub.attach(socket))
-  const address = await app.listen({ port: opts.port ?? 7600, host: opts.host ?? '127.0.0.1' })
+  const address = await app.listen({ port: opts.port ?? DEFAULT_EXPLORER_PORT, host: opts.host ?? '127.0.0.1' })
   return {
     url: `${address}/live.html`,
     feed: hub,

@@ -2,9 +2,9 @@
 // enforces on the wire, so a request the network could never carry is refused here with a 400
 // instead of being dropped by the codec later.
 
+import { MAX_PARTITION } from '../../core/message-layer/stream-message.ts'
 import { badRequest } from './app-error.ts'
 
-export const MAX_PARTITION = 99
 export const MAX_STREAM_ID_BYTES = 255
 
 export interface StreamPart {

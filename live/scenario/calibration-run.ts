@@ -5,7 +5,7 @@
 
 import os from 'node:os'
 import { relative } from 'node:path'
-import { newRunDir } from '../../sim/cli/run-dir.ts'
+import { newRunDir } from '../../sim/results/run-dir.ts'
 import { runScenario } from '../../sim/runner.ts'
 import { PROJECT_ROOT } from '../../sim/results/run-metadata.ts'
 import { writeRun } from '../../sim/results/write-run.ts'

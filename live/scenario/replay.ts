@@ -17,13 +17,12 @@
 
 import type { StreamMessage } from '../../core/message.ts'
 import { createStreamMessage, formatMessageId } from '../../core/message.ts'
-import type { Clock } from '../../core/ports.ts'
-import { Simulator } from '../../sim/engine/simulator.ts'
+import type { Clock, Connection, NodeId } from '../../core/ports.ts'
 import { MetricsCollector } from '../../sim/metrics/collector.ts'
 import { Membership } from '../../sim/metrics/membership.ts'
 import type { OverlaySample } from '../../sim/metrics/timeseries.ts'
 import type { LatencyModel } from '../../sim/network/latency-model.ts'
-import { SimConnection, SimNetwork } from '../../sim/network/sim-network.ts'
+import type { LossCounters, ObservedNetwork } from '../../sim/network/observed-network.ts'
 import type { SummarySource } from '../../sim/results/summarize.ts'
 import type { TopologyJson } from '../../sim/results/topology-types.ts'
 import { topologyJson } from '../../sim/results/write-run.ts'
@@ -41,11 +40,26 @@ const RANK: Record<number, number> = {
 
 const EMPTY = new Uint8Array(0)
 
+/** A connection as the replay names a sender: just the index of the node it came from. */
+interface ReplayConnection extends Connection {
+  readonly index: number
+}
+
+function replayConnection(index: number, remoteId: NodeId): ReplayConnection {
+  return { index, remoteId, send: () => {}, close: () => {} }
+}
+
 /**
- * The simulator's network as the metrics read it (node ids, latency model, loss counters),
- * carrying no traffic: the live run's traffic went over sockets.
+ * The network as the metrics read it (node ids, latency model, loss counters), carrying no
+ * traffic: the live run's traffic went over sockets.
  */
-class ReplayNetwork extends SimNetwork {}
+class ReplayNetwork implements ObservedNetwork {
+  readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
+  constructor(readonly nodeIds: readonly NodeId[], readonly latency: LatencyModel) {}
+  remoteIndexOf(connection: Connection): number {
+    return (connection as ReplayConnection).index
+  }
+}
 
 export class LiveRunRecord implements SummarySource {
   readonly metrics: MetricsCollector
@@ -70,7 +84,7 @@ export class LiveRunRecord implements SummarySource {
     this.latency = plan.latency
     this.warnings = plan.warnings
     const n = plan.nodeIds.length
-    this.network = new ReplayNetwork(new Simulator(), plan.latency, [...plan.nodeIds, ...plan.trackerIds], { ...scenario.network, connectTimeoutMs: 0 }, scenario.seed)
+    this.network = new ReplayNetwork([...plan.nodeIds, ...plan.trackerIds], plan.latency)
     this.membership = new Membership(n)
     let now = 0
     const clock: Clock = { now: () => now }
@@ -79,9 +93,9 @@ export class LiveRunRecord implements SummarySource {
     if (plan.streamParts.length > 0) this.metrics.timeseries.sampleOverlay = () => overlay.sample()
 
     const events = mergeRecords(outcome)
-    const from = plan.nodeIds.map((id, i) => new SimConnection(-1, -1, i, id, this.network))
+    const from = plan.nodeIds.map((id, i) => replayConnection(i, id))
     // A copy from a peer that is not a node of the run (nothing in a scenario sends one).
-    const stranger = new SimConnection(-1, -1, -1, '?', this.network)
+    const stranger = replayConnection(-1, '?')
     // Named by the node that published it, as the simulator names publishers, not by its signing address.
     const messageOf = (k: number): StreamMessage => {
       let m = this.messages[k]

@@ -3,8 +3,8 @@
 // timeseries.csv, deliveries.csv when the scenario records them) into
 // results/<scenario>/live-<run-id>/, and progress with an ETA on stderr as simulated runs show it.
 
-import { ProgressDisplay } from '../../sim/cli/progress.ts'
-import { newRunDir } from '../../sim/cli/run-dir.ts'
+import { ProgressDisplay } from '../../sim/results/progress.ts'
+import { newRunDir } from '../../sim/results/run-dir.ts'
 import { writeRunFiles } from '../../sim/results/write-run.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
 import { type LiveOutcome, runLiveScenario } from './coordinator.ts'

@@ -4,16 +4,15 @@
 // static builder's graph and the latency model's placement. Coordinator and workers each compute
 // it from the scenario and get the same answer, so only the scenario crosses process boundaries.
 
-import { streamPartIdOf } from '../../core/message.ts'
-import type { Random } from '../../core/ports.ts'
 import type { RegularGraph } from '../../core/topology/random-regular-graph.ts'
 import { StaticOverlay } from '../../core/topology/static-overlay.ts'
 import { ChurnPlan } from '../../sim/churn/churn-plan.ts'
-import { createRandom, randomExponential, sample } from '../../sim/engine/random.ts'
+import { createRandom } from '../../sim/engine/random.ts'
 import { Simulator } from '../../sim/engine/simulator.ts'
 import { createLatencyModel, type LatencyModel } from '../../sim/network/latency-model.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
-import type { StreamPartSetup } from '../../sim/simulation.ts'
+import { type StreamPartSetup, layOutRun } from '../../sim/run-layout.ts'
+import { Workload } from '../../sim/workload.ts'
 
 export type NodeActionKind = 'join' | 'leave' | 'crash'
 
@@ -61,20 +60,8 @@ export interface LiveRunPlan {
 export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const { seed, nodes: n, workload, topology } = scenario
   const endMs = scenario.durationS * 1000
-  const nodeIds = Array.from({ length: n }, (_, i) => `n${i}`)
-  const trackerIds = topology.builder === 'tracker' ? Array.from({ length: topology.trackers }, (_, t) => `t${t}`) : []
+  const { nodeIds, trackerIds, streamParts, publishers } = layOutRun(scenario)
   const latency = createLatencyModel(scenario.network.latency, [...nodeIds, ...trackerIds], seed)
-  const allNodes = nodeIds.map((_, i) => i)
-  const initial = allNodes.slice(0, scenario.churn.initialNodes)
-  const publishers = new Set<number>()
-  const streamParts: StreamPartSetup[] = []
-  for (let s = 0; s < workload.streams; s++) {
-    const streamId = `stream-${s}`
-    const id = streamPartIdOf(streamId, 0)
-    const chosen = sample(createRandom(seed, 'workload', id), initial, workload.publishersPerStream).sort((a, b) => a - b)
-    for (const p of chosen) publishers.add(p)
-    streamParts.push({ id, streamId, members: allNodes, publishers: chosen })
-  }
   const staticGraphs = new Map<string, RegularGraph>()
   if (topology.builder === 'static') {
     const overlay = new StaticOverlay(topology.degree)
@@ -105,7 +92,10 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
     trackerUp: (t) => trackerActions.push({ atMs: scratch.now(), kind: 'up', tracker: t }),
     warn: (message) => warnings.push(message),
   }).schedule()
-  const publishes = schedulePublishes(scenario, streamParts, nodeIds, scratch)
+  const publishes: PlannedPublish[] = []
+  new Workload(scratch, workload, seed, nodeIds, streamParts.map((p) => p.publishers), (publisher, stream) => {
+    publishes.push({ atMs: scratch.now(), publisher, stream })
+  }).schedule()
   scratch.run(endMs)
 
   const last = (xs: readonly { atMs: number }[]) => xs.reduce((m, x) => Math.max(m, x.atMs), 0)
@@ -116,35 +106,3 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
   }
 }
 
-/**
- * Publish times as Simulation.schedulePublishing and handleEvent draw them: a random phase per
- * publisher for constant arrivals, exponential gaps for Poisson, each publisher's own stream
- * (`node/<id>/workload`) drawn in the simulator's event order.
- */
-function schedulePublishes(scenario: Scenario, parts: readonly StreamPartSetup[], nodeIds: readonly string[], scratch: Simulator): PlannedPublish[] {
-  const w = scenario.workload
-  const out: PlannedPublish[] = []
-  if (w.messagesPerPublisher === 0) return out
-  const periodMs = 1000 / w.ratePerSecond
-  const randoms = new Map<number, Random>()
-  const randomOf = (p: number): Random => {
-    let r = randoms.get(p)
-    if (r === undefined) {
-      r = createRandom(scenario.seed, 'node', nodeIds[p], 'workload')
-      randoms.set(p, r)
-    }
-    return r
-  }
-  const gap = (p: number) => w.arrival === 'constant' ? periodMs : randomExponential(randomOf(p), periodMs)
-  const publishAt = (p: number, stream: number, remaining: number) => {
-    out.push({ atMs: scratch.now(), publisher: p, stream })
-    if (remaining > 1) scratch.call(scratch.now() + gap(p), () => publishAt(p, stream, remaining - 1))
-  }
-  parts.forEach((part, stream) => {
-    for (const p of part.publishers) {
-      const first = w.warmupS * 1000 + (w.arrival === 'constant' ? randomOf(p).next() * periodMs : gap(p))
-      scratch.call(first, () => publishAt(p, stream, w.messagesPerPublisher))
-    }
-  })
-  return out
-}

@@ -7,7 +7,7 @@ import type { NodeObserver } from '../../core/observer.ts'
 import type { Connection, ContentWireMessage, NodeId, WireMessage } from '../../core/ports.ts'
 import { WIRE_CONTENT } from '../../core/ports.ts'
 import type { Clock } from '../../core/ports.ts'
-import type { SimConnection, SimNetwork } from '../network/sim-network.ts'
+import type { ObservedNetwork } from '../network/observed-network.ts'
 import { type AdversarialCopy, COPY_GENUINE, COPY_UNKNOWN, DeliveryLog } from './delivery-log.ts'
 import type { Membership } from './membership.ts'
 import { SampleBuffer } from './sample-buffer.ts'
@@ -76,7 +76,7 @@ export class MetricsCollector {
 
   constructor(
     private readonly clock: Clock,
-    private readonly network: SimNetwork,
+    private readonly network: ObservedNetwork,
     private readonly membership: Membership,
     timeseriesIntervalMs: number,
     recordDeliveries: boolean
@@ -130,14 +130,14 @@ export class MetricsCollector {
     const direct = origin.publisher < 0 ? 0 : this.network.latency.meanOneWayMs(origin.publisher, node)
     if (direct > 0) this.stretch.push(latency / direct)
     this.timeseries.firstReceipt(latency)
-    this.deliveryLog?.add(message, node, now, hops, (from as SimConnection).remote, false)
+    this.deliveryLog?.add(message, node, now, hops, this.network.remoteIndexOf(from), false)
   }
 
   onDuplicate(node: number, message: StreamMessage, from: Connection): void {
     const now = this.clock.now()
     this.duplicates++
     this.timeseries.duplicates++
-    this.deliveryLog?.add(message, node, now, this.hopsOfCopy(this.originOf(message), from), (from as SimConnection).remote, true)
+    this.deliveryLog?.add(message, node, now, this.hopsOfCopy(this.originOf(message), from), this.network.remoteIndexOf(from), true)
   }
 
   onSent(message: WireMessage): void {
@@ -177,7 +177,7 @@ export class MetricsCollector {
 
   /** Hops of a copy that came from `from`: one more than its sender's first copy, or 1 if the sender made it. */
   private hopsOfCopy(origin: Origin, from: Connection): number {
-    const sender = (from as SimConnection).remote
+    const sender = this.network.remoteIndexOf(from)
     const h = sender >= 0 ? origin.hops[sender] : NO_HOPS
     if (h !== NO_HOPS) return h + 1
     this.copiesFromNonReceivers++

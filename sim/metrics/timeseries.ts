@@ -3,7 +3,7 @@
 // population and overlay columns show the state at that moment; memory holds one window's
 // samples, not the run's.
 
-import type { SimNetwork } from '../network/sim-network.ts'
+import type { ObservedNetwork } from '../network/observed-network.ts'
 import type { Membership } from './membership.ts'
 import { quantile, SampleBuffer } from './sample-buffer.ts'
 
@@ -50,7 +50,7 @@ export class TimeSeries {
   /** Set by the simulation; absent, the overlay columns stay empty. */
   sampleOverlay: (() => OverlaySample) | undefined
 
-  constructor(private readonly intervalMs: number, private readonly network: SimNetwork, private readonly membership: Membership) {}
+  constructor(private readonly intervalMs: number, private readonly network: ObservedNetwork, private readonly membership: Membership) {}
 
   firstReceipt(latencyMs: number): void {
     this.firstReceipts++

@@ -1,14 +1,21 @@
-// The simulated network under every node: links with per-transmission delay from the latency
-// model, per-link FIFO, loss, per-node upload/download serialisation and queueing, a processing
-// delay per hop, link cuts and partitions. It implements core's Transport for each node.
+// The simulated network under every node: the open links, and what happens to a transmission on
+// one: delay from the latency model, per-link FIFO, loss, bandwidth (bandwidth.ts), a processing
+// delay per hop, link cuts and partitions; nodes going up and down. How links open is
+// connection-setup.ts's job; the objects nodes hold are in sim-connection.ts.
 // transmit() is the hot path: ints and one shared message reference per event, no closures.
 
-import type { Connection, NodeId, Random, Transport, TransportHandler, WireMessage } from '../../core/ports.ts'
+import type { Connection, NodeId, Random, Transport, WireMessage } from '../../core/ports.ts'
 import { WIRE_CONTENT } from '../../core/ports.ts'
 import { createRandom } from '../engine/random.ts'
 import type { EventHandler, Simulator } from '../engine/simulator.ts'
+import { Bandwidth } from './bandwidth.ts'
 import { ConnectionSetup, type ConnectionSetupMode, type SetupNetwork } from './connection-setup.ts'
+import { type LinkCarrier, SimConnection, SimTransport } from './sim-connection.ts'
 import type { LatencyModel } from './latency-model.ts'
+import type { LossCounters, ObservedNetwork } from './observed-network.ts'
+
+export type { LossCounters }
+export { SimConnection }
 
 export const EVENT_ARRIVE = 2
 export const EVENT_DELIVER = 3
@@ -33,67 +40,17 @@ export interface SimNetworkOptions {
   crashDetectionMs?: number
 }
 
-/** Content transmissions that never arrived, by cause. */
-export interface LossCounters {
-  loss: number
-  partition: number
-  linkCut: number
-  /** The link closed or the receiver went down while the message was in flight. */
-  closed: number
-  /** Never left a misbehaving sender (an adversarial dropper). */
-  dropped: number
-}
 
 /** What a node does with the content it sends: DROP_CONTENT, or a delay in ms (0: normal). */
 export const DROP_CONTENT = -1
 
-export class SimConnection implements Connection {
-  /** The local node's handler, kept here so a delivery touches one object, not three. */
-  handler: TransportHandler | undefined
-  open = true
-  cut = false
-  lastArrivalMs = 0
-  peer!: SimConnection
-  /** peer.id, copied so a send need not touch the peer's object. */
-  peerId = -1
-  constructor(
-    readonly id: number,
-    readonly local: number,
-    readonly remote: number,
-    readonly remoteId: NodeId,
-    private readonly network: SimNetwork
-  ) {}
-
-  send(message: WireMessage): void {
-    this.network.transmit(this, message)
-  }
-
-  close(): void {
-    this.network.closeLink(this, 'closed by peer')
-  }
-}
-
-class SimTransport implements Transport {
-  handler: TransportHandler | undefined
-  constructor(readonly localId: NodeId, private readonly index: number, private readonly network: SimNetwork) {}
-  setHandler(handler: TransportHandler): void {
-    this.handler = handler
-  }
-  connect(peer: NodeId): void {
-    this.network.connect(this.index, peer)
-  }
-}
-
-export class SimNetwork implements EventHandler, SetupNetwork {
+export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, LinkCarrier {
   readonly connections: SimConnection[] = []
   readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
   private readonly transports: SimTransport[]
   private readonly indexOf = new Map<NodeId, number>()
   private readonly up: Uint8Array
-  private readonly uploadFreeAtMs: Float64Array
-  private readonly downloadFreeAtMs: Float64Array
-  private readonly uploadBytesPerMs: number
-  private readonly downloadBytesPerMs: number
+  private readonly bandwidth: Bandwidth
   private readonly randoms: (Random | undefined)[]
   private readonly links = new Map<number, SimConnection>()
   private readonly linksOf: SimConnection[][]
@@ -116,11 +73,7 @@ export class SimNetwork implements EventHandler, SetupNetwork {
     this.transports = nodeIds.map((id, i) => new SimTransport(id, i, this))
     nodeIds.forEach((id, i) => this.indexOf.set(id, i))
     this.up = new Uint8Array(n).fill(1)
-    this.uploadFreeAtMs = new Float64Array(n)
-    this.downloadFreeAtMs = new Float64Array(n)
-    // Mbps -> bytes per ms: 1 Mbit/s = 125,000 bytes/s = 125 bytes/ms.
-    this.uploadBytesPerMs = (options.uploadMbps ?? 0) * 125
-    this.downloadBytesPerMs = (options.downloadMbps ?? 0) * 125
+    this.bandwidth = new Bandwidth(n, options.uploadMbps, options.downloadMbps)
     this.randoms = new Array(n).fill(undefined)
     this.linksOf = nodeIds.map(() => [])
     this.drawsRandom = options.lossRate > 0 || !latency.constantPerPair
@@ -135,6 +88,11 @@ export class SimNetwork implements EventHandler, SetupNetwork {
 
   transport(index: number): Transport {
     return this.transports[index]
+  }
+
+  /** ObservedNetwork: our connections know their far end. */
+  remoteIndexOf(connection: Connection): number {
+    return (connection as SimConnection).remote
   }
 
   /** Index of a node id, or undefined for an id not on this network. */
@@ -230,11 +188,7 @@ export class SimNetwork implements EventHandler, SetupNetwork {
       }
       t += egress
     }
-    if (this.uploadBytesPerMs > 0) {
-      const start = t > this.uploadFreeAtMs[src] ? t : this.uploadFreeAtMs[src]
-      t = start + message.sizeBytes / this.uploadBytesPerMs
-      this.uploadFreeAtMs[src] = t
-    }
+    if (this.bandwidth.limitsUpload) t = this.bandwidth.uploaded(src, t, message.sizeBytes)
     if (connection.cut) {
       if (content) this.lost.linkCut++
       return
@@ -255,7 +209,7 @@ export class SimNetwork implements EventHandler, SetupNetwork {
     let arrival = t + this.latency.sampleOneWayMs(src, dst, random)
     if (arrival < connection.lastArrivalMs) arrival = connection.lastArrivalMs
     connection.lastArrivalMs = arrival
-    if (this.downloadBytesPerMs > 0) {
+    if (this.bandwidth.limitsDownload) {
       this.sim.schedule(arrival, EVENT_ARRIVE, connection.peerId, 0, message)
     } else {
       this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, connection.peerId, 0, message)
@@ -267,11 +221,7 @@ export class SimNetwork implements EventHandler, SetupNetwork {
     const message = ref as WireMessage
     if (kind === EVENT_ARRIVE) {
       // Arrivals queue for the receiver's download link in arrival order.
-      const dst = connection.local
-      const now = this.sim.now()
-      const start = now > this.downloadFreeAtMs[dst] ? now : this.downloadFreeAtMs[dst]
-      const end = start + message.sizeBytes / this.downloadBytesPerMs
-      this.downloadFreeAtMs[dst] = end
+      const end = this.bandwidth.downloaded(connection.local, this.sim.now(), message.sizeBytes)
       this.sim.schedule(end + this.options.processingDelayMs, EVENT_DELIVER, a, 0, message)
       return
     }

@@ -6,7 +6,6 @@ import { join } from 'node:path'
 import { once } from 'node:events'
 import { toResolvedYaml } from '../scenario/resolved-yaml.ts'
 import type { Simulation } from '../simulation.ts'
-import type { SimConnection } from '../network/sim-network.ts'
 import type { LatencyModel } from '../network/latency-model.ts'
 import type { MetricsCollector } from '../metrics/collector.ts'
 import type { Scenario } from '../scenario/types.ts'
@@ -52,7 +51,7 @@ export function topologyOf(simulation: Simulation): TopologyJson {
   return topologyJson(simulation.network.latency, simulation.nodeIds, simulation.streamParts.map((part) => ({
     id: part.id,
     online: simulation.onlineMembers(part),
-    neighbours: (m: number) => (nodes[m].streamPart(part.id)?.neighbours ?? []).map((c) => (c as SimConnection).remote),
+    neighbours: (m: number) => (nodes[m].streamPart(part.id)?.neighbours ?? []).map((c) => simulation.network.remoteIndexOf(c)),
   })))
 }
 

@@ -85,10 +85,10 @@ export interface LiveProcess {
   exited: Promise<number | null>
 }
 
-/** Starts `live/<script>` in its own Node process, as `npm run node` / `npm run tracker` would. */
+/** Starts `cli/<script>` in its own Node process, as `npm run node` / `npm run tracker` would. */
 export function runLiveProcess(script: string, args: string[]): LiveProcess {
   const root = join(import.meta.dirname, '..', '..')
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'live', script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => { out += d })
   child.stderr!.on('data', (d: Buffer) => { out += d })

@@ -11,18 +11,14 @@ import { parseArgs } from 'node:util'
 import type { StreamMessage } from '../core/message.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection } from '../core/ports.ts'
-import { type AppInterfaces, startAppInterfaces } from './app/app-interfaces.ts'
-import { LiveNode } from './live-node.ts'
-import { type NodeProcessConfig, parseNodeConfig } from './node-config.ts'
-import { realClock } from './real-time.ts'
-import { shutdownWebRtc } from './webrtc-transport.ts'
+import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
+import { LiveNode } from '../live/live-node.ts'
+import { type NodeProcessConfig, parseNodeConfig } from '../live/node-config.ts'
+import { realClock } from '../live/real-time.ts'
+import { shutdownWebRtc } from '../live/webrtc-transport.ts'
+import { InputError, RunFailure, UsageError, runCommand } from './options.ts'
 
 const USAGE = 'usage: npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N]'
-
-function fail(message: string, code = 2): never {
-  console.error(`error: ${message}${code === 2 ? `\n${USAGE}` : ''}`)
-  process.exit(code)
-}
 
 /** Counts for the stats line; latency is receipt time minus the publisher's timestamp (same host or NTP). */
 class ProcessObserver extends SilentObserver {
@@ -65,45 +61,42 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
 }
 
-function loadConfig(): NodeProcessConfig {
-  let args
-  try {
-    args = parseArgs({
-      options: {
-        config: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' }, 'duration-s': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values
-  } catch (error) {
-    fail((error as Error).message)
-  }
+/** The config file with the flags applied; undefined when --help was asked. */
+function loadConfig(): NodeProcessConfig | undefined {
+  const args = parseArgs({
+    options: {
+      config: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' }, 'duration-s': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }).values
   if (args.help === true) {
     console.log(USAGE)
-    process.exit(0)
+    return undefined
   }
-  if (args.config === undefined) fail('--config FILE is required')
+  if (args.config === undefined) throw new UsageError('--config FILE is required')
   let text: string
   try {
     text = readFileSync(args.config, 'utf8')
   } catch (error) {
-    fail(`cannot read ${args.config}: ${(error as Error).message}`)
+    throw new InputError(`cannot read ${args.config}: ${(error as Error).message}`)
   }
   const result = parseNodeConfig(text, args.config)
-  if (!result.ok) fail(`invalid config (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}):\n  ${result.problems.join('\n  ')}`)
+  if (!result.ok) throw new InputError(`invalid config (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}):\n  ${result.problems.join('\n  ')}`)
   const config = result.config
   if (args.id !== undefined) config.id = args.id
   if (args.seed !== undefined) config.seed = args.seed
   if (args['duration-s'] !== undefined) {
     const d = Number(args['duration-s'])
-    if (!(d >= 0)) fail(`--duration-s must be a number >= 0, got "${args['duration-s']}"`)
+    if (!(d >= 0)) throw new UsageError(`--duration-s: expected a number >= 0, got "${args['duration-s']}"`)
     config.durationS = d
   }
   return config
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const config = loadConfig()
+  if (config === undefined) return 0
   const observer = new ProcessObserver(() => config.verbose, () => config.id)
   let node: LiveNode
   try {
@@ -112,7 +105,7 @@ async function main(): Promise<void> {
       onError: (error, where) => console.error(`[${config.id}] ${where}:`, error),
     })
   } catch (error) {
-    fail(`cannot start: ${(error as Error).message}`, 3)
+    throw new RunFailure(`cannot start: ${(error as Error).message}`)
   }
   console.log(`node ${config.id} (seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ') || 'what apps use'} `
     + `via ${config.trackers.map((t) => `${t.id}=${t.url}`).join(', ')}`)
@@ -124,7 +117,7 @@ async function main(): Promise<void> {
     } catch (error) {
       await node.stop({ graceful: false })
       shutdownWebRtc()
-      fail(`cannot start the app interfaces on ${config.app.host}: ${(error as Error).message}`, 3)
+      throw new RunFailure(`cannot start the app interfaces on ${config.app.host}: ${(error as Error).message}`)
     }
     const urls = [['http', app.httpUrl], ['websocket', app.webSocketUrl], ['mqtt', app.mqttUrl]].filter(([, url]) => url !== undefined)
     console.log(`node ${config.id} app interfaces: ${urls.map(([name, url]) => `${name} ${url}`).join(', ')}`)
@@ -172,6 +165,7 @@ async function main(): Promise<void> {
     const t = setTimeout(() => void stop(`after ${config.durationS} s`), config.durationS * 1000)
     timers.push(t as unknown as ReturnType<typeof setInterval>)
   }
+  return 0
 }
 
-await main()
+runCommand(main, USAGE)

@@ -1,22 +1,22 @@
 // `sim run --viz`: streams a running simulation to the explorer and paces virtual time by the
 // real-time multiple the page asks for. The explorer's modules load only when asked for.
 
-import type { RunHooks } from '../runner.ts'
-import type { Simulation } from '../simulation.ts'
-import { topologyOf } from '../results/write-run.ts'
-import { portInUse } from '../input-error.ts'
-import { RESULTS_DIR } from './run-dir.ts'
+import type { RunHooks } from '../sim/runner.ts'
+import type { Simulation } from '../sim/simulation.ts'
+import { topologyOf } from '../sim/results/write-run.ts'
+import { portInUse } from '../sim/input-error.ts'
+import { RESULTS_DIR } from '../sim/results/run-dir.ts'
 
 /** How much simulated time one paced step covers at most, so the page sees smooth progress. */
 const STEP_WALL_MS = 50
 /** How often (simulated) to look for overlay changes worth resending. */
 const TOPOLOGY_CHECK_MS = 500
 
-export async function liveViewHooks(port?: number): Promise<{ hooks: RunHooks; finish(): Promise<void> }> {
-  const { startLiveServer } = await import('../../viz/live.ts')
+export async function liveViewHooks(port: number): Promise<{ hooks: RunHooks; finish(): Promise<void> }> {
+  const { startLiveServer } = await import('../viz/live.ts')
   const host = '127.0.0.1'
-  const server = await startLiveServer({ resultsDir: RESULTS_DIR, port: port ?? 7600, host }).catch((error: unknown) => {
-    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') throw portInUse(port ?? 7600, host)
+  const server = await startLiveServer({ resultsDir: RESULTS_DIR, port, host }).catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') throw portInUse(port, host)
     throw error
   })
   console.error(`explorer (live): ${server.url}`)
@@ -74,7 +74,7 @@ export async function liveViewHooks(port?: number): Promise<{ hooks: RunHooks; f
   }
 }
 
-function forwardDeliveries(simulation: Simulation, feed: Awaited<ReturnType<typeof import('../../viz/live.ts').startLiveServer>>['feed'], from: number): number {
+function forwardDeliveries(simulation: Simulation, feed: Awaited<ReturnType<typeof import('../viz/live.ts').startLiveServer>>['feed'], from: number): number {
   const log = simulation.metrics.deliveryLog
   if (log === null) return from
   for (let i = from; i < log.length; i++) {

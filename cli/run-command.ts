@@ -1,14 +1,14 @@
 // `sim run` and `sim check`: one scenario (or, for check, every point of its sweep), results
 // written, summary printed, budgets judged.
 
-import type { Scenario } from '../scenario/types.ts'
-import { expandSweep } from '../scenario/load.ts'
-import { runScenario, type RunHooks } from '../runner.ts'
-import { writeRun } from '../results/write-run.ts'
-import type { Summary } from '../results/summary-types.ts'
+import type { Scenario } from '../sim/scenario/types.ts'
+import { expandSweep } from '../sim/scenario/load.ts'
+import { runScenario, type RunHooks } from '../sim/runner.ts'
+import { writeRun } from '../sim/results/write-run.ts'
+import type { Summary } from '../sim/results/summary-types.ts'
 import { formatBudgets, formatSummary } from './print-summary.ts'
-import { ProgressDisplay } from './progress.ts'
-import { newRunDir } from './run-dir.ts'
+import { ProgressDisplay } from '../sim/results/progress.ts'
+import { newRunDir } from '../sim/results/run-dir.ts'
 
 export interface RunCommandOptions {
   out?: string
@@ -23,7 +23,7 @@ export interface RunCommandOptions {
 export async function runOne(scenario: Scenario, opts: RunCommandOptions, label = scenario.name): Promise<{ summary: Summary; dir: string }> {
   if (opts.transport === 'live') {
     // Loaded only here: the simulator never needs node-datachannel.
-    const { runLiveAndWrite } = await import('../../live/scenario/run-live.ts')
+    const { runLiveAndWrite } = await import('../live/scenario/run-live.ts')
     return runLiveAndWrite(scenario, { out: opts.out, quiet: opts.quiet, workers: opts.workers }, label)
   }
   const progress = ProgressDisplay.forTerminal(opts.quiet, label)
@@ -36,7 +36,7 @@ export async function runOne(scenario: Scenario, opts: RunCommandOptions, label 
   return { summary, dir }
 }
 
-export async function runCommand(scenario: Scenario, opts: RunCommandOptions): Promise<number> {
+export async function runScenarioCommand(scenario: Scenario, opts: RunCommandOptions): Promise<number> {
   if (scenario.sweep !== undefined) {
     console.log(`note: ${scenario.sourceFile} has a sweep; this runs its base point only (use \`sim sweep\` for the grid)`)
   }

@@ -5,24 +5,25 @@
 
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { RESULTS_DIR } from '../../sim/cli/run-dir.ts'
-import { ScenarioErrors, loadScenario } from '../../sim/scenario/load.ts'
-import { median } from './calibration-report.ts'
-import { calibrate } from './calibration-run.ts'
+import { RESULTS_DIR } from '../sim/results/run-dir.ts'
+import { loadScenario } from '../sim/scenario/load.ts'
+import { median } from '../live/scenario/calibration-report.ts'
+import { calibrate } from '../live/scenario/calibration-run.ts'
+import { UsageError, integerOption, runCommand } from './options.ts'
+
+/** Live runs behind each comparison: enough for a median, few enough for minutes. */
+const DEFAULT_RUNS = 3
 
 const USAGE = 'usage: npm run calibrate -- [FILE (default scenarios/calibration.yaml)] [--runs N (3)] [--workers N] [--out DIR (results/calibration)] [--set a.b=value ...] [--quiet]'
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { runs: { type: 'string', default: '3' }, workers: { type: 'string' }, out: { type: 'string' }, set: { type: 'string', multiple: true }, quiet: { type: 'boolean', default: false } },
+    options: { runs: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' }, set: { type: 'string', multiple: true }, quiet: { type: 'boolean', default: false } },
   })
-  const runs = Number(values.runs)
-  const workers = values.workers === undefined ? undefined : Number(values.workers)
-  if (positionals.length > 1 || !(Number.isInteger(runs) && runs >= 1) || (workers !== undefined && !(Number.isInteger(workers) && workers >= 1))) {
-    console.error(USAGE)
-    return 2
-  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument(s): ${positionals.slice(1).join(' ')}`)
+  const runs = integerOption(values.runs, '--runs', DEFAULT_RUNS, 1)
+  const workers = integerOption(values.workers, '--workers', undefined, 1)
   const scenario = loadScenario(positionals[0] ?? 'scenarios/calibration.yaml', { set: values.set ?? [] })
   const outcome = await calibrate(scenario, { runs, out: values.out ?? join(RESULTS_DIR, 'calibration'), quiet: values.quiet, ...(workers !== undefined ? { workers } : {}) })
   console.log(outcome.markdown)
@@ -32,15 +33,4 @@ async function main(argv: string[]): Promise<number> {
   return 0
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (error: unknown) => {
-  if (error instanceof ScenarioErrors) {
-    console.error(`error: ${error.message}`)
-    process.exitCode = 2
-  } else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-    console.error(`error: ${error.message}\n${USAGE}`)
-    process.exitCode = 2
-  } else {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error)
-    process.exitCode = 3
-  }
-})
+runCommand(() => main(process.argv.slice(2)), USAGE)

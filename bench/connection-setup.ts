@@ -73,11 +73,11 @@ import seedrandom from 'seedrandom'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { Connection, NodeId, TransportHandler } from '../core/ports.ts'
 import { PROJECT_ROOT } from '../sim/results/run-metadata.ts'
-import { TcpDelayRelay } from './tcp-delay-relay.ts'
-import { type DatagramClass, type DatagramRecord, type Direction, type LatenessSummary, type Side, UdpDelayRelay, summarizeLateness } from './udp-delay-relay.ts'
-import { parseSignal } from './webrtc-signalling.ts'
-import { WebRtcTransport, shutdownWebRtc } from './webrtc-transport.ts'
-import { WebSocketTransport } from './websocket-transport.ts'
+import { TcpDelayRelay } from '../live/tcp-delay-relay.ts'
+import { type DatagramClass, type DatagramRecord, type Direction, type LatenessSummary, type Side, UdpDelayRelay, summarizeLateness } from '../live/udp-delay-relay.ts'
+import { parseSignal } from '../live/webrtc-signalling.ts'
+import { WebRtcTransport, shutdownWebRtc } from '../live/webrtc-transport.ts'
+import { WebSocketTransport } from '../live/websocket-transport.ts'
 
 const USAGE = 'usage: npx tsx live/bench-connection-setup.ts [--links N (per cell; default 40 below 50 ms RTT, 20 from 50 ms)] [--quick] [--out DIR (results/bench)] [--only webrtc|websocket] [--libdatachannel-roles] [--render FILE.json (recompute tables and fits from a saved run)]'
 
@@ -483,7 +483,7 @@ class WebRtcPair {
 /** One link, measured; the relay's lateness samples are appended to `relayLate`. */
 async function measureWebRtcLink(pair: WebRtcPair, rttMs: number, signallingDelayMs: number, index: number, relayLate: number[]): Promise<WebRtcLinkSample> {
   const relay = await UdpDelayRelay.create({ host: HOST, oneWayDelayMs: rttMs / 2, trace: true, seed: `link-${rttMs}-${signallingDelayMs}-${index}` })
-  const { a, b, ha, hb, waiters } = pair
+  const { a, ha, hb, waiters } = pair
   const ca = ha.connected.length
   const cb = hb.connected.length
   const fa = ha.failed.length

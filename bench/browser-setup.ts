@@ -15,7 +15,7 @@ import { signStreamMessage } from '../core/message-layer/signing.ts'
 import type { Connection, TransportHandler, WireMessage } from '../core/ports.ts'
 import { contentWireMessage } from '../core/wire.ts'
 import { buildApp } from '../viz/app.ts'
-import { WebRtcTransport, shutdownWebRtc } from './webrtc-transport.ts'
+import { WebRtcTransport, shutdownWebRtc } from '../live/webrtc-transport.ts'
 
 const { values } = parseArgs({ options: { links: { type: 'string' }, 'round-trips': { type: 'string' } } })
 const links = Number(values.links ?? 40)

@@ -2,15 +2,16 @@
 // Exit codes: 0 fine, 1 a budget broke, 2 bad input (scenario, flags), 3 the run itself failed.
 
 import { parseArgs } from 'node:util'
-import { expandSweep, loadScenario, ScenarioErrors } from './scenario/load.ts'
-import { InputError } from './input-error.ts'
-import { assertFitsInMemory, estimateMemory } from './memory-estimate.ts'
-import { prepareOutputDir } from './results/output-dir.ts'
-import { usesMessageLayer } from './simulation.ts'
-import { checkCommand, runCommand, type RunCommandOptions } from './cli/run-command.ts'
-import { sweepCommand } from './cli/sweep-command.ts'
-import { reportCommand } from './cli/report-command.ts'
-import { liveViewHooks } from './cli/live-view.ts'
+import { expandSweep, loadScenario } from '../sim/scenario/load.ts'
+import { DEFAULT_EXPLORER_PORT } from '../viz/app.ts'
+import { InputError, UsageError, integerOption, portOption, runCommand } from './options.ts'
+import { assertFitsInMemory, estimateMemory } from '../sim/memory-estimate.ts'
+import { prepareOutputDir } from '../sim/results/output-dir.ts'
+import { usesMessageLayer } from '../sim/simulation.ts'
+import { checkCommand, runScenarioCommand, type RunCommandOptions } from './run-command.ts'
+import { sweepCommand } from './sweep-command.ts'
+import { reportCommand } from './report-command.ts'
+import { liveViewHooks } from './live-view.ts'
 
 const HELP: Record<string, string> = {
   main: `Block RTC testbed simulator
@@ -31,7 +32,7 @@ commands:
   --set a.b=value   override any field; value is YAML (--set network.latency.model=fixed --set network.latency.ms=20)
   --quiet           no progress bar
   --viz             stream the run to the explorer (printed URL), paced by the speed chosen in the page
-  --port N          port for --viz (default 7600; 0 = any free port)
+  --port N          port for --viz (default ${DEFAULT_EXPLORER_PORT}; 0 = any free port)
   --max-memory-mb N refuse (exit 2) a run whose memory estimate exceeds N MB; default: the Node.js
                     heap limit + 1 GB (raise the heap with NODE_OPTIONS=--max-old-space-size=N)
   --dry-run         check everything (scenario, files it names, sweep points, memory) and stop
@@ -91,18 +92,21 @@ async function main(argv: string[]): Promise<number> {
   const scenario = loadScenario(target, { set })
   const transport = values.transport ?? 'sim'
   if (transport !== 'sim' && transport !== 'live') return usage(`--transport: expected sim or live, got "${transport}"`, command)
-  const workers = values.workers === undefined ? undefined : Number(values.workers)
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) return usage(`--workers: expected an integer >= 1, got "${values.workers}"`, command)
-  if (workers !== undefined && transport !== 'live') return usage('--workers goes with --transport live', command)
-  const maxMemoryMb = values['max-memory-mb'] === undefined ? undefined : Number(values['max-memory-mb'])
-  if (maxMemoryMb !== undefined && !(Number.isInteger(maxMemoryMb) && maxMemoryMb >= 1)) {
-    return usage(`--max-memory-mb: expected an integer >= 1, got "${values['max-memory-mb']}"`, command)
+  let workers: number | undefined
+  let maxMemoryMb: number | undefined
+  let port: number
+  try {
+    workers = integerOption(values.workers, '--workers', undefined, 1)
+    maxMemoryMb = integerOption(values['max-memory-mb'], '--max-memory-mb', undefined, 1)
+    port = portOption(values.port, '--port', DEFAULT_EXPLORER_PORT)
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error.message, command)
+    throw error
   }
-  const port = values.port === undefined ? undefined : Number(values.port)
+  if (workers !== undefined && transport !== 'live') return usage('--workers goes with --transport live', command)
   if (values.viz) {
     if (transport === 'live') return usage('--viz streams a simulated run; it does not go with --transport live', command)
     if (command !== 'run') return usage('--viz goes with run', command)
-    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) return usage(`--port: expected an integer 0..65535, got "${values.port}"`, command)
   }
   // Everything that can be known wrong is checked before the first point runs: the memory each
   // point needs, budgets to check, the output folder.
@@ -130,13 +134,13 @@ async function main(argv: string[]): Promise<number> {
     const live = await liveViewHooks(port)
     try {
       // The page replays receipts, so a live run always records them.
-      return await runCommand({ ...scenario, record: { ...scenario.record, deliveries: true } }, { ...opts, hooks: live.hooks })
+      return await runScenarioCommand({ ...scenario, record: { ...scenario.record, deliveries: true } }, { ...opts, hooks: live.hooks })
     } finally {
       await live.finish()
     }
   }
   switch (command) {
-    case 'run': return runCommand(scenario, opts)
+    case 'run': return runScenarioCommand(scenario, opts)
     case 'check': return checkCommand(scenario, opts)
     default: return sweepCommand(scenario, opts)
   }
@@ -147,18 +151,4 @@ function usage(problem: string, command = 'main'): number {
   return 2
 }
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code },
-  (error: unknown) => {
-    if (error instanceof ScenarioErrors || error instanceof InputError) {
-      console.error(`error: ${error.message}`)
-      process.exitCode = 2
-    } else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`error: ${error.message}\n\n${HELP.main}`)
-      process.exitCode = 2
-    } else {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error)
-      process.exitCode = 3
-    }
-  },
-)
+runCommand(() => main(process.argv.slice(2)), HELP.main)

@@ -9,7 +9,7 @@ export async function reportCommand(runDir: string, outFile?: string): Promise<n
     console.error(`error: ${runDir}: expected a run folder with summary.json (results/<scenario>/<run-id>/)`)
     return 2
   }
-  const { writeReport } = await import('../../viz/report.ts')
+  const { writeReport } = await import('../viz/report.ts')
   const file = await writeReport(runDir, outFile)
   console.log(`report: ${file}`)
   return 0

@@ -3,14 +3,14 @@
 
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expandSweep } from '../scenario/load.ts'
-import { usesMessageLayer } from '../simulation.ts'
-import type { Scenario } from '../scenario/types.ts'
-import { csvNumber, csvPreamble } from '../results/csv.ts'
-import type { Summary } from '../results/summary-types.ts'
+import { expandSweep } from '../sim/scenario/load.ts'
+import { usesMessageLayer } from '../sim/simulation.ts'
+import type { Scenario } from '../sim/scenario/types.ts'
+import { csvNumber, csvPreamble } from '../sim/results/csv.ts'
+import type { Summary } from '../sim/results/summary-types.ts'
 import { describePoint, runOne, type RunCommandOptions } from './run-command.ts'
-import { newRunDir } from './run-dir.ts'
-import { fmt, formatTable } from './table.ts'
+import { newRunDir } from '../sim/results/run-dir.ts'
+import { fmt, formatTable } from '../sim/results/table.ts'
 
 const METRIC_COLUMNS: readonly [string, (s: Summary) => number][] = [
   ['deliveryRatio', (s) => s.deliveryRatio],

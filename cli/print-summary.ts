@@ -1,7 +1,7 @@
 // The human-readable end of a run: headline metrics with their sample counts, and budgets.
 
-import type { BudgetResult, Summary } from '../results/summary-types.ts'
-import { fmt, formatTable } from './table.ts'
+import type { BudgetResult, Summary } from '../sim/results/summary-types.ts'
+import { fmt, formatTable } from '../sim/results/table.ts'
 
 export function formatSummary(s: Summary, dir: string): string {
   const d = (name: string, x: Summary['latencyMs'], unit: string) =>

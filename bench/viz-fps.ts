@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { makeRun } from '../test/fixtures/make-run.ts'
-import { buildApp } from './app.ts'
+import { buildApp } from '../viz/app.ts'
 
 const args = process.argv.slice(2)
 const opt = (name: string, d: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : d)
