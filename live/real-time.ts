@@ -10,7 +10,7 @@
 // - Random: Alea (seedrandom), as the simulator uses, seeded from an option for reproducible
 //   tests or from Web Crypto otherwise. The seed is exposed so a run can be logged.
 
-import seedrandom from 'seedrandom'
+import { createRandom } from '../sim/engine/random.ts'
 import type { Clock, Random, TimerHandle, Timers } from '../core/ports.ts'
 import { randomHex } from './random-hex.ts'
 
@@ -84,9 +84,8 @@ export interface RealRandom extends Random {
   readonly seed: string
 }
 
-/** A seeded stream: `seed` (and an optional path, as the simulator names its streams) or 128 random bits. */
+/** The simulator's generator, named the same way: `seed` (and a path) or, without one, 128 random bits. */
 export function createRealRandom(seed?: string | number, ...path: (string | number)[]): RealRandom {
-  const base = seed === undefined ? randomHex(16) : String(seed)
-  const full = path.length === 0 ? base : `${base}/${path.join('/')}`
-  return { seed: full, next: seedrandom.alea(full) }
+  const stream = createRandom(seed ?? randomHex(16), ...path)
+  return { seed: stream.name, next: stream.next }
 }

@@ -18,7 +18,7 @@
 // noDelay, as `ws` does), and segmentation (a chunk is whatever one read returned).
 
 import { type Server, type Socket, connect, createServer } from 'node:net'
-import { DelayLine, type LatenessSummary, summarizeLateness } from './udp-delay-relay.ts'
+import { type DelayLine, DelayQueue, type LatenessSummary, summarizeLateness } from './delay-line.ts'
 
 export interface TcpDelayRelayOptions {
   /** Where the relay listens. */
@@ -32,7 +32,7 @@ export interface TcpDelayRelayOptions {
   oneWayDelayMs: number | { clientToServer: number; serverToClient: number }
   /** Charge the client the TCP handshake the kernel skipped (see above). */
   emulateHandshake: boolean
-  /** See DelayLine. */
+  /** See DelayQueue (delay-line.ts). */
   spinMs: number
   /** Keep a record of every chunk (connection, time, direction, size). */
   trace: boolean
@@ -75,9 +75,8 @@ export class TcpDelayRelay {
   private readonly server: Server
   private readonly delays: Record<TcpDirection, number>
   private readonly sockets = new Set<Socket>()
+  private readonly queue: DelayQueue
   private readonly lines = new Set<DelayLine<Item>>()
-  /** Lateness of lines already closed, so stats outlive their connections. */
-  private readonly doneLateness: number[] = []
   private readonly records: ChunkRecord[] = []
   private closed = false
   readonly stats: TcpDelayRelayStats = { accepted: 0, chunks: { 'c>s': 0, 's>c': 0 }, bytes: { 'c>s': 0, 's>c': 0 }, errors: 0 }
@@ -103,6 +102,7 @@ export class TcpDelayRelay {
     // allowHalfOpen: a client's FIN must reach the server late, like its data, not close both ways at once.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => this.accept(client))
     this.server.on('error', () => { this.stats.errors++ })
+    this.queue = new DelayQueue(() => performance.now(), options.spinMs, () => { this.stats.errors++ })
   }
 
   get port(): number {
@@ -125,9 +125,8 @@ export class TcpDelayRelay {
     return summarizeLateness(this.latenessSamples())
   }
 
-  latenessSamples(): number[] {
-    const live = [...this.lines].flatMap((line) => [...line.latenessSamples()])
-    return [...this.doneLateness, ...live]
+  latenessSamples(): readonly number[] {
+    return this.queue.latenessMs
   }
 
   /** Stops listening and cuts every relayed connection. */
@@ -135,6 +134,7 @@ export class TcpDelayRelay {
     if (this.closed) return
     this.closed = true
     for (const line of this.lines) this.retire(line)
+    this.queue.clear()
     for (const s of this.sockets) s.destroy()
     this.sockets.clear()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
@@ -156,8 +156,8 @@ export class TcpDelayRelay {
       if (item === 'end') socket.end()
       else socket.write(item)
     }
-    const toServer = new DelayLine<Item>(writer(upstream), this.options.spinMs, () => { this.stats.errors++ })
-    const toClient = new DelayLine<Item>(writer(client), this.options.spinMs, () => { this.stats.errors++ })
+    const toServer = this.queue.line(writer(upstream))
+    const toClient = this.queue.line(writer(client))
     this.lines.add(toServer)
     this.lines.add(toClient)
     // The earliest a real client's first byte could reach the server: SYN, SYN-ACK, then data.
@@ -199,8 +199,6 @@ export class TcpDelayRelay {
   }
 
   private retire(line: DelayLine<Item>): void {
-    if (!this.lines.delete(line)) return
-    this.doneLateness.push(...line.latenessSamples())
-    line.close()
+    if (this.lines.delete(line)) line.close()
   }
 }

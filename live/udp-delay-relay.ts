@@ -11,11 +11,9 @@
 // expects, no peer-reflexive candidate appears, and nothing can bypass the delay (a candidate the
 // relay cannot proxy is dropped rather than passed on unchanged).
 //
-// Timing: each direction is one FIFO delay line (DelayLine below). Node's setTimeout has a
-// millisecond clock that can fire up to ~1 ms early or late, so the line sleeps on setTimeout
-// until `spinMs` before a datagram is due and then spins on setImmediate (which keeps serving
-// I/O between turns) until it is. How late each datagram actually left is recorded, so a
-// benchmark can report the relay's own error next to what it measured.
+// Timing: each direction is one FIFO DelayLine (delay-line.ts) on the relay's own DelayQueue,
+// which sleeps on a timer and spins the last `spinMs`; how late each datagram actually left is
+// recorded, so a benchmark can report the relay's own error next to what it measured.
 //
 // Proxies are bound in advance (`poolSize`) because candidates are rewritten synchronously in a
 // signalling callback, and binding a socket is asynchronous: a lazy bind would add its own delay
@@ -24,6 +22,7 @@
 import { type RemoteInfo, type Socket, createSocket } from 'node:dgram'
 import { isIP } from 'node:net'
 import seedrandom from 'seedrandom'
+import { DelayQueue, type DelayLine, type LatenessSummary, summarizeLateness } from './delay-line.ts'
 import { parseSignal } from './webrtc-signalling.ts'
 
 /** The two peers, as the relay names them: a is usually the offerer. */
@@ -31,127 +30,6 @@ export type Side = 'a' | 'b'
 
 /** Direction of travel, named by where a datagram came from. */
 export type Direction = 'a>b' | 'b>a'
-
-// ---------------------------------------------------------------------------------------------
-// The delay line, shared with tcp-delay-relay.ts.
-
-export interface LatenessSummary {
-  /** Items delivered. */
-  n: number
-  meanMs: number
-  p50Ms: number
-  p99Ms: number
-  maxMs: number
-}
-
-/**
- * FIFO items released at (or just after) their due time. Due times are forced to be
- * non-decreasing, so an item never overtakes one pushed before it even if its own delay is
- * shorter: the line models a path, and a path keeps order.
- */
-export class DelayLine<T> {
-  private queue: { item: T; due: number }[] = []
-  private head = 0
-  private lastDue = -Infinity
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private immediate: ReturnType<typeof setImmediate> | undefined
-  private closed = false
-  /** How late each item left its due time, ms. */
-  private readonly late: number[] = []
-
-  /**
-   * @param deliver called for each item in order; an exception is the caller's bug and is
-   *   reported through onError instead of stopping the line.
-   * @param spinMs the last stretch before a due time is waited by spinning on setImmediate
-   *   (0: timers only, with their ~1 ms slop).
-   */
-  constructor(
-    private readonly deliver: (item: T) => void,
-    private readonly spinMs = 1,
-    private readonly onError: (error: unknown) => void = () => {}
-  ) {}
-
-  /** Queues `item` for delivery at `dueMs` (a performance.now() time), after every earlier item. */
-  pushAt(item: T, dueMs: number): void {
-    if (this.closed) return
-    const due = Math.max(dueMs, this.lastDue)
-    this.lastDue = due
-    this.queue.push({ item, due })
-    this.pump()
-  }
-
-  /** Queues `item` for delivery `delayMs` from now. */
-  push(item: T, delayMs: number): void {
-    this.pushAt(item, performance.now() + delayMs)
-  }
-
-  get pending(): number {
-    return this.queue.length - this.head
-  }
-
-  /** Drops everything still queued and stops the timers. */
-  close(): void {
-    this.closed = true
-    this.disarm()
-    this.queue = []
-    this.head = 0
-  }
-
-  lateness(): LatenessSummary {
-    return summarizeLateness(this.late)
-  }
-
-  /** Raw lateness samples (ms), for pooling several lines. */
-  latenessSamples(): readonly number[] {
-    return this.late
-  }
-
-  private readonly pump = (): void => {
-    this.disarm()
-    if (this.closed) return
-    let now = performance.now()
-    while (this.head < this.queue.length && this.queue[this.head].due <= now) {
-      const { item, due } = this.queue[this.head]
-      this.head++
-      this.late.push(now - due)
-      try {
-        this.deliver(item)
-      } catch (error) {
-        this.onError(error)
-      }
-      if (this.closed) return
-      now = performance.now()
-    }
-    if (this.head === this.queue.length) {
-      this.queue = []
-      this.head = 0
-      return
-    }
-    // Compact now and then so a long-lived line does not keep every item it ever held.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head)
-      this.head = 0
-    }
-    const wait = this.queue[this.head].due - now
-    if (wait > this.spinMs + 1) this.timer = setTimeout(this.pump, Math.floor(wait - this.spinMs))
-    else if (this.spinMs > 0) this.immediate = setImmediate(this.pump)
-    else this.timer = setTimeout(this.pump, Math.max(1, Math.ceil(wait)))
-  }
-
-  private disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    if (this.immediate !== undefined) clearImmediate(this.immediate)
-    this.timer = undefined
-    this.immediate = undefined
-  }
-}
-
-export function summarizeLateness(samples: readonly number[]): LatenessSummary {
-  if (samples.length === 0) return { n: 0, meanMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 }
-  const s = [...samples].sort((x, y) => x - y)
-  const at = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]
-  return { n: s.length, meanMs: s.reduce((x, y) => x + y, 0) / s.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: s[s.length - 1] }
-}
 
 // ---------------------------------------------------------------------------------------------
 // What a datagram is (RFC 7983 demultiplexing), so setup can be split into ICE, DTLS and SCTP.
@@ -221,7 +99,7 @@ export interface UdpDelayRelayOptions {
   seed: string
   /** Proxies bound up front: one per candidate address of either peer. */
   poolSize: number
-  /** See DelayLine. */
+  /** See DelayQueue (delay-line.ts). */
   spinMs: number
   /** Keep a record of every datagram (time, direction, size, class) for analysis. */
   trace: boolean
@@ -273,6 +151,7 @@ export class UdpDelayRelay {
   private readonly free: Proxy[]
   /** "address:port" of a real endpoint -> the proxy that stands for it. */
   private readonly byReal = new Map<string, Proxy>()
+  private readonly queue: DelayQueue
   private readonly lines: Record<Direction, DelayLine<{ msg: Buffer; from: Proxy; to: Proxy }>>
   private readonly random: () => number
   private readonly delays: Record<Direction, number>
@@ -303,8 +182,8 @@ export class UdpDelayRelay {
       this.stats.forwarded[dir]++
       from.socket.send(msg, to.real.port, to.real.address, (error) => { if (error) this.stats.sendErrors++ })
     }
-    const countError = (): void => { this.stats.sendErrors++ }
-    this.lines = { 'a>b': new DelayLine(send('a>b'), options.spinMs, countError), 'b>a': new DelayLine(send('b>a'), options.spinMs, countError) }
+    this.queue = new DelayQueue(() => performance.now(), options.spinMs, () => { this.stats.sendErrors++ })
+    this.lines = { 'a>b': this.queue.line(send('a>b')), 'b>a': this.queue.line(send('b>a')) }
     this.free = sockets.map((socket) => {
       const proxy: Proxy = { socket, port: socket.address().port, real: undefined }
       socket.on('message', (msg, rinfo) => this.onDatagram(proxy, msg, rinfo))
@@ -373,11 +252,11 @@ export class UdpDelayRelay {
 
   /** How late datagrams left their due time, both directions pooled. */
   lateness(): LatenessSummary {
-    return summarizeLateness([...this.lines['a>b'].latenessSamples(), ...this.lines['b>a'].latenessSamples()])
+    return summarizeLateness(this.queue.latenessMs)
   }
 
-  latenessSamples(): number[] {
-    return [...this.lines['a>b'].latenessSamples(), ...this.lines['b>a'].latenessSamples()]
+  latenessSamples(): readonly number[] {
+    return this.queue.latenessMs
   }
 
   /** Drops whatever is in flight and closes every proxy. */
@@ -386,6 +265,7 @@ export class UdpDelayRelay {
     this.closed = true
     this.lines['a>b'].close()
     this.lines['b>a'].close()
+    this.queue.clear()
     const all = new Set<Proxy>([...this.free, ...this.byReal.values()])
     await Promise.all([...all].map((p) => new Promise<void>((resolve) => {
       try {

@@ -5,7 +5,8 @@
 // the same port, so nodes reconnect to the address they know.
 
 import type { NodeId } from '../../core/ports.ts'
-import { type DelayQueue, DelayedTransport } from '../delayed-transport.ts'
+import type { DelayQueue } from '../delay-line.ts'
+import { DelayedTransport } from '../delayed-transport.ts'
 import type { TrackerAddress } from '../live-node.ts'
 import { LiveTracker } from '../live-tracker.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'

@@ -4,7 +4,7 @@
 // process's CPU and memory. Started by coordinator.ts with an IPC channel; not a command.
 
 import type { NodeId } from '../../core/ports.ts'
-import { DelayQueue } from '../delayed-transport.ts'
+import { DelayQueue } from '../delay-line.ts'
 import { shutdownWebRtc } from '../webrtc-transport.ts'
 import { EventRecorder, REC_CRASH, REC_JOIN, REC_LEAVE } from './event-recorder.ts'
 import { machineNowMs } from './machine-clock.ts'

@@ -1,12 +1,19 @@
-// Seeded randomness. Every stream is named by the scenario seed plus a path such as
-// ('node', 'n17', 'net'), so adding a node or a new consumer never shifts anyone else's draws.
-// Alea from seedrandom: fast, small state, good enough statistics for simulation.
+// Seeded randomness, the project's one generator, for the simulator and for live nodes alike.
+// Every stream is named by a seed plus a path such as ('node', 'n17', 'net'), so adding a node or
+// a new consumer never shifts anyone else's draws. Alea from seedrandom: fast, small state, good
+// enough statistics for simulation (bench/engine.bench.ts times it on the hot path).
 
 import seedrandom from 'seedrandom'
 import type { Random } from '../../core/ports.ts'
 
-export function createRandom(seed: number, ...path: (string | number)[]): Random {
-  return { next: seedrandom.alea(`${seed}/${path.join('/')}`) }
+export interface NamedRandom extends Random {
+  /** The stream's name: createRandom(name) draws the same numbers again. */
+  readonly name: string
+}
+
+export function createRandom(seed: number | string, ...path: (string | number)[]): NamedRandom {
+  const name = path.length === 0 ? String(seed) : `${seed}/${path.join('/')}`
+  return { name, next: seedrandom.alea(name) }
 }
 
 /** An integer in [0, n). */
