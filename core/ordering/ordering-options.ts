@@ -1,6 +1,8 @@
 // Every tunable of ordering and gap filling (PROTOCOL.md, "Messages": ordering and completeness),
 // with the reference's values as defaults.
 
+import { TATUM } from '../protocol-era.ts'
+
 /**
  * What to do once every resend request for a gap is over and the gap is still open. Both modes
  * give up; they differ in how much they give up (reference: sdk GapFiller.ts and
@@ -45,11 +47,13 @@ export interface OrderingOptions {
   maxBufferedPerChain: number
 }
 
-export const DEFAULT_GAP_MODE: GapMode = 'light'
-export const DEFAULT_INITIAL_WAIT_MS = 5_000
-export const DEFAULT_RETRY_WAIT_MS = 5_000
-export const DEFAULT_MAX_RESEND_REQUESTS = 5
-export const DEFAULT_GIVE_UP_AFTER: GiveUpAfter = 'lastAnswer'
+// Tatum's values, the network as it runs today; protocol-era.ts has both eras' and their sources.
+export const DEFAULT_GAP_MODE: GapMode = TATUM.ordering.gapModes[0]
+export const DEFAULT_INITIAL_WAIT_MS = TATUM.ordering.initialWaitMs
+export const DEFAULT_RETRY_WAIT_MS = TATUM.ordering.retryWaitMs
+export const DEFAULT_MAX_RESEND_REQUESTS = TATUM.ordering.maxResendRequests
+export const DEFAULT_GIVE_UP_AFTER: GiveUpAfter = TATUM.ordering.giveUpAfter
+/** Ours: the reference bounds a chain's buffer by other means; this keeps a stalled chain's memory finite. */
 export const DEFAULT_MAX_BUFFERED_PER_CHAIN = 1_000
 
 export const DEFAULT_ORDERING_OPTIONS: Readonly<OrderingOptions> = {

@@ -15,6 +15,7 @@ import type { Connection, NodeId, Random, TimerHandle } from '../ports.ts'
 import {
   type KeyExchangeWireMessage, WIRE_GROUP_KEY_RESPONSE, isKeyExchangeWireMessage, keyExchangeWireMessage,
 } from './key-exchange-messages.ts'
+import { TATUM } from '../protocol-era.ts'
 import type { SecurityPorts } from './security-ports.ts'
 
 export interface KeyRequesterOptions {
@@ -22,8 +23,9 @@ export interface KeyRequesterOptions {
   maxKeyRequestsPerSecond: number
 }
 
-export const DEFAULT_KEY_REQUEST_TIMEOUT_MS = 30_000
-export const DEFAULT_MAX_KEY_REQUESTS_PER_SECOND = 20
+// Tatum's values (the same in Brubeck); protocol-era.ts has their sources.
+export const DEFAULT_KEY_REQUEST_TIMEOUT_MS = TATUM.keyExchange.requestTimeoutMs
+export const DEFAULT_MAX_KEY_REQUESTS_PER_SECOND = TATUM.keyExchange.maxRequestsPerSecond
 
 export interface KeyRequesterStats {
   requestsSent: number
