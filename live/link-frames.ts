@@ -9,6 +9,11 @@
 // The incarnation is a random id per transport instance. It tells "the same peer dialing again
 // while we both race to connect" (same incarnation) from "the peer restarted" (a new one).
 
+import { utf8 } from '../core/message-layer/binary.ts'
+import { type ByteReader, decodeWith } from '../core/message-layer/byte-reader.ts'
+import { ByteWriter } from '../core/message-layer/byte-writer.ts'
+import { type Decoded, ERR } from '../core/message-layer/errors.ts'
+
 export const LINK_FRAME_MAGIC = 0xb0
 export const LINK_HELLO = 1
 export const LINK_WELCOME = 2
@@ -21,52 +26,34 @@ export type LinkFrame =
   | { type: typeof LINK_HELLO | typeof LINK_WELCOME; nodeId: string; incarnation: string }
   | { type: typeof LINK_PING }
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
 export function isLinkFrame(frame: Uint8Array): boolean {
   return frame.byteLength >= 2 && frame[0] === LINK_FRAME_MAGIC
 }
 
 export function encodeLinkFrame(frame: LinkFrame): Uint8Array {
   if (frame.type === LINK_PING) return Uint8Array.of(LINK_FRAME_MAGIC, LINK_PING)
-  const id = encoder.encode(frame.nodeId)
-  const inc = encoder.encode(frame.incarnation)
+  const id = utf8(frame.nodeId)
+  const inc = utf8(frame.incarnation)
   if (id.byteLength > MAX_LINK_ID_BYTES || inc.byteLength > MAX_LINK_ID_BYTES) throw new RangeError('node id or incarnation too long')
-  const out = new Uint8Array(2 + 2 + id.byteLength + 2 + inc.byteLength)
-  const view = new DataView(out.buffer)
-  out[0] = LINK_FRAME_MAGIC
-  out[1] = frame.type
-  view.setUint16(2, id.byteLength)
-  out.set(id, 4)
-  view.setUint16(4 + id.byteLength, inc.byteLength)
-  out.set(inc, 6 + id.byteLength)
-  return out
+  const w = new ByteWriter(2 + 2 + id.byteLength + 2 + inc.byteLength)
+  w.u8(LINK_FRAME_MAGIC)
+  w.u8(frame.type)
+  w.lengthPrefixed(id, 'u16')
+  w.lengthPrefixed(inc, 'u16')
+  return w.finish()
 }
 
-/** Never throws: undefined for anything that is not a well-formed link frame. */
-export function decodeLinkFrame(frame: Uint8Array): LinkFrame | undefined {
-  try {
-    if (!isLinkFrame(frame)) return undefined
-    const type = frame[1]
-    if (type === LINK_PING) return frame.byteLength === 2 ? { type } : undefined
-    if (type !== LINK_HELLO && type !== LINK_WELCOME) return undefined
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-    let pos = 2
-    const str = (): string | undefined => {
-      if (pos + 2 > frame.byteLength) return undefined
-      const n = view.getUint16(pos)
-      pos += 2
-      if (n === 0 || n > MAX_LINK_ID_BYTES || pos + n > frame.byteLength) return undefined
-      const s = decoder.decode(frame.subarray(pos, pos + n))
-      pos += n
-      return s
-    }
-    const nodeId = str()
-    const incarnation = str()
-    if (nodeId === undefined || incarnation === undefined || pos !== frame.byteLength) return undefined
-    return { type, nodeId, incarnation }
-  } catch {
-    return undefined
-  }
+/** Never throws: anything that is not a well-formed link frame is refused with the reason. */
+export function decodeLinkFrame(frame: Uint8Array): Decoded<LinkFrame> {
+  return decodeWith(frame, readLinkFrame)
+}
+
+function readLinkFrame(r: ByteReader): LinkFrame {
+  if (r.u8('magic') !== LINK_FRAME_MAGIC) r.fail(ERR.UNSUPPORTED_VERSION, 'not a link frame')
+  const type = r.u8('type')
+  if (type === LINK_PING) return { type }
+  if (type !== LINK_HELLO && type !== LINK_WELCOME) return r.fail(ERR.BAD_ENUM, `link frame type ${type}`)
+  const nodeId = r.string(1, MAX_LINK_ID_BYTES, 'nodeId', 'u16')
+  const incarnation = r.string(1, MAX_LINK_ID_BYTES, 'incarnation', 'u16')
+  return { type, nodeId, incarnation }
 }

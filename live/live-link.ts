@@ -20,6 +20,7 @@
 //   - Every call into core is wrapped: an exception there is counted and reported to onError,
 //     never thrown into a socket's or node-datachannel's callback.
 
+import { describeDecodeError } from '../core/message-layer/errors.ts'
 import type { Connection, NodeId, Transport, TransportHandler, WireMessage } from '../core/ports.ts'
 import { LINK_PING, decodeLinkFrame, encodeLinkFrame, isLinkFrame } from './link-frames.ts'
 import { randomHex } from './random-hex.ts'
@@ -265,12 +266,14 @@ export abstract class LiveTransportBase implements Transport {
     connection.lastHeardMs = performance.now()
     if (isLinkFrame(frame)) {
       // Only pings are expected once a link is up; a repeated hello is garbage.
-      if (decodeLinkFrame(frame)?.type !== LINK_PING) this.garbage(connection, 'unexpected link frame')
+      const link = decodeLinkFrame(frame)
+      if (!link.ok) this.garbage(connection, describeDecodeError(link.error))
+      else if (link.value.type !== LINK_PING) this.garbage(connection, 'unexpected link frame')
       return
     }
     const decoded = this.codec.decode(frame)
     if (!decoded.ok) {
-      this.garbage(connection, decoded.error)
+      this.garbage(connection, describeDecodeError(decoded.error))
       return
     }
     this.counts.messagesReceived++

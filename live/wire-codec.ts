@@ -23,17 +23,21 @@
 //   other >= 13:     UTF-8 JSON of the message without kind and sizeBytes
 // A frame must be consumed exactly: trailing bytes are an error.
 //
-// Decoding never throws; it returns an error value. A decoded message's sizeBytes is its frame
-// length, and a content message's streamPartId and chainKey are computed here from its id
-// fields, never taken from the peer.
+// Decoding never throws; it returns the DecodeError every codec returns (code, field, byte
+// offset; a content frame's own problems are named `content.<field>`). A decoded message's
+// sizeBytes is its frame length, and a content message's streamPartId and chainKey are computed
+// here from its id fields, never taken from the peer.
 
 import {
   type ContentWireMessage, type ControlWireMessage, FIRST_PROTOCOL_WIRE_KIND, type WireMessage,
   WIRE_CONTENT, WIRE_HANDSHAKE, WIRE_HANDSHAKE_REPLY, WIRE_LEAVE,
 } from '../core/ports.ts'
 import type { StreamMessage } from '../core/message.ts'
+import { LARGEST_LENGTH, type LengthPrefix, utf8 } from '../core/message-layer/binary.ts'
+import { type ByteReader, decodeWith } from '../core/message-layer/byte-reader.ts'
+import { ByteWriter } from '../core/message-layer/byte-writer.ts'
 import { decodeStreamMessage, encodeStreamMessage, type CodecOptions, createCodecOptions } from '../core/message-layer/codec.ts'
-import { MessageLayerException } from '../core/message-layer/errors.ts'
+import { ERR, MessageLayerException, type Refused, refuse } from '../core/message-layer/errors.ts'
 import {
   COUNTER_LEFT, MAX_LISTED_NODES, MAX_SIGNAL_PAYLOAD_CHARS, type TrackerInstructionMessage, type TrackerSignalMessage,
   type TrackerStatusMessage, WIRE_TRACKER_INSTRUCTION, WIRE_TRACKER_SIGNAL, WIRE_TRACKER_STATUS,
@@ -59,155 +63,17 @@ export function createWireCodecOptions(options: Partial<WireCodecOptions> = {}):
   return o
 }
 
+/** Encoding refuses only what our own code built wrong; the reason is for a log, not a peer. */
 export type EncodeResult = { ok: true; frame: Uint8Array } | { ok: false; error: string }
-export type DecodeResult = { ok: true; message: WireMessage } | { ok: false; error: string }
+export type DecodeResult = { ok: true; message: WireMessage } | Refused
 
 const ACCEPTED_FALSE = 0
 const ACCEPTED_TRUE = 1
 const ACCEPTED_ABSENT = 2
-const U16_MAX = 0xffff
-
-const utf8Encoder = new TextEncoder()
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
-class EncodeError extends Error {}
-
-/** Grows by doubling; one per codec, reused for every encode. */
-class Writer {
-  buf = new Uint8Array(1024)
-  view = new DataView(this.buf.buffer)
-  pos = 0
-
-  constructor(private readonly limit: number) {}
-
-  reset(): void {
-    this.pos = 0
-  }
-
-  private ensure(n: number): void {
-    const need = this.pos + n
-    if (need > this.limit) throw new EncodeError(`frame would exceed ${this.limit} bytes`)
-    if (need <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < need) size *= 2
-    const next = new Uint8Array(Math.min(size, Math.max(need, this.limit)))
-    next.set(this.buf.subarray(0, this.pos))
-    this.buf = next
-    this.view = new DataView(next.buffer)
-  }
-
-  u8(v: number): void {
-    this.ensure(1)
-    this.buf[this.pos++] = v
-  }
-
-  u16(v: number): void {
-    this.ensure(2)
-    this.view.setUint16(this.pos, v)
-    this.pos += 2
-  }
-
-  u32(v: number): void {
-    this.ensure(4)
-    this.view.setUint32(this.pos, v)
-    this.pos += 4
-  }
-
-  f64(v: number): void {
-    this.ensure(8)
-    this.view.setFloat64(this.pos, v)
-    this.pos += 8
-  }
-
-  bytes(b: Uint8Array): void {
-    this.ensure(b.byteLength)
-    this.buf.set(b, this.pos)
-    this.pos += b.byteLength
-  }
-
-  str(s: unknown, what: string, wide = false): void {
-    if (typeof s !== 'string') throw new EncodeError(`${what} is not a string`)
-    const b = utf8Encoder.encode(s)
-    if (wide) this.u32(b.byteLength)
-    else {
-      if (b.byteLength > U16_MAX) throw new EncodeError(`${what} is longer than ${U16_MAX} bytes`)
-      this.u16(b.byteLength)
-    }
-    this.bytes(b)
-  }
-
-  /** A copy: the buffer is reused by the next encode. */
-  frame(): Uint8Array {
-    return this.buf.slice(0, this.pos)
-  }
-}
-
-class DecodeError extends Error {}
-
-class Reader {
-  pos = 0
-  private readonly view: DataView
-
-  constructor(readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  }
-
-  get left(): number {
-    return this.buf.byteLength - this.pos
-  }
-
-  private need(n: number, what: string): void {
-    if (n > this.left) throw new DecodeError(`truncated ${what}`)
-  }
-
-  u8(what: string): number {
-    this.need(1, what)
-    return this.buf[this.pos++]
-  }
-
-  u16(what: string): number {
-    this.need(2, what)
-    const v = this.view.getUint16(this.pos)
-    this.pos += 2
-    return v
-  }
-
-  u32(what: string): number {
-    this.need(4, what)
-    const v = this.view.getUint32(this.pos)
-    this.pos += 4
-    return v
-  }
-
-  f64(what: string): number {
-    this.need(8, what)
-    const v = this.view.getFloat64(this.pos)
-    this.pos += 8
-    return v
-  }
-
-  bytes(n: number, what: string): Uint8Array {
-    this.need(n, what)
-    const b = this.buf.subarray(this.pos, this.pos + n)
-    this.pos += n
-    return b
-  }
-
-  str(what: string, wide = false): string {
-    const n = wide ? this.u32(what) : this.u16(what)
-    const b = this.bytes(n, what)
-    try {
-      return utf8Decoder.decode(b)
-    } catch {
-      throw new DecodeError(`${what} is not valid UTF-8`)
-    }
-  }
-}
-
-function checkU8(v: unknown, what: string): number {
-  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 255) throw new EncodeError(`${what} must be an integer in [0, 255], got ${String(v)}`)
-  return v as number
-}
+/** The writer starts this big and grows by doubling up to maxFrameBytes. */
+const INITIAL_WRITER_BYTES = 1024
+/** Offset of a content frame's StreamMessage: after magic and kind. */
+const CONTENT_OFFSET = 2
 
 /**
  * Encodes and decodes wire frames. Stateless apart from a reused buffer and two caches that
@@ -218,7 +84,7 @@ export class WireCodec {
   readonly options: WireCodecOptions
   /** The message layer's bounds, with its size limit tied to the frame's. */
   private readonly messageCodec: CodecOptions
-  private readonly writer: Writer
+  private readonly writer: ByteWriter
   private lastMessage: WireMessage | undefined
   private lastFrame: Uint8Array | undefined
   private readonly framesOfDecoded = new WeakMap<object, Uint8Array>()
@@ -226,7 +92,7 @@ export class WireCodec {
   constructor(options: Partial<WireCodecOptions> = {}) {
     this.options = createWireCodecOptions(options)
     this.messageCodec = createCodecOptions({ maxMessageBytes: this.options.maxFrameBytes })
-    this.writer = new Writer(this.options.maxFrameBytes)
+    this.writer = new ByteWriter(INITIAL_WRITER_BYTES, this.options.maxFrameBytes)
   }
 
   encode(message: WireMessage): EncodeResult {
@@ -238,38 +104,30 @@ export class WireCodec {
     try {
       this.write(w, message)
     } catch (error) {
-      if (error instanceof EncodeError) return { ok: false, error: error.message }
+      if (error instanceof MessageLayerException) return { ok: false, error: error.message }
       return { ok: false, error: `cannot encode: ${String(error)}` }
     }
-    const frame = w.frame()
+    const frame = w.copy()
     this.lastMessage = message
     this.lastFrame = frame
     return { ok: true, frame }
   }
 
   decode(frame: Uint8Array): DecodeResult {
-    try {
-      if (!(frame instanceof Uint8Array)) return { ok: false, error: 'not bytes' }
-      if (frame.byteLength > this.options.maxFrameBytes) return { ok: false, error: `frame of ${frame.byteLength} bytes exceeds ${this.options.maxFrameBytes}` }
-      if (frame.byteLength < MIN_FRAME_BYTES) return { ok: false, error: 'frame too short' }
-      if (frame[0] !== WIRE_FRAME_MAGIC) return { ok: false, error: `bad magic 0x${frame[0].toString(16)}` }
-      // Content gets its own copy of the frame: its bytes are a view into it, and relaying sends
-      // it as is. A socket's buffer may be a view into a larger chunk the message would pin.
-      if (frame[1] === WIRE_CONTENT) frame = frame.slice()
-      const r = new Reader(frame)
-      r.pos = 1
-      const message = this.read(r, frame)
-      if (r.left !== 0) return { ok: false, error: `${r.left} trailing bytes` }
-      return { ok: true, message }
-    } catch (error) {
-      if (error instanceof DecodeError) return { ok: false, error: error.message }
-      return { ok: false, error: `cannot decode: ${String(error)}` }
-    }
+    if (!(frame instanceof Uint8Array)) return refuse(ERR.NOT_BYTES, 'frame', 0, 'not bytes')
+    if (frame.byteLength > this.options.maxFrameBytes) return refuse(ERR.TOO_LARGE, 'frame', 0, `frame of ${frame.byteLength} bytes exceeds ${this.options.maxFrameBytes}`)
+    if (frame.byteLength < MIN_FRAME_BYTES) return refuse(ERR.TRUNCATED, 'frame', 0, `${frame.byteLength} bytes, at least ${MIN_FRAME_BYTES}`)
+    // Content gets its own copy of the frame: its bytes are a view into it, and relaying sends
+    // it as is. A socket's buffer may be a view into a larger chunk the message would pin.
+    const own = frame[1] === WIRE_CONTENT ? frame.slice() : frame
+    const read = decodeWith(own, (r) => this.read(r, own))
+    return read.ok ? { ok: true, message: read.value } : read
   }
 
-  private write(w: Writer, message: WireMessage): void {
-    if (typeof message !== 'object' || message === null) throw new EncodeError('not a message')
-    const kind = checkU8(message.kind, 'kind')
+  private write(w: ByteWriter, message: WireMessage): void {
+    if (typeof message !== 'object' || message === null) throw new MessageLayerException(ERR.INCONSISTENT_FIELDS, 'not a message')
+    const kind = message.kind
+    if (!Number.isInteger(kind) || kind < 0 || kind > 255) throw new MessageLayerException(ERR.BAD_ENUM, `kind must be an integer in [0, 255], got ${String(kind)}`)
     w.u8(WIRE_FRAME_MAGIC)
     w.u8(kind)
     switch (kind) {
@@ -279,76 +137,76 @@ export class WireCodec {
       case WIRE_HANDSHAKE_REPLY:
       case WIRE_LEAVE: {
         const m = message as ControlWireMessage
-        w.str(m.streamPartId, 'streamPartId')
+        writeString(w, m.streamPartId, 'streamPartId')
         w.u8(m.accepted === undefined ? ACCEPTED_ABSENT : m.accepted ? ACCEPTED_TRUE : ACCEPTED_FALSE)
         return
       }
       case WIRE_TRACKER_STATUS:
       case WIRE_TRACKER_INSTRUCTION: {
         const m = message as TrackerStatusMessage | TrackerInstructionMessage
-        w.str(m.streamPartId, 'streamPartId')
-        if (!Number.isSafeInteger(m.counter)) throw new EncodeError(`counter must be a safe integer, got ${String(m.counter)}`)
+        writeString(w, m.streamPartId, 'streamPartId')
+        if (!Number.isSafeInteger(m.counter)) throw new MessageLayerException(ERR.OUT_OF_RANGE, `counter must be a safe integer, got ${String(m.counter)}`)
         w.f64(m.counter)
-        if (!Array.isArray(m.neighbours) || m.neighbours.length > MAX_LISTED_NODES) throw new EncodeError(`neighbours must be a list of at most ${MAX_LISTED_NODES}`)
+        if (!Array.isArray(m.neighbours) || m.neighbours.length > MAX_LISTED_NODES) {
+          throw new MessageLayerException(ERR.BAD_LENGTH, `neighbours must be a list of at most ${MAX_LISTED_NODES}`)
+        }
         w.u16(m.neighbours.length)
-        for (const id of m.neighbours) w.str(id, 'neighbour id')
+        for (const id of m.neighbours) writeString(w, id, 'neighbour id')
         return
       }
       case WIRE_TRACKER_SIGNAL: {
         const m = message as TrackerSignalMessage
-        w.str(m.from, 'from')
-        w.str(m.to, 'to')
+        writeString(w, m.from, 'from')
+        writeString(w, m.to, 'to')
         if (typeof m.payload !== 'string' || m.payload.length > MAX_SIGNAL_PAYLOAD_CHARS) {
-          throw new EncodeError(`payload must be a string of at most ${MAX_SIGNAL_PAYLOAD_CHARS} chars`)
+          throw new MessageLayerException(ERR.BAD_LENGTH, `payload must be a string of at most ${MAX_SIGNAL_PAYLOAD_CHARS} chars`)
         }
-        w.str(m.payload, 'payload', true)
+        writeString(w, m.payload, 'payload', 'u32')
         return
       }
       default: {
-        if (kind < FIRST_PROTOCOL_WIRE_KIND) throw new EncodeError(`unknown kind ${kind}`)
+        if (kind < FIRST_PROTOCOL_WIRE_KIND) throw new MessageLayerException(ERR.BAD_ENUM, `unknown kind ${kind}`)
         const { kind: _k, sizeBytes: _s, ...rest } = message as unknown as Record<string, unknown>
         let json: string
         try {
           json = JSON.stringify(rest)
         } catch (error) {
-          throw new EncodeError(`kind ${kind} is not JSON-serialisable: ${String(error)}`)
+          throw new MessageLayerException(ERR.BAD_JSON, `kind ${kind} is not JSON-serialisable: ${String(error)}`)
         }
-        w.bytes(utf8Encoder.encode(json))
+        w.bytes(utf8(json))
       }
     }
   }
 
-  private writeContent(w: Writer, m: StreamMessage): void {
-    if (typeof m !== 'object' || m === null) throw new EncodeError('content without a message')
-    try {
-      w.bytes(encodeStreamMessage(m, this.messageCodec))
-    } catch (error) {
-      if (error instanceof MessageLayerException) throw new EncodeError(`content: ${error.message}`)
-      throw error
-    }
+  private writeContent(w: ByteWriter, m: StreamMessage): void {
+    if (typeof m !== 'object' || m === null) throw new MessageLayerException(ERR.INCONSISTENT_FIELDS, 'content without a message')
+    w.bytes(encodeStreamMessage(m, this.messageCodec))
   }
 
-  private readContent(r: Reader): StreamMessage {
-    const decoded = decodeStreamMessage(r.bytes(r.left, 'content'), this.messageCodec)
-    if (!decoded.ok) throw new DecodeError(`content: ${decoded.error.code}: ${decoded.error.detail}`)
+  /** The StreamMessage is the rest of the frame; its own codec's error is reported inside `content`. */
+  private readContent(r: ByteReader): StreamMessage {
+    const decoded = decodeStreamMessage(r.rest('content'), this.messageCodec)
+    if (!decoded.ok) r.failAt(`content.${decoded.error.field}`, CONTENT_OFFSET + decoded.error.offset, decoded.error.code, decoded.error.detail)
     return decoded.message
   }
 
-  private read(r: Reader, frame: Uint8Array): WireMessage {
+  private read(r: ByteReader, frame: Uint8Array): WireMessage {
+    const magic = r.u8('magic')
+    if (magic !== WIRE_FRAME_MAGIC) r.fail(ERR.UNSUPPORTED_VERSION, `bad magic 0x${magic.toString(16)}`)
     const kind = r.u8('kind')
     const sizeBytes = frame.byteLength
     switch (kind) {
       case WIRE_CONTENT: {
         const wire: ContentWireMessage = { kind: WIRE_CONTENT, sizeBytes, message: this.readContent(r) }
-        if (r.left === 0) this.framesOfDecoded.set(wire, frame)
+        this.framesOfDecoded.set(wire, frame)
         return wire
       }
       case WIRE_HANDSHAKE:
       case WIRE_HANDSHAKE_REPLY:
       case WIRE_LEAVE: {
-        const streamPartId = r.str('streamPartId')
+        const streamPartId = readString(r, 'streamPartId')
         const accepted = r.u8('accepted')
-        if (accepted > ACCEPTED_ABSENT) throw new DecodeError(`bad accepted flag ${accepted}`)
+        if (accepted > ACCEPTED_ABSENT) r.fail(ERR.BAD_ENUM, `bad accepted flag ${accepted}`)
         const m: ControlWireMessage = accepted === ACCEPTED_ABSENT
           ? { kind, sizeBytes, streamPartId }
           : { kind, sizeBytes, streamPartId, accepted: accepted === ACCEPTED_TRUE }
@@ -356,39 +214,39 @@ export class WireCodec {
       }
       case WIRE_TRACKER_STATUS:
       case WIRE_TRACKER_INSTRUCTION: {
-        const streamPartId = r.str('streamPartId')
+        const streamPartId = readString(r, 'streamPartId')
         const counter = r.f64('counter')
         const min = kind === WIRE_TRACKER_STATUS ? COUNTER_LEFT : 0
-        if (!Number.isSafeInteger(counter) || counter < min) throw new DecodeError(`bad counter ${counter}`)
+        if (!Number.isSafeInteger(counter) || counter < min) r.fail(ERR.OUT_OF_RANGE, `bad counter ${counter}`)
         const count = r.u16('neighbour count')
-        if (count > MAX_LISTED_NODES) throw new DecodeError(`${count} neighbours listed, at most ${MAX_LISTED_NODES}`)
+        if (count > MAX_LISTED_NODES) r.fail(ERR.OUT_OF_RANGE, `${count} neighbours listed, at most ${MAX_LISTED_NODES}`)
         // Each id needs at least its 2-byte length: a count the frame cannot hold allocates nothing.
-        if (count * 2 > r.left) throw new DecodeError('truncated neighbour list')
+        if (count * 2 > r.remaining) r.fail(ERR.TRUNCATED, `${count} neighbours cannot fit in ${r.remaining} bytes`)
         const neighbours: string[] = []
-        for (let i = 0; i < count; i++) neighbours.push(r.str('neighbour id'))
+        for (let i = 0; i < count; i++) neighbours.push(readString(r, 'neighbour id'))
         const m: TrackerStatusMessage | TrackerInstructionMessage = kind === WIRE_TRACKER_STATUS
           ? { kind: WIRE_TRACKER_STATUS, sizeBytes, streamPartId, neighbours, counter }
           : { kind: WIRE_TRACKER_INSTRUCTION, sizeBytes, streamPartId, neighbours, counter }
         return m
       }
       case WIRE_TRACKER_SIGNAL: {
-        const from = r.str('from')
-        const to = r.str('to')
-        const payload = r.str('payload', true)
-        if (payload.length > MAX_SIGNAL_PAYLOAD_CHARS) throw new DecodeError(`payload longer than ${MAX_SIGNAL_PAYLOAD_CHARS} chars`)
+        const from = readString(r, 'from')
+        const to = readString(r, 'to')
+        const payload = readString(r, 'payload', 'u32')
+        if (payload.length > MAX_SIGNAL_PAYLOAD_CHARS) r.fail(ERR.BAD_LENGTH, `payload longer than ${MAX_SIGNAL_PAYLOAD_CHARS} chars`)
         const m: TrackerSignalMessage = { kind: WIRE_TRACKER_SIGNAL, sizeBytes, from, to, payload }
         return m
       }
       default: {
-        if (kind < FIRST_PROTOCOL_WIRE_KIND) throw new DecodeError(`unknown kind ${kind}`)
-        const text = decodeRest(r)
+        if (kind < FIRST_PROTOCOL_WIRE_KIND) r.fail(ERR.BAD_ENUM, `unknown kind ${kind}`)
+        const text = r.restString('body')
         let body: unknown
         try {
           body = JSON.parse(text)
         } catch {
-          throw new DecodeError(`kind ${kind}: body is not JSON`)
+          return r.fail(ERR.BAD_JSON, `kind ${kind}: body is not JSON`)
         }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new DecodeError(`kind ${kind}: body is not an object`)
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) r.fail(ERR.BAD_JSON, `kind ${kind}: body is not an object`)
         // kind and sizeBytes are ours, whatever the body says.
         return { ...(body as Record<string, unknown>), kind, sizeBytes } as WireMessage
       }
@@ -396,12 +254,12 @@ export class WireCodec {
   }
 }
 
-function decodeRest(r: Reader): string {
-  const b = r.bytes(r.left, 'body')
-  try {
-    return utf8Decoder.decode(b)
-  } catch {
-    throw new DecodeError('body is not valid UTF-8')
-  }
+/** Wire strings: a u16 byte length (u32 for signal payloads) and UTF-8. */
+function readString(r: ByteReader, field: string, prefix: LengthPrefix = 'u16'): string {
+  return r.string(0, LARGEST_LENGTH[prefix], field, prefix)
 }
 
+function writeString(w: ByteWriter, value: unknown, field: string, prefix: LengthPrefix = 'u16'): void {
+  if (typeof value !== 'string') throw new MessageLayerException(ERR.BAD_STRING, `${field} is not a string`)
+  w.lengthPrefixed(utf8(value), prefix)
+}

@@ -99,7 +99,7 @@ test('a raw socket: hello, garbage frames counted and dropped, valid frames deli
   const welcome = new Promise<Buffer>((resolve) => raw.once('message', (d) => resolve(d as Buffer)))
   raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
   const w = decodeLinkFrame(await welcome)
-  assert.equal(w?.type === LINK_WELCOME ? w.nodeId : undefined, 'srv')
+  assert.equal(w.ok && w.value.type === LINK_WELCOME ? w.value.nodeId : undefined, 'srv')
   await until('connected', () => rec.events.includes('connected raw'))
   const codec = new WireCodec()
   const frame = (m: WireMessage) => { const e = codec.encode(m); if (!e.ok) throw new Error(e.error); return e.frame }

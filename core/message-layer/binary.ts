@@ -1,100 +1,24 @@
-// Canonical binary primitives shared by the codecs: unsigned LEB128 varints, length-prefixed
-// UTF-8 strings and byte strings, fixed-size fields. Canonical means each value has exactly one
-// encoding (shortest varint, exact UTF-8, no BOM stripping), so decode -> encode gives back the
-// same bytes and a signature or hash over the bytes means one thing.
+// The field formats every codec is written in, shared by the byte reader (byte-reader.ts) and
+// writer (byte-writer.ts) that the message layer's codecs (codec.ts, key-exchange-codec.ts) and
+// the live frames' (live/wire-codec.ts, live/link-frames.ts) are built on. Two families of field
+// sit side by side: unsigned LEB128 varints with varint-prefixed strings and bytes (the message
+// layer), and big-endian fixed-width integers, float64 and u16/u32-prefixed strings (the live
+// frames). Canonical where the message layer needs it: shortest varints and exact UTF-8
+// (malformed input is refused, never replaced; a BOM is kept), so decode -> encode gives back the
+// same bytes and a signature or hash over them means one thing.
 //
-// The reader signals a problem by throwing a plain DecodeFailure (no stack capture, so a
-// malformed message costs microseconds); `readAll` is the one place that catches it and turns
-// it into a value. Callers outside this folder never see the throw.
+// Browser-safe, like the rest of core: Uint8Array, DataView and TextEncoder/TextDecoder, no Buffer.
 
-import { ERR, type ErrorCode, type Failure, type Result, fail, ok } from './errors.ts'
+/** How a length is written before a string or a run of bytes. */
+export type LengthPrefix = 'varint' | 'u16' | 'u32'
 
-export class DecodeFailure {
-  constructor(readonly code: ErrorCode, readonly detail: string) {}
-}
+/** The largest length each prefix can carry. */
+export const LARGEST_LENGTH: Readonly<Record<LengthPrefix, number>> = { varint: Number.MAX_SAFE_INTEGER, u16: 0xffff, u32: 0xffffffff }
 
 /** Longest varint accepted: 8 bytes carry 56 bits, enough for MAX_SAFE_INTEGER (53). */
-const MAX_VARINT_BYTES = 8
+export const MAX_VARINT_BYTES = 8
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
-
-export class ByteReader {
-  private pos = 0
-  constructor(private readonly buf: Uint8Array) {}
-
-  get remaining(): number {
-    return this.buf.length - this.pos
-  }
-
-  u8(what: string): number {
-    if (this.pos >= this.buf.length) throw new DecodeFailure(ERR.TRUNCATED, `${what}: end of input`)
-    return this.buf[this.pos++]
-  }
-
-  /** A shortest-form unsigned varint no greater than `max` (itself at most MAX_SAFE_INTEGER). */
-  varint(max: number, what: string): number {
-    let value = 0
-    let scale = 1
-    for (let i = 0; i < MAX_VARINT_BYTES; i++) {
-      const b = this.u8(what)
-      value += (b & 0x7f) * scale
-      if (value > max) throw new DecodeFailure(ERR.OUT_OF_RANGE, `${what}: above ${max}`)
-      if ((b & 0x80) === 0) {
-        if (b === 0 && i > 0) throw new DecodeFailure(ERR.BAD_VARINT, `${what}: not in shortest form`)
-        return value
-      }
-      scale *= 128
-    }
-    throw new DecodeFailure(ERR.BAD_VARINT, `${what}: longer than ${MAX_VARINT_BYTES} bytes`)
-  }
-
-  /** `n` bytes as a view into the input (no copy). */
-  bytes(n: number, what: string): Uint8Array {
-    if (n > this.remaining) throw new DecodeFailure(ERR.TRUNCATED, `${what}: needs ${n} bytes, ${this.remaining} left`)
-    const out = this.buf.subarray(this.pos, this.pos + n)
-    this.pos += n
-    return out
-  }
-
-  /** Length-prefixed bytes of length in [minBytes, maxBytes]. */
-  lengthPrefixed(minBytes: number, maxBytes: number, what: string): Uint8Array {
-    const n = this.varint(maxBytes, `${what} length`)
-    if (n < minBytes) throw new DecodeFailure(ERR.BAD_LENGTH, `${what}: ${n} bytes, at least ${minBytes} expected`)
-    return this.bytes(n, what)
-  }
-
-  /** Length-prefixed UTF-8 of [minBytes, maxBytes] bytes; malformed UTF-8 is refused, never replaced. */
-  string(minBytes: number, maxBytes: number, what: string): string {
-    const raw = this.lengthPrefixed(minBytes, maxBytes, what)
-    try {
-      return utf8Decoder.decode(raw)
-    } catch {
-      throw new DecodeFailure(ERR.BAD_STRING, `${what}: not well-formed UTF-8`)
-    }
-  }
-
-  end(): void {
-    if (this.remaining !== 0) throw new DecodeFailure(ERR.TRAILING_BYTES, `${this.remaining} bytes after the last field`)
-  }
-}
-
-/** Runs a reader-based parse and returns its outcome as a value, whatever happens inside. */
-export function readAll<T>(input: Uint8Array, parse: (reader: ByteReader) => T): Result<T> {
-  try {
-    const reader = new ByteReader(input)
-    const value = parse(reader)
-    reader.end()
-    return ok(value)
-  } catch (e) {
-    return failureOf(e)
-  }
-}
-
-export function failureOf(e: unknown): Failure {
-  if (e instanceof DecodeFailure) return fail(e.code, e.detail)
-  return fail(ERR.INTERNAL, e instanceof Error ? `${e.name}: ${e.message}` : String(e))
-}
 
 export function varintSize(value: number): number {
   let n = 1
@@ -103,43 +27,6 @@ export function varintSize(value: number): number {
     n++
   }
   return n
-}
-
-/** Writes into a buffer sized exactly in advance (callers compute the size first). */
-export class ByteWriter {
-  readonly buf: Uint8Array
-  private pos = 0
-  constructor(size: number) {
-    this.buf = new Uint8Array(size)
-  }
-
-  u8(value: number): void {
-    this.buf[this.pos++] = value
-  }
-
-  varint(value: number): void {
-    while (value >= 128) {
-      this.buf[this.pos++] = (value % 128) | 0x80
-      value = Math.floor(value / 128)
-    }
-    this.buf[this.pos++] = value
-  }
-
-  bytes(data: Uint8Array): void {
-    this.buf.set(data, this.pos)
-    this.pos += data.length
-  }
-
-  lengthPrefixed(data: Uint8Array): void {
-    this.varint(data.length)
-    this.bytes(data)
-  }
-
-  /** The finished buffer; throws if the size computed in advance was wrong (a bug of ours). */
-  finish(): Uint8Array {
-    if (this.pos !== this.buf.length) throw new Error(`writer: wrote ${this.pos} of ${this.buf.length} bytes`)
-    return this.buf
-  }
 }
 
 export function utf8(value: string): Uint8Array {

@@ -13,8 +13,10 @@
 // Integers travel as varints because timestamps and sequence numbers are small most of the time
 // (a current ms timestamp takes 6 bytes), and fixed fields sit first so a relay could peek.
 
-import { ByteReader, ByteWriter, DecodeFailure, failureOf, utf8, utf8Length, varintSize } from './binary.ts'
-import { ERR, MessageLayerException, type MessageLayerError } from './errors.ts'
+import { utf8, utf8Length, varintSize } from './binary.ts'
+import { type ByteReader, decodeWith } from './byte-reader.ts'
+import { ByteWriter } from './byte-writer.ts'
+import { ERR, type ErrorCode, MessageLayerException, type MessageLayerError, type Refused, refuse } from './errors.ts'
 import { ADDRESS_BYTES, addressFromBytes, addressToBytes, isAddress } from './identity.ts'
 import {
   CONTENT_TYPE_BINARY, ENCRYPTION_AES, ENCRYPTION_NONE, MAX_PARTITION, MAX_SEQUENCE_NUMBER, MAX_TIMESTAMP,
@@ -58,33 +60,42 @@ export function createCodecOptions(partial: Partial<CodecOptions> = {}): CodecOp
   return Object.freeze(options)
 }
 
-export type DecodeResult =
-  | { readonly ok: true; readonly message: StreamMessage }
-  | { readonly ok: false; readonly error: MessageLayerError }
+export type DecodeResult = { readonly ok: true; readonly message: StreamMessage } | Refused
+
+/** A rule of the codec that a message breaks, and the field it is about (`message` for a rule across fields). */
+export interface InvalidField extends MessageLayerError {
+  readonly field: string
+}
 
 /**
  * Bytes from a peer to a message. Content, signature and new group key data are views into
  * `input` (no copy): do not reuse the buffer while the message lives.
  */
 export function decodeStreamMessage(input: unknown, options: CodecOptions = DEFAULT_CODEC_OPTIONS): DecodeResult {
-  if (!(input instanceof Uint8Array)) return { ok: false, error: { code: ERR.NOT_BYTES, detail: `got ${input === null ? 'null' : typeof input}` } }
-  if (input.length > options.maxMessageBytes) {
-    return { ok: false, error: { code: ERR.TOO_LARGE, detail: `${input.length} bytes, at most ${options.maxMessageBytes}` } }
-  }
-  try {
-    const message = parse(new ByteReader(input), options)
-    const problem = validateStreamMessage(message, options)
-    return problem === null ? { ok: true, message } : { ok: false, error: problem }
-  } catch (e) {
-    return failureOf(e)
-  }
+  if (!(input instanceof Uint8Array)) return refuse(ERR.NOT_BYTES, 'message', 0, `got ${input === null ? 'null' : typeof input}`)
+  if (input.length > options.maxMessageBytes) return refuse(ERR.TOO_LARGE, 'message', 0, `${input.length} bytes, at most ${options.maxMessageBytes}`)
+  const read = decodeWith(input, (r) => parse(r, options))
+  if (!read.ok) return read
+  const problem = validateStreamMessage(read.value, options)
+  if (problem !== null) return refuse(problem.code, problem.field, offsetOf(problem.field, input), problem.detail)
+  return { ok: true, message: read.value }
+}
+
+/**
+ * Where the fields start that the validator can still refuse after a clean read: the fixed
+ * header, and the signature, last. A rule across fields is reported at the start of the message.
+ */
+const HEADER_OFFSETS: Readonly<Record<string, number>> = { messageType: 2, contentType: 3, encryptionType: 4, signatureType: 5, partition: 6 }
+
+function offsetOf(field: string, input: Uint8Array): number {
+  return field === 'signature' ? input.length - SIGNATURE_BYTES : HEADER_OFFSETS[field] ?? 0
 }
 
 function parse(r: ByteReader, o: CodecOptions): StreamMessage {
   const version = r.u8('version')
-  if (version !== CODEC_VERSION) throw new DecodeFailure(ERR.UNSUPPORTED_VERSION, `version ${version}, this codec reads ${CODEC_VERSION}`)
+  if (version !== CODEC_VERSION) r.fail(ERR.UNSUPPORTED_VERSION, `version ${version}, this codec reads ${CODEC_VERSION}`)
   const flags = r.u8('flags')
-  if ((flags & ~KNOWN_FLAGS) !== 0) throw new DecodeFailure(ERR.BAD_FLAGS, `unknown flag bits 0x${flags.toString(16)}`)
+  if ((flags & ~KNOWN_FLAGS) !== 0) r.fail(ERR.BAD_FLAGS, `unknown flag bits 0x${flags.toString(16)}`)
   // Enums and ranges are read raw here and judged by validateStreamMessage, the single source of truth.
   const messageType = r.u8('messageType') as MessageType
   const contentType = r.u8('contentType') as ContentType
@@ -98,16 +109,15 @@ function parse(r: ByteReader, o: CodecOptions): StreamMessage {
   const msgChainId = r.string(1, o.maxMsgChainIdBytes, 'msgChainId')
   let prevMsgRef: MessageRef | null = null
   if ((flags & FLAG_PREV) !== 0) {
-    prevMsgRef = { timestamp: r.varint(MAX_TIMESTAMP, 'prev timestamp'), sequenceNumber: r.varint(MAX_SEQUENCE_NUMBER, 'prev sequenceNumber') }
+    prevMsgRef = { timestamp: r.varint(MAX_TIMESTAMP, 'prevMsgRef.timestamp'), sequenceNumber: r.varint(MAX_SEQUENCE_NUMBER, 'prevMsgRef.sequenceNumber') }
   }
   const groupKeyId = (flags & FLAG_GROUP_KEY_ID) !== 0 ? r.string(1, o.maxGroupKeyIdBytes, 'groupKeyId') : null
   let newGroupKey: EncryptedGroupKey | null = null
   if ((flags & FLAG_NEW_GROUP_KEY) !== 0) {
-    newGroupKey = { id: r.string(1, o.maxGroupKeyIdBytes, 'newGroupKey id'), data: r.lengthPrefixed(1, o.maxNewGroupKeyBytes, 'newGroupKey data') }
+    newGroupKey = { id: r.string(1, o.maxGroupKeyIdBytes, 'newGroupKey.id'), data: r.lengthPrefixed(1, o.maxNewGroupKeyBytes, 'newGroupKey.data') }
   }
   const content = r.lengthPrefixed(0, o.maxMessageBytes, 'content')
   const signature = r.bytes(SIGNATURE_BYTES, 'signature')
-  r.end()
   return streamMessageOf({
     messageId: { streamId, streamPartition, timestamp, sequenceNumber, publisherId, msgChainId },
     prevMsgRef, messageType, contentType, encryptionType, groupKeyId, newGroupKey, content, signatureType, signature,
@@ -117,7 +127,7 @@ function parse(r: ByteReader, o: CodecOptions): StreamMessage {
 /** Message to bytes. Throws MessageLayerException if the message breaks a rule decode would enforce. */
 export function encodeStreamMessage(m: StreamMessage, options: CodecOptions = DEFAULT_CODEC_OPTIONS): Uint8Array {
   const problem = validateStreamMessage(m, options)
-  if (problem !== null) throw new MessageLayerException(problem.code, problem.detail)
+  if (problem !== null) throw new MessageLayerException(problem.code, `${problem.field}: ${problem.detail}`)
   const id = m.messageId
   const streamId = utf8(id.streamId)
   const msgChainId = utf8(id.msgChainId)
@@ -166,83 +176,83 @@ function prefixed(length: number): number {
  * since a message may have been built by untyped code. Says nothing about the signature's
  * validity (signing.ts) or whether prevMsgRef is before the message (the duplicate detector's job).
  */
-export function validateStreamMessage(m: StreamMessage, o: CodecOptions = DEFAULT_CODEC_OPTIONS): MessageLayerError | null {
-  if (typeof m !== 'object' || m === null) return err(ERR.INCONSISTENT_FIELDS, 'message is not an object')
+export function validateStreamMessage(m: StreamMessage, o: CodecOptions = DEFAULT_CODEC_OPTIONS): InvalidField | null {
+  if (typeof m !== 'object' || m === null) return invalid(ERR.INCONSISTENT_FIELDS, 'message', 'not an object')
   const id = m.messageId
-  if (typeof id !== 'object' || id === null) return err(ERR.INCONSISTENT_FIELDS, 'messageId is not an object')
+  if (typeof id !== 'object' || id === null) return invalid(ERR.INCONSISTENT_FIELDS, 'messageId', 'not an object')
   return checkString(id.streamId, 'streamId', o.maxStreamIdBytes)
     ?? checkInt(id.streamPartition, MAX_PARTITION, 'partition')
     ?? checkInt(id.timestamp, MAX_TIMESTAMP, 'timestamp')
     ?? checkInt(id.sequenceNumber, MAX_SEQUENCE_NUMBER, 'sequenceNumber')
-    ?? (isAddress(id.publisherId) ? null : err(ERR.BAD_ADDRESS, 'publisherId must be a lowercase 0x address'))
+    ?? (isAddress(id.publisherId) ? null : invalid(ERR.BAD_ADDRESS, 'publisherId', 'must be a lowercase 0x address'))
     ?? checkString(id.msgChainId, 'msgChainId', o.maxMsgChainIdBytes)
     ?? checkPrev(m.prevMsgRef)
     ?? checkEnum(m.messageType, MESSAGE_TYPE_GROUP_KEY_RESPONSE, 'messageType')
     ?? checkEnum(m.contentType, CONTENT_TYPE_BINARY, 'contentType')
     ?? checkEnum(m.encryptionType, ENCRYPTION_AES, 'encryptionType')
-    ?? (m.signatureType === SIGNATURE_TYPE_SECP256K1 ? null : err(ERR.BAD_ENUM, `signatureType ${m.signatureType}`))
+    ?? (m.signatureType === SIGNATURE_TYPE_SECP256K1 ? null : invalid(ERR.BAD_ENUM, 'signatureType', `${m.signatureType}`))
     ?? (m.groupKeyId === null ? null : checkString(m.groupKeyId, 'groupKeyId', o.maxGroupKeyIdBytes))
     ?? checkNewGroupKey(m.newGroupKey, o)
-    ?? (m.content instanceof Uint8Array ? null : err(ERR.INCONSISTENT_FIELDS, 'content is not bytes'))
+    ?? (m.content instanceof Uint8Array ? null : invalid(ERR.INCONSISTENT_FIELDS, 'content', 'not bytes'))
     ?? checkSignatureShape(m.signature)
     ?? checkConsistency(m)
 }
 
-function checkConsistency(m: StreamMessage): MessageLayerError | null {
+function checkConsistency(m: StreamMessage): InvalidField | null {
   if ((m.encryptionType === ENCRYPTION_AES) !== (m.groupKeyId !== null)) {
-    return err(ERR.INCONSISTENT_FIELDS, 'groupKeyId must be set exactly when the content is encrypted')
+    return invalid(ERR.INCONSISTENT_FIELDS, 'message', 'groupKeyId must be set exactly when the content is encrypted')
   }
   if (m.newGroupKey !== null && (m.messageType !== MESSAGE_TYPE_CONTENT || m.encryptionType !== ENCRYPTION_AES)) {
-    return err(ERR.INCONSISTENT_FIELDS, 'newGroupKey rides only on encrypted content messages')
+    return invalid(ERR.INCONSISTENT_FIELDS, 'message', 'newGroupKey rides only on encrypted content messages')
   }
   if (m.messageType !== MESSAGE_TYPE_CONTENT && (m.encryptionType !== ENCRYPTION_NONE || m.contentType !== CONTENT_TYPE_BINARY)) {
-    return err(ERR.INCONSISTENT_FIELDS, 'group key requests and responses are binary and not AES-encrypted')
+    return invalid(ERR.INCONSISTENT_FIELDS, 'message', 'group key requests and responses are binary and not AES-encrypted')
   }
   return null
 }
 
-function checkString(value: unknown, what: string, maxBytes: number): MessageLayerError | null {
-  if (typeof value !== 'string') return err(ERR.BAD_STRING, `${what} is not a string`)
+function checkString(value: unknown, field: string, maxBytes: number): InvalidField | null {
+  if (typeof value !== 'string') return invalid(ERR.BAD_STRING, field, 'not a string')
   const n = utf8Length(value)
-  if (n < 0) return err(ERR.BAD_STRING, `${what} has a lone surrogate`)
-  if (n < 1 || n > maxBytes) return err(ERR.BAD_LENGTH, `${what}: ${n} UTF-8 bytes, expected 1..${maxBytes}`)
+  if (n < 0) return invalid(ERR.BAD_STRING, field, 'has a lone surrogate')
+  if (n < 1 || n > maxBytes) return invalid(ERR.BAD_LENGTH, field, `${n} UTF-8 bytes, expected 1..${maxBytes}`)
   return null
 }
 
-function checkInt(value: unknown, max: number, what: string): MessageLayerError | null {
+function checkInt(value: unknown, max: number, field: string): InvalidField | null {
   return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max
     ? null
-    : err(ERR.OUT_OF_RANGE, `${what}: got ${String(value)}, expected an integer in 0..${max}`)
+    : invalid(ERR.OUT_OF_RANGE, field, `got ${String(value)}, expected an integer in 0..${max}`)
 }
 
-function checkEnum(value: unknown, max: number, what: string): MessageLayerError | null {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max ? null : err(ERR.BAD_ENUM, `${what} ${String(value)}`)
+function checkEnum(value: unknown, max: number, field: string): InvalidField | null {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max ? null : invalid(ERR.BAD_ENUM, field, String(value))
 }
 
-function checkPrev(prev: MessageRef | null): MessageLayerError | null {
+function checkPrev(prev: MessageRef | null): InvalidField | null {
   if (prev === null) return null
-  if (typeof prev !== 'object') return err(ERR.INCONSISTENT_FIELDS, 'prevMsgRef is neither null nor an object')
-  return checkInt(prev.timestamp, MAX_TIMESTAMP, 'prev timestamp') ?? checkInt(prev.sequenceNumber, MAX_SEQUENCE_NUMBER, 'prev sequenceNumber')
+  if (typeof prev !== 'object') return invalid(ERR.INCONSISTENT_FIELDS, 'prevMsgRef', 'neither null nor an object')
+  return checkInt(prev.timestamp, MAX_TIMESTAMP, 'prevMsgRef.timestamp') ?? checkInt(prev.sequenceNumber, MAX_SEQUENCE_NUMBER, 'prevMsgRef.sequenceNumber')
 }
 
-function checkNewGroupKey(key: EncryptedGroupKey | null, o: CodecOptions): MessageLayerError | null {
+function checkNewGroupKey(key: EncryptedGroupKey | null, o: CodecOptions): InvalidField | null {
   if (key === null) return null
-  if (typeof key !== 'object') return err(ERR.INCONSISTENT_FIELDS, 'newGroupKey is neither null nor an object')
-  const idProblem = checkString(key.id, 'newGroupKey id', o.maxGroupKeyIdBytes)
+  if (typeof key !== 'object') return invalid(ERR.INCONSISTENT_FIELDS, 'newGroupKey', 'neither null nor an object')
+  const idProblem = checkString(key.id, 'newGroupKey.id', o.maxGroupKeyIdBytes)
   if (idProblem !== null) return idProblem
   if (!(key.data instanceof Uint8Array) || key.data.length < 1 || key.data.length > o.maxNewGroupKeyBytes) {
-    return err(ERR.BAD_LENGTH, `newGroupKey data must be 1..${o.maxNewGroupKeyBytes} bytes`)
+    return invalid(ERR.BAD_LENGTH, 'newGroupKey.data', `must be 1..${o.maxNewGroupKeyBytes} bytes`)
   }
   return null
 }
 
 /** Shape only (length, v byte); whether it verifies is signing.ts's question. */
-function checkSignatureShape(signature: unknown): MessageLayerError | null {
-  if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return err(ERR.BAD_LENGTH, `signature must be ${SIGNATURE_BYTES} bytes`)
+function checkSignatureShape(signature: unknown): InvalidField | null {
+  if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return invalid(ERR.BAD_LENGTH, 'signature', `must be ${SIGNATURE_BYTES} bytes`)
   const v = signature[SIGNATURE_BYTES - 1]
-  return v === 27 || v === 28 ? null : err(ERR.BAD_SIGNATURE, `v byte ${v}, expected 27 or 28`)
+  return v === 27 || v === 28 ? null : invalid(ERR.BAD_SIGNATURE, 'signature', `v byte ${v}, expected 27 or 28`)
 }
 
-function err(code: MessageLayerError['code'], detail: string): MessageLayerError {
-  return { code, detail }
+function invalid(code: ErrorCode, field: string, detail: string): InvalidField {
+  return { code, field, detail }
 }

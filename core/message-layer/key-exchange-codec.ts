@@ -6,8 +6,10 @@
 //             | varint count (0..max) | (str groupKeyId | varint length + ECIES data) x count (distinct ids)
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { type ByteReader, ByteWriter, DecodeFailure, readAll, utf8, varintSize } from './binary.ts'
-import { ERR, MessageLayerException, type Result } from './errors.ts'
+import { utf8, varintSize } from './binary.ts'
+import { type ByteReader, decodeWith } from './byte-reader.ts'
+import { ByteWriter } from './byte-writer.ts'
+import { type Decoded, ERR, MessageLayerException, type Result } from './errors.ts'
 import { ECIES_OVERHEAD_BYTES } from './ecies.ts'
 import { GROUP_KEY_BYTES } from './encryption.ts'
 import { ADDRESS_BYTES, COMPRESSED_PUBLIC_KEY_BYTES, addressFromBytes, addressToBytes, type Address } from './identity.ts'
@@ -64,17 +66,18 @@ function writeGroupKeyRequest(request: GroupKeyRequest): Uint8Array {
   return w.finish()
 }
 
-export function decodeGroupKeyRequest(bytes: Uint8Array, o: KeyExchangeOptions = DEFAULT_KEY_EXCHANGE_OPTIONS): Result<GroupKeyRequest> {
-  return readAll(bytes, (r) => {
+export function decodeGroupKeyRequest(bytes: Uint8Array, o: KeyExchangeOptions = DEFAULT_KEY_EXCHANGE_OPTIONS): Decoded<GroupKeyRequest> {
+  return decodeWith(bytes, (r) => {
     const requestId = readHead(r, o)
     const recipientId = addressFromBytes(r.bytes(ADDRESS_BYTES, 'recipientId'))
     const publicKey = r.bytes(COMPRESSED_PUBLIC_KEY_BYTES, 'publicKey')
-    if (!secp256k1.utils.isValidPublicKey(publicKey, true)) throw new DecodeFailure(ERR.BAD_KEY_EXCHANGE, 'public key is not a compressed secp256k1 point')
+    if (!secp256k1.utils.isValidPublicKey(publicKey, true)) r.fail(ERR.BAD_KEY_EXCHANGE, 'not a compressed secp256k1 point')
     const count = r.varint(o.maxKeysPerMessage, 'key count')
-    if (count < 1) throw new DecodeFailure(ERR.BAD_KEY_EXCHANGE, 'a request names at least one key')
+    if (count < 1) r.fail(ERR.BAD_KEY_EXCHANGE, 'a request names at least one key')
+    const listStart = r.offset
     const groupKeyIds: string[] = []
-    for (let i = 0; i < count; i++) groupKeyIds.push(r.string(1, o.maxGroupKeyIdBytes, 'groupKeyId'))
-    requireDistinct(groupKeyIds)
+    for (let i = 0; i < count; i++) groupKeyIds.push(r.string(1, o.maxGroupKeyIdBytes, `groupKeyIds[${i}]`))
+    requireDistinct(r, groupKeyIds, 'groupKeyIds', listStart)
     return { requestId, recipientId, publicKey, groupKeyIds }
   })
 }
@@ -104,16 +107,17 @@ function writeGroupKeyResponse(response: GroupKeyResponse): Uint8Array {
 /** A sealed 32-byte key is exactly this long; anything else cannot be one. */
 const SEALED_KEY_BYTES = ECIES_OVERHEAD_BYTES + GROUP_KEY_BYTES
 
-export function decodeGroupKeyResponse(bytes: Uint8Array, o: KeyExchangeOptions = DEFAULT_KEY_EXCHANGE_OPTIONS): Result<GroupKeyResponse> {
-  return readAll(bytes, (r) => {
+export function decodeGroupKeyResponse(bytes: Uint8Array, o: KeyExchangeOptions = DEFAULT_KEY_EXCHANGE_OPTIONS): Decoded<GroupKeyResponse> {
+  return decodeWith(bytes, (r) => {
     const requestId = readHead(r, o)
     const recipientId = addressFromBytes(r.bytes(ADDRESS_BYTES, 'recipientId'))
     const count = r.varint(o.maxKeysPerMessage, 'key count')
+    const listStart = r.offset
     const groupKeys: EncryptedGroupKey[] = []
     for (let i = 0; i < count; i++) {
-      groupKeys.push({ id: r.string(1, o.maxGroupKeyIdBytes, 'groupKeyId'), data: r.lengthPrefixed(SEALED_KEY_BYTES, SEALED_KEY_BYTES, 'sealed key') })
+      groupKeys.push({ id: r.string(1, o.maxGroupKeyIdBytes, `groupKeys[${i}].id`), data: r.lengthPrefixed(SEALED_KEY_BYTES, SEALED_KEY_BYTES, `groupKeys[${i}].data`) })
     }
-    requireDistinct(groupKeys.map((k) => k.id))
+    requireDistinct(r, groupKeys.map((k) => k.id), 'groupKeys', listStart)
     return { requestId, recipientId, groupKeys }
   })
 }
@@ -128,12 +132,13 @@ function selfChecked(bytes: Uint8Array, decode: (b: Uint8Array) => Result<unknow
 
 function readHead(r: ByteReader, o: KeyExchangeOptions): string {
   const version = r.u8('version')
-  if (version !== KEY_EXCHANGE_VERSION) throw new DecodeFailure(ERR.UNSUPPORTED_VERSION, `key exchange version ${version}`)
+  if (version !== KEY_EXCHANGE_VERSION) r.fail(ERR.UNSUPPORTED_VERSION, `key exchange version ${version}`)
   return r.string(1, o.maxRequestIdBytes, 'requestId')
 }
 
-function requireDistinct(ids: string[]): void {
-  if (new Set(ids).size !== ids.length) throw new DecodeFailure(ERR.BAD_KEY_EXCHANGE, 'a group key id appears twice')
+/** Checked once the whole list is read, so a list both repeated and cut short reads as cut short. */
+function requireDistinct(r: ByteReader, ids: string[], list: string, listStart: number): void {
+  if (new Set(ids).size !== ids.length) r.failAt(list, listStart, ERR.BAD_KEY_EXCHANGE, 'a group key id appears twice')
 }
 
 function prefixed(length: number): number {
