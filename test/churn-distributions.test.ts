@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { durationCdf, durationMean, durationQuantile, logGamma, poissonArrivalTimes, sampleDuration } from '../sim/churn/distributions.ts'
 import { ksCoefficient, ksCriticalValue, ksStatistic, ksTest } from '../sim/churn/ks-test.ts'
@@ -43,7 +43,9 @@ const CASES: { name: string; d: DurationDistribution; other: DurationDistributio
 
 // ---- the KS test itself ----
 
-test('ks: coefficients and critical values match the asymptotic table', () => {
+const KS = suite('KS test')
+
+KS('has coefficients and critical values that match the asymptotic table', () => {
   assert.is(ksCoefficient(0.01).toFixed(3), '1.628')
   assert.is(ksCoefficient(0.05).toFixed(3), '1.358')
   close(ksCriticalValue(10_000, 0.01), 0.01628, 0.001, 'critical value at n = 10000')
@@ -51,7 +53,7 @@ test('ks: coefficients and critical values match the asymptotic table', () => {
   assert.throws(() => ksCriticalValue(0, 0.05))
 })
 
-test('ks: statistic of small samples by hand', () => {
+KS('computes the statistic of small samples as by hand', () => {
   const uniform = (x: number) => Math.min(1, Math.max(0, x))
   assert.is(ksStatistic([0.5], uniform), 0.5)
   // ECDF steps at 0.1, 0.2, 0.9: the largest gap is 2/3 - 0.2 just after 0.2.
@@ -61,7 +63,7 @@ test('ks: statistic of small samples by hand', () => {
   assert.throws(() => ksStatistic([], uniform))
 })
 
-test('ks: uniform draws pass against the uniform CDF and fail against a skewed one', () => {
+KS('passes uniform draws against the uniform CDF and fails them against a skewed one', () => {
   const random = createRandom(SEED, 'ks-uniform')
   const draws = Array.from({ length: N }, () => random.next())
   assert.ok(ksTest(draws, (x) => x).pass)
@@ -71,19 +73,21 @@ test('ks: uniform draws pass against the uniform CDF and fail against a skewed o
 
 // ---- distributions ----
 
+const Durations = suite('session durations')
+
 for (const { name, d, other } of CASES) {
-  test(`${name}: ${N} samples pass KS against their own CDF at alpha 0.01`, () => {
+  Durations(`draws ${N} ${name} samples that pass KS against their own CDF at alpha 0.01`, () => {
     const result = ksTest(samplesOf(d), cdfOf(d), 0.01)
     assert.ok(result.pass, `statistic ${result.statistic} > critical ${result.critical}`)
   })
 
-  test(`${name}: the same samples fail KS against a clearly different distribution`, () => {
+  Durations(`draws ${name} samples that fail KS against a clearly different distribution`, () => {
     const result = ksTest(samplesOf(d), cdfOf(other), 0.01)
     assert.not.ok(result.pass, `statistic ${result.statistic} <= critical ${result.critical}`)
   })
 }
 
-test('sample means are near the analytic means', () => {
+Durations('draws samples whose means are near the analytic means', () => {
   // Tolerances are about 4 standard errors of the mean of 20,000 draws, from each distribution's variance.
   const exponential = CASES[0].d
   close(mean(samplesOf(exponential)), 60, 4 * (60 / Math.sqrt(N)) / 60, 'exponential')
@@ -95,7 +99,7 @@ test('sample means are near the analytic means', () => {
   close(mean(samplesOf(CASES[3].d)), 150, (4 / Math.sqrt(3)) / Math.sqrt(N), 'pareto shape 3')
 })
 
-test('analytic means, including where none exists', () => {
+Durations('gives the analytic means, Infinity where none exists', () => {
   assert.is(durationMean({ distribution: 'exponential', meanS: 42 }), 42)
   close(durationMean({ distribution: 'weibull', shape: 1, scaleS: 50 }), 50, 1e-12, 'weibull shape 1 is exponential')
   close(durationMean({ distribution: 'weibull', shape: 2, scaleS: 100 }), 50 * Math.sqrt(Math.PI), 1e-12, 'weibull shape 2')
@@ -106,14 +110,7 @@ test('analytic means, including where none exists', () => {
   assert.is(durationMean({ distribution: 'pareto', shape: 0.5, scaleS: 100 }), Infinity)
 })
 
-test('logGamma matches known values', () => {
-  close(Math.exp(logGamma(5)), 24, 1e-13, 'Γ(5)')
-  close(Math.exp(logGamma(0.5)), Math.sqrt(Math.PI), 1e-13, 'Γ(1/2)')
-  close(Math.exp(logGamma(1.5)), Math.sqrt(Math.PI) / 2, 1e-13, 'Γ(3/2)')
-  close(logGamma(101), 363.73937555556347, 1e-13, 'ln Γ(101) = ln 100!')
-})
-
-test('CDFs and quantiles: supports, inverses and the Pareto minimum', () => {
+Durations('has CDFs and quantiles with the right supports, inverse to each other, and the Pareto minimum', () => {
   for (const { d } of CASES) {
     assert.is(durationCdf(d, 0), 0)
     assert.is(durationCdf(d, -1), 0)
@@ -128,7 +125,7 @@ test('CDFs and quantiles: supports, inverses and the Pareto minimum', () => {
   assert.ok(Math.min(...samplesOf(pareto, 2000)) >= 10)
 })
 
-test('sampling is deterministic for a seed and rejects invalid parameters', () => {
+Durations('samples deterministically for a seed, and rejects invalid parameters', () => {
   assert.equal(samplesOf(KAD, 50, 7), samplesOf(KAD, 50, 7))
   assert.not.equal(samplesOf(KAD, 50, 7), samplesOf(KAD, 50, 8))
   const random = createRandom(1, 'x')
@@ -137,9 +134,20 @@ test('sampling is deterministic for a seed and rejects invalid parameters', () =
   assert.throws(() => durationCdf({ distribution: 'pareto', shape: 1, scaleS: NaN }, 1), /scaleS/)
 })
 
+const LogGamma = suite('logGamma')
+
+LogGamma('matches known values', () => {
+  close(Math.exp(logGamma(5)), 24, 1e-13, 'Γ(5)')
+  close(Math.exp(logGamma(0.5)), Math.sqrt(Math.PI), 1e-13, 'Γ(1/2)')
+  close(Math.exp(logGamma(1.5)), Math.sqrt(Math.PI) / 2, 1e-13, 'Γ(3/2)')
+  close(logGamma(101), 363.73937555556347, 1e-13, 'ln Γ(101) = ln 100!')
+})
+
 // ---- Poisson arrivals ----
 
-test('poisson: counts per window have mean and variance near rate x window', () => {
+const Poisson = suite('poissonArrivalTimes')
+
+Poisson('gives counts per window with mean and variance near rate x window', () => {
   const rate = 2
   const windowS = 10
   const windows = 2000
@@ -156,7 +164,7 @@ test('poisson: counts per window have mean and variance near rate x window', () 
   close(variance(binned), rate * windowS, 0.12, 'count variance, one run')
 })
 
-test('poisson: inter-arrival times pass KS against exponential with mean 1 / rate, and fail against a wrong rate', () => {
+Poisson('gives inter-arrival times that pass KS against exponential with mean 1 / rate, and fail against a wrong rate', () => {
   const rate = 2
   const times = poissonArrivalTimes(rate, 5, 5 + N / rate, createRandom(SEED, 'gaps'))
   const gaps = times.map((t, i) => t - (i === 0 ? 5 : times[i - 1]))
@@ -167,7 +175,7 @@ test('poisson: inter-arrival times pass KS against exponential with mean 1 / rat
   assert.not.ok(wrong.pass, `statistic ${wrong.statistic} <= critical ${wrong.critical}`)
 })
 
-test('poisson: times are ascending within [fromS, untilS), rate 0 gives none, bad arguments throw', () => {
+Poisson('gives ascending times within [fromS, untilS), none at rate 0, and throws on bad arguments', () => {
   const times = poissonArrivalTimes(50, 3, 4, createRandom(1, 'window'))
   assert.ok(times.length > 10)
   assert.ok(times.every((t, i) => t >= 3 && t < 4 && (i === 0 || t > times[i - 1])))
@@ -178,4 +186,7 @@ test('poisson: times are ascending within [fromS, untilS), rate 0 gives none, ba
   assert.throws(() => poissonArrivalTimes(1, 2, 1, createRandom(1, 'x')), /fromS <= untilS/)
 })
 
-test.run()
+KS.run()
+Durations.run()
+LogGamma.run()
+Poisson.run()

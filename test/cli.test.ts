@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-'))
@@ -20,7 +20,9 @@ function scenario(name: string, budgets: string[], extra = ''): string {
   return file
 }
 
-test('check: exit 0 and a pass line per budget when all hold', () => {
+const Check = suite('sim check')
+
+Check('exits 0 with a pass line per budget when all hold', () => {
   const r = sim('check', scenario('ok', ['deliveryRatio >= 0.999', 'latencyMs.p99 <= 1000 ms']), '--out', join(dir, 'ok-out'), '--quiet')
   assert.is(r.code, 0, r.err)
   assert.match(r.out, /deliveryRatio\s+>=\s+0\.999\s+1\s+pass/)
@@ -28,13 +30,13 @@ test('check: exit 0 and a pass line per budget when all hold', () => {
   assert.match(r.out, /all budgets hold/)
 })
 
-test('check: exit 1 when a budget breaks, naming it', () => {
+Check('exits 1 when a budget breaks, naming it', () => {
   const r = sim('check', scenario('broken', ['latencyMs.p50 < 1']), '--out', join(dir, 'broken-out'), '--quiet')
   assert.is(r.code, 1)
   assert.match(r.out, /latencyMs\.p50\s+<\s+1\s+[\d.]+\s+FAIL/)
 })
 
-test('check: exit 2 on a bad scenario, with file, field, value and expectation; nothing runs', () => {
+Check('exits 2 on a bad scenario, naming file, field, value and expectation, and runs nothing', () => {
   const file = join(dir, 'bad.yaml')
   writeFileSync(file, 'name: bad\nprotocol: brubeck\nnodes: 200\ntopology: { degre: 4 }\nnetwork: { lossRate: 2 }\n')
   const r = sim('check', file, '--out', join(dir, 'bad-out'))
@@ -44,7 +46,9 @@ test('check: exit 2 on a bad scenario, with file, field, value and expectation; 
   assert.not.ok(existsSync(join(dir, 'bad-out')))
 })
 
-test('run: writes every result file; --set and --seed reach the run', () => {
+const Run = suite('sim run')
+
+Run('writes every result file, and --set and --seed reach the run', () => {
   const out = join(dir, 'run-out')
   const r = sim('run', scenario('files', []), '--out', out, '--seed', '9', '--set', 'record.deliveries=true', '--quiet')
   assert.is(r.code, 0, r.err)
@@ -62,7 +66,9 @@ test('run: writes every result file; --set and --seed reach the run', () => {
   assert.match(r.out, /latency\s+ms/)
 })
 
-test('sweep: one row per grid point in the table and in sweep.csv', () => {
+const Sweep = suite('sim sweep')
+
+Sweep('writes one row per grid point in the table and in sweep.csv', () => {
   const out = join(dir, 'sweep-out')
   const r = sim('sweep', scenario('grid', ['deliveryRatio >= 0.99'], 'sweep:\n  topology.degree: [3, 5]\n  network.latency.ms: [5, 20]\n'), '--out', out, '--quiet')
   assert.is(r.code, 0, r.err)
@@ -74,7 +80,9 @@ test('sweep: one row per grid point in the table and in sweep.csv', () => {
   assert.ok(existsSync(join(out, 'point-4', 'summary.json')))
 })
 
-test('usage errors exit 2 with help', () => {
+const Usage = suite('sim usage')
+
+Usage('exits 2 on usage errors, and 0 with help for --help', () => {
   assert.is(sim('frobnicate').code, 2)
   assert.is(sim('run').code, 2)
   const help = sim('run', '--help')
@@ -82,4 +90,7 @@ test('usage errors exit 2 with help', () => {
   assert.match(help.out, /--set a\.b=value/)
 })
 
-test.run()
+Check.run()
+Run.run()
+Sweep.run()
+Usage.run()

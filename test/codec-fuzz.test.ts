@@ -2,7 +2,7 @@
 // Asserts that nothing throws, that no input takes long, that no INTERNAL error (a bug of ours
 // caught at the boundary) appears, and that whatever decodes re-encodes to the very same bytes.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Random } from '../core/ports.ts'
 import { createRandom, randomInt } from '../sim/engine/random.ts'
@@ -157,7 +157,9 @@ function check(name: string, s: Stats, minInputs: number): void {
   assert.is(s.notCanonical, 0, 'every successful decode re-encodes to identical bytes')
 }
 
-test(`StreamMessage decode: ${STREAM_INPUTS.toLocaleString('en-US')} random and mutated inputs (seed ${SEED})`, () => {
+const StreamDecode = suite('decodeStreamMessage')
+
+StreamDecode(`survives ${STREAM_INPUTS.toLocaleString('en-US')} random and mutated inputs (seed ${SEED}), re-encoding what decodes to the same bytes`, () => {
   const seeds = seedMessages()
   const random = createRandom(SEED, 'codec-fuzz', 'stream')
   const next = (): Uint8Array => {
@@ -179,7 +181,9 @@ test(`StreamMessage decode: ${STREAM_INPUTS.toLocaleString('en-US')} random and 
   assert.ok(s.codes.size >= 10, 'inputs reach many distinct refusals')
 })
 
-test(`group key request/response content decoders: ${KEY_EXCHANGE_INPUTS.toLocaleString('en-US')} inputs each`, () => {
+const KeyExchangeDecode = suite('group key request/response decoders')
+
+KeyExchangeDecode(`survive ${KEY_EXCHANGE_INPUTS.toLocaleString('en-US')} random and mutated inputs each, re-encoding what decodes to the same bytes`, () => {
   const secureKx = createDeterministicSecureRandom('fuzz/kx')
   const request = encodeGroupKeyRequest({ requestId: 'req-1', recipientId: publisher.address, publicKey: subscriber.publicKey, groupKeyIds: ['a', 'gk-2', 'ü'] })
   const { message } = createGroupKeyRequest(kx, subscriber, { streamId, streamPartition: 0, timestamp: 1, sequenceNumber: 0, msgChainId: 'c' }, { requestId: 'req-1', publisherId: publisher.address, groupKeyIds: ['a', 'b'] })
@@ -194,4 +198,5 @@ test(`group key request/response content decoders: ${KEY_EXCHANGE_INPUTS.toLocal
   check('group key response', fuzz(KEY_EXCHANGE_INPUTS, source(response), (b) => asResult(decodeGroupKeyResponse(b)), encodeGroupKeyResponse), KEY_EXCHANGE_INPUTS)
 })
 
-test.run()
+StreamDecode.run()
+KeyExchangeDecode.run()

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScenario } from '../sim/runner.ts'
 import { writeRun } from '../sim/results/write-run.ts'
@@ -43,7 +43,9 @@ async function runTo(seedSet: string[]): Promise<Record<string, string>> {
   return files
 }
 
-test('same scenario and seed: byte-identical results apart from wall-clock fields', async () => {
+const Determinism = suite('runScenario and writeRun')
+
+Determinism('write byte-identical results for the same scenario and seed, apart from wall-clock fields', async () => {
   const a = await runTo([])
   const b = await runTo([])
   for (const f of FILES) assert.ok(a[f] === b[f], `${f} differs between two runs with the same seed`)
@@ -52,7 +54,7 @@ test('same scenario and seed: byte-identical results apart from wall-clock field
   assert.ok(summary.lost.loss > 0 && summary.lost.partition > 0 && summary.lost.linkCut > 0, 'every random source was exercised')
 })
 
-test('another seed gives other results', async () => {
+Determinism('write other results for another seed', async () => {
   const a = await runTo([])
   const c = await runTo(['seed=6'])
   assert.ok(a['deliveries.csv'] !== c['deliveries.csv'])
@@ -60,4 +62,4 @@ test('another seed gives other results', async () => {
   assert.ok(a['summary.json'] !== c['summary.json'])
 })
 
-test.run()
+Determinism.run()

@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DETECTED_DUPLICATE, DETECTED_INVALID, DETECTED_NEW, DuplicateDetector } from '../core/duplicate-detector.ts'
 
@@ -7,7 +7,9 @@ type Num = [number, number]
 const mark = (d: DuplicateDetector, prev: Num | null, num: Num) =>
   prev === null ? d.markAndCheck(false, 0, 0, num[0], num[1]) : d.markAndCheck(true, prev[0], prev[1], num[0], num[1])
 
-test('in-order chain: every message new once, one open gap throughout', () => {
+const Detector = suite('DuplicateDetector')
+
+Detector('finds each message of an in-order chain new once, with one open gap throughout', () => {
   const d = new DuplicateDetector()
   let prev: Num | null = null
   for (let t = 1; t <= 1000; t++) {
@@ -18,7 +20,7 @@ test('in-order chain: every message new once, one open gap throughout', () => {
   for (let t = 1; t <= 1000; t++) assert.is(mark(d, t === 1 ? null : [t - 1, 0], [t, 0]), DETECTED_DUPLICATE)
 })
 
-test('sequence numbers within one millisecond are ordered after the timestamp', () => {
+Detector('orders sequence numbers within one millisecond after the timestamp', () => {
   const d = new DuplicateDetector()
   assert.is(mark(d, null, [5, 0]), DETECTED_NEW)
   assert.is(mark(d, [5, 0], [5, 1]), DETECTED_NEW)
@@ -28,7 +30,7 @@ test('sequence numbers within one millisecond are ordered after the timestamp', 
   assert.is(d.gapCount, 1)
 })
 
-test('out of order: a late message fills its gap exactly once', () => {
+Detector('lets a late message fill its gap exactly once', () => {
   const d = new DuplicateDetector()
   mark(d, null, [1, 0])
   // 2 is skipped for now: 3 arrives, saying its predecessor is 2.
@@ -41,7 +43,7 @@ test('out of order: a late message fills its gap exactly once', () => {
   assert.is(mark(d, [3, 0], [4, 0]), DETECTED_NEW)
 })
 
-test('gaps: several missing stretches are tracked independently', () => {
+Detector('tracks several missing stretches independently', () => {
   const d = new DuplicateDetector()
   mark(d, null, [10, 0])
   mark(d, [20, 0], [30, 0]) // missing 20 (and 11..19 are whatever 20's prev says)
@@ -54,13 +56,13 @@ test('gaps: several missing stretches are tracked independently', () => {
   assert.is(mark(d, [10, 0], [15, 0]), DETECTED_DUPLICATE)
 })
 
-test('a message older than the first one seen counts as already seen', () => {
+Detector('counts a message older than the first one seen as already seen', () => {
   const d = new DuplicateDetector()
   mark(d, [99, 0], [100, 0])
   assert.is(mark(d, [98, 0], [99, 0]), DETECTED_DUPLICATE)
 })
 
-test('invalid numbering: number not after its previous reference', () => {
+Detector('drops a number that is not after its previous reference', () => {
   const d = new DuplicateDetector()
   assert.is(mark(d, [5, 0], [5, 0]), DETECTED_INVALID)
   assert.is(mark(d, [6, 0], [5, 0]), DETECTED_INVALID)
@@ -69,7 +71,7 @@ test('invalid numbering: number not after its previous reference', () => {
   assert.is(mark(d, [4, 0], [5, 0]), DETECTED_NEW)
 })
 
-test('without previous references only numbers after the newest seen are new', () => {
+Detector('without previous references, finds only numbers after the newest seen new', () => {
   const d = new DuplicateDetector()
   assert.is(mark(d, null, [5, 0]), DETECTED_NEW)
   assert.is(mark(d, null, [7, 0]), DETECTED_NEW)
@@ -78,7 +80,7 @@ test('without previous references only numbers after the newest seen are new', (
   assert.is(d.gapCount, 1)
 })
 
-test('gap limit: the oldest gap is given up, so memory stays bounded', () => {
+Detector('gives up the oldest gap at the gap limit, so memory stays bounded', () => {
   const d = new DuplicateDetector(3)
   mark(d, null, [0, 0])
   // Every second message is missing: each arrival opens one more gap.
@@ -89,7 +91,7 @@ test('gap limit: the oldest gap is given up, so memory stays bounded', () => {
   assert.is(mark(d, [18, 0], [19, 0]), DETECTED_NEW)
 })
 
-test('shuffled arrival of a chain with references: each message new exactly once', () => {
+Detector('finds each message of a shuffled chain with references new exactly once', () => {
   // A deterministic shuffle of 200 messages after the first.
   const order = Array.from({ length: 200 }, (_, i) => i + 1)
   let s = 7
@@ -106,4 +108,4 @@ test('shuffled arrival of a chain with references: each message new exactly once
   assert.is(d.gapCount, 1)
 })
 
-test.run()
+Detector.run()

@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
@@ -22,7 +22,9 @@ const bob = keyPairFromSeed('enc/bob')
 const eve = keyPairFromSeed('enc/eve')
 const streamId = `${publisher.address}/secret`
 
-test('content round trip: fresh IV per message, 28 bytes of overhead', () => {
+const Content = suite('content encryption')
+
+Content('round-trips with a fresh IV per message and 28 bytes of overhead', () => {
   const random = createDeterministicSecureRandom('enc/1')
   const key = generateGroupKey(random)
   assert.is(key.key.length, 32)
@@ -42,7 +44,7 @@ test('content round trip: fresh IV per message, 28 bytes of overhead', () => {
   }
 })
 
-test('wrong key, tampered or truncated ciphertext: an error value, never a throw', () => {
+Content('answers a wrong key or a tampered or truncated ciphertext with an error value, never a throw', () => {
   const random = createDeterministicSecureRandom('enc/2')
   const key = generateGroupKey(random)
   const wrong = generateGroupKey(random)
@@ -60,7 +62,9 @@ test('wrong key, tampered or truncated ciphertext: an error value, never a throw
   assert.throws(() => createGroupKey('', new Uint8Array(32)))
 })
 
-test('ECIES: only the recipient opens it; altered data and other keys fail cleanly', () => {
+const Ecies = suite('ECIES')
+
+Ecies('opens for the recipient only; altered data and other keys fail cleanly', () => {
   const random = createDeterministicSecureRandom('enc/3')
   const secret = random.bytes(32)
   const sealed = eciesEncrypt(alice.publicKey, secret, random)
@@ -132,7 +136,9 @@ function exchange(sub: Subscriber, keys: GroupKey[], wanted: string[], random = 
   for (const k of received.value) sub.keys.set(k.id, k)
 }
 
-test('a subscriber without the key cannot read; after the key exchange it can', () => {
+const GroupKeys = suite('group keys and key exchange')
+
+GroupKeys('a subscriber without the key cannot read; after the key exchange it can', () => {
   const random = createDeterministicSecureRandom('enc/4')
   const pub = new Publisher(publisher)
   const key = generateGroupKey(random, 'k1')
@@ -147,7 +153,7 @@ test('a subscriber without the key cannot read; after the key exchange it can', 
   assert.equal(eveSub.receive(wire), { ok: false, code: ERR.DECRYPTION_FAILED })
 })
 
-test('rotation: the next key rides in a message encrypted with the current one', () => {
+GroupKeys('on rotation the next key rides in a message encrypted with the current one', () => {
   const random = createDeterministicSecureRandom('enc/5')
   const pub = new Publisher(publisher)
   const k1 = generateGroupKey(random, 'k1')
@@ -168,7 +174,7 @@ test('rotation: the next key rides in a message encrypted with the current one',
   assert.is(code(decryptNextGroupKey(sealed, k2)), ERR.DECRYPTION_FAILED)
 })
 
-test('rekey: a revoked subscriber cannot read messages under the new key', () => {
+GroupKeys('after a rekey a revoked subscriber cannot read messages under the new key', () => {
   const random = createDeterministicSecureRandom('enc/6')
   const pub = new Publisher(publisher)
   const k1 = generateGroupKey(random, 'k1')
@@ -198,7 +204,7 @@ test('rekey: a revoked subscriber cannot read messages under the new key', () =>
   assert.is(code(validateGroupKeyResponse(kx, forAlice, bob, { ...alicePending })), ERR.NOT_FOR_US)
 })
 
-test('key exchange validators refuse forged, misaddressed and unexpected messages', () => {
+GroupKeys('the key exchange validators refuse forged, misaddressed and unexpected messages', () => {
   const random = createDeterministicSecureRandom('enc/7')
   const k1 = generateGroupKey(random, 'k1')
   const env = { streamId, streamPartition: 0, timestamp: 80, sequenceNumber: 0, msgChainId: 'kx' }
@@ -238,4 +244,6 @@ test('key exchange validators refuse forged, misaddressed and unexpected message
   assert.is(code(validateGroupKeyResponse(kx, tampered, alice, pending)), ERR.WRONG_SIGNER)
 })
 
-test.run()
+Content.run()
+Ecies.run()
+GroupKeys.run()

@@ -1,9 +1,11 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { EventQueue } from '../sim/engine/event-queue.ts'
 import { FIRST_HANDLER_KIND, Simulator } from '../sim/engine/simulator.ts'
 
-test('pops in time order, ties in insertion order', () => {
+const Queue = suite('EventQueue')
+
+Queue('pops in time order, ties in insertion order', () => {
   const q = new EventQueue()
   let s = 1
   const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647
@@ -23,7 +25,7 @@ test('pops in time order, ties in insertion order', () => {
   assert.is(q.peekTime(), Infinity)
 })
 
-test('interleaved push and pop keep (time, seq) order and payloads', () => {
+Queue('keeps (time, seq) order and payloads across interleaved push and pop', () => {
   const q = new EventQueue()
   const seen: number[] = []
   q.push(5, 1, 1, 10, 'a')
@@ -41,7 +43,9 @@ test('interleaved push and pop keep (time, seq) order and payloads', () => {
   assert.equal(seen, [1, 4, 2, 3])
 })
 
-test('simulator: timers fire at their time, cancelled ones never, same-time ones in order', () => {
+const Sim = suite('Simulator')
+
+Sim('fires timers at their time, cancelled ones never, same-time ones in order', () => {
   const sim = new Simulator()
   const log: string[] = []
   sim.setTimeout(() => log.push(`a@${sim.now()}`), 10)
@@ -56,7 +60,7 @@ test('simulator: timers fire at their time, cancelled ones never, same-time ones
   assert.equal(log, ['call@3', 'a@10', 'b@10', 'c@10'])
 })
 
-test('simulator: run stops at the time limit and the event budget', () => {
+Sim('stops a run at the time limit and at the event budget', () => {
   const sim = new Simulator()
   let fired = 0
   for (let t = 1; t <= 10; t++) sim.call(t, () => fired++)
@@ -70,7 +74,7 @@ test('simulator: run stops at the time limit and the event budget', () => {
   assert.is(sim.events, 10)
 })
 
-test('simulator: scheduling in the past is refused', () => {
+Sim('refuses scheduling in the past', () => {
   const sim = new Simulator()
   sim.call(10, () => {
     assert.throws(() => sim.call(5, () => {}), /cannot schedule at 5 ms: now is 10 ms/)
@@ -78,7 +82,7 @@ test('simulator: scheduling in the past is refused', () => {
   sim.run(Infinity)
 })
 
-test('simulator: handler kinds are registered once and reserved kinds refused', () => {
+Sim('registers a handler kind once and refuses reserved kinds', () => {
   const sim = new Simulator()
   const got: number[] = []
   sim.register(FIRST_HANDLER_KIND, { handleEvent: (_k, a) => got.push(a) })
@@ -89,4 +93,5 @@ test('simulator: handler kinds are registered once and reserved kinds refused', 
   assert.equal(got, [42])
 })
 
-test.run()
+Queue.run()
+Sim.run()

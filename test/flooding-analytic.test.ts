@@ -2,7 +2,7 @@
 // no loss, the first copy reaches each node along a shortest path, and plain flooding sends a
 // fixed number of copies per broadcast.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScenario } from '../sim/runner.ts'
 import { scenarioFrom } from './helpers/scenario.ts'
@@ -35,7 +35,9 @@ function fewestHops(adjacency: readonly (readonly number[])[], source: number): 
   return dist
 }
 
-test('first-delivery latency = link latency x BFS hop distance from the publisher', async () => {
+const Flooding = suite('flooding on the simulated network')
+
+Flooding('delivers each first copy after link latency x BFS hop distance from the publisher', async () => {
   const { simulation } = await runScenario(scenarioFrom(YAML))
   const part = simulation.streamParts[0]
   const adjacency = simulation.adjacency(part)
@@ -53,7 +55,7 @@ test('first-delivery latency = link latency x BFS hop distance from the publishe
   assert.is(checked, 5 * 499)
 })
 
-test('receipts of one broadcast = deg(publisher) + sum over other reached nodes of (deg - 1)', async () => {
+Flooding('makes deg(publisher) + sum over other reached nodes of (deg - 1) receipts per broadcast', async () => {
   // A 5-regular graph on an odd node count leaves one node at degree 4: the identity must use real degrees.
   const { simulation, summary } = await runScenario(scenarioFrom(YAML, ['nodes=301', 'topology.degree=5', 'workload.messagesPerPublisher=1']))
   const part = simulation.streamParts[0]
@@ -67,10 +69,10 @@ test('receipts of one broadcast = deg(publisher) + sum over other reached nodes 
   assert.is(summary.deliveryRatio, 1)
 })
 
-test('RMR of flooding on a d-regular overlay = (d - 2) + d / (n - 1)', async () => {
+Flooding('has an RMR of (d - 2) + d / (n - 1) on a d-regular overlay', async () => {
   const { summary } = await runScenario(scenarioFrom(YAML, ['nodes=1000', 'topology.degree=6']))
   assert.ok(Math.abs(summary.rmr - (4 + 6 / 999)) < 1e-9, `rmr ${summary.rmr}`)
   assert.ok(Math.abs(summary.duplicatesPerDelivery - summary.rmr) < 1e-9)
 })
 
-test.run()
+Flooding.run()

@@ -3,7 +3,7 @@
 // OrderingBuffer fed by its node's first receipts and by a ResendClient that asks the storage
 // node for its gaps.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { StreamMessage } from '../core/message.ts'
 import { NetworkNode } from '../core/network-node.ts'
@@ -96,7 +96,9 @@ function catchUp(w: ReturnType<typeof world>, published: StreamMessage[]): void 
   w.sim.run(Infinity)
 }
 
-test('a lossy line: every subscriber ends complete and in order through gap fill from the storage node', () => {
+const GapFill = suite('gap fill on a lossy network')
+
+GapFill('makes every subscriber on a lossy line end complete and in order, from the storage node', () => {
   // n0 publishes at one end of the line n0-n1-...-n9 and is the part's storage node too. A
   // message lost on every link out of its publisher reaches no one, a separate storage node
   // included, and no gap fill brings it back; here the storage node has every message by
@@ -129,7 +131,7 @@ test('a lossy line: every subscriber ends complete and in order through gap fill
   for (const s of w.subs) assert.equal(chainOf(s.out, chainKey), published.map(key), `n${s.index} complete`)
 })
 
-test('a lossy sparse overlay, two publishers, a subscriber crashing: every online subscriber ends complete', () => {
+GapFill('makes every online subscriber of a lossy sparse overlay end complete, with two publishers and a subscriber crashing', () => {
   const n = 14
   const graph = randomRegularGraph(n, 3, createRandom(5, 'graph'))
   const subscribers = Array.from({ length: n }, (_, i) => i).filter((i) => i !== 1)
@@ -171,7 +173,7 @@ test('a lossy sparse overlay, two publishers, a subscriber crashing: every onlin
   assert.ok(w.subs.some((s) => s.buffer.stats.gapsFilled > 0))
 })
 
-test('a gap no storage node can fill: light subscribers skip every hole at once, full ones each hole after its own requests, all in order', () => {
+GapFill('where no storage node can fill a gap, has light subscribers skip every hole at once, full ones each hole after its own requests, all in order', () => {
   // The storage node stores nothing here: every request is answered "not-stored".
   const subscribers = [2, 3, 4, 5, 6, 7]
   const light = (i: number) => i % 2 === 0
@@ -207,4 +209,4 @@ test('a gap no storage node can fill: light subscribers skip every hole at once,
   assert.ok(w.subs.every((s) => s.client.stats.completed === s.client.stats.requestsSent), 'answered, if only with "not-stored"')
 })
 
-test.run()
+GapFill.run()

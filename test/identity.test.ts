@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
@@ -11,12 +11,16 @@ import {
 const N = secp256k1.Point.Fn.ORDER
 const hex32 = (x: bigint) => x.toString(16).padStart(64, '0')
 
-test('keccak256 matches published vectors (the Keccak padding Ethereum uses, not SHA3-256)', () => {
+const Keccak = suite('keccak256')
+
+Keccak('matches published vectors (the Keccak padding Ethereum uses, not SHA3-256)', () => {
   assert.is(bytesToHex(keccak_256(new Uint8Array(0))), 'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
   assert.is(bytesToHex(keccak_256(utf8ToBytes('abc'))), '4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45')
 })
 
-test('addresses of known private keys match independent published values', () => {
+const Address = suite('Ethereum address')
+
+Address('of a known private key matches independent published values', () => {
   // Private key 1: the generator point's address, quoted everywhere.
   assert.is(keyPairFromPrivateKey(hex32(1n)).address, '0x7e5f4552091a69125d5dfcb7b8c2659029395bdf')
   // web3.js documentation example key.
@@ -26,7 +30,7 @@ test('addresses of known private keys match independent published values', () =>
   assert.is(toChecksumAddress(kp.address), '0x14791697260E4c9A71f18484C9f997B308e59325')
 })
 
-test('address is the last 20 bytes of keccak256 of the uncompressed key without 0x04', () => {
+Address('is the last 20 bytes of keccak256 of the uncompressed key without 0x04', () => {
   const kp = keyPairFromSeed('identity-test')
   const uncompressed = secp256k1.getPublicKey(kp.privateKey, false)
   assert.is(uncompressed[0], 4)
@@ -37,7 +41,7 @@ test('address is the last 20 bytes of keccak256 of the uncompressed key without 
   assert.ok(isAddress(kp.address))
 })
 
-test('EIP-55 checksum: the vectors from the EIP', () => {
+Address('gets the EIP-55 checksum of the vectors from the EIP', () => {
   for (const a of [
     '0x52908400098527886E0F7030069857D2E4169EE7', '0x8617E340B3D01FA5F11F306F4090FD50E238070D',
     '0xde709f2102306220921060314715629080e2fb77', '0x27b1fdb04752bbc536007a920d24acb045561c26',
@@ -51,7 +55,7 @@ test('EIP-55 checksum: the vectors from the EIP', () => {
   assert.is(toChecksumAddress('0x7e5f4552091a69125d5dfcb7b8c2659029395bdf'), '0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf')
 })
 
-test('parseAddress refuses a wrong checksum and malformed input; isAddress accepts the canonical form only', () => {
+Address('parseAddress refuses a wrong checksum and malformed input; isAddress accepts the canonical form only', () => {
   const bad = parseAddress('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD')
   assert.ok(!bad.ok && bad.error.code === 'BAD_ADDRESS')
   for (const s of ['', '0x', '5aaeb6053f3e94c9b9a09f33669435e7ef1beaed', '0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae', '0xzaaeb6053f3e94c9b9a09f33669435e7ef1beaed']) {
@@ -63,7 +67,9 @@ test('parseAddress refuses a wrong checksum and malformed input; isAddress accep
   assert.is(addressFromBytes(addressToBytes(a)), a)
 })
 
-test('keyPairFromSeed: deterministic, distinct per seed, and the key is keccak256(seed)', () => {
+const KeyPairs = suite('key pairs')
+
+KeyPairs('keyPairFromSeed is deterministic, distinct per seed, and its key is keccak256(seed)', () => {
   const a = keyPairFromSeed('1/node/n17')
   assert.equal(keyPairFromSeed('1/node/n17'), a)
   assert.is(bytesToHex(a.privateKey), bytesToHex(keccak_256(utf8ToBytes('1/node/n17'))))
@@ -73,7 +79,7 @@ test('keyPairFromSeed: deterministic, distinct per seed, and the key is keccak25
   assert.is(many.size, 200)
 })
 
-test('keyPairFromPrivateKey refuses 0 and keys >= n, accepts n - 1; copies its input', () => {
+KeyPairs('keyPairFromPrivateKey refuses 0 and keys >= n, accepts n - 1, and copies its input', () => {
   for (const bad of [0n, N, N + 1n]) {
     assert.throws(() => keyPairFromPrivateKey(hexToBytes(hex32(bad))), (e: unknown) => e instanceof MessageLayerException)
   }
@@ -84,7 +90,7 @@ test('keyPairFromPrivateKey refuses 0 and keys >= n, accepts n - 1; copies its i
   assert.is(kp.privateKey[31], 5)
 })
 
-test('generateKeyPair draws from the injected SecureRandom: same seed, same key', () => {
+KeyPairs('generateKeyPair draws from the injected SecureRandom: same seed, same key', () => {
   const a = generateKeyPair(createDeterministicSecureRandom('seed-a'))
   assert.equal(generateKeyPair(createDeterministicSecureRandom('seed-a')), a)
   assert.is.not(generateKeyPair(createDeterministicSecureRandom('seed-b')).address, a.address)
@@ -95,7 +101,9 @@ test('generateKeyPair draws from the injected SecureRandom: same seed, same key'
   assert.is(bytesToHex(kp.privateKey), '07'.repeat(32))
 })
 
-test('deterministic SecureRandom: reproducible, independent of how the bytes are split', () => {
+const SecureRandom = suite('deterministic SecureRandom')
+
+SecureRandom('is reproducible, independent of how the bytes are split', () => {
   const whole = createDeterministicSecureRandom('x').bytes(100)
   const r = createDeterministicSecureRandom('x')
   const parts = [r.bytes(1), r.bytes(31), r.bytes(33), r.bytes(35)]
@@ -104,4 +112,7 @@ test('deterministic SecureRandom: reproducible, independent of how the bytes are
   assert.is(createDeterministicSecureRandom(utf8ToBytes('x')).bytes(100).join(), whole.join())
 })
 
-test.run()
+Keccak.run()
+Address.run()
+KeyPairs.run()
+SecureRandom.run()

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRandom } from '../sim/engine/random.ts'
 import { createLatencyModel, GEO_KM_PER_MS, GEO_RTT_INTERCEPT_MS } from '../sim/network/latency-model.ts'
@@ -15,7 +15,9 @@ const draws = (f: () => number, n = 20_000) => Array.from({ length: n }, f)
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)))
 
-test('fixed: every transmission takes exactly the configured time', () => {
+const Fixed = suite('fixed latency')
+
+Fixed('takes exactly the configured time for every transmission', () => {
   const m = createLatencyModel({ model: 'fixed', ms: 12.5 }, ids(10), 1)
   const r = createRandom(1, 't')
   assert.is(m.meanOneWayMs(0, 9), 12.5)
@@ -23,7 +25,9 @@ test('fixed: every transmission takes exactly the configured time', () => {
   assert.ok(m.constantPerPair)
 })
 
-test('uniform: draws stay in [min, max] with the right mean', () => {
+const Uniform = suite('uniform latency')
+
+Uniform('draws within [min, max] with the right mean', () => {
   const m = createLatencyModel({ model: 'uniform', minMs: 10, maxMs: 30 }, ids(2), 1)
   const r = createRandom(1, 't')
   const xs = draws(() => m.sampleOneWayMs(0, 1, r))
@@ -32,7 +36,9 @@ test('uniform: draws stay in [min, max] with the right mean', () => {
   assert.is(m.meanOneWayMs(0, 1), 20)
 })
 
-test('normal: mean and spread as configured, never below the floor', () => {
+const Normal = suite('normal latency')
+
+Normal('draws with the configured mean and spread, never below the floor', () => {
   const m = createLatencyModel({ model: 'normal', meanMs: 50, sdMs: 5, minMs: 0 }, ids(2), 1)
   const r = createRandom(2, 't')
   const xs = draws(() => m.sampleOneWayMs(0, 1, r))
@@ -42,7 +48,9 @@ test('normal: mean and spread as configured, never below the floor', () => {
   assert.ok(draws(() => floored.sampleOneWayMs(0, 1, r)).every((x) => x >= 0.5))
 })
 
-test('geo: one-way = (14 ms + great-circle km / 66) / 2 between regions, intra-region RTT / 2 inside', () => {
+const Geo = suite('geo latency')
+
+Geo('takes (14 ms + great-circle km / 66) / 2 one way between regions, intra-region RTT / 2 inside one', () => {
   const weights = { 'eu-central-1': 1, 'ap-southeast-2': 1 }
   const m = createLatencyModel({ model: 'geo', weights, intraRegionRttMs: 2, jitterSdMs: 0 }, ids(400), 3)
   const fra = findRegion('eu-central-1')!
@@ -57,7 +65,7 @@ test('geo: one-way = (14 ms + great-circle km / 66) / 2 between regions, intra-r
   assert.is(m.meanOneWayMs(a, a2), 1)
 })
 
-test('geo: nodes spread over regions by weight; adding nodes moves nobody', () => {
+Geo('spreads nodes over regions by weight, and adding nodes moves nobody', () => {
   const weights = { 'eu-west-1': 3, 'us-east-1': 1 }
   const cfg = { model: 'geo' as const, weights, intraRegionRttMs: 2, jitterSdMs: 0 }
   const small = createLatencyModel(cfg, ids(4000), 5)
@@ -67,7 +75,7 @@ test('geo: nodes spread over regions by weight; adding nodes moves nobody', () =
   assert.equal([...large.nodeRegion.slice(0, 4000)], [...small.nodeRegion])
 })
 
-test('geo: jitter is zero-mean around the region mean and never negative', () => {
+Geo('jitters around the region mean with zero mean, never below zero', () => {
   const m = createLatencyModel({ model: 'geo', weights: { 'eu-west-1': 1, 'eu-west-2': 1 }, intraRegionRttMs: 2, jitterSdMs: 3 }, ids(50), 1)
   const a = [...m.nodeRegion].indexOf(0)
   const b = [...m.nodeRegion].indexOf(1)
@@ -78,7 +86,9 @@ test('geo: jitter is zero-mean around the region mean and never negative', () =>
   assert.not.ok(m.constantPerPair)
 })
 
-test('matrix: one-way is half the RTT of the row (from) and column (to)', () => {
+const Matrix = suite('matrix latency')
+
+Matrix('takes half the RTT of the row (from) and column (to) one way', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rtt-'))
   const file = join(dir, 'rtt.csv')
   writeFileSync(file, 'region,a,b\na,1,100\nb,80,2\n')
@@ -91,15 +101,17 @@ test('matrix: one-way is half the RTT of the row (from) and column (to)', () => 
   assert.equal(m.regions.map((r) => r.name), ['a', 'b'])
 })
 
-test('matrix: malformed CSVs name the file, line and column', () => {
+Matrix('refuses a malformed CSV naming the file, line and column', () => {
   assert.throws(() => parseRttMatrixCsv('region,a,b\na,1,x\nb,1,1\n', 'm.csv'), /m\.csv: line 2, column 3 \(a -> b\): expected an RTT in ms >= 0, got "x"/)
   assert.throws(() => parseRttMatrixCsv('region,a,b\nb,1,1\na,1,1\n', 'm.csv'), /line 2, column 1: expected region "a"/)
   assert.throws(() => parseRttMatrixCsv('region,a,b\na,1,1\n', 'm.csv'), /expected 2 region rows/)
   assert.throws(() => parseRttMatrixCsv('region,a,a\na,1,1\na,1,1\n', 'm.csv'), /region "a" appears twice/)
 })
 
+const Measured = suite('measured AWS pings')
+
 if (hasSharedData()) {
-  test('matrix: the measured AWS 16-region pings load, with sane one-way delays', () => {
+  Measured('load as a 16-region matrix, with sane one-way delays', () => {
     const matrix = parseRttMatrixCsv(readFileSync(AWS_RTT_CSV, 'utf8'), AWS_RTT_CSV)
     assert.is(matrix.regions.length, 16)
     assert.equal([...matrix.regions].sort(), [...DEFAULT_GEO_REGIONS].sort())
@@ -110,7 +122,7 @@ if (hasSharedData()) {
     assert.ok(mean(pairs) > 55 && mean(pairs) < 95, `mean one-way ${mean(pairs)}`)
   })
 
-  test('geo model against measured pings: median absolute RTT error about 14 ms', () => {
+  Measured('are matched by the geo model with a median absolute RTT error of about 14 ms', () => {
     const matrix = parseRttMatrixCsv(readFileSync(AWS_RTT_CSV, 'utf8'), AWS_RTT_CSV)
     const n = matrix.regions.length
     const errors: number[] = []
@@ -129,7 +141,7 @@ if (hasSharedData()) {
     assert.ok(quantile(sorted, 0.9) < 70, `p90 absolute error ${quantile(sorted, 0.9).toFixed(1)} ms`)
   })
 
-  test('geo constants are the least-squares fit of measured RTT on great-circle distance', () => {
+  Measured('give the geo constants as the least-squares fit of RTT on great-circle distance', () => {
     const matrix = parseRttMatrixCsv(readFileSync(AWS_RTT_CSV, 'utf8'), AWS_RTT_CSV)
     const n = matrix.regions.length
     const km: number[] = []
@@ -156,4 +168,9 @@ if (hasSharedData()) {
   console.log('SKIP latency-models: geo constants are the least-squares fit (no ../shared/data)')
 }
 
-test.run()
+Fixed.run()
+Uniform.run()
+Normal.run()
+Geo.run()
+Matrix.run()
+Measured.run()

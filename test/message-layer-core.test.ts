@@ -3,7 +3,7 @@
 // waits for the first verification, costs charged once); the key requester's rate limit,
 // timeout and backoff; a subscriber's in-order decryption once a missing key arrives.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createStreamMessage, streamMessageOf, type StreamMessage } from '../core/message.ts'
 import { keyPairFromSeed } from '../core/message-layer/identity.ts'
@@ -27,7 +27,9 @@ const alice = keyPairFromSeed('core-test/alice')
 const mallory = keyPairFromSeed('core-test/mallory')
 const COSTS: CryptoCosts = { signMs: 0.3, verifyMs: 1, encryptMs: 0.01, decryptMs: 0.01, sealMs: 2, openMs: 1.5 }
 
-test('registry: a grant or revoke takes effect after the confirmation delay; public streams let anyone subscribe', () => {
+const Registry = suite('StreamRegistry')
+
+Registry('applies a grant or revoke after the confirmation delay, and lets anyone subscribe to a public stream', () => {
   const sim = new Simulator()
   const registry = new StreamRegistry(sim, { confirmationDelayMs: 5_000 })
   registry.createStream('s', owner.address)
@@ -45,7 +47,9 @@ test('registry: a grant or revoke takes effect after the confirmation delay; pub
   assert.throws(() => registry.grant('nope', alice.address, 'publish'), /no stream nope/)
 })
 
-test('permission cache: a node sees a revocation only once its cached answer expires', () => {
+const Cache = suite('PermissionCache')
+
+Cache('shows a node a revocation only once its cached answer expires', () => {
   const sim = new Simulator()
   const registry = new StreamRegistry(sim, { confirmationDelayMs: 0 })
   registry.createStream('s', owner.address)
@@ -61,7 +65,9 @@ test('permission cache: a node sees a revocation only once its cached answer exp
   assert.is(registry.queries, 2, 'one chain query per expiry')
 })
 
-test('CPU queue: jobs run in order, each after the work queued before it; zero cost with nothing queued runs at once', () => {
+const Cpu = suite('CpuQueue')
+
+Cpu('runs jobs in order, each after the work queued before it; zero cost with nothing queued runs at once', () => {
   const sim = new Simulator()
   const cpu = new CpuQueue(sim, sim)
   const done: string[] = []
@@ -94,8 +100,10 @@ function validatorWorld(suiteKind: 'real' | 'modelled') {
 const unsignedBy = (address: string, content = new Uint8Array([1, 2, 3])) =>
   createStreamMessage({ streamId: 's', streamPartition: 0, timestamp: 1_000, sequenceNumber: 0, publisherId: address, msgChainId: 'c' }, null, content)
 
+const Validator = suite('StreamMessageValidator')
+
 for (const kind of ['real', 'modelled'] as const) {
-  test(`validator (${kind}): valid, altered, wrong key, not permitted, unsigned; a duplicate waits for the first verdict and costs nothing`, () => {
+  Validator(`judges valid, altered, wrong-key, unpermitted and unsigned messages with ${kind} crypto; a duplicate waits for the first verdict and costs nothing`, () => {
     const { sim, suite, ports, validator, key } = validatorWorld(kind)
     const o = key(owner)
     const m = key(mallory)
@@ -124,7 +132,9 @@ for (const kind of ['real', 'modelled'] as const) {
   })
 }
 
-test('modelled crypto: encryption, sealing and signatures fail exactly where real ones would', () => {
+const Modelled = suite('ModelledCrypto')
+
+Modelled('fails encryption, sealing and signatures exactly where real crypto would', () => {
   const suite = new ModelledCrypto(createDeterministicSecureRandom('core-test/modelled'))
   const a = suite.keyPair('core-test/a')
   const b = suite.keyPair('core-test/b')
@@ -148,7 +158,9 @@ test('modelled crypto: encryption, sealing and signatures fail exactly where rea
   assert.is(suite.signer(streamMessageOf({ ...signed, messageId: { ...signed.messageId, sequenceNumber: 1 } })), null, 'another position')
 })
 
-test('key requests: at most maxKeyRequestsPerSecond, answered over a direct link; a key the answer leaves out fails, backs off, then is asked again', () => {
+const KeyRequests = suite('KeyRequester')
+
+KeyRequests('sends at most maxKeyRequestsPerSecond, answered over a direct link; a key the answer leaves out fails, backs off, then is asked again', () => {
   const world = smallWorld(2)
   const { sim, nodes } = world
   const suite = new ModelledCrypto(createDeterministicSecureRandom('core-test/kx'))
@@ -191,4 +203,9 @@ test('key requests: at most maxKeyRequestsPerSecond, answered over a direct link
   assert.is(requester.stats.timeouts, 0)
 })
 
-test.run()
+Registry.run()
+Cache.run()
+Cpu.run()
+Validator.run()
+Modelled.run()
+KeyRequests.run()

@@ -4,7 +4,7 @@
 // see them); relay validation stops them at the first hop; gap fill makes lossy, churning
 // subscribers complete and in order; runs are deterministic.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScenario } from '../sim/runner.ts'
 import type { MessageLayerSummary, Summary } from '../sim/results/summary-types.ts'
@@ -37,7 +37,9 @@ security:
   permissions: { confirmationDelayS: 1, cacheTtlS: 2 }
 `
 
-test('crypto real and modelled give the same run: same events, deliveries, latencies and key exchange', async () => {
+const Keys = suite('encryption and key exchange')
+
+Keys('crypto real and modelled give the same run: same events, deliveries, latencies and key exchange', async () => {
   const withEvents = ENCRYPTED + '  events:\n    - { type: rotateKey, atS: 3 }\n    - { type: revoke, atS: 3.5, fraction: 0.1 }\n    - { type: rekey, atS: 5 }\n'
   const modelled = await run(withEvents)
   const real = await run(withEvents, ['security.crypto=real'])
@@ -50,7 +52,7 @@ test('crypto real and modelled give the same run: same events, deliveries, laten
   assert.ok(m.keyExchange.answered > 100 && m.keyExchange.keysFromRotation > 100, JSON.stringify(m.keyExchange))
 })
 
-test('readers without subscribe permission get no key and read nothing; permitted readers get everything', async () => {
+Keys('readers without subscribe permission get no key and read nothing; permitted readers get everything', async () => {
   const s = layerOf(await run(ENCRYPTED, ['security.permissions.subscriberFraction=0.8']))
   assert.is(s.unpermittedReads, 0)
   assert.ok(s.keyExchange.refused > 0, `refused ${s.keyExchange.refused}`)
@@ -58,7 +60,7 @@ test('readers without subscribe permission get no key and read nothing; permitte
   assert.is(s.app.deliveryRatio, 1)
 })
 
-test('a revoked reader cannot read after the rekey; rekeying before the publisher\'s cached permission expires leaks', async () => {
+Keys('a revoked reader cannot read after the rekey; rekeying before the publisher\'s cached permission expires leaks', async () => {
   const events = (rekeyAtS: number) => `  events:\n    - { type: revoke, atS: 3, fraction: 0.2 }\n    - { type: rekey, atS: ${rekeyAtS} }\n`
   const longer = ['workload.messagesPerPublisher=100']
   const late = layerOf(await run(ENCRYPTED + events(7), longer))
@@ -84,8 +86,10 @@ adversaries:
   spammers: { fraction: 0.05, mode: SPAM, ratePerSecond: 10 }
 `
 
+const Adversaries = suite('adversaries')
+
 for (const validation of ['subscriber', 'relay'] as const) {
-  test(`forgeries and spam never reach an app with validation at the ${validation}`, async () => {
+  Adversaries(`forgeries and spam never reach an app with validation at the ${validation}`, async () => {
     for (const [mode, spam] of [['alter', 'invalid'], ['wrongKey', 'unpermitted']]) {
       const s = layerOf(await run(`security: { crypto: modelled, validation: ${validation} }\n` + HOSTILE.replace('MODE', mode).replace('SPAM', spam)))
       assert.is(s.forgedDeliveredToApps, 0, `${mode} forgeries delivered`)
@@ -98,13 +102,13 @@ for (const validation of ['subscriber', 'relay'] as const) {
   })
 }
 
-test('without signatures the same attack reaches the apps (the metric sees it)', async () => {
+Adversaries('without signatures the same attack reaches the apps (the metric sees it)', async () => {
   const s = layerOf(await run(HOSTILE.replace('MODE', 'alter').replace('SPAM', 'invalid')))
   assert.ok(s.forgedDeliveredToApps > 0, `forged ${s.forgedDeliveredToApps}`)
   assert.ok(s.unpermittedDeliveredToApps > 0, `spam ${s.unpermittedDeliveredToApps}`)
 })
 
-test('relay validation stops junk at the first hop: less waste, less CPU per node than subscriber validation', async () => {
+Adversaries('relay validation stops junk at the first hop: less waste, less CPU per node than subscriber validation', async () => {
   const hostile = HOSTILE.replace('MODE', 'wrongKey').replace('SPAM', 'invalid')
   const atSubscriber = layerOf(await run('security: { crypto: modelled, validation: subscriber }\n' + hostile))
   const atRelay = layerOf(await run('security: { crypto: modelled, validation: relay }\n' + hostile))
@@ -112,7 +116,7 @@ test('relay validation stops junk at the first hop: less waste, less CPU per nod
   assert.ok(atRelay.cpuMsPerNode.mean < atSubscriber.cpuMsPerNode.mean, `${atRelay.cpuMsPerNode.mean} vs ${atSubscriber.cpuMsPerNode.mean}`)
 })
 
-test('droppers cost honest nodes deliveries; only honest subscribers are counted', async () => {
+Adversaries('droppers cost honest nodes deliveries; only honest subscribers are counted', async () => {
   const none = layerOf(await run('security: { crypto: modelled }\n'))
   const dropped = await run('security: { crypto: modelled }\nadversaries: { droppers: 0.4 }\n')
   const s = layerOf(dropped)
@@ -123,7 +127,9 @@ test('droppers cost honest nodes deliveries; only honest subscribers are counted
   assert.ok(dropped.lost.dropped > 0)
 })
 
-test('lossy, churning subscribers end complete and in order through gap fill from storage nodes', async () => {
+const GapFill = suite('gap fill from storage nodes')
+
+GapFill('makes lossy, churning subscribers end complete and in order', async () => {
   const lossy = ['topology.builder=tracker', 'network.lossRate=0.05', 'workload.messagesPerPublisher=100']
   const yaml = `
 churn: { initialNodes: 100, arrivalRatePerS: 5, session: { distribution: exponential, meanS: 20 }, crashFraction: 0.3 }
@@ -141,10 +147,15 @@ ordering: { enabled: true, initialWaitMs: 1000, retryWaitMs: 1000 }
   assert.ok(bare.app.incompleteSubscribers > 0, `incomplete without gap fill ${bare.app.incompleteSubscribers}`)
 })
 
-test('a run with the message layer is deterministic', async () => {
+const Determinism = suite('determinism')
+
+Determinism('a run with the message layer gives the same summary twice', async () => {
   const yaml = ENCRYPTED + HOSTILE.replace('MODE', 'alter').replace('SPAM', 'unpermitted')
   const strip = (s: Summary) => JSON.stringify(s, (k, v) => ((WALL_CLOCK_FIELDS as readonly string[]).includes(k) ? undefined : v))
   assert.is(strip(await run(yaml)), strip(await run(yaml)))
 })
 
-test.run()
+Keys.run()
+Adversaries.run()
+GapFill.run()
+Determinism.run()

@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createStreamMessage } from '../core/message.ts'
 import { WIRE_CONTENT, type Connection, type WireMessage } from '../core/ports.ts'
@@ -7,7 +7,9 @@ import { smallWorld } from './helpers/small-world.ts'
 
 const SP = 'stream#0'
 
-test('addNeighbour: connect + handshake, both ends agree after one round trip each', () => {
+const NetworkNode = suite('NetworkNode')
+
+NetworkNode('adds a neighbour by connect + handshake, both ends agreeing after one round trip each', () => {
   const { sim, nodes, observers } = smallWorld(2)
   nodes[0].joinStreamPart(SP)
   nodes[1].joinStreamPart(SP)
@@ -19,7 +21,7 @@ test('addNeighbour: connect + handshake, both ends agree after one round trip ea
   assert.is(nodes[0].streamPart(SP)!.neighbours.length, 1)
 })
 
-test('a handshake for a stream part the peer has not joined is refused', () => {
+NetworkNode('is refused a handshake for a stream part the peer has not joined', () => {
   const { sim, nodes, observers } = smallWorld(2)
   nodes[0].joinStreamPart(SP)
   nodes[0].addNeighbour(SP, 'n1')
@@ -27,7 +29,7 @@ test('a handshake for a stream part the peer has not joined is refused', () => {
   assert.equal(observers[0].neighbours, [])
 })
 
-test('publish floods to neighbours; a relay never sends back to the sender; echoes are duplicates', () => {
+NetworkNode('floods a publish to its neighbours, never relays back to the sender, and counts echoes as duplicates', () => {
   // Triangle 0-1-2: each other node gets it once, and each of them also gets the other's relay.
   const { sim, nodes, observers } = smallWorld(3)
   for (const n of nodes) n.joinStreamPart(SP)
@@ -44,7 +46,7 @@ test('publish floods to neighbours; a relay never sends back to the sender; echo
   assert.is(observers[0].duplicates + observers[1].duplicates + observers[2].duplicates, 2)
 })
 
-test('messages of a chain carry increasing numbers and a reference to the previous one', () => {
+NetworkNode('gives the messages of a chain increasing numbers and a reference to the previous one', () => {
   const { sim, nodes } = smallWorld(1)
   nodes[0].joinStreamPart(SP)
   const a = nodes[0].publish('stream', 0, new Uint8Array(1))
@@ -60,7 +62,7 @@ test('messages of a chain carry increasing numbers and a reference to the previo
   assert.is(a.messageId.msgChainId.length, 20)
 })
 
-test('garbage from a peer is dropped and counted, never thrown', () => {
+NetworkNode('drops and counts garbage from a peer, never throws', () => {
   const { nodes, observers } = smallWorld(1)
   nodes[0].joinStreamPart(SP)
   const peer: Connection = { remoteId: 'evil', send() {}, close() {} }
@@ -78,7 +80,7 @@ test('garbage from a peer is dropped and counted, never thrown', () => {
   assert.is(observers[0].malformeds, garbage.length)
 })
 
-test('invalid numbering from a peer is dropped, counted and not relayed', () => {
+NetworkNode('drops and counts invalid numbering from a peer, and does not relay it', () => {
   const { sim, nodes, observers } = smallWorld(3)
   for (const n of nodes) n.joinStreamPart(SP)
   nodes[1].addNeighbour(SP, 'n0')
@@ -95,7 +97,7 @@ test('invalid numbering from a peer is dropped, counted and not relayed', () => 
   assert.is(observers[2].delivered_.length + observers[2].duplicates, 0, 'not relayed')
 })
 
-test('a dropped link removes the neighbour at both ends', () => {
+NetworkNode('removes the neighbour at both ends of a dropped link', () => {
   const { sim, nodes, observers } = smallWorld(2)
   nodes[0].joinStreamPart(SP)
   nodes[1].joinStreamPart(SP)
@@ -107,7 +109,7 @@ test('a dropped link removes the neighbour at both ends', () => {
   assert.equal(observers[1].neighbours, [])
 })
 
-test('graceful leave tells neighbours, who drop the link to the leaver', () => {
+NetworkNode('tells its neighbours when it leaves gracefully, and they drop the link to it', () => {
   const { sim, nodes, observers } = smallWorld(2)
   nodes[0].joinStreamPart(SP)
   nodes[1].joinStreamPart(SP)
@@ -119,7 +121,7 @@ test('graceful leave tells neighbours, who drop the link to the leaver', () => {
   assert.is(nodes[1].streamPart(SP), undefined)
 })
 
-test('connecting to an unknown peer fails after the timeout and leaves no neighbour', () => {
+NetworkNode('fails to connect to an unknown peer after the timeout, leaving no neighbour', () => {
   const { sim, nodes, observers } = smallWorld(1)
   nodes[0].joinStreamPart(SP)
   nodes[0].addNeighbour(SP, 'nobody')
@@ -128,4 +130,4 @@ test('connecting to an unknown peer fails after the timeout and leaves no neighb
   assert.is(sim.now(), 5000)
 })
 
-test.run()
+NetworkNode.run()

@@ -1,7 +1,7 @@
 // The propagation buffer of ContentDeliveryNode: ContentDeliveryNodes linked by in-memory links
 // on a manual clock, plus one end-to-end check on real NetworkNodes once they pass a clock.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ContentDeliveryNode } from '../core/content-delivery-node.ts'
 import { DEFAULT_PROPAGATION_TTL_MS } from '../core/propagation-buffer.ts'
@@ -72,7 +72,9 @@ function publishMany(p: Peer, count: number): StreamMessage[] {
   return out
 }
 
-test('a publisher alone in its part still delivers to everyone once neighbours arrive', () => {
+const PropagationBuffer = suite('propagation buffer')
+
+PropagationBuffer('lets a publisher alone in its part deliver to everyone once neighbours arrive', () => {
   const w = new World()
   const [p, a, b, c] = ['p', 'a', 'b', 'c'].map((id) => w.peer(id))
   publishMany(p, 3)
@@ -91,7 +93,7 @@ test('a publisher alone in its part still delivers to everyone once neighbours a
   assert.is(a.cdn.bufferedCount, 3, 'a has sent them to one neighbour: the source p does not count')
 })
 
-test('a node that relays to 2 or more neighbours keeps nothing (and allocates nothing)', () => {
+PropagationBuffer('keeps nothing (and allocates nothing) at a node that relays to 2 or more neighbours', () => {
   const w = new World()
   const [p, a, b, c] = ['p', 'a', 'b', 'c'].map((id) => w.peer(id))
   w.link(p, a)
@@ -106,7 +108,7 @@ test('a node that relays to 2 or more neighbours keeps nothing (and allocates no
   assert.is(c.cdn.bufferedCount, 5)
 })
 
-test('a message kept for the TTL or longer is not re-sent; a younger one is', () => {
+PropagationBuffer('does not re-send a message kept for the TTL or longer, but re-sends a younger one', () => {
   const w = new World()
   const [p, a, b] = ['p', 'a', 'b'].map((id) => w.peer(id))
   publishMany(p, 1)
@@ -119,7 +121,7 @@ test('a message kept for the TTL or longer is not re-sent; a younger one is', ()
   assert.is(p.cdn.bufferedCount, 0)
 })
 
-test('a kept message goes only to neighbours that lacked it, and is dropped once 2 have had it', () => {
+PropagationBuffer('sends a kept message only to neighbours that lacked it, and drops it once 2 have had it', () => {
   const w = new World()
   const [p, a, b, c] = ['p', 'a', 'b', 'c'].map((id) => w.peer(id))
   w.link(p, a)
@@ -136,7 +138,7 @@ test('a kept message goes only to neighbours that lacked it, and is dropped once
   assert.is(c.observer.delivered_.length, 0)
 })
 
-test('the sender does not count: a relay that sent to one other neighbour keeps the message', () => {
+PropagationBuffer('does not count the sender: a relay that sent to one other neighbour keeps the message', () => {
   const w = new World()
   const [p, a, b] = ['p', 'a', 'b'].map((id) => w.peer(id))
   w.link(p, a)
@@ -148,7 +150,7 @@ test('the sender does not count: a relay that sent to one other neighbour keeps 
   assert.is(b.sentTo.get('a') ?? 0, 0, 'never echoed back to the sender')
 })
 
-test('a node whose second and third neighbours join after its first receipt hands the message to both', () => {
+PropagationBuffer('hands the message to both second and third neighbours that join after the first receipt', () => {
   const w = new World()
   const [p, a, b, c, d] = ['p', 'a', 'b', 'c', 'd'].map((id) => w.peer(id))
   w.link(p, a)
@@ -168,7 +170,7 @@ test('a node whose second and third neighbours join after its first receipt hand
   assert.is(p.sentTo.get('a'), 1, 'the source sent it once')
 })
 
-test('at most maxMessages are kept, the newest ones', () => {
+PropagationBuffer('keeps at most maxMessages, the newest ones', () => {
   const w = new World()
   const p = w.peer('p', { maxMessages: 150 })
   const a = w.peer('a')
@@ -179,7 +181,9 @@ test('at most maxMessages are kept, the newest ones', () => {
   assert.equal(got, sent.slice(50).map((m) => m.messageId.timestamp))
 })
 
-test('end to end on NetworkNodes: publish before any neighbour, neighbours arrive later, all deliver', () => {
+const EndToEnd = suite('propagation buffer on NetworkNodes')
+
+EndToEnd('delivers to all when the publish comes before any neighbour and neighbours arrive later', () => {
   const { sim, nodes, observers } = smallWorld(4)
   for (const n of nodes) n.joinStreamPart(SP)
   nodes[0].publish('stream', 0, new Uint8Array(8))
@@ -191,4 +195,5 @@ test('end to end on NetworkNodes: publish before any neighbour, neighbours arriv
   for (const i of [1, 2, 3]) assert.is(observers[i].delivered_.length, 1, `n${i}`)
 })
 
-test.run()
+PropagationBuffer.run()
+EndToEnd.run()

@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { randomRegularGraph } from '../core/topology/random-regular-graph.ts'
 import { createRandom } from '../sim/engine/random.ts'
@@ -8,8 +8,10 @@ function neighbours(g: ReturnType<typeof randomRegularGraph>): number[][] {
   return Array.from({ length: g.nodes }, (_, i) => Array.from(g.adjacency.slice(i * g.degree, i * g.degree + g.degreeOf[i])))
 }
 
+const Graph = suite('randomRegularGraph')
+
 for (const [n, d] of [[10, 3], [1000, 4], [20_000, 4], [500, 8], [7, 6]] as const) {
-  test(`${n} nodes, degree ${d}: regular, simple, symmetric`, () => {
+  Graph(`builds a regular, simple, symmetric graph of ${n} nodes, degree ${d}`, () => {
     const g = randomRegularGraph(n, d, createRandom(1, 'g', n, d))
     const adj = neighbours(g)
     const deficient = adj.filter((l) => l.length !== d)
@@ -22,21 +24,21 @@ for (const [n, d] of [[10, 3], [1000, 4], [20_000, 4], [500, 8], [7, 6]] as cons
   })
 }
 
-test('odd nodes x degree: exactly one node gets degree - 1', () => {
+Graph('gives exactly one node degree - 1 when nodes x degree is odd', () => {
   const g = randomRegularGraph(1001, 3, createRandom(2, 'g'))
   const counts = new Map<number, number>()
   for (const k of g.degreeOf) counts.set(k, (counts.get(k) ?? 0) + 1)
   assert.equal([...counts.entries()].sort(), [[2, 1], [3, 1000]])
 })
 
-test('random 4-regular graphs are connected (they are, with high probability)', () => {
+Graph('builds connected 4-regular graphs (as random ones are, with high probability)', () => {
   for (let seed = 0; seed < 5; seed++) {
     const labels = componentsOf(neighbours(randomRegularGraph(5000, 4, createRandom(seed, 'c'))))
     assert.is(new Set(labels).size, 1)
   }
 })
 
-test('same seed, same graph; another seed, another graph', () => {
+Graph('builds the same graph from the same seed, and another from another seed', () => {
   const a = randomRegularGraph(300, 4, createRandom(9, 'x'))
   const b = randomRegularGraph(300, 4, createRandom(9, 'x'))
   const c = randomRegularGraph(300, 4, createRandom(10, 'x'))
@@ -44,9 +46,9 @@ test('same seed, same graph; another seed, another graph', () => {
   assert.not.equal([...a.adjacency], [...c.adjacency])
 })
 
-test('impossible degrees are refused with the reason', () => {
+Graph('refuses impossible degrees, giving the reason', () => {
   assert.throws(() => randomRegularGraph(4, 4, createRandom(1)), /degree must be an integer in \[0, 3\], got 4/)
   assert.throws(() => randomRegularGraph(0, 1, createRandom(1)), /nodes must be a positive integer/)
 })
 
-test.run()
+Graph.run()

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   BUDGET_METRICS,
@@ -47,7 +47,9 @@ function withoutSource(s: Scenario): Omit<Scenario, 'sourceFile'> {
 
 // ---- defaults and models ----
 
-test('defaults are filled in', () => {
+const Defaults = suite('scenario defaults and models')
+
+Defaults('fills in the defaults', () => {
   const s = parse(MINIMAL)
   assert.equal(withoutSource(s), {
     name: 'quick',
@@ -99,13 +101,13 @@ test('defaults are filled in', () => {
   assert.is(s.sourceFile, resolve('quick.yaml'))
 })
 
-test('durationS defaults from the workload, and an explicit one is kept', () => {
+Defaults('derives durationS from the workload, and keeps an explicit one', () => {
   const derived = parse(MINIMAL + 'workload: { warmupS: 5, messagesPerPublisher: 50, ratePerSecond: 2 }\n')
   assert.is(derived.durationS, 5 + 25 + 30)
   assert.is(parse(MINIMAL + 'durationS: 7.5\n').durationS, 7.5)
 })
 
-test('fixed, uniform and normal latency parse', () => {
+Defaults('parses fixed, uniform and normal latency', () => {
   const latency = (yaml: string) => parse(MINIMAL + `network:\n  latency: ${yaml}\n`).network.latency
   assert.equal(latency('{ model: fixed, ms: 20 }'), { model: 'fixed', ms: 20 })
   assert.equal(latency('{ model: uniform, minMs: 5, maxMs: 5 }'), { model: 'uniform', minMs: 5, maxMs: 5 })
@@ -113,18 +115,18 @@ test('fixed, uniform and normal latency parse', () => {
   assert.equal(latency('{ model: normal, meanMs: 50, sdMs: 10, minMs: 3 }'), { model: 'normal', meanMs: 50, sdMs: 10, minMs: 3 })
 })
 
-test('a latency mapping without model is geo', () => {
+Defaults('takes a latency mapping without model as geo', () => {
   assert.equal(parse(MINIMAL + 'network: { latency: { jitterSdMs: 4 } }\n').network.latency, { model: 'geo', intraRegionRttMs: 2, jitterSdMs: 4 })
   const e = onlyError(MINIMAL + 'network: { latency: { ms: 4 } }\n')
   assert.is(e.expected, 'a known field; unknown field "ms" (known: model, weights, intraRegionRttMs, jitterSdMs)')
 })
 
-test('geo latency parses with weights and known regions', () => {
+Defaults('parses geo latency with weights and known regions', () => {
   const s = parse(MINIMAL + 'network:\n  latency: { model: geo, weights: { eu-west-1: 2, af-south-1: 1 }, intraRegionRttMs: 1, jitterSdMs: 3 }\n')
   assert.equal(s.network.latency, { model: 'geo', weights: { 'eu-west-1': 2, 'af-south-1': 1 }, intraRegionRttMs: 1, jitterSdMs: 3 })
 })
 
-test('matrix latency resolves its file against the scenario folder', () => {
+Defaults('resolves a matrix latency file against the scenario folder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scenario-test-'))
   writeFileSync(join(dir, 'rtt.csv'), 'from,a,b\na,0,10\nb,10,0\n')
   writeFileSync(join(dir, 'm.yaml'), MINIMAL + 'network:\n  latency: { model: matrix, file: rtt.csv, weights: { a: 1 } }\n')
@@ -133,7 +135,7 @@ test('matrix latency resolves its file against the scenario folder', () => {
   assert.is(s.sourceFile, join(dir, 'm.yaml'))
 })
 
-test('events and budgets parse', () => {
+Defaults('parses events and budgets', () => {
   const s = parse(
     MINIMAL +
       'network:\n  events:\n' +
@@ -158,7 +160,9 @@ test('events and budgets parse', () => {
 
 // ---- errors ----
 
-test('unknown field: names the field, lists the known ones, suggests a close one', () => {
+const Errors = suite('scenario errors')
+
+Errors('name an unknown field, list the known ones and suggest a close one', () => {
   const e = onlyError(MINIMAL + 'topology: { degre: 4 }\n')
   assert.is(e.file, 'quick.yaml')
   assert.is(e.path, 'topology.degre')
@@ -172,13 +176,13 @@ test('unknown field: names the field, lists the known ones, suggests a close one
   assert.not.ok(far.expected.includes('did you mean'), far.message)
 })
 
-test('unknown field inside a latency model lists that model\'s fields', () => {
+Errors('list a latency model\'s own fields for an unknown field inside it', () => {
   const e = onlyError(MINIMAL + 'network: { latency: { model: fixed, ms: 5, jitterSdMs: 1 } }\n')
   assert.is(e.path, 'network.latency.jitterSdMs')
   assert.ok(e.expected.includes('(known: model, ms)'), e.message)
 })
 
-test('wrong type, out of range, bad enum and missing required field', () => {
+Errors('report a wrong type, an out-of-range value, a bad enum and a missing required field', () => {
   assert.is(onlyError('name: quick\nprotocol: brubeck\nnodes: many\n').message, 'quick.yaml: nodes: got "many", expected an integer >= 2 and <= 10000000')
   assert.is(onlyError('name: quick\nprotocol: brubeck\nnodes: 1\n').message, 'quick.yaml: nodes: got 1, expected an integer >= 2 and <= 10000000')
   assert.is(
@@ -203,12 +207,12 @@ test('wrong type, out of range, bad enum and missing required field', () => {
   assert.is(onlyError(MINIMAL + 'record: { deliveries: "yes" }\n').expected, 'true or false')
 })
 
-test('YAML special numbers are rejected', () => {
+Errors('reject YAML special numbers', () => {
   assert.is(onlyError(MINIMAL + 'durationS: .inf\n').message, 'quick.yaml: durationS: got Infinity, expected a finite number > 0 and <= 31536000')
   assert.is(onlyError('name: quick\nprotocol: brubeck\nnodes: .nan\n').message, 'quick.yaml: nodes: got NaN, expected a finite integer >= 2 and <= 10000000')
 })
 
-test('bad budget string, unknown metric and wrong unit', () => {
+Errors('report a bad budget string, an unknown metric and a wrong unit', () => {
   const errors = errorsOf(() =>
     parse(MINIMAL + 'budgets: ["deliveryRatio >= 0.999", "latencyMs.p99 =< 400", "latncyMs.p99 < 3", "latencyMs.p99 <= 4 s", "rmr < 2 ms"]\n'),
   )
@@ -228,7 +232,7 @@ test('bad budget string, unknown metric and wrong unit', () => {
   assert.is(errors[3].expected, 'a plain number as limit (rmr has no unit word)')
 })
 
-test('cross-field rules', () => {
+Errors('enforce the cross-field rules', () => {
   assert.is(
     onlyError('name: quick\nprotocol: brubeck\nnodes: 4\n').message,
     'quick.yaml: topology.degree: got 4, expected an integer < nodes (4)',
@@ -251,7 +255,7 @@ test('cross-field rules', () => {
   assert.is(onlyError(MINIMAL + 'network: { events: [{ type: partition, atS: 5 }] }\n').expected, 'exactly one of regions or fraction')
 })
 
-test('region names are checked under the geo model', () => {
+Errors('check region names under the geo model', () => {
   const weight = onlyError(MINIMAL + 'network: { latency: { model: geo, weights: { eu-wst-1: 1 } } }\n')
   assert.is(weight.path, 'network.latency.weights.eu-wst-1')
   assert.ok(weight.expected.endsWith('did you mean "eu-west-1"?'), weight.message)
@@ -266,7 +270,7 @@ test('region names are checked under the geo model', () => {
   assert.is(none.expected, 'fraction instead: the fixed latency model places nodes in no regions')
 })
 
-test('a matrix file is read and checked on load: its rows, its regions in weights and partitions', () => {
+Errors('check a matrix file on load: its rows, its regions in weights and partitions', () => {
   const dir = mkdtempSync(join(tmpdir(), 'matrix-'))
   writeFileSync(join(dir, 'short.csv'), 'region,a,b\na,0,10\nb,10\n')
   writeFileSync(join(dir, 'ab.csv'), 'region,a,b\na,0,10\nb,10,0\n')
@@ -280,13 +284,13 @@ test('a matrix file is read and checked on load: its rows, its regions in weight
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('a missing matrix file is reported on load', () => {
+Errors('report a missing matrix file on load', () => {
   const e = onlyError(MINIMAL + 'network: { latency: { model: matrix, file: nowhere.csv } }\n')
   assert.is(e.path, 'network.latency.file')
   assert.ok(e.expected.startsWith('an existing CSV file (looked for '), e.message)
 })
 
-test('YAML syntax error names file, line and column', () => {
+Errors('name file, line and column of a YAML syntax error', () => {
   const errors = errorsOf(() => parse('name: quick\nprotocol: brubeck\nnodes: 100\ntopology: { degree: 4\nseed: 1\n'))
   assert.ok(errors.length >= 1)
   assert.is(errors[0].file, 'quick.yaml')
@@ -297,7 +301,7 @@ test('YAML syntax error names file, line and column', () => {
   assert.is(duplicate[0].line, 4)
 })
 
-test('a file that is not a mapping, and an empty file', () => {
+Errors('report a file that is not a mapping, and an empty file', () => {
   assert.is(onlyError('- 1\n- 2\n').message, 'quick.yaml: (top level): got [1,2], expected a mapping of scenario fields')
   assert.equal(
     errorsOf(() => parse('')).map((e) => e.path),
@@ -305,7 +309,7 @@ test('a file that is not a mapping, and an empty file', () => {
   )
 })
 
-test('every problem in a file is reported at once', () => {
+Errors('report every problem in a file at once', () => {
   const errors = errorsOf(() =>
     parse('name: quick\nprotocol: brubeck\nnodes: 1.5\nseed: -1\ntopology: { degre: 4 }\nworkload: { arrival: poison }\nbudgets: ["nope"]\n'),
   )
@@ -323,7 +327,7 @@ test('every problem in a file is reported at once', () => {
   assert.match(thrown!.message, /^invalid scenario \(2 problems\):\n  quick\.yaml: seed: .*\n  quick\.yaml: nodes: /)
 })
 
-test('loadScenario reports an unreadable file as a ScenarioError', () => {
+Errors('report an unreadable file as a ScenarioError from loadScenario', () => {
   const [e] = errorsOf(() => loadScenario('/nonexistent/x.yaml'))
   assert.is(e.file, '/nonexistent/x.yaml')
   assert.match(e.expected, /ENOENT/)
@@ -355,7 +359,9 @@ churn:
     - { type: trackerFailure, atS: 50, tracker: 0, recoverAtS: 60 }
 `
 
-test('churn and topology.trackers defaults', () => {
+const Churn = suite('scenario churn and trackers')
+
+Churn('defaults topology.trackers, and takes a lostToChurn budget without a unit', () => {
   const s = parse(MINIMAL)
   assert.equal(s.topology, { builder: 'static', degree: 4, trackers: 1 })
   assert.equal(s.churn, { initialNodes: 100, arrivalRatePerS: 0, crashFraction: 0, events: [] })
@@ -372,7 +378,7 @@ test('churn and topology.trackers defaults', () => {
   ])
 })
 
-test('the full churn example parses', () => {
+Churn('parses the full churn example', () => {
   const s = parse(CHURN_EXAMPLE)
   assert.equal(s.topology, { builder: 'tracker', degree: 4, trackers: 1 })
   assert.equal(s.churn, {
@@ -392,14 +398,14 @@ test('the full churn example parses', () => {
   assert.is(s.durationS, 90)
 })
 
-test('every session distribution parses', () => {
+Churn('parses every session distribution', () => {
   const session = (yaml: string) => parse(MINIMAL + `churn: { session: ${yaml} }\n`).churn.session
   assert.equal(session('{ distribution: exponential, meanS: 600 }'), { distribution: 'exponential', meanS: 600 })
   assert.equal(session('{ distribution: weibull, shape: 0.615, scaleS: 10170 }'), { distribution: 'weibull', shape: 0.615, scaleS: 10170 })
   assert.equal(session('{ scaleS: 60, shape: 1.5, distribution: pareto }'), { distribution: 'pareto', shape: 1.5, scaleS: 60 })
 })
 
-test('durationS default is at least 30 s after the last churn event', () => {
+Churn('defaults durationS to at least 30 s after the last churn event', () => {
   const duration = (events: string) => parse(MINIMAL + `churn: { initialNodes: 50, events: [${events}] }\n`).durationS
   // Events before the workload ends leave the workload formula (2 + 100 / 10 + 30 = 42) alone.
   assert.is(duration('{ type: join, atS: 5, count: 10 }'), 42)
@@ -413,7 +419,7 @@ test('durationS default is at least 30 s after the last churn event', () => {
   assert.is(parse(MINIMAL + 'durationS: 20\nchurn: { initialNodes: 50, events: [{ type: join, atS: 100, count: 10 }] }\n').durationS, 20)
 })
 
-test('churn and tracker schema errors', () => {
+Churn('reports churn and tracker schema errors', () => {
   const message = (yaml: string) => onlyError(MINIMAL + yaml).message
   assert.is(message('topology: { builder: trackr }\n'), 'quick.yaml: topology.builder: got "trackr", expected one of static, tracker, did you mean "tracker"?')
   assert.is(message('topology: { builder: tracker, trackers: 0 }\n'), 'quick.yaml: topology.trackers: got 0, expected an integer >= 1 and <= 64')
@@ -447,7 +453,7 @@ test('churn and tracker schema errors', () => {
   )
 })
 
-test('churn cross-field rules', () => {
+Churn('enforces the churn cross-field rules', () => {
   const message = (yaml: string) => onlyError(MINIMAL + yaml).message
   assert.is(message('churn: { initialNodes: 101 }\n'), 'quick.yaml: churn.initialNodes: got 101, expected an integer <= nodes (100)')
   assert.is(
@@ -500,7 +506,7 @@ test('churn cross-field rules', () => {
   )
 })
 
-test('new budget metrics parse, with ms on the time-to metrics', () => {
+Churn('parses the new budget metrics, with ms on the time-to metrics', () => {
   const s = parse(
     MINIMAL +
       'budgets: ["timeToFirstNeighbourMs.p99 <= 2000 ms", "timeToDataMs.max < 5000", "lostToChurn < 10", "lostOnline == 0", "trackerMessagesPerSecond <= 50"]\n',
@@ -515,7 +521,7 @@ test('new budget metrics parse, with ms on the time-to metrics', () => {
   assert.is(onlyError(MINIMAL + 'budgets: ["lostToChurn < 3 ms"]\n').expected, 'a plain number as limit (lostToChurn has no unit word)')
 })
 
-test('a sweep over topology.builder, and churn fields that follow swept ones', () => {
+Churn('sweeps over topology.builder, with churn fields that follow swept ones', () => {
   const s = parse(MINIMAL + 'sweep: { topology.builder: [static, tracker], nodes: [100, 200] }\n')
   assert.equal(
     expandSweep(s).map((p) => [p.point, p.scenario.topology, p.scenario.churn.initialNodes]),
@@ -568,26 +574,11 @@ test('a sweep over topology.builder, and churn fields that follow swept ones', (
   )
 })
 
-test('toResolvedYaml round-trips topology and churn', () => {
-  const s = parse(CHURN_EXAMPLE + 'sweep: { topology.trackers: [1, 3], churn.crashFraction: [0, 1] }\n')
-  const yaml = toResolvedYaml(s)
-  assert.ok(yaml.includes('topology:\n  builder: tracker\n  degree: 4\n  trackers: 1\npropagation:'), yaml)
-  assert.ok(yaml.includes('churn:\n  initialNodes: 800\n  arrivalRatePerS: 2\n  session:\n    distribution: weibull\n'), yaml)
-  assert.ok(yaml.includes('    - type: leave\n      atS: 20\n      count: 30\n      crashFraction: 0.5\n'), yaml)
-  const again = parse(yaml)
-  assert.equal(withoutSource(again), withoutSource(s))
-  assert.is(toResolvedYaml(again), yaml)
-  for (const p of expandSweep(s)) assert.equal(withoutSource(parse(toResolvedYaml(p.scenario))), withoutSource(p.scenario))
-  // Resolved durationS and initialNodes are written out, so the file loads the same even if nodes changes later.
-  const minimal = parse(MINIMAL + 'churn: { session: { distribution: exponential, meanS: 30 } }\n')
-  const text = toResolvedYaml(minimal)
-  assert.ok(text.includes('churn:\n  initialNodes: 100\n  arrivalRatePerS: 0\n  session:\n    distribution: exponential\n    meanS: 30\n  crashFraction: 0\n  events: []\n'), text)
-  assert.equal(withoutSource(parse(text)), withoutSource(minimal))
-})
-
 // ---- --set ----
 
-test('--set overrides numbers, strings, nested fields and lists', () => {
+const SetOption = suite('--set')
+
+SetOption('overrides numbers, strings, nested fields and lists', () => {
   const s = parse(MINIMAL + 'budgets: ["rmr < 3"]\n', [
     'nodes=5000',
     'topology.degree=6',
@@ -611,7 +602,7 @@ test('--set overrides numbers, strings, nested fields and lists', () => {
   })
 })
 
-test('--set errors name --set as the file', () => {
+SetOption('names --set as the file in its errors', () => {
   const errors = errorsOf(() => parse(MINIMAL, ['topology.degre=6', 'nodes', 'seed=abc', 'foo=1']))
   assert.equal(
     errors.map((e) => e.message),
@@ -628,7 +619,9 @@ test('--set errors name --set as the file', () => {
 
 // ---- sweep ----
 
-test('sweep expands in key order, last key fastest, each point resolved', () => {
+const Sweep = suite('scenario sweep')
+
+Sweep('expands in key order, last key fastest, each point resolved', () => {
   const s = parse(MINIMAL + 'sweep:\n  topology.degree: [3, 4, 6]\n  workload.messagesPerPublisher: [10, 1000]\n')
   assert.equal(s.sweep, { 'topology.degree': [3, 4, 6], 'workload.messagesPerPublisher': [10, 1000] })
   const points = expandSweep(s)
@@ -658,14 +651,14 @@ test('sweep expands in key order, last key fastest, each point resolved', () => 
   for (const p of points) assert.not.ok('sweep' in p.scenario)
 })
 
-test('without a sweep there is one point', () => {
+Sweep('has one point when the scenario has no sweep', () => {
   const points = expandSweep(parse(MINIMAL))
   assert.is(points.length, 1)
   assert.equal(points[0].point, {})
   assert.is(points[0].scenario.nodes, 100)
 })
 
-test('a sweep can replace a whole latency model', () => {
+Sweep('can replace a whole latency model', () => {
   const s = parse(MINIMAL + 'sweep:\n  network.latency: [{ model: fixed, ms: 20 }, { model: geo }]\n')
   assert.equal(
     expandSweep(s).map((p) => p.scenario.network.latency),
@@ -676,7 +669,7 @@ test('a sweep can replace a whole latency model', () => {
   )
 })
 
-test('an invalid sweep point names the sweep values', () => {
+Sweep('names the sweep values of an invalid point', () => {
   const errors = errorsOf(() => parse('name: quick\nprotocol: brubeck\nnodes: 10\nsweep: { nodes: [5, 10], topology.degree: [4, 6] }\n'))
   assert.equal(
     errors.map((e) => e.message),
@@ -688,7 +681,7 @@ test('an invalid sweep point names the sweep values', () => {
   assert.equal(bad.point, { 'workload.arrival': 'burst' })
 })
 
-test('sweep keys must be schema paths with non-empty lists', () => {
+Sweep('takes only schema paths with non-empty lists as keys', () => {
   const errors = errorsOf(() => parse(MINIMAL + 'sweep: { topology.degre: [3], nodes: [], sweep.x: [1] }\n'))
   assert.equal(
     errors.map((e) => [e.path, e.expected]),
@@ -702,7 +695,26 @@ test('sweep keys must be schema paths with non-empty lists', () => {
 
 // ---- resolved YAML ----
 
-test('toResolvedYaml round-trips and is deterministic', () => {
+const Resolved = suite('toResolvedYaml')
+
+Resolved('round-trips topology and churn', () => {
+  const s = parse(CHURN_EXAMPLE + 'sweep: { topology.trackers: [1, 3], churn.crashFraction: [0, 1] }\n')
+  const yaml = toResolvedYaml(s)
+  assert.ok(yaml.includes('topology:\n  builder: tracker\n  degree: 4\n  trackers: 1\npropagation:'), yaml)
+  assert.ok(yaml.includes('churn:\n  initialNodes: 800\n  arrivalRatePerS: 2\n  session:\n    distribution: weibull\n'), yaml)
+  assert.ok(yaml.includes('    - type: leave\n      atS: 20\n      count: 30\n      crashFraction: 0.5\n'), yaml)
+  const again = parse(yaml)
+  assert.equal(withoutSource(again), withoutSource(s))
+  assert.is(toResolvedYaml(again), yaml)
+  for (const p of expandSweep(s)) assert.equal(withoutSource(parse(toResolvedYaml(p.scenario))), withoutSource(p.scenario))
+  // Resolved durationS and initialNodes are written out, so the file loads the same even if nodes changes later.
+  const minimal = parse(MINIMAL + 'churn: { session: { distribution: exponential, meanS: 30 } }\n')
+  const text = toResolvedYaml(minimal)
+  assert.ok(text.includes('churn:\n  initialNodes: 100\n  arrivalRatePerS: 0\n  session:\n    distribution: exponential\n    meanS: 30\n  crashFraction: 0\n  events: []\n'), text)
+  assert.equal(withoutSource(parse(text)), withoutSource(minimal))
+})
+
+Resolved('round-trips and is deterministic', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scenario-test-'))
   writeFileSync(join(dir, 'rtt.csv'), 'from,a\na,0\n')
   const text = [
@@ -740,7 +752,9 @@ test('toResolvedYaml round-trips and is deterministic', () => {
 
 // ---- shipped scenarios ----
 
-test('every shipped scenario loads, and every point of its sweep validates', () => {
+const Shipped = suite('shipped scenarios')
+
+Shipped('all load, and every point of their sweeps validates', () => {
   const dir = resolve(import.meta.dirname ?? 'test', '..', 'scenarios')
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'))
   assert.ok(files.length >= 18, files.join())
@@ -751,7 +765,7 @@ test('every shipped scenario loads, and every point of its sweep validates', () 
   }
 })
 
-test('every shipped scenario says what it runs: the node count its description gives is its nodes', () => {
+Shipped('say what they run: the node count a description gives is its nodes', () => {
   const dir = resolve(import.meta.dirname ?? 'test', '..', 'scenarios')
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
     const scenario = loadScenario(join(dir, f))
@@ -764,7 +778,9 @@ test('every shipped scenario says what it runs: the node count its description g
 
 // ---- the schema itself ----
 
-test('schema: every property has a description stating its default; objects are closed', () => {
+const Schema = suite('scenario schema')
+
+Schema('gives every property a description stating its default, and closes every object', () => {
   const schema: SchemaNode = JSON.parse(readFileSync(SCENARIO_SCHEMA_URL, 'utf8'))
   const problems: string[] = []
   const walk = (node: SchemaNode, path: string) => {
@@ -784,7 +800,7 @@ test('schema: every property has a description stating its default; objects are 
   assert.equal(problems, [])
 })
 
-test('schema: every number and integer has an upper bound, so nothing wraps or exhausts memory unchecked', () => {
+Schema('bounds every number and integer above, so nothing wraps or exhausts memory unchecked', () => {
   const schema: SchemaNode = JSON.parse(readFileSync(SCENARIO_SCHEMA_URL, 'utf8'))
   const unbounded: string[] = []
   const walk = (node: SchemaNode, path: string) => {
@@ -798,4 +814,11 @@ test('schema: every number and integer has an upper bound, so nothing wraps or e
   assert.equal(unbounded, [])
 })
 
-test.run()
+Defaults.run()
+Errors.run()
+Churn.run()
+SetOption.run()
+Sweep.run()
+Resolved.run()
+Shipped.run()
+Schema.run()

@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
@@ -29,7 +29,9 @@ function unsigned(over: Partial<UnsignedStreamMessage> = {}): UnsignedStreamMess
 
 const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code)
 
-test('published personal_sign vector (web3.js docs): hash, signature r||s||v and recovery', () => {
+const PersonalSign = suite('personal_sign')
+
+PersonalSign('matches the published vector (web3.js docs): hash, signature r||s||v and recovery', () => {
   const kp = keyPairFromPrivateKey('0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318')
   const hash = personalMessageHash(utf8ToBytes('Some data'))
   assert.is(bytesToHex(hash), '1da44b586eb0729ff70a73c326926f6ed5a25f5b056e7f47fbc6e58d86871655')
@@ -39,7 +41,9 @@ test('published personal_sign vector (web3.js docs): hash, signature r||s||v and
   assert.is(bytesToHex(personalMessageHash(utf8ToBytes('Hello World'))), 'a1de988600a42c4b4ab089b619297c17d53cffae5d5120d82d8a92d0bb3b78f2')
 })
 
-test('payload is exactly the PROTOCOL.md concatenation', () => {
+const Payload = suite('signaturePayload')
+
+Payload('is exactly the PROTOCOL.md concatenation', () => {
   const m = unsigned({ newGroupKey: { id: 'gk2', data: Uint8Array.of(1, 2, 3) }, encryptionType: ENCRYPTION_AES, groupKeyId: 'gk1' })
   const expected = concatBytes(
     utf8ToBytes(`stream1${2000}${3}${publisher.address}chain`),
@@ -53,7 +57,9 @@ test('payload is exactly the PROTOCOL.md concatenation', () => {
   assert.is(bytesToHex(hash), bytesToHex(keccak_256(concatBytes(utf8ToBytes(`\x19Ethereum Signed Message:\n${expected.length}`), expected))))
 })
 
-test('a signed message verifies, through the codec too, and recovery names the publisher', () => {
+const Verify = suite('signature verification')
+
+Verify('accepts a signed message, through the codec too, and recovery names the publisher', () => {
   assert.is(publisher.address, '0x14791697260e4c9a71f18484c9f997b308e59325')
   const m = signStreamMessage(unsigned(), publisher)
   assert.is(m.signature.length, 65)
@@ -65,7 +71,7 @@ test('a signed message verifies, through the codec too, and recovery names the p
   assert.is(bytesToHex(signStreamMessage(unsigned(), publisher).signature), bytesToHex(m.signature))
 })
 
-test('every single tampered byte of the payload is rejected', () => {
+Verify('rejects every single tampered byte of the payload', () => {
   const payload = signaturePayload(unsigned({ encryptionType: ENCRYPTION_AES, groupKeyId: 'g', newGroupKey: { id: 'n', data: Uint8Array.of(9, 9) } }))
   const signature = signHash(personalMessageHash(payload), publisher.privateKey)
   for (let i = 0; i < payload.length; i++) {
@@ -81,7 +87,7 @@ test('every single tampered byte of the payload is rejected', () => {
   }
 })
 
-test('every single tampered byte of the signature is rejected', () => {
+Verify('rejects every single tampered byte of the signature', () => {
   const m = signStreamMessage(unsigned(), publisher)
   for (let i = 0; i < 65; i++) {
     for (const flip of [0x01, 0x80]) {
@@ -92,7 +98,7 @@ test('every single tampered byte of the signature is rejected', () => {
   }
 })
 
-test('every field change in an encoded message is rejected, except the unsigned type bytes', () => {
+Verify('rejects every field change in an encoded message, except the unsigned type bytes', () => {
   const m = signStreamMessage(unsigned({ encryptionType: ENCRYPTION_AES, groupKeyId: 'g1', newGroupKey: { id: 'g2', data: new Uint8Array(60).fill(5) } }), publisher)
   const wire = encodeStreamMessage(m)
   // Bytes 2..5 hold messageType, contentType, encryptionType and signatureType: PROTOCOL.md's
@@ -120,7 +126,7 @@ test('every field change in an encoded message is rejected, except the unsigned 
   assert.ok(verifyStreamMessage(relabelled).ok)
 })
 
-test('a tampered publisher or a signature by another key is rejected', () => {
+Verify('rejects a tampered publisher or a signature by another key', () => {
   const m = signStreamMessage(unsigned(), publisher)
   const spoofed: StreamMessage = { ...m, messageId: { ...m.messageId, publisherId: other.address } }
   assert.is(code(verifyStreamMessage(spoofed)), ERR.WRONG_SIGNER)
@@ -136,7 +142,7 @@ test('a tampered publisher or a signature by another key is rejected', () => {
   assert.throws(() => signStreamMessage(unsigned(), other), (e: unknown) => e instanceof MessageLayerException && e.code === ERR.WRONG_SIGNER)
 })
 
-test('malformed signatures: high s, zero r, r >= n, bad v, wrong length, unknown type', () => {
+Verify('rejects malformed signatures: high s, zero r, r >= n, bad v, wrong length, unknown type', () => {
   const m = signStreamMessage(unsigned(), publisher)
   const hash = personalMessageHash(signaturePayload(m))
   const s = BigInt('0x' + bytesToHex(m.signature.subarray(32, 64)))
@@ -168,7 +174,7 @@ test('malformed signatures: high s, zero r, r >= n, bad v, wrong length, unknown
   assert.is(noPoint, 1)
 })
 
-test('known limitation, pinned: the unseparated payload lets a signature move between field splits', () => {
+Verify('accepts a signature moved between field splits of the unseparated payload (a known limitation, pinned)', () => {
   // PROTOCOL.md concatenates the id fields with no separators, so stream "s1" partition 2 and
   // stream "s" partition 12 sign identical bytes. This test documents it; a protocol change that
   // adds separators or length prefixes should make it fail and be updated.
@@ -177,4 +183,6 @@ test('known limitation, pinned: the unseparated payload lets a signature move be
   assert.ok(verifyStreamMessage(moved).ok)
 })
 
-test.run()
+PersonalSign.run()
+Payload.run()
+Verify.run()

@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { WIRE_CONTENT, type ContentWireMessage } from '../core/ports.ts'
 import { createStreamMessage } from '../core/message.ts'
@@ -22,7 +22,9 @@ function message(ts: number, payloadBytes: number, prev: number | null = ts - 1)
   return { kind: WIRE_CONTENT, sizeBytes: payloadBytes, message: m }
 }
 
-test('upload bandwidth: back-to-back sends serialise and queue', () => {
+const Network = suite('SimNetwork')
+
+Network('serialises and queues back-to-back sends at the upload bandwidth', () => {
   // 1 Mbps = 125 bytes/ms: a 1,250-byte message takes 10 ms on the wire.
   const w = linked({ model: 'fixed', ms: 20 }, { uploadMbps: 1 })
   const start = w.sim.now()
@@ -32,7 +34,7 @@ test('upload bandwidth: back-to-back sends serialise and queue', () => {
   assert.equal(arrivals, [30, 40, 50])
 })
 
-test('download bandwidth: arrivals from two senders queue at the receiver', () => {
+Network('queues arrivals from two senders at the receiver\'s download bandwidth', () => {
   const w = smallWorld(3, { model: 'fixed', ms: 20 }, { downloadMbps: 1 })
   for (const n of w.nodes) n.joinStreamPart(SP)
   w.nodes[0].addNeighbour(SP, 'n2')
@@ -46,7 +48,7 @@ test('download bandwidth: arrivals from two senders queue at the receiver', () =
   assert.equal(w.observers[2].delivered_.map((d) => d.atMs - start), [30, 40])
 })
 
-test('processing delay is added once per hop', () => {
+Network('adds the processing delay once per hop', () => {
   const w = linked({ model: 'fixed', ms: 20 }, { processingDelayMs: 3 })
   const start = w.sim.now()
   w.link.send(message(1, 10))
@@ -54,7 +56,7 @@ test('processing delay is added once per hop', () => {
   assert.is(w.observers[1].delivered_[0].atMs - start, 23)
 })
 
-test('per-link FIFO: with heavy jitter nothing overtakes on one link', () => {
+Network('keeps each link FIFO: with heavy jitter nothing overtakes on one link', () => {
   const w = linked({ model: 'normal', meanMs: 50, sdMs: 40, minMs: 0 })
   for (let k = 1; k <= 500; k++) w.link.send(message(k, 10))
   w.sim.run(Infinity)
@@ -63,7 +65,7 @@ test('per-link FIFO: with heavy jitter nothing overtakes on one link', () => {
   assert.equal(ts, [...ts].sort((a, b) => a - b))
 })
 
-test('loss: about the configured share of transmissions is lost, and counted', () => {
+Network('loses about the configured share of transmissions, and counts them', () => {
   const w = linked({ model: 'fixed', ms: 5 }, { lossRate: 0.2 })
   for (let k = 1; k <= 5000; k++) w.link.send(message(k, 10))
   w.sim.run(Infinity)
@@ -72,7 +74,7 @@ test('loss: about the configured share of transmissions is lost, and counted', (
   assert.is(w.observers[1].delivered_.length + w.network.lost.loss, 5000)
 })
 
-test('partition: nothing crosses while it holds; traffic resumes when it heals', () => {
+Network('lets nothing cross a partition while it holds, and resumes traffic when it heals', () => {
   const w = linked({ model: 'fixed', ms: 5 })
   w.network.setPartition(Uint8Array.from([0, 1]))
   w.link.send(message(1, 10))
@@ -85,7 +87,7 @@ test('partition: nothing crosses while it holds; traffic resumes when it heals',
   assert.is(w.observers[1].delivered_.length, 1)
 })
 
-test('link cut: only the cut link loses traffic', () => {
+Network('loses traffic on the cut link only', () => {
   const w = linked({ model: 'fixed', ms: 5 })
   w.network.setCut(w.link, true)
   w.link.send(message(1, 10))
@@ -97,7 +99,7 @@ test('link cut: only the cut link loses traffic', () => {
   assert.is(w.observers[1].delivered_.length, 1)
 })
 
-test('a message in flight when its link closes is lost and counted', () => {
+Network('loses and counts a message in flight when its link closes', () => {
   const w = linked({ model: 'fixed', ms: 50 })
   w.link.send(message(1, 10))
   w.sim.call(w.sim.now() + 10, () => w.link.close())
@@ -106,4 +108,4 @@ test('a message in flight when its link closes is lost and counted', () => {
   assert.is(w.network.lost.closed, 1)
 })
 
-test.run()
+Network.run()

@@ -1,4 +1,4 @@
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import {
@@ -61,7 +61,9 @@ function plain(m: StreamMessage): unknown {
   return JSON.parse(JSON.stringify(m, (_k, v) => (v instanceof Uint8Array ? bytesToHex(v) : v)))
 }
 
-test('round trip: every variant decodes to an equal message and re-encodes to the same bytes', () => {
+const Codec = suite('StreamMessage codec')
+
+Codec('decodes every variant to an equal message that re-encodes to the same bytes', () => {
   for (const [name, m] of Object.entries(VARIANTS)) {
     const bytes = encodeStreamMessage(m)
     const back = decoded(decodeStreamMessage(bytes))
@@ -70,7 +72,7 @@ test('round trip: every variant decodes to an equal message and re-encodes to th
   }
 })
 
-test('layout: version first, fixed bytes, compact size', () => {
+Codec('lays out the version first, then fixed bytes, in a compact size', () => {
   const m = message()
   const bytes = encodeStreamMessage(m)
   assert.is(bytes[0], CODEC_VERSION)
@@ -83,7 +85,7 @@ test('layout: version first, fixed bytes, compact size', () => {
   assert.is(bytes.length - m.content.length - m.messageId.streamId.length, 117, 'header and signature overhead')
 })
 
-test('decode never throws on non-bytes input and says what it got', () => {
+Codec('never throws decoding non-bytes input, and says what it got', () => {
   for (const x of [undefined, null, 'abc', 42, {}, [1, 2, 3], new ArrayBuffer(8), new Uint16Array(4)]) {
     const r = decodeStreamMessage(x)
     assert.is(code(r), ERR.NOT_BYTES)
@@ -91,7 +93,7 @@ test('decode never throws on non-bytes input and says what it got', () => {
   assert.ok(decodeStreamMessage(Buffer.from(encodeStreamMessage(message()))).ok, 'a Node Buffer is a Uint8Array')
 })
 
-test('every proper prefix of a valid encoding is refused, and so is a trailing byte', () => {
+Codec('refuses every proper prefix of a valid encoding, and a trailing byte', () => {
   for (const m of Object.values(VARIANTS).slice(0, 6)) {
     const bytes = encodeStreamMessage(m)
     for (let n = 0; n < bytes.length; n++) assert.is.not(code(decodeStreamMessage(bytes.subarray(0, n))), 'ok', `prefix ${n}`)
@@ -101,7 +103,7 @@ test('every proper prefix of a valid encoding is refused, and so is a trailing b
   }
 })
 
-test('header fields out of range are refused with a specific code', () => {
+Codec('refuses header fields out of range with a specific code', () => {
   const bytes = encodeStreamMessage(message())
   const at = (i: number, v: number) => { const b = bytes.slice(); b[i] = v; return code(decodeStreamMessage(b)) }
   assert.is(at(0, 2), ERR.UNSUPPORTED_VERSION)
@@ -117,7 +119,7 @@ test('header fields out of range are refused with a specific code', () => {
   assert.is(at(7, 0), ERR.BAD_LENGTH, 'empty streamId')
 })
 
-test('varints: shortest form only, bounded, at most 8 bytes', () => {
+Codec('takes varints in shortest form only, bounded, at most 8 bytes', () => {
   const m = message({ id: { sequenceNumber: 5 } })
   const bytes = encodeStreamMessage(m)
   const seqAt = 8 + m.messageId.streamId.length + 6 // after streamId and a 6-byte timestamp
@@ -140,7 +142,7 @@ test('varints: shortest form only, bounded, at most 8 bytes', () => {
   assert.ok([ERR.BAD_VARINT, ERR.OUT_OF_RANGE].includes(code(decodeStreamMessage(long)) as never))
 })
 
-test('strings must be well-formed UTF-8 within their byte bounds', () => {
+Codec('takes strings only as well-formed UTF-8 within their byte bounds', () => {
   const m = message({ id: { streamId: 'abc' } })
   const bytes = encodeStreamMessage(m)
   for (const bad of [[0xff, 0x62, 0x63], [0xc0, 0x81, 0x63] /* overlong */, [0xed, 0xa0, 0x80] /* surrogate */]) {
@@ -156,7 +158,7 @@ test('strings must be well-formed UTF-8 within their byte bounds', () => {
   assert.is(code(decodeStreamMessage(wire)), ERR.OUT_OF_RANGE, 'the default bound refuses it at the length prefix')
 })
 
-test('size bound: default 1 MiB, configurable, checked before parsing', () => {
+Codec('bounds the size, by default at 1 MiB, configurable, checked before parsing', () => {
   assert.is(DEFAULT_MAX_MESSAGE_BYTES, 1024 * 1024)
   const huge = new Uint8Array(DEFAULT_MAX_MESSAGE_BYTES + 1)
   assert.is(code(decodeStreamMessage(huge)), ERR.TOO_LARGE)
@@ -169,7 +171,7 @@ test('size bound: default 1 MiB, configurable, checked before parsing', () => {
   assert.throws(() => createCodecOptions({ maxMessageBytes: 0 }))
 })
 
-test('inconsistent field combinations are refused by both encode and decode', () => {
+Codec('refuses inconsistent field combinations in both encode and decode', () => {
   const cases: [string, StreamMessage][] = [
     ['AES without key id', message({ encryptionType: ENCRYPTION_AES })],
     ['key id without AES', message({ groupKeyId: 'gk' })],
@@ -187,7 +189,7 @@ test('inconsistent field combinations are refused by both encode and decode', ()
   assert.is(code(decodeStreamMessage(b)), ERR.INCONSISTENT_FIELDS)
 })
 
-test('encode refuses what decode could never produce', () => {
+Codec('refuses to encode what decode could never produce', () => {
   const bad: [string, StreamMessage][] = [
     ['checksummed publisher', message({ id: { publisherId: '0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf' } })],
     ['partition 100', message({ id: { streamPartition: 100 } })],
@@ -207,11 +209,11 @@ test('encode refuses what decode could never produce', () => {
   }
 })
 
-test('decoded byte fields are views into the input (zero copy)', () => {
+Codec('decodes byte fields as views into the input (zero copy)', () => {
   const bytes = encodeStreamMessage(VARIANTS['encrypted with new group key'])
   const m = decoded(decodeStreamMessage(bytes))
   assert.is(m.content.buffer, bytes.buffer)
   assert.is(m.signature.buffer, bytes.buffer)
 })
 
-test.run()
+Codec.run()

@@ -10,7 +10,7 @@
 //      both unlinked to it: the break-a-link rule could not apply.
 // I3 + I4 are the exact sense of "free slots only where the graph cannot do better".
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { formInstructions } from '../core/tracker/form-instructions.ts'
 import { LazyShuffle } from '../core/tracker/lazy-shuffle.ts'
@@ -62,8 +62,10 @@ function leave(graph: OverlayGraph, id: string, random: ReturnType<typeof create
   for (const n of graph.remove(id)) formInstructions(graph, n, random)
 }
 
+const Form = suite('formInstructions')
+
 for (const max of [1, 2, 3, 4, 5]) {
-  test(`random joins and leaves keep I1-I4 (max ${max}, 4,000 steps)`, () => {
+  Form(`keeps I1-I4 through random joins and leaves (max ${max}, 4,000 steps)`, () => {
     const random = createRandom(7, 'form', max)
     const graph = new OverlayGraph(max)
     const present: string[] = []
@@ -85,7 +87,7 @@ for (const max of [1, 2, 3, 4, 5]) {
   })
 }
 
-test('sequential joins of 1,000 nodes give a 4-regular graph but for at most one node, connected', () => {
+Form('makes 1,000 sequential joins a connected 4-regular graph but for at most one node', () => {
   const random = createRandom(3, 'form', 'regular')
   const graph = new OverlayGraph(4)
   for (let i = 0; i < 1_000; i++) join(graph, `n${i}`, random)
@@ -97,7 +99,7 @@ test('sequential joins of 1,000 nodes give a 4-regular graph but for at most one
   assert.is(new Set(componentsOf(adjacency)).size, 1)
 })
 
-test('a node with too many neighbours is trimmed to a random subset; the dropped ones are told too', () => {
+Form('trims a node with too many neighbours to a random subset, and tells the dropped ones too', () => {
   const graph = new OverlayGraph(4)
   const random = createRandom(1, 'trim')
   for (let i = 0; i < 7; i++) graph.report(`p${i}`, [])
@@ -110,7 +112,7 @@ test('a node with too many neighbours is trimmed to a random subset; the dropped
   assert.ok(changed.includes('x'))
 })
 
-test('the break-a-link rule: a newcomer among full nodes takes over links, never leaving 2+ slots', () => {
+Form('breaks links for a newcomer among full nodes, never leaving it 2+ free slots', () => {
   // A 5-cycle with chords is 4-regular on 5 nodes (K5): a 6th node can only join by breaking links.
   const graph = new OverlayGraph(4)
   const random = createRandom(2, 'break')
@@ -126,7 +128,7 @@ test('the break-a-link rule: a newcomer among full nodes takes over links, never
   assert.is(ids.filter((id) => graph.degree(id) === 3).length, 0, 'every broken end got f instead')
 })
 
-test('a node with one free slot among full strangers keeps it (a swap would only move the gap)', () => {
+Form('leaves a node its one free slot among full strangers (a swap would only move the gap)', () => {
   // max 3: x has a and b; everyone else is full and a stranger to x.
   const graph = new OverlayGraph(3)
   const random = createRandom(4, 'one-slot')
@@ -146,7 +148,7 @@ test('a node with one free slot among full strangers keeps it (a swap would only
   assert.is(changed.length, 3)
 })
 
-test('reported neighbours that have not reported yet are kept as unconfirmed links, then confirmed', () => {
+Form('keeps reported neighbours that have not reported yet as unconfirmed links, then confirms them', () => {
   const graph = new OverlayGraph(4)
   const random = createRandom(5, 'unconfirmed')
   graph.report('x', ['y', 'z'])
@@ -160,7 +162,9 @@ test('reported neighbours that have not reported yet are kept as unconfirmed lin
   assert.not.ok(graph.isMember('z'))
 })
 
-test('LazyShuffle draws a permutation, uniformly', () => {
+const Shuffle = suite('LazyShuffle')
+
+Shuffle('draws a permutation, uniformly', () => {
   const random = createRandom(6, 'shuffle')
   const firstCounts = new Array(5).fill(0)
   for (let t = 0; t < 5_000; t++) {
@@ -173,4 +177,5 @@ test('LazyShuffle draws a permutation, uniformly', () => {
   for (const c of firstCounts) assert.ok(c > 850 && c < 1150, `first-draw counts ${firstCounts}`)
 })
 
-test.run()
+Form.run()
+Shuffle.run()

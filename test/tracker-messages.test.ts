@@ -1,7 +1,7 @@
 // Tracker wire messages (shape checks, sizes) and the stream part -> tracker assignment.
 
 import { createHash } from 'node:crypto'
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { trackerIndexOf, trackerOf } from '../core/tracker/tracker-assignment.ts'
 import {
@@ -11,11 +11,13 @@ import {
 } from '../core/tracker/tracker-messages.ts'
 import { FIRST_PROTOCOL_WIRE_KIND } from '../core/ports.ts'
 
-test('kinds are 10, 11, 12: the tracker range of the protocol kinds', () => {
+const Messages = suite('tracker messages')
+
+Messages('use kinds 10, 11, 12: the tracker range of the protocol kinds', () => {
   assert.equal([WIRE_TRACKER_STATUS, WIRE_TRACKER_INSTRUCTION, WIRE_TRACKER_SIGNAL], [FIRST_PROTOCOL_WIRE_KIND, 11, 12])
 })
 
-test('built messages pass their own check and no other; sizes grow with content', () => {
+Messages('pass their own check and no other, with sizes that grow with content', () => {
   const s = statusMessage('s#0', ['a', 'b'], 3)
   const i = instructionMessage('s#0', ['a', 'b', 'c'], 4)
   const g = signalMessage('a', 'b', 'x'.repeat(100))
@@ -29,7 +31,7 @@ test('built messages pass their own check and no other; sizes grow with content'
   assert.ok(isTrackerStatusMessage(statusMessage('s#0', [], COUNTER_LEFT)), 'a leave is a status')
 })
 
-test('garbage fails every check and never throws', () => {
+Messages('made of garbage fail every check, which never throws', () => {
   const garbage: unknown[] = [
     null, undefined, 0, 'x', [], {}, Symbol('s'), () => 1,
     { kind: WIRE_TRACKER_STATUS },
@@ -58,7 +60,9 @@ function referenceIndex(streamPartId: string, count: number): number {
   return Math.abs(createHash('md5').update(streamPartId).digest().readInt32LE(0)) % count
 }
 
-test('assignment is abs(int32LE(md5(id)[0..4])) % count, checked against node:crypto', () => {
+const Assignment = suite('tracker assignment')
+
+Assignment('assigns abs(int32LE(md5(id)[0..4])) % count, checked against node:crypto', () => {
   for (let i = 0; i < 300; i++) {
     const sp = `0x${i.toString(16).padStart(40, '0')}/stream-${i}#${i % 100}`
     for (const count of [1, 2, 3, 7]) assert.is(trackerIndexOf(sp, count), referenceIndex(sp, count), sp)
@@ -66,7 +70,7 @@ test('assignment is abs(int32LE(md5(id)[0..4])) % count, checked against node:cr
   assert.is(trackerIndexOf('ünïcødé#0', 5), referenceIndex('ünïcødé#0', 5), 'utf-8 bytes')
 })
 
-test('assignment is stable and spreads 1,000 stream parts over 3 trackers 25-42% each', () => {
+Assignment('is stable and spreads 1,000 stream parts over 3 trackers 25-42% each', () => {
   const trackers = ['t0', 't1', 't2']
   const counts = new Map<string, number>()
   for (let i = 0; i < 1_000; i++) {
@@ -81,9 +85,10 @@ test('assignment is stable and spreads 1,000 stream parts over 3 trackers 25-42%
   }
 })
 
-test('assignment rejects a tracker count that is not a positive integer', () => {
+Assignment('rejects a tracker count that is not a positive integer', () => {
   assert.throws(() => trackerIndexOf('s#0', 0), RangeError)
   assert.throws(() => trackerIndexOf('s#0', 1.5), RangeError)
 })
 
-test.run()
+Messages.run()
+Assignment.run()

@@ -1,7 +1,7 @@
 // Brubeck end to end on the simulated network: trackers and NetworkNodes with TrackerClients,
 // fixed 10 ms links. Joins, leaves, crashes, a tracker restart, signalling and garbage.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { NetworkNode } from '../core/network-node.ts'
 import type { Connection } from '../core/ports.ts'
@@ -78,7 +78,9 @@ function assertHealthy(view: Map<string, string[]>, minFull: number, what: strin
   assert.is(components(view), 1, `${what}: overlay split`)
 }
 
-test('50 nodes joining at once end connected, degrees <= 4, nearly all exactly 4, as the tracker has it', () => {
+const Overlay = suite('tracker overlay')
+
+Overlay('connects 50 nodes joining at once with degrees <= 4, nearly all exactly 4, as the tracker has it', () => {
   const w = world(50)
   for (const n of w.nodes) w.overlay.join(n, SP)
   w.sim.run(20_000)
@@ -87,7 +89,7 @@ test('50 nodes joining at once end connected, degrees <= 4, nearly all exactly 4
   assert.equal(sorted(view), sorted(w.trackers[0].overlay(SP)), 'nodes and tracker agree')
 })
 
-test('50 nodes joining one by one (every 200 ms) end the same way', () => {
+Overlay('connects 50 nodes joining one by one (every 200 ms) the same way', () => {
   const w = world(50)
   w.nodes.forEach((n, i) => w.sim.call(i * 200, () => w.overlay.join(n, SP)))
   w.sim.run(30_000)
@@ -96,7 +98,7 @@ test('50 nodes joining one by one (every 200 ms) end the same way', () => {
   assert.equal(sorted(view), sorted(w.trackers[0].overlay(SP)))
 })
 
-test('a graceful leave: the tracker hears -1, the neighbours are re-instructed and refilled', () => {
+Overlay('tells the tracker of a graceful leave (-1), and re-instructs and refills the neighbours', () => {
   const w = world(20)
   for (const n of w.nodes) w.overlay.join(n, SP)
   w.sim.run(20_000)
@@ -117,7 +119,7 @@ test('a graceful leave: the tracker hears -1, the neighbours are re-instructed a
   assert.equal(sorted(view), sorted(w.trackers[0].overlay(SP)))
 })
 
-test('a crash: the tracker learns from the dropped link; neighbours are re-instructed and refilled', () => {
+Overlay('learns of a crash from the dropped link, and re-instructs and refills the neighbours', () => {
   const w = world(20)
   for (const n of w.nodes) w.overlay.join(n, SP)
   w.sim.run(20_000)
@@ -134,7 +136,7 @@ test('a crash: the tracker learns from the dropped link; neighbours are re-instr
   assert.equal(sorted(view), sorted(w.trackers[0].overlay(SP)))
 })
 
-test('a tracker crash and restart: nodes reconnect with backoff, the new tracker rebuilds the overlay from statuses', () => {
+Overlay('survives a tracker crash and restart: nodes reconnect with backoff, the new tracker rebuilds the overlay from statuses', () => {
   const w = world(20)
   for (const n of w.nodes.slice(0, 19)) w.overlay.join(n, SP)
   w.sim.run(20_000)
@@ -158,7 +160,7 @@ test('a tracker crash and restart: nodes reconnect with backoff, the new tracker
   assert.ok(kept >= 19 - 4, `only ${kept} of 19 nodes kept all their links`)
 })
 
-test('two trackers: each stream part is built by its own tracker only', () => {
+Overlay('has each stream part built by its own tracker only, with two trackers', () => {
   const w = world(16, 2)
   const parts = ['a#0', 'a#1', 'a#2', 'a#3', 'a#4', 'a#5']
   const byTracker = new Map<string, string[]>()
@@ -172,7 +174,7 @@ test('two trackers: each stream part is built by its own tracker only', () => {
   }
 })
 
-test('signals are relayed through the tracker to the addressee', () => {
+Overlay('relays signals through the tracker to the addressee', () => {
   const w = world(3)
   for (const n of w.nodes) w.overlay.join(n, SP)
   w.sim.run(1_000)
@@ -185,7 +187,19 @@ test('signals are relayed through the tracker to the addressee', () => {
   assert.equal([w.trackers[0].stats.signalsRelayed, w.trackers[0].stats.signalsDropped], [1, 1])
 })
 
-test('garbage tracker messages at a node are counted as malformed; stray ones are ignored; nothing throws', () => {
+Overlay('lets a publisher that joins through the tracker and publishes at once reach everyone', () => {
+  const w = world(12)
+  for (const n of w.nodes.slice(1)) w.overlay.join(n, SP)
+  w.sim.run(10_000)
+  w.overlay.join(w.nodes[0], SP)
+  w.nodes[0].publish('stream', 0, new Uint8Array(16))
+  w.sim.run(20_000)
+  for (const [i, o] of w.observers.entries()) if (i > 0) assert.is(o.delivered_.length, 1, `n${i}`)
+})
+
+const Client = suite('TrackerClient')
+
+Client('counts garbage tracker messages as malformed and ignores stray ones, never throwing', () => {
   const w = world(2)
   for (const n of w.nodes) w.overlay.join(n, SP)
   w.sim.run(1_000)
@@ -206,7 +220,7 @@ test('garbage tracker messages at a node are counted as malformed; stray ones ar
   assert.not.ok(node.streamPart(SP)!.hasNeighbour('evil'))
 })
 
-test('a stale instruction (counter below the one applied) is ignored by the node', () => {
+Client('ignores a stale instruction (counter below the one applied)', () => {
   const w = world(6)
   for (const n of w.nodes) w.overlay.join(n, SP)
   w.sim.run(10_000)
@@ -220,17 +234,7 @@ test('a stale instruction (counter below the one applied) is ignored by the node
   assert.equal(nodeView(w.nodes).get('n0'), before)
 })
 
-test('a publisher that joins through the tracker and publishes at once still reaches everyone', () => {
-  const w = world(12)
-  for (const n of w.nodes.slice(1)) w.overlay.join(n, SP)
-  w.sim.run(10_000)
-  w.overlay.join(w.nodes[0], SP)
-  w.nodes[0].publish('stream', 0, new Uint8Array(16))
-  w.sim.run(20_000)
-  for (const [i, o] of w.observers.entries()) if (i > 0) assert.is(o.delivered_.length, 1, `n${i}`)
-})
-
-test('no status heartbeat: a formed overlay is quiet unless the last instruction is re-applied, which reports every Nth time', () => {
+Client('sends no status heartbeat: a formed overlay is quiet unless the last instruction is re-applied, which reports every Nth time', () => {
   const quiet = world(4, 1, { instructionRetryIntervalMs: 0 })
   for (const n of quiet.nodes) quiet.overlay.join(n, SP)
   quiet.sim.run(5_000)
@@ -252,10 +256,11 @@ test('no status heartbeat: a formed overlay is quiet unless the last instruction
   assert.not.ok(w.trackers[0].overlay(SP).has('n2'))
 })
 
-test('client options are validated', () => {
+Client('validates its options', () => {
   assert.throws(() => world(1, 1, { reconnectIntervalMs: 0 }), RangeError)
   assert.throws(() => world(1, 1, { statusEveryNthRetry: 0 }), RangeError)
   assert.throws(() => world(1, 1, { statusDebounceMs: -1 }), RangeError)
 })
 
-test.run()
+Overlay.run()
+Client.run()

@@ -1,6 +1,6 @@
 // Tracker-built overlays and churn, end to end through the simulator.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScenario } from '../sim/runner.ts'
 import { WALL_CLOCK_FIELDS } from '../sim/results/summary-types.ts'
@@ -17,7 +17,9 @@ workload: { messagesPerPublisher: 200, ratePerSecond: 10, warmupS: 5 }
 record: { timeseriesIntervalS: 1 }
 `
 
-test('a tracker-built overlay is 4-regular, connected, and delivers everything', async () => {
+const Overlay = suite('tracker-built overlay in the simulator')
+
+Overlay('is 4-regular and connected, and delivers everything', async () => {
   const { summary } = await runScenario(scenarioFrom(BASE, ['workload.messagesPerPublisher=20']))
   const overlay = summary.overlay[0]
   assert.equal(overlay.degreeDistribution, { 4: 600 })
@@ -27,7 +29,7 @@ test('a tracker-built overlay is 4-regular, connected, and delivers everything',
   assert.ok(summary.trackerMessagesPerSecond > 0)
 })
 
-test('after 30% crash at once the overlay heals to one component within 15 s', async () => {
+Overlay('heals to one component within 15 s after 30% crash at once', async () => {
   const { simulation, summary } = await runScenario(scenarioFrom(BASE, ['churn.events=[{type: massFailure, atS: 10, fraction: 0.3}]']))
   assert.is(summary.churn.crashed, 180)
   const rows = simulation.metrics.timeseries.rows
@@ -40,19 +42,7 @@ test('after 30% crash at once the overlay heals to one component within 15 s', a
   assert.ok(summary.deliveryRatio > 0.99, `delivery ratio ${summary.deliveryRatio}`)
 })
 
-test('delivery accounting adds up: delivered + lost online = receivers; joining loss is part of online loss', async () => {
-  const { summary } = await runScenario(scenarioFrom(BASE, [
-    'churn.initialNodes=400', 'churn.arrivalRatePerS=10', 'churn.crashFraction=0.5',
-    'churn.session={distribution: exponential, meanS: 30}',
-  ]))
-  assert.is(summary.deliveredToReceivers + summary.lostOnline, summary.receivers)
-  assert.ok(summary.lostWhileJoining <= summary.lostOnline)
-  assert.ok(summary.lostToChurn > 0, 'nodes that left missed something')
-  assert.ok(summary.churn.left > 0 && summary.churn.crashed > 0)
-  assert.ok(summary.deliveryRatio > 0.95, `delivery ratio ${summary.deliveryRatio}`)
-})
-
-test('a tracker failure: delivery goes on over the existing overlay; late joiners wait for the restart', async () => {
+Overlay('keeps delivering while its trackers fail; late joiners wait for the restart', async () => {
   const { summary, simulation } = await runScenario(scenarioFrom(BASE, [
     'churn.initialNodes=550',
     'churn.events=[{type: trackerFailure, atS: 10, tracker: 0, recoverAtS: 20}, {type: trackerFailure, atS: 10, tracker: 1, recoverAtS: 20}, {type: join, atS: 12, count: 50}]',
@@ -70,7 +60,7 @@ test('a tracker failure: delivery goes on over the existing overlay; late joiner
   assert.ok(summary.lostOnline > 0, 'the joiners did lose some')
 })
 
-test('determinism with churn and trackers: same seed, same summary', async () => {
+Overlay('gives the same summary for the same seed, with churn', async () => {
   const set = ['churn.initialNodes=450', 'churn.arrivalRatePerS=5', 'churn.crashFraction=0.3',
     'churn.session={distribution: weibull, shape: 0.615, scaleS: 60}', 'churn.events=[{type: massFailure, atS: 15, fraction: 0.2}]']
   const strip = (s: object) => {
@@ -86,7 +76,21 @@ test('determinism with churn and trackers: same seed, same summary', async () =>
   assert.equal(a.simulation.metrics.timeseries.rows, b.simulation.metrics.timeseries.rows)
 })
 
-test('static overlay under churn: late joiners link to online graph neighbours, leavers are not replaced', async () => {
+const Churn = suite('churn in the simulator')
+
+Churn('accounts deliveries so they add up: delivered + lost online = receivers; joining loss is part of online loss', async () => {
+  const { summary } = await runScenario(scenarioFrom(BASE, [
+    'churn.initialNodes=400', 'churn.arrivalRatePerS=10', 'churn.crashFraction=0.5',
+    'churn.session={distribution: exponential, meanS: 30}',
+  ]))
+  assert.is(summary.deliveredToReceivers + summary.lostOnline, summary.receivers)
+  assert.ok(summary.lostWhileJoining <= summary.lostOnline)
+  assert.ok(summary.lostToChurn > 0, 'nodes that left missed something')
+  assert.ok(summary.churn.left > 0 && summary.churn.crashed > 0)
+  assert.ok(summary.deliveryRatio > 0.95, `delivery ratio ${summary.deliveryRatio}`)
+})
+
+Churn('on a static overlay links late joiners to online graph neighbours, and does not replace leavers', async () => {
   const { summary } = await runScenario(scenarioFrom(BASE, [
     'topology.builder=static', 'churn.initialNodes=500', 'churn.events=[{type: join, atS: 8, count: 100}, {type: leave, atS: 10, count: 150}]',
   ]))
@@ -95,4 +99,5 @@ test('static overlay under churn: late joiners link to online graph neighbours, 
   assert.is(summary.churn.left, 150)
 })
 
-test.run()
+Overlay.run()
+Churn.run()

@@ -1,7 +1,7 @@
 // The Tracker on its own: in-memory links that record what it sends, the simulator's clock and
 // timers. Statuses, counters, debouncing, leaves, dropped links, relaying and garbage.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Connection, Transport, TransportHandler, WireMessage } from '../core/ports.ts'
 import { Tracker } from '../core/tracker/tracker.ts'
@@ -57,7 +57,9 @@ function joinAll(ids: string[], t: ReturnType<typeof setup>): void {
   t.sim.run(Infinity)
 }
 
-test('a lone node gets no instruction; the second gets linked to it, both told once after the debounce', () => {
+const TrackerSuite = suite('Tracker')
+
+TrackerSuite('gives a lone node no instruction, links the second to it, and tells both once after the debounce', () => {
   const t = setup()
   joinAll(['a'], t)
   assert.is(t.links.get('a')!.instructions().length, 0)
@@ -72,7 +74,7 @@ test('a lone node gets no instruction; the second gets linked to it, both told o
   assert.equal([t.links.get('a')!.last()!.counter, t.links.get('b')!.last()!.counter], [1, 1])
 })
 
-test('a burst of joins costs one instruction per node, with its final list', () => {
+TrackerSuite('answers a burst of joins with one instruction per node, with its final list', () => {
   const t = setup()
   const ids = Array.from({ length: 30 }, (_, i) => `n${i}`)
   joinAll(ids, t)
@@ -86,7 +88,7 @@ test('a burst of joins costs one instruction per node, with its final list', () 
   assert.ok(ids.filter((id) => overlay.get(id)!.length === 4).length >= 29)
 })
 
-test('debounce has a maximum wait: a steady trickle of changes still flushes 2 s after the first', () => {
+TrackerSuite('flushes a steady trickle of changes 2 s after the first: the debounce has a maximum wait', () => {
   const t = setup()
   joinAll(['a', 'b'], t)
   // A new node every 50 ms keeps pushing the 100 ms deadline; the 2 s cap must fire anyway.
@@ -106,7 +108,7 @@ test('debounce has a maximum wait: a steady trickle of changes still flushes 2 s
   assert.is(t.links.get('x59')!.sentAtMs.at(-1), start + 10 + 59 * 50 + 100, 'the last burst: 100 ms after its last change')
 })
 
-test('stale statuses (counter below the latest instruction) are ignored; current and newer are used', () => {
+TrackerSuite('ignores stale statuses (counter below the latest instruction), and uses current and newer ones', () => {
   const t = setup()
   joinAll(['a', 'b', 'c'], t)
   const counterA = t.tracker.counterOf('a', SP)!
@@ -128,7 +130,7 @@ test('stale statuses (counter below the latest instruction) are ignored; current
   assert.is(t.links.get('b')!.last()!.counter, 51)
 })
 
-test('a graceful leave (counter -1) removes the node; its former neighbours are re-instructed and refilled', () => {
+TrackerSuite('removes a node that leaves gracefully (counter -1), and re-instructs and refills its former neighbours', () => {
   const t = setup()
   const ids = Array.from({ length: 12 }, (_, i) => `n${i}`)
   joinAll(ids, t)
@@ -149,7 +151,7 @@ test('a graceful leave (counter -1) removes the node; its former neighbours are 
   assert.is(t.tracker.stats.leavesReceived, 1)
 })
 
-test('a dropped tracker link removes the node from all its stream parts', () => {
+TrackerSuite('removes a node whose tracker link drops from all its stream parts', () => {
   const t = setup()
   joinAll(['a', 'b', 'c'], t)
   t.status('a', [], 0, 'other#0')
@@ -167,7 +169,7 @@ test('a dropped tracker link removes the node from all its stream parts', () => 
   assert.not.ok(t.tracker.streamPartIds().includes('other#0'))
 })
 
-test('a new link from a known node starts a new session: its old state is dropped', () => {
+TrackerSuite('starts a new session on a new link from a known node, dropping its old state', () => {
   const t = setup()
   joinAll(['a', 'b'], t)
   assert.ok(t.tracker.counterOf('a', SP)! >= 1)
@@ -177,7 +179,7 @@ test('a new link from a known node starts a new session: its old state is droppe
   assert.is(t.tracker.stats.staleStatusesIgnored, 0, 'a restarted node counting from 0 is heard')
 })
 
-test('reported neighbours the tracker has not heard from yet are kept (a restarted tracker keeps the overlay)', () => {
+TrackerSuite('keeps reported neighbours it has not heard from yet (so a restarted tracker keeps the overlay)', () => {
   const t = setup()
   t.connect('a')
   t.connect('b')
@@ -188,7 +190,7 @@ test('reported neighbours the tracker has not heard from yet are kept (a restart
   assert.is(t.links.get('a')!.instructions().length, 0, 'nothing to change: a keeps b and c')
 })
 
-test('signals are relayed to a linked addressee; an unknown addressee or a forged sender is dropped and counted', () => {
+TrackerSuite('relays signals to a linked addressee, and drops and counts those to an unknown addressee or from a forged sender', () => {
   const t = setup()
   const a = t.connect('a')
   const b = t.connect('b')
@@ -200,7 +202,7 @@ test('signals are relayed to a linked addressee; an unknown addressee or a forge
   assert.is(a.sent.length, 0)
 })
 
-test('garbage is dropped and counted, never thrown; an instruction from a node is garbage too', () => {
+TrackerSuite('drops and counts garbage, never throws; an instruction from a node is garbage too', () => {
   const t = setup()
   const a = t.connect('a')
   const garbage: unknown[] = [null, 1, 'x', {}, [], { kind: WIRE_TRACKER_STATUS }, { kind: WIRE_TRACKER_STATUS, sizeBytes: 1, streamPartId: SP, neighbours: [{}], counter: 0 },
@@ -210,7 +212,7 @@ test('garbage is dropped and counted, never thrown; an instruction from a node i
   assert.equal(t.tracker.streamPartIds(), [])
 })
 
-test('a stopped tracker does nothing', () => {
+TrackerSuite('does nothing once stopped', () => {
   const t = setup()
   const a = t.connect('a')
   t.connect('b')
@@ -223,9 +225,9 @@ test('a stopped tracker does nothing', () => {
   assert.is(t.tracker.stats.statusesReceived, 2)
 })
 
-test('options are validated', () => {
+TrackerSuite('validates its options', () => {
   assert.throws(() => setup({ maxNeighbours: 0 }), RangeError)
   assert.throws(() => setup({ instructionDebounceMs: 500, instructionMaxWaitMs: 100 }), RangeError)
 })
 
-test.run()
+TrackerSuite.run()
