@@ -11,7 +11,7 @@ import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type MqttClient, connectAsync } from 'mqtt'
-import { test } from 'uvu'
+import { type Test, suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CONTENT_TYPE_BINARY, ENCRYPTION_NONE, MESSAGE_TYPE_CONTENT, SIGNATURE_TYPE_SECP256K1, streamMessageOf } from '../core/message.ts'
 import { contentWireMessage } from '../core/wire.ts'
@@ -33,9 +33,9 @@ const liveTracker = modules?.liveTracker
 // The app interfaces import the live node, so they load exactly when it does.
 const appModule = modules === undefined ? undefined : await import('../live/app/app-interfaces.ts')
 
-function liveTest(name: string, fn: () => Promise<void>): void {
+function liveTest(group: Test, name: string, fn: () => Promise<void>): void {
   if (skipReason !== undefined) console.log(`SKIP live-app: ${name} (${skipReason})`)
-  else test(name, fn)
+  else group(name, fn)
 }
 
 function appConfig(fields: Record<string, unknown>): AppConfig {
@@ -171,13 +171,15 @@ async function publisherIdOf(n: AppNode): Promise<string> {
   return (await post(n, '/streams/whoami/publish', '0', 'application/json')).body.publisherId
 }
 
+const Interfaces = suite('app interfaces')
+
 if (skipReason === undefined) {
-  test.before(async () => {
+  Interfaces.before(async () => {
     tracker = await liveTracker!.LiveTracker.start({ id: 't0', seed: 1 })
     a = await appNode('a', tracker, SMALL)
     b = await appNode('b', tracker, SMALL)
   })
-  test.after(async () => {
+  Interfaces.after(async () => {
     // Whatever clients the tests left connected, the interfaces must close promptly.
     await within(3_000, 'the app interfaces to stop', Promise.all([a.app.stop(), b.app.stop()]))
     await Promise.all([a.node.stop(), b.node.stop()])
@@ -185,7 +187,7 @@ if (skipReason === undefined) {
   })
 }
 
-liveTest('HTTP POST on a reaches an SSE subscriber on b; both join the stream part on demand', async () => {
+liveTest(Interfaces, 'an HTTP POST on a reaches an SSE subscriber on b; both join the stream part on demand', async () => {
   const sse = await openSse(`${b.app.httpUrl}/streams/app%2Fsse/subscribe?partition=3`)
   try {
     assert.is(sse.status, 200)
@@ -249,7 +251,7 @@ liveTest('HTTP POST on a reaches an SSE subscriber on b; both join the stream pa
   assert.equal([a.errors, b.errors], [[], []])
 })
 
-liveTest('long polling on b: waits for the next message, and a poller that comes back with its cursor misses nothing buffered', async () => {
+liveTest(Interfaces, 'a long poll on b waits for the next message, and a poller that comes back with its cursor misses nothing buffered', async () => {
   const path = '/streams/app-poll/poll'
   const waiting = request(b, `${path}?waitMs=10000`)
   await until('b joins for its poller', () => streamPartIds(b).includes('app-poll#0'))
@@ -280,7 +282,7 @@ liveTest('long polling on b: waits for the next message, and a poller that comes
   assert.equal([ahead.status, ahead.body.error], [400, 'bad-cursor'])
 })
 
-liveTest('WebSocket: publish on a, subscribe on b, on one socket each; bad frames answered, socket kept', async () => {
+liveTest(Interfaces, 'a WebSocket publish on a reaches a WebSocket subscriber on b, one socket each; bad frames are answered, the socket kept', async () => {
   const sub = await openWs(b.app.webSocketUrl!)
   const pub = await openWs(a.app.webSocketUrl!)
   try {
@@ -337,7 +339,7 @@ liveTest('WebSocket: publish on a, subscribe on b, on one socket each; bad frame
   }
 })
 
-liveTest('MQTT: a publish to topic = stream id on a reaches subscribers on b (and on a, once); wildcards refused', async () => {
+liveTest(Interfaces, 'an MQTT publish to topic = stream id on a reaches subscribers on b (and on a, once); wildcards are refused', async () => {
   const [subB, subA, pubA] = await Promise.all([mqttClient(b), mqttClient(a), mqttClient(a)])
   try {
     const gotB: { topic: string; payload: any }[] = []
@@ -402,7 +404,7 @@ liveTest('MQTT: a publish to topic = stream id on a reaches subscribers on b (an
   }
 })
 
-liveTest('a forged message from a peer never reaches b\'s apps: counted by verdict, and the genuine one still arrives', async () => {
+liveTest(Interfaces, 'a forged message from a peer never reaches b\'s apps: counted by verdict, and the genuine one still arrives', async () => {
   const sse = await openSse(`${b.app.httpUrl}/streams/forge/subscribe`)
   try {
     await until('subscribed', () => sse.events.some((e) => e.event === 'subscribed'))
@@ -431,7 +433,7 @@ liveTest('a forged message from a peer never reaches b\'s apps: counted by verdi
   }
 })
 
-liveTest('a missing or wrong API key is refused on every interface: 401, WebSocket upgrade 401, MQTT CONNACK 4', async () => {
+liveTest(Interfaces, 'a missing or wrong API key is refused on every interface: 401, WebSocket upgrade 401, MQTT CONNACK 4', async () => {
   const before = a.app.stats.rejected.get('http unauthorized') ?? 0
   for (const headers of [{}, { authorization: 'Bearer wrong-key-123' }, { authorization: KEY }] as Record<string, string>[]) {
     for (const [method, path] of [['POST', '/streams/x/publish'], ['GET', '/streams/x/poll?waitMs=0'], ['GET', '/streams/x/subscribe'], ['GET', '/info'], ['GET', '/nope']]) {
@@ -476,7 +478,7 @@ liveTest('a missing or wrong API key is refused on every interface: 401, WebSock
   assert.is(a.app.stats.rejected.get('mqtt unauthorized'), 2)
 })
 
-liveTest('malformed requests: a 4xx naming what was wrong, counted; the node keeps working', async () => {
+liveTest(Interfaces, 'a malformed request gets a 4xx naming what was wrong and is counted; the node keeps working', async () => {
   const cases: [string, string, RequestInit, number, string][] = [
     ['bad partition', '/streams/s/publish?partition=x', { method: 'POST', body: '1' }, 400, 'bad-partition'],
     ['partition over 99', '/streams/s/publish?partition=100', { method: 'POST', body: '1' }, 400, 'bad-partition'],
@@ -523,7 +525,7 @@ liveTest('malformed requests: a 4xx naming what was wrong, counted; the node kee
   assert.equal([a.errors, b.errors, a.app.stats.errors + b.app.stats.errors], [[], [], 0])
 })
 
-liveTest('a node at its maxStreamParts refuses new stream parts with 403 and keeps serving the ones it has', async () => {
+liveTest(Interfaces, 'a node at its maxStreamParts refuses new stream parts with 403 and keeps serving the ones it has', async () => {
   const c = await appNode('c', tracker, { host: '127.0.0.1', httpPort: 0, maxStreamParts: 1 })
   try {
     assert.is(c.app.mqttUrl, undefined)
@@ -540,7 +542,9 @@ liveTest('a node at its maxStreamParts refuses new stream parts with 403 and kee
   }
 })
 
-test('node config: the app section is checked field by field, every problem named; streams optional with it', () => {
+const Config = suite('parseNodeConfig')
+
+Config('checks the app section field by field, naming every problem; streams are optional with it', () => {
   const tracker = 'trackers: [{ id: t0, url: "ws://127.0.0.1:7700" }]'
   const ok = parseNodeConfig(`id: n\n${tracker}\napp: { httpPort: 0, apiKey: "${KEY}" }`, 'ok.yaml')
   assert.ok(ok.ok)
@@ -565,7 +569,9 @@ test('node config: the app section is checked field by field, every problem name
   assert.not.ok(parseNodeConfig(`${tracker}\napp: 7`, 'e.yaml').ok)
 })
 
-liveTest('the node process with an app section: prints where it listens, answers HTTP and MQTT, stops on SIGINT', async () => {
+const NodeProcess = suite('node process')
+
+liveTest(NodeProcess, 'the node process with an app section prints where it listens, answers HTTP and MQTT, and stops on SIGINT', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brtc-app-'))
   const trackerProc = runLiveProcess('tracker.ts', ['--port', '0', '--stats-interval-ms', '0'])
   let node: LiveProcess | undefined
@@ -616,4 +622,6 @@ liveTest('the node process with an app section: prints where it listens, answers
   }
 })
 
-test.run()
+Interfaces.run()
+Config.run()
+NodeProcess.run()

@@ -7,7 +7,7 @@
 // The bundle test runs anywhere; without /usr/bin/chromium or node-datachannel, each browser test
 // prints one `SKIP live-browser: ...` line instead.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -62,7 +62,9 @@ let browser: Browser
 const BROWSER_TESTS: Record<string, () => Promise<void>> = {}
 const browserTest = (name: string, fn: () => Promise<void>) => { BROWSER_TESTS[name] = fn }
 
-test('the browser bundle builds with no Node-only code, and the explorer serves it', async () => {
+const Bundle = suite('browser node bundle')
+
+Bundle('builds with no Node-only code, and is served by the explorer', async () => {
   const bundle = await buildBrowserNodeBundle()
   assert.ok(bundle.inputs.includes('live/browser/browser-webrtc-transport.ts'))
   assert.ok(bundle.inputs.includes('core/network-node.ts'))
@@ -214,10 +216,12 @@ browserTest('the Node node offers to a browser node whose id is the larger, and 
   await leaveAndClose(page, pageId)
 })
 
+const BrowserNode = suite('browser node in Chromium')
+
 if (skipReason !== undefined) {
   for (const name of Object.keys(BROWSER_TESTS)) console.log(`SKIP live-browser: ${name} (${skipReason})`)
 } else {
-  test.before(async () => {
+  BrowserNode.before(async () => {
     root = await mkdtemp(join(tmpdir(), 'live-browser-'))
     tracker = await liveTracker!.LiveTracker.start({ id: 't0', seed: 1 })
     node = new liveNode!.LiveNode({
@@ -231,7 +235,7 @@ if (skipReason !== undefined) {
     const { chromium } = await import('playwright-core')
     browser = await chromium.launch({ executablePath: CHROMIUM, args: loopbackOnly ? [...ARGS, ...LOOPBACK_ONLY_ARGS] : ARGS })
   })
-  test.after(async () => {
+  BrowserNode.after(async () => {
     await browser?.close()
     await node?.stop()
     await tracker?.stop()
@@ -239,7 +243,8 @@ if (skipReason !== undefined) {
     rtc?.shutdownWebRtc()
     await rm(root, { recursive: true, force: true })
   })
-  for (const [name, fn] of Object.entries(BROWSER_TESTS)) test(name, fn)
+  for (const [name, fn] of Object.entries(BROWSER_TESTS)) BrowserNode(name, fn)
 }
 
-test.run()
+Bundle.run()
+BrowserNode.run()

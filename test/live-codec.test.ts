@@ -2,7 +2,7 @@
 // and chain key from its id fields; garbage of every shape returns an error value and never
 // throws; the frame bound holds both ways. Also the link frames and the real-time ports.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CONTENT_TYPE_JSON, ENCRYPTION_AES, createStreamMessage } from '../core/message.ts'
 import { keyPairFromSeed } from '../core/message-layer/identity.ts'
@@ -42,7 +42,9 @@ function roundTrip(codec: WireCodec, message: WireMessage): WireMessage {
   return d.message
 }
 
-test('content round-trips, with and without a previous reference, JSON and AES types, empty and large', () => {
+const Wire = suite('WireCodec')
+
+Wire('round-trips content with and without a previous reference, JSON and AES types, empty and large', () => {
   const codec = new WireCodec()
   for (const m of [content(), content(0, null), content(200_000)]) {
     const d = roundTrip(codec, m)
@@ -55,7 +57,7 @@ test('content round-trips, with and without a previous reference, JSON and AES t
   assert.ok(!unsigned.ok && /signature/.test(unsigned.error), 'an unsigned message has no wire form')
 })
 
-test('decoded content: streamPartId and chainKey come from the id fields, not from the sender', () => {
+Wire('takes decoded content\'s streamPartId and chainKey from the id fields, not from the sender', () => {
   const m = content()
   const forged = { ...m, message: { ...m.message, streamPartId: 'other#0', chainKey: 'mallory/x' } }
   const d = roundTrip(new WireCodec(), forged) as ContentWireMessage
@@ -63,7 +65,7 @@ test('decoded content: streamPartId and chainKey come from the id fields, not fr
   assert.is(d.message.chainKey, `${publisher.address}/chainÅ€`)
 })
 
-test('handshake, reply (accepted and refused) and leave round-trip and pass core\'s checks', () => {
+Wire('round-trips handshake, reply (accepted and refused) and leave, passing core\'s checks', () => {
   const codec = new WireCodec()
   for (const m of [
     controlWireMessage(WIRE_HANDSHAKE, 's#0'), controlWireMessage(WIRE_HANDSHAKE_REPLY, 's#0', true),
@@ -75,7 +77,7 @@ test('handshake, reply (accepted and refused) and leave round-trip and pass core
   }
 })
 
-test('tracker status, instruction and signal round-trip and pass core\'s checks', () => {
+Wire('round-trips tracker status, instruction and signal, passing core\'s checks', () => {
   const codec = new WireCodec()
   const many = Array.from({ length: MAX_LISTED_NODES }, (_, i) => `node-${i}`)
   const cases: [WireMessage, (x: unknown) => boolean][] = [
@@ -94,7 +96,7 @@ test('tracker status, instruction and signal round-trip and pass core\'s checks'
   }
 })
 
-test('a kind with no binary form (a future protocol) travels as JSON; kind and sizeBytes are the codec\'s', () => {
+Wire('carries a kind with no binary form (a future protocol) as JSON; kind and sizeBytes are the codec\'s', () => {
   const m = { kind: 21, sizeBytes: 1, key: 'abc', contacts: ['a', 'b'], depth: 3 } as WireMessage
   const d = roundTrip(new WireCodec(), m)
   same(d, m)
@@ -102,7 +104,7 @@ test('a kind with no binary form (a future protocol) travels as JSON; kind and s
   assert.ok(e.ok)
 })
 
-test('encode refuses what cannot go on the wire, as an error value', () => {
+Wire('refuses to encode what cannot go on the wire, as an error value', () => {
   const codec = new WireCodec({ maxFrameBytes: 1024 })
   const bad: unknown[] = [
     content(2000), // over the frame bound
@@ -122,7 +124,7 @@ test('encode refuses what cannot go on the wire, as an error value', () => {
   assert.ok(codec.encode(content(100)).ok, 'the codec still works after errors')
 })
 
-test('decode of garbage never throws and always says why: random bytes, truncations, bit flips, bad fields', () => {
+Wire('never throws decoding garbage and always says why: random bytes, truncations, bit flips, bad fields', () => {
   const codec = new WireCodec()
   const random = createRealRandom(7)
   const valid = [content(), content(0, null), controlWireMessage(WIRE_HANDSHAKE_REPLY, 's#0', true),
@@ -163,7 +165,7 @@ test('decode of garbage never throws and always says why: random bytes, truncati
   assert.ok(errors > 3000, `${errors} errors, ${decodedOk} decoded`)
 })
 
-test('decode refuses a frame over maxFrameBytes before reading it; the default bound is 1 MiB', () => {
+Wire('refuses to decode a frame over maxFrameBytes before reading it; the default bound is 1 MiB', () => {
   assert.is(DEFAULT_MAX_FRAME_BYTES, 1 << 20)
   const big = new WireCodec().encode(content(5000))
   assert.ok(big.ok)
@@ -175,7 +177,7 @@ test('decode refuses a frame over maxFrameBytes before reading it; the default b
   assert.not.ok(new WireCodec().encode(content(DEFAULT_MAX_FRAME_BYTES)).ok)
 })
 
-test('relaying a decoded content message re-sends its own frame; encoding one object twice encodes once', () => {
+Wire('re-sends the very frame of a decoded content message it relays, and encodes one object asked for twice only once', () => {
   const a = new WireCodec()
   const b = new WireCodec()
   const sent = a.encode(content(64))
@@ -193,7 +195,9 @@ test('relaying a decoded content message re-sends its own frame; encoding one ob
   assert.ok(e1.ok && e2.ok && e1.frame === e2.frame)
 })
 
-test('link frames: hello, welcome and ping round-trip; garbage is refused, never a throw', () => {
+const Frames = suite('link frames')
+
+Frames('round-trip hello, welcome and ping; garbage is refused, never a throw', () => {
   for (const f of [{ type: LINK_HELLO, nodeId: 'n1', incarnation: 'abc' }, { type: LINK_WELCOME, nodeId: 'tracker-ü', incarnation: 'x' }, { type: LINK_PING }] as const) {
     assert.equal(decodeLinkFrame(encodeLinkFrame(f)), { ok: true, value: f })
   }
@@ -204,7 +208,9 @@ test('link frames: hello, welcome and ping round-trip; garbage is refused, never
   assert.is(decodeLinkFrame(Uint8Array.of(0xb0, 1, 0, 2, 0xc3, 0x28, 0, 1, 0x41)).ok, false)
 })
 
-test('real-time ports: the clock is epoch ms and monotonic; seeded randoms repeat; timers fire, clear and dispose', async () => {
+const Ports = suite('real-time ports')
+
+Ports('give an epoch-ms monotonic clock, seeded randoms that repeat, and timers that fire, clear and dispose', async () => {
   const a = realClock.now()
   const b = realClock.now()
   assert.ok(b >= a && Math.abs(a - Date.now()) < 1000)
@@ -237,4 +243,6 @@ test('real-time ports: the clock is epoch ms and monotonic; seeded randoms repea
   assert.is(errors.length, 1)
 })
 
-test.run()
+Wire.run()
+Frames.run()
+Ports.run()

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { liveIdentity } from '../live/live-message-layer.ts'
 import { parseNodeConfig } from '../live/node-config.ts'
@@ -18,10 +18,13 @@ try {
   nodeDataChannel = false
 }
 
+const Processes = suite('live processes')
+const Config = suite('parseNodeConfig')
+
 if (!nodeDataChannel) {
   console.log('SKIP live-process: a tracker and two node processes deliver messages (node-datachannel did not load)')
 } else {
-  test('a tracker process and two node processes: linked over WebRTC, messages delivered, all exit by themselves', async () => {
+  Processes('a tracker and two nodes link over WebRTC, deliver messages, and all exit by themselves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
     const tracker = runLiveProcess('tracker.ts', ['--port', '0', '--id', 't0', '--stats-interval-ms', '0'])
     try {
@@ -54,7 +57,7 @@ if (!nodeDataChannel) {
   })
 }
 
-test('a bad config file: every problem named, exit code 2, nothing started', async () => {
+Processes('a node refuses a bad config file naming every problem, exits 2, and starts nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brtc-live-'))
   try {
     writeFileSync(join(dir, 'bad.yaml'), 'trackers: [{ id: t0, url: "http://x" }]\nstreams: ["demo#100"]\npublishIntervalMs: -1\ncolour: red\n')
@@ -71,7 +74,7 @@ test('a bad config file: every problem named, exit code 2, nothing started', asy
   }
 })
 
-test('node config: defaults, stream parts, webrtc options; JSON works as well as YAML', () => {
+Config('fills defaults, parses stream parts and webrtc options, and reads JSON as well as YAML', () => {
   const r = parseNodeConfig('{"seed": 7, "trackers": [{"id": "t0", "url": "ws://127.0.0.1:7700"}], "streams": ["0xabc/a/b#3", "plain"]}', 'c.json')
   assert.ok(r.ok)
   if (!r.ok) return
@@ -87,4 +90,5 @@ test('node config: defaults, stream parts, webrtc options; JSON works as well as
   assert.not.ok(parseNodeConfig('- a list', 'x.yaml').ok)
 })
 
-test.run()
+Processes.run()
+Config.run()

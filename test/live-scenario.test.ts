@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'uvu'
+import { type Test, suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Connection, NodeId, Transport, TransportHandler, WireMessage } from '../core/ports.ts'
 import { WIRE_CONTENT } from '../core/ports.ts'
@@ -34,9 +34,9 @@ try {
   skipReason = `node-datachannel did not load: ${(error as Error).message.split('\n')[0]}`
 }
 
-function liveTest(name: string, fn: () => Promise<void>): void {
+function liveTest(group: Test, name: string, fn: () => Promise<void>): void {
   if (skipReason !== undefined) console.log(`SKIP live-scenario: ${name} (${skipReason})`)
-  else test(name, fn)
+  else group(name, fn)
 }
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -72,7 +72,9 @@ function degreesOf(topology: TopologyJson, streamPart: string): Map<string, numb
   return degree
 }
 
-liveTest('a tracker-built live run in two workers writes the simulator files, delivers everything, and its receipts obey the flooding identity', async () => {
+const LiveRun = suite('sim run --transport live')
+
+liveTest(LiveRun, 'a tracker-built live run in two workers writes the simulator files, delivers everything, and its receipts obey the flooding identity', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brtc-live-scenario-'))
   try {
     const file = join(dir, 'live-small.yaml')
@@ -127,7 +129,7 @@ liveTest('a tracker-built live run in two workers writes the simulator files, de
   }
 })
 
-liveTest('a static scenario on geo latency, live through the delay shim: the simulator\'s graph, its duplicates, latencies within milliseconds', async () => {
+liveTest(LiveRun, 'a static scenario on geo latency, live through the delay shim: the simulator\'s graph, its duplicates, latencies within milliseconds', async () => {
   const { runLiveAndWrite } = await import('../live/scenario/run-live.ts')
   const { compareRuns } = await import('../live/scenario/calibration.ts')
   const dir = mkdtempSync(join(tmpdir(), 'brtc-live-calib-'))
@@ -162,7 +164,7 @@ liveTest('a static scenario on geo latency, live through the delay shim: the sim
   }
 })
 
-test('what live mode cannot run is refused, naming each field, exit code 2 and nothing written', async () => {
+LiveRun('what live mode cannot run is refused, naming each field, exit code 2 and nothing written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brtc-live-refuse-'))
   try {
     const file = join(dir, 'too-much.yaml')
@@ -224,7 +226,9 @@ function shimmedPair(delayOf: (n: number) => number | null) {
   return { shim, queue, arrivals, send }
 }
 
-test('the delay shim holds each transmission for its delay, keeps the link FIFO under jitter and loses what it is told to', async () => {
+const Shim = suite('DelayedTransport')
+
+Shim('holds each transmission for its delay, keeps the link FIFO under jitter and loses what it is told to', async () => {
   // A fixed 15 ms: every message arrives 15 ms after it was sent, give or take the shim's own error.
   const fixed = shimmedPair(() => 15)
   const sentAt: number[] = []
@@ -254,7 +258,9 @@ test('the delay shim holds each transmission for its delay, keeps the link FIFO 
   assert.is(lossy.shim.stats.lost, 5)
 })
 
-test('the live plan publishes, joins and leaves when the simulator does, and draws the static builder\'s graph', async () => {
+const Plan = suite('planLiveRun')
+
+Plan('publishes, joins and leaves when the simulator does, and draws the static builder\'s graph', async () => {
   const scenario = scenarioFrom([
     'name: plan', 'protocol: brubeck', 'seed: 9', 'nodes: 40',
     'topology: { builder: static, degree: 4 }',
@@ -287,4 +293,6 @@ test('the live plan publishes, joins and leaves when the simulator does, and dra
   for (const e of topologyOf(simulation).streamParts['stream-0#0'].edges) assert.ok(planned.has(`${e.from}>${e.to}`), `simulated edge ${e.from}-${e.to} is in the planned graph`)
 })
 
-test.run()
+LiveRun.run()
+Shim.run()
+Plan.run()

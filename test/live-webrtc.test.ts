@@ -6,7 +6,7 @@
 // identity deg(publisher) + sum over the others of (deg - 1). Prints setup time, round trip and
 // message rate. If node-datachannel cannot load here, each test prints a SKIP line instead.
 
-import { test } from 'uvu'
+import { type Test, suite } from 'uvu'
 import { OpenResources } from './helpers/open-resources.ts'
 import * as assert from 'uvu/assert'
 import type { WireMessage } from '../core/ports.ts'
@@ -17,18 +17,21 @@ const LOOPBACK = { bindAddress: '127.0.0.1', iceServers: [] as string[] }
 
 const { modules, skipReason } = await loadWebRtcModules()
 const open = new OpenResources()
-test.after.each(() => open.closeAll())
+const LiveNodes = suite('LiveNodes over WebRTC')
+const Transport = suite('WebRtcTransport')
+LiveNodes.after.each(() => open.closeAll())
+Transport.after.each(() => open.closeAll())
 const rtc = modules?.rtc
 const liveNode = modules?.liveNode
 const liveTracker = modules?.liveTracker
 
 /** Registers a test, or prints its SKIP line when WebRTC is not available here. */
-function rtcTest(name: string, fn: () => Promise<void>): void {
+function rtcTest(group: Test, name: string, fn: () => Promise<void>): void {
   if (skipReason !== undefined) {
     console.log(`SKIP live-webrtc: ${name} (${skipReason})`)
     return
   }
-  test(name, fn)
+  group(name, fn)
 }
 
 /** Two bare WebRTC transports whose signalling is handed over directly (a tracker in a box). */
@@ -58,7 +61,7 @@ function settled(nodes: import('../live/live-node.ts').LiveNode[], tracker: impo
   })
 }
 
-rtcTest('two nodes link over WebRTC, signalled through a real Tracker over WebSockets, and exchange content', async () => {
+rtcTest(LiveNodes, 'two nodes link over WebRTC, signalled through a real Tracker over WebSockets, and exchange content', async () => {
   const tracker = open.add(await liveTracker!.LiveTracker.start({ id: 't0', seed: 1 }))
   const observers = [new Counting(), new Counting()]
   const nodes = ['n0', 'n1'].map((id, i) => open.add(new liveNode!.LiveNode({
@@ -92,111 +95,7 @@ rtcTest('two nodes link over WebRTC, signalled through a real Tracker over WebSo
   await tracker.stop()
 })
 
-rtcTest('both ends offer at once: one link, each side hears onConnected once and no failure', async () => {
-  for (let round = 0; round < 3; round++) {
-    const { ta, tb, ra, rb } = rtcPair('p', 'q')
-    ta.connect('q')
-    tb.connect('p')
-    await until('both connected', () => ra.events.length >= 1 && rb.events.length >= 1)
-    await sleep(100)
-    assert.equal(ra.events, ['connected q'])
-    assert.equal(rb.events, ['connected p'])
-    assert.is(ta.connectionTo('q')!.dialedByMe, true, 'the smaller id\'s offer won')
-    assert.ok(ta.rtcStats.racesResolved + tb.rtcStats.racesResolved >= 1)
-    ra.connections[0].send(content(1))
-    await until('message', () => rb.messages.length === 1)
-    await Promise.all([ta.close(), tb.close()])
-    assert.is(ta.nativeCount + tb.nativeCount, 0)
-  }
-})
-
-rtcTest('a closed data channel is onDisconnected at the other end; a closed transport answers nothing more', async () => {
-  const { ta, tb, ra, rb } = rtcPair()
-  ta.connect('b')
-  await until('linked', () => ra.connections.length === 1 && rb.connections.length === 1)
-  ra.connections[0].close()
-  assert.equal(ra.events, ['connected b', 'disconnected b: closed locally'])
-  await until('b notices', () => rb.events.length === 2)
-  assert.match(rb.events[1], /^disconnected a: (data channel closed|peer connection)/)
-  // Sending on the closed link is dropped and counted, never thrown.
-  ra.connections[0].send(content(1))
-  assert.is(ta.stats.sentOnClosed, 1)
-  await Promise.all([ta.close(), tb.close()])
-})
-
-rtcTest('no signalling path: connect retries, then answers onConnectFailed once', async () => {
-  const t = open.add(new rtc!.WebRtcTransport('lonely', { ...LOOPBACK, attemptTimeoutMs: 200, maxAttempts: 2, connectTimeoutMs: 2_000 }))
-  const rec = new Recorder()
-  t.setHandler(rec)
-  t.setSignalSender(() => true) // accepted, never delivered: every attempt times out
-  t.connect('ghost')
-  await until('failure', () => rec.events.length === 1, 3_000)
-  assert.match(rec.events[0], /^failed ghost: attempt timed out/)
-  assert.is(t.rtcStats.attemptsStarted, 2)
-  t.setSignalSender(undefined)
-  t.connect('ghost2')
-  await until('second failure', () => rec.events.length === 2)
-  assert.is(rec.events[1], 'failed ghost2: no signalling path')
-  await sleep(300)
-  assert.is(rec.events.length, 2, 'each connect answered once')
-  await t.close()
-})
-
-rtcTest('garbage signals and garbage frames are counted and never throw', async () => {
-  const { ta, tb, ra, rb } = rtcPair()
-  for (const junk of ['', 'x', '{}', '[]', 'null', '{"t":"offer","a":"1","i":"2"}', '{"t":"offer","a":"1","i":"2","sdp":"nonsense"}',
-    '{"t":"answer","a":"zz","i":"1","sdp":"v=0"}', '{"t":"cand","a":"zz","c":"junk","m":"0"}']) {
-    tb.handleSignal('a', junk)
-  }
-  assert.ok(tb.rtcStats.badSignals >= 6)
-  ta.connect('b')
-  await until('linked', () => ra.connections.length === 1 && rb.connections.length === 1)
-  // Reach under the Connection to put raw bytes on the channel.
-  const sink = (ra.connections[0] as unknown as { sink: { send(f: Uint8Array): void } }).sink
-  sink.send(Uint8Array.of(0xb1, 99))
-  sink.send(Uint8Array.of(1, 2, 3))
-  ra.connections[0].send(content(5))
-  await until('the good one', () => rb.messages.length === 1)
-  assert.is(tb.stats.garbageFrames, 2)
-  assert.is(tb.stats.errors + ta.stats.errors, 0)
-  await Promise.all([ta.close(), tb.close()])
-})
-
-rtcTest('measured: WebRTC link setup, loopback round trip and one-way message rate', async () => {
-  const { ta, tb, ra, rb } = rtcPair()
-  const setups: number[] = []
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now()
-    ta.connect('b')
-    await until('linked', () => ra.connections.length === i + 1 && rb.connections.length === i + 1)
-    setups.push(performance.now() - t0)
-    if (i < 4) {
-      ra.connections[i].close()
-      await until('closed', () => rb.events.length === 2 * (i + 1))
-    }
-  }
-  const toB = ra.connections[4]
-  const toA = rb.connections[4]
-  const rtts = await echoRoundTrips(toB, ra, toA, rb, 300, content)
-  let received = 0
-  rb.onMessage = () => { received++ }
-  const n = 10_000
-  const start = performance.now()
-  // Paced in bursts so the send buffer (maxBufferedBytes) never drops anything.
-  for (let sent = 0; sent < n;) {
-    for (let k = 0; k < 500 && sent < n; k++, sent++) toB.send(content(sent))
-    await until('drain', () => received >= sent - 1_000, 10_000)
-  }
-  await until('all received', () => received === n, 20_000)
-  const rate = n / ((performance.now() - start) / 1000)
-  console.log(`  setups ${setups.map((x) => x.toFixed(1)).join(" ")}`)
-  setups.sort((x, y) => x - y)
-  console.log(`  webrtc: link setup (direct signalling) median ${setups[2].toFixed(1)} ms, max ${setups[4].toFixed(1)} ms; round trip p50 ${rtts[150].toFixed(3)} ms, p99 ${rtts[296].toFixed(3)} ms; ${Math.round(rate)} msgs/s of 256 B one way`)
-  assert.is(ta.stats.droppedBackpressure, 0)
-  await Promise.all([ta.close(), tb.close()])
-})
-
-rtcTest('a 20-node live overlay built by a tracker delivers every message to every node; receipts obey the flooding identity', async () => {
+rtcTest(LiveNodes, 'a 20-node live overlay built by a tracker delivers every message to every node; receipts obey the flooding identity', async () => {
   const tracker = open.add(await liveTracker!.LiveTracker.start({ id: 't0', seed: 2 }))
   const count = 20
   const observers = Array.from({ length: count }, () => new Counting())
@@ -260,6 +159,112 @@ rtcTest('a 20-node live overlay built by a tracker delivers every message to eve
   await tracker.stop()
 })
 
-if (skipReason === undefined) test.after(() => rtc!.shutdownWebRtc())
+rtcTest(Transport, 'both ends offering at once make one link: each side hears onConnected once and no failure', async () => {
+  for (let round = 0; round < 3; round++) {
+    const { ta, tb, ra, rb } = rtcPair('p', 'q')
+    ta.connect('q')
+    tb.connect('p')
+    await until('both connected', () => ra.events.length >= 1 && rb.events.length >= 1)
+    await sleep(100)
+    assert.equal(ra.events, ['connected q'])
+    assert.equal(rb.events, ['connected p'])
+    assert.is(ta.connectionTo('q')!.dialedByMe, true, 'the smaller id\'s offer won')
+    assert.ok(ta.rtcStats.racesResolved + tb.rtcStats.racesResolved >= 1)
+    ra.connections[0].send(content(1))
+    await until('message', () => rb.messages.length === 1)
+    await Promise.all([ta.close(), tb.close()])
+    assert.is(ta.nativeCount + tb.nativeCount, 0)
+  }
+})
 
-test.run()
+rtcTest(Transport, 'a closed data channel is onDisconnected at the other end; a closed transport answers nothing more', async () => {
+  const { ta, tb, ra, rb } = rtcPair()
+  ta.connect('b')
+  await until('linked', () => ra.connections.length === 1 && rb.connections.length === 1)
+  ra.connections[0].close()
+  assert.equal(ra.events, ['connected b', 'disconnected b: closed locally'])
+  await until('b notices', () => rb.events.length === 2)
+  assert.match(rb.events[1], /^disconnected a: (data channel closed|peer connection)/)
+  // Sending on the closed link is dropped and counted, never thrown.
+  ra.connections[0].send(content(1))
+  assert.is(ta.stats.sentOnClosed, 1)
+  await Promise.all([ta.close(), tb.close()])
+})
+
+rtcTest(Transport, 'with no signalling path, connect retries, then answers onConnectFailed once', async () => {
+  const t = open.add(new rtc!.WebRtcTransport('lonely', { ...LOOPBACK, attemptTimeoutMs: 200, maxAttempts: 2, connectTimeoutMs: 2_000 }))
+  const rec = new Recorder()
+  t.setHandler(rec)
+  t.setSignalSender(() => true) // accepted, never delivered: every attempt times out
+  t.connect('ghost')
+  await until('failure', () => rec.events.length === 1, 3_000)
+  assert.match(rec.events[0], /^failed ghost: attempt timed out/)
+  assert.is(t.rtcStats.attemptsStarted, 2)
+  t.setSignalSender(undefined)
+  t.connect('ghost2')
+  await until('second failure', () => rec.events.length === 2)
+  assert.is(rec.events[1], 'failed ghost2: no signalling path')
+  await sleep(300)
+  assert.is(rec.events.length, 2, 'each connect answered once')
+  await t.close()
+})
+
+rtcTest(Transport, 'garbage signals and garbage frames are counted and never throw', async () => {
+  const { ta, tb, ra, rb } = rtcPair()
+  for (const junk of ['', 'x', '{}', '[]', 'null', '{"t":"offer","a":"1","i":"2"}', '{"t":"offer","a":"1","i":"2","sdp":"nonsense"}',
+    '{"t":"answer","a":"zz","i":"1","sdp":"v=0"}', '{"t":"cand","a":"zz","c":"junk","m":"0"}']) {
+    tb.handleSignal('a', junk)
+  }
+  assert.ok(tb.rtcStats.badSignals >= 6)
+  ta.connect('b')
+  await until('linked', () => ra.connections.length === 1 && rb.connections.length === 1)
+  // Reach under the Connection to put raw bytes on the channel.
+  const sink = (ra.connections[0] as unknown as { sink: { send(f: Uint8Array): void } }).sink
+  sink.send(Uint8Array.of(0xb1, 99))
+  sink.send(Uint8Array.of(1, 2, 3))
+  ra.connections[0].send(content(5))
+  await until('the good one', () => rb.messages.length === 1)
+  assert.is(tb.stats.garbageFrames, 2)
+  assert.is(tb.stats.errors + ta.stats.errors, 0)
+  await Promise.all([ta.close(), tb.close()])
+})
+
+rtcTest(Transport, '10,000 messages go one way with no backpressure drops, measuring link setup, loopback round trip and rate', async () => {
+  const { ta, tb, ra, rb } = rtcPair()
+  const setups: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now()
+    ta.connect('b')
+    await until('linked', () => ra.connections.length === i + 1 && rb.connections.length === i + 1)
+    setups.push(performance.now() - t0)
+    if (i < 4) {
+      ra.connections[i].close()
+      await until('closed', () => rb.events.length === 2 * (i + 1))
+    }
+  }
+  const toB = ra.connections[4]
+  const toA = rb.connections[4]
+  const rtts = await echoRoundTrips(toB, ra, toA, rb, 300, content)
+  let received = 0
+  rb.onMessage = () => { received++ }
+  const n = 10_000
+  const start = performance.now()
+  // Paced in bursts so the send buffer (maxBufferedBytes) never drops anything.
+  for (let sent = 0; sent < n;) {
+    for (let k = 0; k < 500 && sent < n; k++, sent++) toB.send(content(sent))
+    await until('drain', () => received >= sent - 1_000, 10_000)
+  }
+  await until('all received', () => received === n, 20_000)
+  const rate = n / ((performance.now() - start) / 1000)
+  console.log(`  setups ${setups.map((x) => x.toFixed(1)).join(" ")}`)
+  setups.sort((x, y) => x - y)
+  console.log(`  webrtc: link setup (direct signalling) median ${setups[2].toFixed(1)} ms, max ${setups[4].toFixed(1)} ms; round trip p50 ${rtts[150].toFixed(3)} ms, p99 ${rtts[296].toFixed(3)} ms; ${Math.round(rate)} msgs/s of 256 B one way`)
+  assert.is(ta.stats.droppedBackpressure, 0)
+  await Promise.all([ta.close(), tb.close()])
+})
+
+// After the last suite: WebRTC is shut down once, for the whole file.
+if (skipReason === undefined) Transport.after(() => rtc!.shutdownWebRtc())
+
+LiveNodes.run()
+Transport.run()

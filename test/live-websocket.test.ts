@@ -3,7 +3,7 @@
 // dropped, and enough of them close the link; connect failures and a simultaneous dial from
 // both ends; a tracker-built overlay on WebSockets alone. Prints loopback round-trip and rate.
 
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import { OpenResources } from './helpers/open-resources.ts'
 import * as assert from 'uvu/assert'
 import WebSocket from 'ws'
@@ -21,7 +21,10 @@ import { Counting, echoRoundTrips, livePublisherOf, signedContent, until, sleep,
 
 const SP = 'stream#0'
 const open = new OpenResources()
-test.after.each(() => open.closeAll())
+const Nodes = suite('NetworkNodes over WebSockets')
+const Transport = suite('WebSocketTransport')
+Nodes.after.each(() => open.closeAll())
+Transport.after.each(() => open.closeAll())
 
 interface LiveTestNode {
   node: NetworkNode
@@ -49,7 +52,7 @@ async function stop(...nodes: { transport: WebSocketTransport; timers?: RealTime
   await Promise.all(nodes.map((n) => n.transport.close()))
 }
 
-test('two NetworkNodes become neighbours over WebSockets and exchange content both ways', async () => {
+Nodes('become neighbours and exchange content both ways', async () => {
   const a = liveNode('a')
   const url = await a.transport.listen(0)
   assert.match(url, /^ws:\/\/127\.0\.0\.1:\d+$/)
@@ -72,7 +75,7 @@ test('two NetworkNodes become neighbours over WebSockets and exchange content bo
   await stop(a, b)
 })
 
-test('a socket that closes reaches core as onDisconnected: the neighbour is removed, with the reason', async () => {
+Nodes('drop a neighbour whose socket closes, naming the reason: onDisconnected reaches core', async () => {
   const a = liveNode('a')
   const url = await a.transport.listen(0)
   const b = liveNode('b', { a: url })
@@ -89,173 +92,7 @@ test('a socket that closes reaches core as onDisconnected: the neighbour is remo
   await stop(a, b)
 })
 
-test('a raw socket: hello, garbage frames counted and dropped, valid frames delivered, cut -> onDisconnected', async () => {
-  const server = open.add(new WebSocketTransport('srv', { maxGarbageFrames: 0 }))
-  const rec = new Recorder()
-  server.setHandler(rec)
-  const url = await server.listen(0)
-  const raw = new WebSocket(url)
-  await new Promise((resolve) => raw.once('open', resolve))
-  const welcome = new Promise<Buffer>((resolve) => raw.once('message', (d) => resolve(d as Buffer)))
-  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
-  const w = decodeLinkFrame(await welcome)
-  assert.equal(w.ok && w.value.type === LINK_WELCOME ? w.value.nodeId : undefined, 'srv')
-  await until('connected', () => rec.events.includes('connected raw'))
-  const codec = new WireCodec()
-  const frame = (m: WireMessage) => { const e = codec.encode(m); if (!e.ok) throw new Error(e.error); return e.frame }
-  raw.send(Uint8Array.of(0xb1, 99))
-  raw.send(Uint8Array.of(1, 2, 3))
-  raw.send('text is garbage')
-  raw.send(frame(controlWireMessage(WIRE_HANDSHAKE, SP)))
-  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
-  raw.send(frame(signedContent(1, 4)))
-  await until('messages', () => rec.messages.length === 2)
-  assert.is(server.stats.garbageFrames, 4, 'bad kind, no magic, text, a second hello')
-  assert.is(server.stats.messagesReceived, 2)
-  assert.is((rec.messages[0] as { streamPartId: string }).streamPartId, SP)
-  raw.terminate()
-  await until('disconnected', () => rec.events.some((e) => e.startsWith('disconnected raw')))
-  assert.equal(rec.events.filter((e) => !e.startsWith('disconnected')), ['connected raw'])
-  await server.close()
-})
-
-test('garbage closes the link after maxGarbageFrames; a socket that never says hello is dropped', async () => {
-  const server = open.add(new WebSocketTransport('srv', { maxGarbageFrames: 3, helloTimeoutMs: 100 }))
-  const rec = new Recorder()
-  server.setHandler(rec)
-  const url = await server.listen(0)
-  const raw = new WebSocket(url)
-  await new Promise((resolve) => raw.once('open', resolve))
-  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
-  await until('connected', () => rec.events.includes('connected raw'))
-  const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
-  for (let i = 0; i < 5; i++) raw.send(Uint8Array.of(0xb1, 0, i))
-  assert.is(await closed, 1000)
-  assert.equal(rec.events, ['connected raw', 'disconnected raw: closed after 3 garbage frames'])
-  assert.is(server.stats.closedForGarbage, 1)
-  const silent = new WebSocket(url)
-  const silentClosed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)))
-  assert.is(await silentClosed, 4002)
-  assert.is(rec.events.length, 2, 'a socket that never said hello was never a link')
-  await server.close()
-})
-
-test('connect failures: no address, nothing listening, the wrong node at the address; each answered once', async () => {
-  const other = open.add(new WebSocketTransport('other'))
-  const otherUrl = await other.listen(0)
-  const dead = open.add(new WebSocketTransport('dead'))
-  const deadUrl = await dead.listen(0)
-  await dead.close()
-  const t = open.add(new WebSocketTransport('me', { peers: { x: deadUrl, y: otherUrl }, connectTimeoutMs: 2_000 }))
-  const rec = new Recorder()
-  t.setHandler(rec)
-  t.connect('nobody')
-  t.connect('x')
-  t.connect('y')
-  await until('three answers', () => rec.events.length === 3)
-  await sleep(50)
-  const sorted = [...rec.events].sort()
-  assert.is(sorted.length, 3)
-  assert.match(sorted[0], /^failed nobody: no address for peer/)
-  assert.match(sorted[1], /^failed x: .*ECONNREFUSED/)
-  assert.match(sorted[2], /^failed y: the node at .* is other/)
-  assert.is(t.stats.connectsFailed, 3)
-  await t.close()
-  await other.close()
-})
-
-test('both ends dial at once: one link, each side hears onConnected once, nobody hears a failure', async () => {
-  for (let round = 0; round < 5; round++) {
-    const p = open.add(new WebSocketTransport('p'))
-    const q = open.add(new WebSocketTransport('q'))
-    const [pu, qu] = await Promise.all([p.listen(0), q.listen(0)])
-    p.addPeer('q', qu)
-    q.addPeer('p', pu)
-    const rp = new Recorder()
-    const rq = new Recorder()
-    p.setHandler(rp)
-    q.setHandler(rq)
-    p.connect('q')
-    q.connect('p')
-    await until('both connected', () => rp.events.length >= 1 && rq.events.length >= 1)
-    await sleep(100)
-    assert.equal(rp.events, ['connected q'])
-    assert.equal(rq.events, ['connected p'])
-    // Both ends hold the same socket: one dialed it, the other accepted it (p's dial wins when
-    // both were open in time; a dial that had not opened yet yields to the hello that arrived).
-    assert.is.not(p.connectionTo('q')!.dialedByMe, q.connectionTo('p')!.dialedByMe)
-    // It works, and a connect() to a linked peer answers with the same link.
-    q.connect('p')
-    await until('second answer', () => rq.events.length === 2)
-    assert.is(rq.connections[1], rq.connections[0])
-    rq.connections[0].send(controlWireMessage(WIRE_HANDSHAKE, SP))
-    await until('message', () => rp.messages.length === 1)
-    await Promise.all([p.close(), q.close()])
-  }
-})
-
-test('a peer we cannot dial (it does not listen) still links to us when both connect at once', async () => {
-  const dead = open.add(new WebSocketTransport('dead'))
-  const deadUrl = await dead.listen(0)
-  await dead.close()
-  const a = open.add(new WebSocketTransport('a'))
-  const b = open.add(new WebSocketTransport('b'))
-  const aUrl = await a.listen(0)
-  a.addPeer('b', deadUrl)
-  b.addPeer('a', aUrl)
-  const ra = new Recorder()
-  const rb = new Recorder()
-  a.setHandler(ra)
-  b.setHandler(rb)
-  a.connect('b')
-  b.connect('a')
-  await until('b linked', () => rb.events.length === 1 && a.connectionTo('b') !== undefined)
-  await sleep(50)
-  assert.equal(rb.events, ['connected a'])
-  assert.ok(ra.events.includes('connected b'))
-  assert.ok(ra.events.filter((e) => e.startsWith('failed')).length <= 1, 'a may hear its own dial fail, once')
-  await Promise.all([a.close(), b.close()])
-})
-
-test('a peer that restarts (new incarnation) replaces its old link', async () => {
-  const srv = open.add(new WebSocketTransport('srv'))
-  const rec = new Recorder()
-  srv.setHandler(rec)
-  const url = await srv.listen(0)
-  const c1 = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
-  c1.setHandler(new Recorder())
-  c1.connect('srv')
-  await until('first link', () => rec.events.length === 1)
-  // The restarted process: same id, new transport. The old socket is still open.
-  const c2 = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
-  c2.setHandler(new Recorder())
-  c2.connect('srv')
-  await until('replaced', () => rec.events.length === 3)
-  assert.is(rec.events[0], 'connected c')
-  assert.is(rec.events[1], 'disconnected c: replaced by a new link')
-  assert.is(rec.events[2], 'connected c')
-  assert.is(srv.connectionTo('c')!.remoteIncarnation, c2.incarnation)
-  await Promise.all([c1.close(), c2.close(), srv.close()])
-})
-
-test('keep-alive: a peer that goes silent is closed as timed out', async () => {
-  const srv = open.add(new WebSocketTransport('srv', { keepAliveMs: 20, idleTimeoutMs: 120 }))
-  const rec = new Recorder()
-  srv.setHandler(rec)
-  const url = await srv.listen(0)
-  const raw = new WebSocket(url)
-  await new Promise((resolve) => raw.once('open', resolve))
-  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'mute', incarnation: 'i' }))
-  await until('connected', () => rec.events.length === 1)
-  // The raw socket answers nothing at our level (ws answers pings, but ours are frames).
-  await until('timed out', () => rec.events.length === 2, 2_000)
-  assert.is(rec.events[1], 'disconnected mute: peer timed out')
-  assert.is(srv.stats.idleTimeouts, 1)
-  raw.terminate()
-  await srv.close()
-})
-
-test('a tracker-built overlay of 8 nodes on WebSockets alone floods every message to every node', async () => {
+Nodes('flood every message to every node of a tracker-built overlay of 8 nodes on WebSockets alone', async () => {
   const trackerTransport = open.add(new WebSocketTransport('t0'))
   const trackerTimers = new RealTimers()
   open.add({ close: () => trackerTimers.dispose() })
@@ -286,7 +123,173 @@ test('a tracker-built overlay of 8 nodes on WebSockets alone floods every messag
   await stop(...nodes, { transport: trackerTransport })
 })
 
-test('measured: loopback round trip and one-way message rate of the WebSocket transport', async () => {
+Transport('takes a raw socket\'s hello, counts and drops garbage frames, delivers valid ones, and answers a cut with onDisconnected', async () => {
+  const server = open.add(new WebSocketTransport('srv', { maxGarbageFrames: 0 }))
+  const rec = new Recorder()
+  server.setHandler(rec)
+  const url = await server.listen(0)
+  const raw = new WebSocket(url)
+  await new Promise((resolve) => raw.once('open', resolve))
+  const welcome = new Promise<Buffer>((resolve) => raw.once('message', (d) => resolve(d as Buffer)))
+  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
+  const w = decodeLinkFrame(await welcome)
+  assert.equal(w.ok && w.value.type === LINK_WELCOME ? w.value.nodeId : undefined, 'srv')
+  await until('connected', () => rec.events.includes('connected raw'))
+  const codec = new WireCodec()
+  const frame = (m: WireMessage) => { const e = codec.encode(m); if (!e.ok) throw new Error(e.error); return e.frame }
+  raw.send(Uint8Array.of(0xb1, 99))
+  raw.send(Uint8Array.of(1, 2, 3))
+  raw.send('text is garbage')
+  raw.send(frame(controlWireMessage(WIRE_HANDSHAKE, SP)))
+  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
+  raw.send(frame(signedContent(1, 4)))
+  await until('messages', () => rec.messages.length === 2)
+  assert.is(server.stats.garbageFrames, 4, 'bad kind, no magic, text, a second hello')
+  assert.is(server.stats.messagesReceived, 2)
+  assert.is((rec.messages[0] as { streamPartId: string }).streamPartId, SP)
+  raw.terminate()
+  await until('disconnected', () => rec.events.some((e) => e.startsWith('disconnected raw')))
+  assert.equal(rec.events.filter((e) => !e.startsWith('disconnected')), ['connected raw'])
+  await server.close()
+})
+
+Transport('closes a link after maxGarbageFrames, and drops a socket that never says hello', async () => {
+  const server = open.add(new WebSocketTransport('srv', { maxGarbageFrames: 3, helloTimeoutMs: 100 }))
+  const rec = new Recorder()
+  server.setHandler(rec)
+  const url = await server.listen(0)
+  const raw = new WebSocket(url)
+  await new Promise((resolve) => raw.once('open', resolve))
+  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
+  await until('connected', () => rec.events.includes('connected raw'))
+  const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
+  for (let i = 0; i < 5; i++) raw.send(Uint8Array.of(0xb1, 0, i))
+  assert.is(await closed, 1000)
+  assert.equal(rec.events, ['connected raw', 'disconnected raw: closed after 3 garbage frames'])
+  assert.is(server.stats.closedForGarbage, 1)
+  const silent = new WebSocket(url)
+  const silentClosed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)))
+  assert.is(await silentClosed, 4002)
+  assert.is(rec.events.length, 2, 'a socket that never said hello was never a link')
+  await server.close()
+})
+
+Transport('answers each connect failure once: no address, nothing listening, the wrong node at the address', async () => {
+  const other = open.add(new WebSocketTransport('other'))
+  const otherUrl = await other.listen(0)
+  const dead = open.add(new WebSocketTransport('dead'))
+  const deadUrl = await dead.listen(0)
+  await dead.close()
+  const t = open.add(new WebSocketTransport('me', { peers: { x: deadUrl, y: otherUrl }, connectTimeoutMs: 2_000 }))
+  const rec = new Recorder()
+  t.setHandler(rec)
+  t.connect('nobody')
+  t.connect('x')
+  t.connect('y')
+  await until('three answers', () => rec.events.length === 3)
+  await sleep(50)
+  const sorted = [...rec.events].sort()
+  assert.is(sorted.length, 3)
+  assert.match(sorted[0], /^failed nobody: no address for peer/)
+  assert.match(sorted[1], /^failed x: .*ECONNREFUSED/)
+  assert.match(sorted[2], /^failed y: the node at .* is other/)
+  assert.is(t.stats.connectsFailed, 3)
+  await t.close()
+  await other.close()
+})
+
+Transport('makes one link when both ends dial at once: each side hears onConnected once, nobody hears a failure', async () => {
+  for (let round = 0; round < 5; round++) {
+    const p = open.add(new WebSocketTransport('p'))
+    const q = open.add(new WebSocketTransport('q'))
+    const [pu, qu] = await Promise.all([p.listen(0), q.listen(0)])
+    p.addPeer('q', qu)
+    q.addPeer('p', pu)
+    const rp = new Recorder()
+    const rq = new Recorder()
+    p.setHandler(rp)
+    q.setHandler(rq)
+    p.connect('q')
+    q.connect('p')
+    await until('both connected', () => rp.events.length >= 1 && rq.events.length >= 1)
+    await sleep(100)
+    assert.equal(rp.events, ['connected q'])
+    assert.equal(rq.events, ['connected p'])
+    // Both ends hold the same socket: one dialed it, the other accepted it (p's dial wins when
+    // both were open in time; a dial that had not opened yet yields to the hello that arrived).
+    assert.is.not(p.connectionTo('q')!.dialedByMe, q.connectionTo('p')!.dialedByMe)
+    // It works, and a connect() to a linked peer answers with the same link.
+    q.connect('p')
+    await until('second answer', () => rq.events.length === 2)
+    assert.is(rq.connections[1], rq.connections[0])
+    rq.connections[0].send(controlWireMessage(WIRE_HANDSHAKE, SP))
+    await until('message', () => rp.messages.length === 1)
+    await Promise.all([p.close(), q.close()])
+  }
+})
+
+Transport('still links to a peer it cannot dial (it does not listen) when both connect at once', async () => {
+  const dead = open.add(new WebSocketTransport('dead'))
+  const deadUrl = await dead.listen(0)
+  await dead.close()
+  const a = open.add(new WebSocketTransport('a'))
+  const b = open.add(new WebSocketTransport('b'))
+  const aUrl = await a.listen(0)
+  a.addPeer('b', deadUrl)
+  b.addPeer('a', aUrl)
+  const ra = new Recorder()
+  const rb = new Recorder()
+  a.setHandler(ra)
+  b.setHandler(rb)
+  a.connect('b')
+  b.connect('a')
+  await until('b linked', () => rb.events.length === 1 && a.connectionTo('b') !== undefined)
+  await sleep(50)
+  assert.equal(rb.events, ['connected a'])
+  assert.ok(ra.events.includes('connected b'))
+  assert.ok(ra.events.filter((e) => e.startsWith('failed')).length <= 1, 'a may hear its own dial fail, once')
+  await Promise.all([a.close(), b.close()])
+})
+
+Transport('replaces the old link of a peer that restarts (new incarnation)', async () => {
+  const srv = open.add(new WebSocketTransport('srv'))
+  const rec = new Recorder()
+  srv.setHandler(rec)
+  const url = await srv.listen(0)
+  const c1 = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
+  c1.setHandler(new Recorder())
+  c1.connect('srv')
+  await until('first link', () => rec.events.length === 1)
+  // The restarted process: same id, new transport. The old socket is still open.
+  const c2 = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
+  c2.setHandler(new Recorder())
+  c2.connect('srv')
+  await until('replaced', () => rec.events.length === 3)
+  assert.is(rec.events[0], 'connected c')
+  assert.is(rec.events[1], 'disconnected c: replaced by a new link')
+  assert.is(rec.events[2], 'connected c')
+  assert.is(srv.connectionTo('c')!.remoteIncarnation, c2.incarnation)
+  await Promise.all([c1.close(), c2.close(), srv.close()])
+})
+
+Transport('closes a peer that goes silent as timed out (keep-alive)', async () => {
+  const srv = open.add(new WebSocketTransport('srv', { keepAliveMs: 20, idleTimeoutMs: 120 }))
+  const rec = new Recorder()
+  srv.setHandler(rec)
+  const url = await srv.listen(0)
+  const raw = new WebSocket(url)
+  await new Promise((resolve) => raw.once('open', resolve))
+  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'mute', incarnation: 'i' }))
+  await until('connected', () => rec.events.length === 1)
+  // The raw socket answers nothing at our level (ws answers pings, but ours are frames).
+  await until('timed out', () => rec.events.length === 2, 2_000)
+  assert.is(rec.events[1], 'disconnected mute: peer timed out')
+  assert.is(srv.stats.idleTimeouts, 1)
+  raw.terminate()
+  await srv.close()
+})
+
+Transport('sends 5,000 messages one way with no backpressure drops, measuring loopback round trip and rate', async () => {
   // Signed before any link opens: signing thousands in a row would hold the event loop past the
   // links' idle timeout, and the measurement is of the transport, not of signing.
   const n = 5_000
@@ -320,4 +323,5 @@ test('measured: loopback round trip and one-way message rate of the WebSocket tr
   }
 })
 
-test.run()
+Nodes.run()
+Transport.run()

@@ -1,5 +1,5 @@
 // The explorer's JSON API and static routes, driven through app.inject() (no port, no browser).
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -21,7 +21,9 @@ const get = async (url: string) => {
 }
 const runUrl = (key: string, resource: string) => `/api/runs/${key.split('/').map(encodeURIComponent).join('/')}/${resource}`
 
-test.before(async () => {
+const App = suite('explorer app')
+
+App.before(async () => {
   root = await mkdtemp(join(tmpdir(), 'viz-api-'))
   outside = await mkdtemp(join(tmpdir(), 'viz-outside-'))
   run = await makeRun({ root, scenario: 'demo', runId: 'r1', nodes: 40, messages: 6, streamParts: 2, seed: 3 })
@@ -34,13 +36,13 @@ test.before(async () => {
   app = buildApp({ resultsDir: root })
 })
 
-test.after(async () => {
+App.after(async () => {
   await app.close()
   await rm(root, { recursive: true, force: true })
   await rm(outside, { recursive: true, force: true })
 })
 
-test('GET /api/runs lists runs with headline metrics, sweeps apart', async () => {
+App('lists runs with headline metrics at GET /api/runs, sweeps apart', async () => {
   const r = await get('/api/runs')
   assert.is(r.status, 200)
   const { runs, sweeps } = r.json()
@@ -62,7 +64,7 @@ test('GET /api/runs lists runs with headline metrics, sweeps apart', async () =>
   assert.equal(sweeps[0].parameters, ['topology.degree', 'nodes'])
 })
 
-test('summary, topology, timeseries and scenario of a run', async () => {
+App('serves the summary, topology, timeseries and scenario of a run', async () => {
   const s = await get(runUrl(run.key, 'summary'))
   assert.is(s.status, 200)
   assert.is(s.json().scenario, 'demo')
@@ -83,7 +85,7 @@ test('summary, topology, timeseries and scenario of a run', async () => {
   assert.match(y.body, /degree: 4/)
 })
 
-test('info tells which files a run has', async () => {
+App('tells which files a run has in its info', async () => {
   const a = (await get(runUrl(run.key, 'info'))).json()
   assert.is(a.files['deliveries.csv'], true)
   assert.is(a.files['topology.json'], true)
@@ -92,7 +94,7 @@ test('info tells which files a run has', async () => {
   assert.is(b.files['summary.json'], true)
 })
 
-test('messages and per-message deliveries agree with the fixture', async () => {
+App('serves messages and per-message deliveries that agree with the fixture', async () => {
   const m = await get(runUrl(run.key, 'messages'))
   assert.is(m.status, 200)
   const list = m.json().messages
@@ -115,7 +117,7 @@ test('messages and per-message deliveries agree with the fixture', async () => {
   assert.is(page.json().messages[0].id, list[1].id)
 })
 
-test('node stats and chart data', async () => {
+App('serves node stats and chart data', async () => {
   const n = await get(runUrl(run.key, 'nodes'))
   assert.is(n.status, 200)
   const nodes = n.json().nodes
@@ -134,7 +136,7 @@ test('node stats and chart data', async () => {
   assert.ok(cd.duplicates.points.length > 0)
 })
 
-test('a run without deliveries.csv: 404 for deliveries, summary-only latency chart', async () => {
+App('answers 404 for the deliveries of a run without deliveries.csv, and charts its latency from the summary', async () => {
   for (const res of ['messages', 'nodes', 'deliveries?messageId=x']) {
     const r = await get(runUrl(bare.key, res))
     assert.is(r.status, 404, res)
@@ -146,7 +148,7 @@ test('a run without deliveries.csv: 404 for deliveries, summary-only latency cha
   assert.is(c.json().latency.histogram.length, 0)
 })
 
-test('bad requests get a 4xx JSON error', async () => {
+App('answers bad requests with a 4xx JSON error', async () => {
   const cases: Array<[string, number]> = [
     ['/api/runs/demo/nope/summary', 404],
     ['/api/runs/nope/r1/summary', 404],
@@ -170,7 +172,7 @@ test('bad requests get a 4xx JSON error', async () => {
   }
 })
 
-test('path traversal never leaves the results directory', async () => {
+App('never leaves the results directory on path traversal', async () => {
   const attempts = [
     '/api/runs/demo/../../etc/summary',
     '/api/runs/demo/%2e%2e/summary',
@@ -193,7 +195,7 @@ test('path traversal never leaves the results directory', async () => {
   }
 })
 
-test('sweeps: points with metrics and links to their runs', async () => {
+App('serves sweeps: points with metrics and links to their runs', async () => {
   const r = await get('/api/sweeps/demo/sweep-a')
   assert.is(r.status, 200)
   const s = r.json()
@@ -209,7 +211,7 @@ test('sweeps: points with metrics and links to their runs', async () => {
   assert.is((await get('/api/sweeps')).json().sweeps.length, 1)
 })
 
-test('pages, scripts and d3 are served locally', async () => {
+App('serves pages, scripts and d3 locally', async () => {
   for (const [url, type] of [['/', 'text/html'], ['/run.html', 'text/html'], ['/sweep.html', 'text/html'], ['/live.html', 'text/html'], ['/static/graph.js', 'javascript'], ['/static/style.css', 'text/css'], ['/vendor/d3.min.js', 'javascript']]) {
     const r = await get(url)
     assert.is(r.status, 200, url)
@@ -219,7 +221,9 @@ test('pages, scripts and d3 are served locally', async () => {
   assert.equal((await get('/api/live/status')).json(), { live: false })
 })
 
-test('server arguments', () => {
+const Args = suite('parseVizArgs')
+
+Args('parses port, host and results folder, and refuses bad arguments', () => {
   const a = parseArgs(['some/dir', '--port', '0', '--host', '127.0.0.1'])
   assert.is(a.port, 0)
   assert.ok(a.resultsDir.endsWith('some/dir'))
@@ -228,4 +232,5 @@ test('server arguments', () => {
   assert.throws(() => parseArgs(['--bogus']))
 })
 
-test.run()
+App.run()
+Args.run()

@@ -1,7 +1,7 @@
 // The explorer in real Chromium: pages load clean, the graph draws every node, the replay reaches
 // every receiver, the report opens from file://, the live page follows a fake feed. Screenshots go
 // to test/.artifacts/. Without /usr/bin/chromium each test prints one `SKIP viz-browser: ...` line.
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -195,10 +195,12 @@ def('live page receives events from a fake feed and controls its speed', async (
   }
 })
 
+const Explorer = suite('explorer in Chromium')
+
 if (!existsSync(CHROMIUM)) {
   for (const name of Object.keys(TESTS)) console.log(`SKIP viz-browser: ${name} (no ${CHROMIUM})`)
 } else {
-  test.before(async () => {
+  Explorer.before(async () => {
     await mkdir(ART, { recursive: true })
     root = await mkdtemp(join(tmpdir(), 'viz-browser-'))
     run = await makeRun({ root, scenario: 'demo', runId: 'r1', nodes: 80, messages: 4, streamParts: 2, seed: 5 })
@@ -210,12 +212,12 @@ if (!existsSync(CHROMIUM)) {
     const { chromium } = await import('playwright-core')
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
   })
-  test.after(async () => {
+  Explorer.after(async () => {
     await browser?.close()
     await app?.close()
     await rm(root, { recursive: true, force: true })
   })
-  for (const [name, fn] of Object.entries(TESTS)) test(name, fn)
+  for (const [name, fn] of Object.entries(TESTS)) Explorer(name, fn)
 }
 
-test.run()
+Explorer.run()

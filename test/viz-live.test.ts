@@ -1,5 +1,5 @@
 // Live mode without a browser: a WebSocket client against startLiveServer and a feed driven by hand.
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -29,16 +29,18 @@ function connect(url: string): Promise<{ ws: WebSocket; messages: Msg[]; next: (
   return new Promise((resolve, reject) => { ws.once('open', () => resolve({ ws, messages, next })); ws.once('error', reject) })
 }
 
-test.before(async () => {
+const Live = suite('startLiveServer')
+
+Live.before(async () => {
   root = await mkdtemp(join(tmpdir(), 'viz-live-'))
   live = await startLiveServer({ resultsDir: root, port: 0 })
 })
-test.after(async () => {
+Live.after(async () => {
   await live.close()
   await rm(root, { recursive: true, force: true })
 })
 
-test('serves the explorer and reports live status', async () => {
+Live('serves the explorer and reports live status', async () => {
   assert.match(live.url, /^http:\/\/127\.0\.0\.1:\d+\/live\.html$/)
   const page = await fetch(live.url)
   assert.is(page.status, 200)
@@ -47,7 +49,7 @@ test('serves the explorer and reports live status', async () => {
   assert.is(st.speed, 1)
 })
 
-test('hello, batched deliveries and ticks, controls, done', async () => {
+Live('sends hello, batched deliveries and ticks, takes controls, and sends done', async () => {
   const c = await connect(live.url)
   assert.ok(await live.feed.waitForClient(1000))
   assert.is(live.feed.clients(), 1)
@@ -88,4 +90,4 @@ test('hello, batched deliveries and ticks, controls, done', async () => {
   c.ws.close(); late.ws.close()
 })
 
-test.run()
+Live.run()

@@ -1,5 +1,5 @@
 // The static report: self-contained (no external loads), summary and down-sampling notes present.
-import { test } from 'uvu'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,11 +7,13 @@ import { join } from 'node:path'
 import { writeReport } from '../viz/report.ts'
 import { makeRun } from './fixtures/make-run.ts'
 
-let root = ''
-test.before(async () => { root = await mkdtemp(join(tmpdir(), 'viz-report-')) })
-test.after(async () => { await rm(root, { recursive: true, force: true }) })
+const Report = suite('writeReport')
 
-test('writes report.html with summary, inline scripts and data', async () => {
+let root = ''
+Report.before(async () => { root = await mkdtemp(join(tmpdir(), 'viz-report-')) })
+Report.after(async () => { await rm(root, { recursive: true, force: true }) })
+
+Report('writes report.html with summary, inline scripts and data', async () => {
   const run = await makeRun({ root, scenario: 'rep', runId: 'r', nodes: 60, messages: 5, seed: 9 })
   const out = await writeReport(run.dir)
   assert.is(out, join(run.dir, 'report.html'))
@@ -22,7 +24,7 @@ test('writes report.html with summary, inline scripts and data', async () => {
   assert.ok(html.includes('VizCharts.renderRunCharts'))
 })
 
-test('custom output path; large runs stay small', async () => {
+Report('writes to a custom output path, and keeps the report of a large run small', async () => {
   const run = await makeRun({ root, scenario: 'rep', runId: 'big', nodes: 2000, messages: 10, seed: 2 })
   const out = await writeReport(run.dir, join(root, 'elsewhere.html'))
   assert.is(out, join(root, 'elsewhere.html'))
@@ -33,4 +35,4 @@ test('custom output path; large runs stay small', async () => {
   assert.ok(csv > size, 'deliveries are not embedded')
 })
 
-test.run()
+Report.run()
