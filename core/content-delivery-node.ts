@@ -9,14 +9,27 @@
 // The propagation buffer (propagation-buffer.ts) is consulted only when a message was sent to
 // fewer than minPropagationTargets neighbours: a node with more neighbours than that has, by
 // flooding, sent it to all but the sender, so the common path stores nothing and allocates nothing.
+//
+// A RelayStrategy (plumtree, content-delivery/plumtree.ts) may take over the relay of first
+// receipts and hear of duplicates and departed neighbours. Without one, the hot path pays one
+// null check and nothing else. Own publishes always flood, as the reference's do.
 
 import { DETECTED_DUPLICATE, DETECTED_INVALID, DuplicateDetector } from './duplicate-detector.ts'
 import type { DeliveryListener } from './delivery-listener.ts'
 import { type MessageValidator, type Verdict, VERDICT_VALID } from './message-validator.ts'
 import type { NodeObserver } from './observer.ts'
-import type { Clock, Connection, ContentWireMessage } from './ports.ts'
+import type { Clock, Connection, ContentWireMessage, NodeId } from './ports.ts'
 import { DEFAULT_PROPAGATION_BUFFER_OPTIONS, PropagationBuffer, type PropagationBufferOptions } from './propagation-buffer.ts'
 
+/** Relays first receipts in place of flooding; set on one stream part of one node. */
+export interface RelayStrategy {
+  /** Sends `wire`, received first from `from`, on to `neighbours` (from among them) as it sees fit. */
+  relay(wire: ContentWireMessage, from: Connection, neighbours: readonly Connection[]): void
+  /** `from`, a link of this stream part, sent a message already seen. */
+  duplicate(wire: ContentWireMessage, from: Connection): void
+  /** `peer` is no longer a neighbour here; called after it left the list. */
+  neighbourRemoved(peer: NodeId): void
+}
 
 export class ContentDeliveryNode {
   /** A handful of links; an array beats a Set for iteration at this size. */
@@ -29,6 +42,8 @@ export class ContentDeliveryNode {
   private readonly minPropagationTargets: number
   /** Allocated on the first message that needs it, dropped again when empty. */
   private buffer: PropagationBuffer | undefined
+  /** Null while plain flooding relays. */
+  private relayStrategy: RelayStrategy | null = null
 
   constructor(
     readonly streamPartId: string,
@@ -48,6 +63,11 @@ export class ContentDeliveryNode {
     return this.buffer?.size ?? 0
   }
 
+  /** Hands the relay of first receipts to `strategy`; null floods again. */
+  setRelayStrategy(strategy: RelayStrategy | null): void {
+    this.relayStrategy = strategy
+  }
+
   hasNeighbour(peer: string): boolean {
     return this.indexOfNeighbour(peer) >= 0
   }
@@ -65,6 +85,7 @@ export class ContentDeliveryNode {
     if (i < 0) return false
     this.neighbours.splice(i, 1)
     this.observer.neighbourRemoved(this.streamPartId, peer, reason)
+    if (this.relayStrategy !== null) this.relayStrategy.neighbourRemoved(peer)
     return true
   }
 
@@ -93,7 +114,8 @@ export class ContentDeliveryNode {
     this.observer.delivered(wire.message, from)
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].delivered?.(wire.message, from)
-    this.relay(wire, from)
+    if (this.relayStrategy === null) this.relay(wire, from)
+    else this.relayStrategy.relay(wire, from, this.neighbours)
     // One comparison on the hot path; otherwise it went to at least minPropagationTargets neighbours besides the sender.
     if (this.neighbours.length <= this.minPropagationTargets) this.keepIfUnderPropagated(wire, from)
   }
@@ -135,7 +157,10 @@ export class ContentDeliveryNode {
       ? detector.markAndCheck(false, 0, 0, id.timestamp, id.sequenceNumber)
       : detector.markAndCheck(true, prev.timestamp, prev.sequenceNumber, id.timestamp, id.sequenceNumber)
     if (result === DETECTED_DUPLICATE) {
-      if (from !== null) this.observer.duplicate(message, from)
+      if (from !== null) {
+        this.observer.duplicate(message, from)
+        if (this.relayStrategy !== null) this.relayStrategy.duplicate(wire, from)
+      }
       return false
     }
     if (result === DETECTED_INVALID) {

@@ -78,6 +78,14 @@ export class NetworkNode implements TransportHandler {
     this.protocols.push(protocol)
   }
 
+  /** Stops handing `protocol` anything (a stream part's layer 2 that stopped); its wire kinds are free again. */
+  detach(protocol: LinkProtocol): void {
+    const i = this.protocols.indexOf(protocol)
+    if (i < 0) return
+    this.protocols.splice(i, 1)
+    for (const kind of protocol.kinds) if (this.protocolOfKind.get(kind) === protocol) this.protocolOfKind.delete(kind)
+  }
+
   /** `listener` hears of every message this node accepts or publishes from now on. */
   listen(listener: DeliveryListener): void {
     this.listeners.push(listener)
@@ -127,6 +135,33 @@ export class NetworkNode implements TransportHandler {
 
   connection(peer: NodeId): Connection | undefined {
     return this.connections.get(peer)
+  }
+
+  get connectionCount(): number {
+    return this.connections.size
+  }
+
+  connectedPeers(): IterableIterator<NodeId> {
+    return this.connections.keys()
+  }
+
+  /** A neighbour in some stream part: its link carries content and must stay. */
+  isNeighbour(peer: NodeId): boolean {
+    for (const part of this.streamParts.values()) if (part.hasNeighbour(peer)) return true
+    return false
+  }
+
+  /**
+   * Makes `peer` a neighbour in `streamPartId` on the open link to it, with no handshake of our
+   * own: for overlays whose protocol agrees on neighbours itself (Tatum's layer 2), each end
+   * binds when it has agreed. False when there is no link or the stream part is not joined.
+   */
+  bindNeighbour(streamPartId: string, peer: NodeId): boolean {
+    const part = this.streamParts.get(streamPartId)
+    const connection = this.connections.get(peer)
+    if (part === undefined || connection === undefined) return false
+    if (part.addNeighbour(connection)) this.neighboursChanged(streamPartId)
+    return true
   }
 
   /** Sends a protocol's message, counted as control traffic. */

@@ -11,6 +11,7 @@
 // Values both eras share are still written per era: a later reading of one release must not
 // move the other.
 
+import type { ConnectionCapOptions, ConnectionTimeouts, DhtOptions } from './dht/dht-options.ts'
 import type { GapMode, GiveUpAfter } from './ordering/ordering-options.ts'
 import type { PropagationBufferOptions } from './propagation-buffer.ts'
 
@@ -37,6 +38,40 @@ export interface BrubeckTrackerDefaults {
   readonly instructionMaxWaitMs: number
 }
 
+/** The Tatum overlay's defaults: the DHTs, connections, entry points and content delivery. */
+export interface TatumOverlayDefaults {
+  readonly layer0: DhtOptions
+  readonly layer1: DhtOptions
+  readonly connectionTimeouts: ConnectionTimeouts
+  readonly connectionCap: ConnectionCapOptions
+  readonly entryPoints: {
+    /** A node stores itself as an entry point while fewer than this many are stored. */
+    readonly maxStored: number
+    /** How often a stored entry point stores itself again (its TTL is layer 0's storeTtlMs). */
+    readonly refreshIntervalMs: number
+    /** How many stored entry points a join uses, and the layer-1 neighbour count below which the split avoidance runs. */
+    readonly joinThrough: number
+    /** Split avoidance: waits of baseDelayMs * 2^i after attempt i, at most maxAttempts attempts. */
+    readonly splitAvoidanceBaseDelayMs: number
+    readonly splitAvoidanceMaxAttempts: number
+    /** With no layer-1 neighbour and no entry points, entry points are fetched again this often. */
+    readonly reconnectIntervalMs: number
+  }
+  readonly contentDelivery: {
+    readonly neighbourTargetCount: number
+    /** Size of each node view (neighbours, nearby, random, ring sides). */
+    readonly nodeViewSize: number
+    readonly parallelHandshakes: number
+    readonly interleaveTimeoutMs: number
+    readonly finderInitialWaitMs: number
+    readonly finderIntervalMs: number
+    readonly neighbourUpdateIntervalMs: number
+    readonly plumtreeMaxPausedNeighbours: number
+    /** Messages per chain a plumtree node keeps to send again when a neighbour resumes. */
+    readonly plumtreeResendBufferSize: number
+  }
+}
+
 export interface EraDefaults {
   readonly era: ProtocolEra
   /** The reference release the values were read from. */
@@ -57,6 +92,8 @@ export interface EraDefaults {
   readonly keyExchange: { readonly requestTimeoutMs: number; readonly maxRequestsPerSecond: number }
   /** Only the Brubeck era has trackers. */
   readonly tracker: BrubeckTrackerDefaults | null
+  /** Only the Tatum era has the DHT overlay. */
+  readonly overlay: TatumOverlayDefaults | null
 }
 
 export const BRUBECK: EraDefaults = {
@@ -110,9 +147,45 @@ export const BRUBECK: EraDefaults = {
     instructionDebounceMs: 100,
     instructionMaxWaitMs: 2_000,
   },
+  overlay: null,
+}
+
+/**
+ * Layer 0 as the sdk configures it: packages/dht/src/dht/DhtNode.ts constructor defaults
+ * (numberOfNodesPerKBucket, maxContactCount, joinParallelism, joinNoProgressLimit,
+ * peerDiscoveryQueryBatchSize, dhtJoinTimeout, storeHighestTtl / storeMaxTtl,
+ * storageRedundancyFactor), dht 103.3.1; the sdk's config.schema.json sets none of them.
+ */
+const TATUM_LAYER0: DhtOptions = {
+  k: 8,
+  maxContactCount: 200,
+  // packages/dht/src/dht/contact/RandomContactList.ts constructor default randomness 0.20.
+  randomContactAcceptance: 0.2,
+  // packages/dht/src/dht/contact/RingContactList.ts numNeighborsPerSide.
+  ringContactsPerSide: 5,
+  parallelism: 3,
+  noProgressLimit: 5,
+  batchSize: 5,
+  joinTimeoutMs: 60_000,
+  // Not set for layer 0: RpcRemote.ts picks by the connection needed (connectionTimeouts below).
+  rpcTimeoutMs: null,
+  // packages/dht/src/dht/discovery/PeerDiscovery.ts: rejoin after 1 s with no neighbours, 5 s after a failed rejoin.
+  rejoinDelayMs: 1_000,
+  rejoinRetryDelayMs: 5_000,
+  // PeerDiscovery.ts ensureRecoveryIntervalIsRunning: fetchClosestAndRandomNeighbors every 60 s.
+  recoveryIntervalMs: 60_000,
+  // DhtNode.ts periodicallyPingNeighbors / periodicallyPingRingContacts unset for layer 0.
+  pingIntervalMs: null,
+  neighbourPingLimit: null,
+  storeTtlMs: 60_000,
+  redundancy: 5,
+  // packages/dht/src/dht/ExternalApiRpcRemote.ts DEFAULT_TIMEOUT (the entry point's side: 10 s too, DhtNode.ts).
+  externalTimeoutMs: 10_000,
 }
 
 export const TATUM: EraDefaults = {
+
+
   era: 'tatum',
   reference: '@streamr/sdk, @streamr/dht, @streamr/trackerless-network 103.3.1 (tag v103.3.1, commit 8159b8e)',
   propagation: {
@@ -142,6 +215,54 @@ export const TATUM: EraDefaults = {
   // sdk config.schema.json encryption.keyRequestTimeout, encryption.maxKeyRequestsPerSecond, sdk 103.3.1.
   keyExchange: { requestTimeoutMs: 30_000, maxRequestsPerSecond: 20 },
   tracker: null,
+  overlay: {
+    layer0: TATUM_LAYER0,
+    // packages/trackerless-network/src/ContentDeliveryManager.ts createDiscoveryLayerNode
+    // (numberOfNodesPerKBucket 4, rpcRequestTimeout EXISTING_CONNECTION_TIMEOUT, dhtJoinTimeout
+    // 20 s, periodic pings of neighbours and ring contacts every PERIODICAL_PING_INTERVAL 60 s,
+    // neighborPingLimit 16), trackerless-network 103.3.1; the rest as layer 0.
+    layer1: {
+      ...TATUM_LAYER0, k: 4, rpcTimeoutMs: 5_000, joinTimeoutMs: 20_000, pingIntervalMs: 60_000, neighbourPingLimit: 16,
+    },
+    // packages/dht/src/dht/contact/RpcRemote.ts WEBSOCKET_CLIENT_TIMEOUT, WEBSOCKET_SERVER_TIMEOUT, WEBRTC_TIMEOUT, dht 103.3.1.
+    connectionTimeouts: { websocketClientMs: 5_000, websocketServerMs: 7_500, webrtcMs: 10_000 },
+    // packages/dht/src/connection/ConnectionManager.ts: maxConnections ?? 80 (the sdk's
+    // controlLayer.maxConnections too), garbage collection every 5 s, LAST_USED_LIMIT 20 s, dht 103.3.1.
+    connectionCap: { maxConnections: 80, gcIntervalMs: 5_000, idleLimitMs: 20_000 },
+    entryPoints: {
+      // packages/trackerless-network/src/control-layer/PeerDescriptorStoreManager.ts MAX_NODE_COUNT
+      // and storeInterval ?? 60000, trackerless-network 103.3.1.
+      maxStored: 8,
+      refreshIntervalMs: 60_000,
+      // packages/trackerless-network/src/StreamPartNetworkSplitAvoidance.ts MIN_NEIGHBOR_COUNT (also
+      // the sampleSize of stored entry points a join uses, ContentDeliveryManager.ts) and
+      // exponentialRunOff(baseDelay 500, maxAttempts 6), trackerless-network 103.3.1.
+      joinThrough: 4,
+      splitAvoidanceBaseDelayMs: 500,
+      splitAvoidanceMaxAttempts: 6,
+      // packages/trackerless-network/src/StreamPartReconnect.ts DEFAULT_RECONNECT_INTERVAL.
+      reconnectIntervalMs: 30_000,
+    },
+    contentDelivery: {
+      // packages/trackerless-network/src/content-delivery-layer/ContentDeliveryLayerNode.ts
+      // DEFAULT_NEIGHBOR_TARGET_COUNT, DEFAULT_NODE_VIEW_SIZE (sdk streamPartitionNeighborTargetCount 4).
+      neighbourTargetCount: 4,
+      nodeViewSize: 20,
+      // content-delivery-layer/neighbor-discovery/Handshaker.ts PARALLEL_HANDSHAKE_COUNT.
+      parallelHandshakes: 2,
+      // neighbor-discovery/HandshakeRpcRemote.ts INTERLEAVE_REQUEST_TIMEOUT.
+      interleaveTimeoutMs: 10_000,
+      // neighbor-discovery/NeighborFinder.ts INITIAL_WAIT, INTERVAL.
+      finderInitialWaitMs: 100,
+      finderIntervalMs: 250,
+      // neighbor-discovery/NeighborUpdateManager.ts DEFAULT_NEIGHBOR_UPDATE_INTERVAL.
+      neighbourUpdateIntervalMs: 10_000,
+      // content-delivery-layer/plumtree/PlumtreeManager.ts MAX_PAUSED_NEIGHBORS_DEFAULT, and the
+      // last 20 messages per chain its broadcast keeps.
+      plumtreeMaxPausedNeighbours: 3,
+      plumtreeResendBufferSize: 20,
+    },
+  },
 }
 
 export function eraDefaults(era: ProtocolEra): EraDefaults {
