@@ -20,6 +20,12 @@ export function formatSummary(s: Summary, dir: string): string {
       d('stretch', s.stretch, 'ratio'),
       d('time to 1st neighbour', s.timeToFirstNeighbourMs, 'ms'),
       d('time to data', s.timeToDataMs, 'ms'),
+      ...(s.joinTimeMs.count > 0 ? [d('join time', s.joinTimeMs, 'ms')] : []),
+      ...(s.dht !== undefined ? [
+        d('lookup requests (L0)', s.dht.lookups.layer0.requests, 'rpcs'),
+        d('lookup hops (L0)', s.dht.lookups.layer0.hops, 'hops'),
+        d('links per node (L0)', s.dht.connectionsPerNode.layer0, 'links'),
+      ] : []),
       ...(s.connectSetupMs.count > 0 ? [d('connection setup', s.connectSetupMs, 'ms')] : []),
     ]),
     '',
@@ -27,7 +33,8 @@ export function formatSummary(s: Summary, dir: string): string {
     `churn: ${fmt(s.churn.joined)} joined, ${fmt(s.churn.left)} left, ${fmt(s.churn.crashed)} crashed, ${fmt(s.churn.onlineAtEnd)} online at the end; missed: ${fmt(s.lostOnline)} by receivers online throughout (${fmt(s.lostWhileJoining)} of them while still joining), ${fmt(s.lostToChurn)} by nodes that later left`,
     ...(s.trackers.length > 0 ? [`trackers: ${s.trackers.map((t) => `${t.id} ${fmt(t.messagesPerSecond, 1)} msg/s`).join(', ')}`] : []),
     `lost: ${fmt(s.lost.loss)} to loss, ${fmt(s.lost.partition)} to partitions, ${fmt(s.lost.linkCut)} to link cuts, ${fmt(s.lost.closed)} in flight on closing links; dropped ${fmt(s.droppedInvalid)} invalid, ${fmt(s.droppedMalformed)} malformed`,
-    `payload ${fmt(s.payloadBytesPerNode / 1024, 1)} KiB/node, control ${fmt(s.controlBytesPerNodePerSecond, 1)} B/node/s; connections ${fmt(s.connections.opened)} opened, ${fmt(s.connections.failed)} failed`,
+    `payload ${fmt(s.payloadBytesPerNode / 1024, 1)} KiB/node, control ${fmt(s.controlBytesPerNodePerSecond, 1)} B/node/s (${controlLayers(s)}); connections ${fmt(s.connections.opened)} opened, ${fmt(s.connections.failed)} failed`,
+    ...(s.dht !== undefined ? [`dht: routed ${fmt(s.dht.routed.sent)} (${fmt(s.dht.routed.deadEnds)} dead ends), RPCs ${fmt(s.dht.rpc.requests)} (${fmt(s.dht.rpc.timeouts)} timed out), ${fmt(s.dht.closedByCap)} links closed by the cap, ${fmt(s.dht.entryPointsAtEnd)} entry points stored`] : []),
     'overlay:',
     ...overlay,
     ...(s.warnings.length > 0 ? ['', ...s.warnings.map((w) => `warning: ${w}`)] : []),
@@ -35,6 +42,12 @@ export function formatSummary(s: Summary, dir: string): string {
     '',
     `results: ${dir}`,
   ].join('\n')
+}
+
+/** Control bytes per node per second of the layers that sent any. */
+function controlLayers(s: Summary): string {
+  const parts = Object.entries(s.controlByLayer).filter(([, v]) => v.bytesPerNodePerSecond > 0)
+  return parts.length === 0 ? 'none' : parts.map(([layer, v]) => `${layer} ${fmt(v.bytesPerNodePerSecond, 1)}`).join(', ')
 }
 
 /** The line a live run (summary.transport "live") adds: how it ran and what it cost per node. */

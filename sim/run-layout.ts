@@ -26,6 +26,10 @@ export interface RunLayout {
   readonly publishers: ReadonlySet<number>
   /** Storage nodes, sorted: the network's memory, which stays too. */
   readonly storageNodes: readonly number[]
+  /** The DHT's layer-0 entry points (dht builder only), sorted: public infrastructure, which stays. */
+  readonly entryPoints: readonly number[]
+  /** Per node: 1 when it runs a WebSocket server others can dial (dht: entry points and a drawn share). */
+  readonly hasServer: Uint8Array
 }
 
 export function layOutRun(scenario: Scenario): RunLayout {
@@ -46,5 +50,20 @@ export function layOutRun(scenario: Scenario): RunLayout {
   }
   const storageNodes = sample(createRandom(seed, 'storage'), initial.filter((i) => !publishers.has(i)), scenario.storage.nodes)
     .sort((a, b) => a - b)
-  return { nodeIds, trackerIds, streamParts, publishers, storageNodes }
+  const entryPoints = topology.builder === 'dht' ? entryPointsOf(topology.entryPoints) : []
+  const hasServer = new Uint8Array(n)
+  if (topology.builder === 'dht') {
+    for (const e of entryPoints) hasServer[e] = 1
+    // Each node draws from its own stream: a larger network keeps the servers of the smaller one.
+    if (topology.wsServerShare > 0) {
+      for (let i = 0; i < n; i++) if (createRandom(seed, 'node', nodeIds[i], 'server').next() < topology.wsServerShare) hasServer[i] = 1
+    }
+  }
+  return { nodeIds, trackerIds, streamParts, publishers, storageNodes, entryPoints, hasServer }
+}
+
+/** A count means the first nodes; names are node ids n<i>. */
+function entryPointsOf(spec: number | readonly string[]): number[] {
+  const indices = typeof spec === 'number' ? Array.from({ length: spec }, (_, i) => i) : spec.map((id) => Number(id.slice(1)))
+  return [...new Set(indices)].sort((a, b) => a - b)
 }

@@ -8,6 +8,8 @@ import { Tracker } from '../core/tracker/tracker.ts'
 import { type EraDefaults, eraDefaults } from '../core/protocol-era.ts'
 import { ChurnPlan } from './churn/churn-plan.ts'
 import { Membership } from './metrics/membership.ts'
+import { DhtMetrics, type DhtSummary } from './metrics/dht-metrics.ts'
+import type { DhtOverlay } from '../core/dht-overlay/dht-overlay.ts'
 import { createRandom } from './engine/random.ts'
 import { Simulator } from './engine/simulator.ts'
 import { MetricsCollector } from './metrics/collector.ts'
@@ -52,11 +54,15 @@ export class Simulation {
   private readonly publishers: ReadonlySet<number>
   /** Storage nodes stay, like publishers: they are the network's memory. */
   private readonly storageNodes: ReadonlySet<number>
+  /** DHT entry points stay too: they are the network's public infrastructure. */
+  private readonly entryPoints: ReadonlySet<number>
   /** The overlay as the metrics count it. */
   readonly overlay: OverlayView
   /** The message layer (signatures, encryption, ordering, storage) and adversaries, when the scenario asks for any. */
   readonly messageLayer: SimMessageLayer | undefined
   readonly adversaries: Adversaries | undefined
+  /** What the DHT overlay did (builder dht). */
+  readonly dhtMetrics: DhtMetrics | undefined
   /** Tracker statistics of instances that crashed, so a restart does not erase what they did. */
   readonly retiredTrackerMessages: number[] = []
 
@@ -69,20 +75,22 @@ export class Simulation {
     this.streamParts = layout.streamParts
     this.publishers = layout.publishers
     this.storageNodes = new Set(layout.storageNodes)
+    this.entryPoints = new Set(layout.entryPoints)
     const networkIds = [...this.nodeIds, ...this.trackerIds]
     const latency = createLatencyModel(net.latency, networkIds, seed)
     this.era = eraDefaults(scenario.protocol)
     this.network = new SimNetwork(this.sim, latency, networkIds, {
       ...net,
       connectTimeoutMs: this.era.connectTimeoutMs,
-      // Trackers run WebSocket servers; nodes reach each other over WebRTC.
-      hasServer: (index) => index >= n,
+      // Trackers run WebSocket servers, and in Tatum the nodes the layout says; the rest use WebRTC.
+      hasServer: (index) => index >= n || layout.hasServer[index] === 1,
     }, seed)
     // Nobody is online before the churn plan says so.
     for (let i = 0; i < n; i++) this.network.takeDown(i, true)
-    this.membership = new Membership(n)
+    this.membership = new Membership(n, scenario.topology.degree)
     this.metrics = new MetricsCollector(this.sim, this.network, this.membership,
       scenario.record.timeseriesIntervalS * 1000, scenario.record.deliveries)
+    this.metrics.firstStreamPart = this.streamParts[0]?.id ?? ''
     const p = scenario.propagation
     const nodeOptions = {
       handshakeTimeoutMs: this.era.handshakeTimeoutMs,
@@ -115,13 +123,20 @@ export class Simulation {
       }, adversarial)
       this.scheduleSecurityEvents()
     }
-    this.builder = createTopologyBuilder(scenario, this.era, layout, this.sim, this.network, this.nodes)
+    if (scenario.topology.builder === 'dht') this.dhtMetrics = new DhtMetrics(() => this.sim.now())
+    this.builder = createTopologyBuilder(scenario, this.era, layout, this.sim, this.network, this.nodes, this.dhtMetrics)
+    if (this.dhtMetrics !== undefined && this.streamParts.length > 0) {
+      const overlay = this.builder as DhtOverlay
+      const metrics = this.dhtMetrics
+      const part = this.streamParts[0]
+      this.metrics.timeseries.sampleOverlay = () => ({ ...this.overlay.sample(part), entryPoints: metrics.entryPointCount(overlay, part.id) })
+    }
     for (let t = 0; t < this.trackerIds.length; t++) this.trackers.push(this.startTracker(t))
     new ChurnPlan(this.sim, scenario.churn, n, this.endMs, seed, {
       join: (i) => this.join(i),
       leave: (i, crash) => this.leave(i, crash),
       isOnline: (i) => this.membership.isOnline(i),
-      canLeave: (i) => !this.publishers.has(i) && !this.storageNodes.has(i),
+      canLeave: (i) => !this.publishers.has(i) && !this.storageNodes.has(i) && !this.entryPoints.has(i),
       trackerDown: (t) => this.trackerDown(t),
       trackerUp: (t) => this.trackerUp(t),
       warn: (message) => this.warnings.push(message),
@@ -129,6 +144,17 @@ export class Simulation {
     scheduleNetworkEvents(this.sim, this.network, net.events, seed)
     new Workload(this.sim, scenario.workload, seed, this.nodeIds, this.streamParts.map((p) => p.publishers), (p, stream) => this.publish(p, stream))
       .schedule()
+  }
+
+  /** The Tatum overlay, for builder dht. */
+  get dhtOverlay(): DhtOverlay | undefined {
+    return this.dhtMetrics === undefined ? undefined : this.builder as DhtOverlay
+  }
+
+  /** SummarySource: the DHT overlay's figures, for builder dht. */
+  dhtSummary(): DhtSummary | undefined {
+    if (this.dhtMetrics === undefined) return undefined
+    return this.dhtMetrics.summary(this.dhtOverlay!, this.streamParts[0]?.id ?? '')
   }
 
   /** Messages the trackers received, counting instances that crashed before the end. */
@@ -144,7 +170,7 @@ export class Simulation {
   }
 
   private leave(i: number, crash: boolean): void {
-    if (!this.membership.isOnline(i) || this.publishers.has(i) || this.storageNodes.has(i)) return
+    if (!this.membership.isOnline(i) || this.publishers.has(i) || this.storageNodes.has(i) || this.entryPoints.has(i)) return
     this.membership.left(i, this.sim.now(), crash)
     const node = this.nodes[i]
     if (crash) {

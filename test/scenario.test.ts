@@ -56,7 +56,7 @@ Defaults('fills in the defaults', () => {
     protocol: 'brubeck',
     seed: 1,
     nodes: 100,
-    topology: { builder: 'static', degree: 4, trackers: 1 },
+    topology: { builder: 'static', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false },
     propagation: { maxMessages: 30, ttlMs: 30_000, minTargets: 2 },
     network: {
       latency: { model: 'geo', intraRegionRttMs: 2, jitterSdMs: 0 },
@@ -155,7 +155,7 @@ Defaults('parses events and budgets', () => {
     { metric: 'wallSeconds', op: '<', limit: 1000 },
     { metric: 'lost.loss', op: '==', limit: 0 },
   ])
-  assert.is(BUDGET_METRICS.length, 67)
+  assert.is(BUDGET_METRICS.length, 73)
 })
 
 // ---- errors ----
@@ -169,7 +169,7 @@ Errors('name an unknown field, list the known ones and suggest a close one', () 
   assert.is(e.value, 4)
   assert.is(
     e.message,
-    'quick.yaml: topology.degre: got 4, expected a known field; unknown field "degre" (known: builder, degree, trackers), did you mean "degree"?',
+    'quick.yaml: topology.degre: got 4, expected a known field; unknown field "degre" (known: builder, degree, trackers, entryPoints, wsServerShare, locality, plumtree), did you mean "degree"?',
   )
   const far = onlyError(MINIMAL + 'colour: red\n')
   assert.ok(far.expected.includes('unknown field "colour" (known: name, description, protocol, seed, nodes,'), far.message)
@@ -363,10 +363,10 @@ const Churn = suite('scenario churn and trackers')
 
 Churn('defaults topology.trackers, and takes a lostToChurn budget without a unit', () => {
   const s = parse(MINIMAL)
-  assert.equal(s.topology, { builder: 'static', degree: 4, trackers: 1 })
+  assert.equal(s.topology, { builder: 'static', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false })
   assert.equal(s.churn, { initialNodes: 100, arrivalRatePerS: 0, crashFraction: 0, events: [] })
   assert.not.ok('session' in s.churn)
-  assert.equal(parse(MINIMAL + 'topology: { builder: tracker }\n').topology, { builder: 'tracker', degree: 4, trackers: 1 })
+  assert.equal(parse(MINIMAL + 'topology: { builder: tracker }\n').topology, { builder: 'tracker', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false })
   // trackers is allowed, and kept, with the static builder.
   assert.is(parse(MINIMAL + 'topology: { trackers: 3 }\n').topology.trackers, 3)
   // initialNodes defaults to nodes, whatever sets nodes.
@@ -380,7 +380,7 @@ Churn('defaults topology.trackers, and takes a lostToChurn budget without a unit
 
 Churn('parses the full churn example', () => {
   const s = parse(CHURN_EXAMPLE)
-  assert.equal(s.topology, { builder: 'tracker', degree: 4, trackers: 1 })
+  assert.equal(s.topology, { builder: 'tracker', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false })
   assert.equal(s.churn, {
     initialNodes: 800,
     arrivalRatePerS: 2,
@@ -421,7 +421,7 @@ Churn('defaults durationS to at least 30 s after the last churn event', () => {
 
 Churn('reports churn and tracker schema errors', () => {
   const message = (yaml: string) => onlyError(MINIMAL + yaml).message
-  assert.is(message('topology: { builder: trackr }\n'), 'quick.yaml: topology.builder: got "trackr", expected one of static, tracker, did you mean "tracker"?')
+  assert.is(message('topology: { builder: trackr }\n'), 'quick.yaml: topology.builder: got "trackr", expected one of static, tracker, dht, did you mean "tracker"?')
   assert.is(message('topology: { builder: tracker, trackers: 0 }\n'), 'quick.yaml: topology.trackers: got 0, expected an integer >= 1 and <= 64')
   assert.is(message('churn: { initialNodes: -1 }\n'), 'quick.yaml: churn.initialNodes: got -1, expected an integer >= 0 and <= 10000000')
   assert.is(message('churn: { arrivalRatePerS: -2 }\n'), 'quick.yaml: churn.arrivalRatePerS: got -2, expected a number >= 0 and <= 1000000')
@@ -526,10 +526,10 @@ Churn('sweeps over topology.builder, with churn fields that follow swept ones', 
   assert.equal(
     expandSweep(s).map((p) => [p.point, p.scenario.topology, p.scenario.churn.initialNodes]),
     [
-      [{ 'topology.builder': 'static', nodes: 100 }, { builder: 'static', degree: 4, trackers: 1 }, 100],
-      [{ 'topology.builder': 'static', nodes: 200 }, { builder: 'static', degree: 4, trackers: 1 }, 200],
-      [{ 'topology.builder': 'tracker', nodes: 100 }, { builder: 'tracker', degree: 4, trackers: 1 }, 100],
-      [{ 'topology.builder': 'tracker', nodes: 200 }, { builder: 'tracker', degree: 4, trackers: 1 }, 200],
+      [{ 'topology.builder': 'static', nodes: 100 }, { builder: 'static', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false }, 100],
+      [{ 'topology.builder': 'static', nodes: 200 }, { builder: 'static', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false }, 200],
+      [{ 'topology.builder': 'tracker', nodes: 100 }, { builder: 'tracker', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false }, 100],
+      [{ 'topology.builder': 'tracker', nodes: 200 }, { builder: 'tracker', degree: 4, trackers: 1, entryPoints: 2, wsServerShare: 0, locality: 'none', plumtree: false }, 200],
     ],
   )
   // A tracker failure only fits the tracker points (the file itself, like every file, must be valid as written).
@@ -607,7 +607,7 @@ SetOption('names --set as the file in its errors', () => {
   assert.equal(
     errors.map((e) => e.message),
     [
-      '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree, trackers), did you mean "degree"?',
+      '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree, trackers, entryPoints, wsServerShare, locality, plumtree), did you mean "degree"?',
       '--set: nodes: got "nodes", expected PATH=VALUE, e.g. topology.degree=6',
       '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, protocol, seed, nodes, topology, propagation, network, churn, workload, security, storage, ordering, adversaries, durationS, record, budgets, sweep)',
       '--set: seed: got "abc", expected an integer >= 0 and <= 9007199254740991',
@@ -687,7 +687,7 @@ Sweep('takes only schema paths with non-empty lists as keys', () => {
     errors.map((e) => [e.path, e.expected]),
     [
       ['sweep.nodes', 'a non-empty list'],
-      ['sweep["topology.degre"]', 'a field path; unknown field "degre" in topology (known: builder, degree, trackers), did you mean "degree"?'],
+      ['sweep["topology.degre"]', 'a field path; unknown field "degre" in topology (known: builder, degree, trackers, entryPoints, wsServerShare, locality, plumtree), did you mean "degree"?'],
       ['sweep["sweep.x"]', 'a field path outside sweep'],
     ],
   )
@@ -700,7 +700,7 @@ const Resolved = suite('toResolvedYaml')
 Resolved('round-trips topology and churn', () => {
   const s = parse(CHURN_EXAMPLE + 'sweep: { topology.trackers: [1, 3], churn.crashFraction: [0, 1] }\n')
   const yaml = toResolvedYaml(s)
-  assert.ok(yaml.includes('topology:\n  builder: tracker\n  degree: 4\n  trackers: 1\npropagation:'), yaml)
+  assert.ok(yaml.includes('topology:\n  builder: tracker\n  degree: 4\n  trackers: 1\n  entryPoints: 2\n  wsServerShare: 0\n  locality: none\n  plumtree: false\npropagation:'), yaml)
   assert.ok(yaml.includes('churn:\n  initialNodes: 800\n  arrivalRatePerS: 2\n  session:\n    distribution: weibull\n'), yaml)
   assert.ok(yaml.includes('    - type: leave\n      atS: 20\n      count: 30\n      crashFraction: 0.5\n'), yaml)
   const again = parse(yaml)

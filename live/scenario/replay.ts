@@ -85,7 +85,7 @@ export class LiveRunRecord implements SummarySource {
     this.warnings = plan.warnings
     const n = plan.nodeIds.length
     this.network = new ReplayNetwork([...plan.nodeIds, ...plan.trackerIds], plan.latency)
-    this.membership = new Membership(n)
+    this.membership = new Membership(n, scenario.topology.degree)
     let now = 0
     const clock: Clock = { now: () => now }
     this.metrics = new MetricsCollector(clock, this.network, this.membership, scenario.record.timeseriesIntervalS * 1000, scenario.record.deliveries)
@@ -132,10 +132,11 @@ export class LiveRunRecord implements SummarySource {
           this.metrics.onDuplicate(node, messageOf(a), from[b] ?? stranger)
           break
         case REC_NEIGHBOUR_ADDED:
-          this.metrics.onNeighbourAdded(node)
+          this.metrics.onNeighbourAdded(node, b === 0)
           if (b === 0 && a >= 0) overlay.add(node, a)
           break
         case REC_NEIGHBOUR_REMOVED:
+          this.metrics.onNeighbourRemoved(node, b === 0)
           if (b === 0 && a >= 0) overlay.remove(node, a)
           break
       }

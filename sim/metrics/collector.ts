@@ -10,11 +10,12 @@ import type { Clock } from '../../core/ports.ts'
 import type { ObservedNetwork } from '../network/observed-network.ts'
 import { type AdversarialCopy, COPY_GENUINE, COPY_UNKNOWN, DeliveryLog } from './delivery-log.ts'
 import type { Membership } from './membership.ts'
+import { ControlByLayer } from './control-layers.ts'
 import { SampleBuffer } from './sample-buffer.ts'
 import { TimeSeries } from './timeseries.ts'
 
 /** A node that has not received the message (yet). */
-const NO_HOPS = 0xffff
+export const NO_HOPS = 0xffff
 
 /** What the collector knows of one message from its publish (or its first sighting, for one nobody here published). */
 interface Origin {
@@ -56,6 +57,10 @@ export class MetricsCollector {
   payloadBytes = 0
   controlMessages = 0
   controlBytes = 0
+  /** Control traffic by the layer that sent it (control-layers.ts). */
+  readonly controlByLayer = new ControlByLayer()
+  /** The stream part whose degree makes a node's join time: the run's first. */
+  firstStreamPart = ''
   readonly timeseries: TimeSeries
   readonly deliveryLog: DeliveryLog | null
   /** Per message, in publish order: publish time, publisher, online nodes at publish and receipts by them. */
@@ -148,6 +153,7 @@ export class MetricsCollector {
     } else {
       this.controlMessages++
       this.controlBytes += message.sizeBytes
+      this.controlByLayer.count(message)
     }
   }
 
@@ -155,8 +161,23 @@ export class MetricsCollector {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1)
   }
 
-  onNeighbourAdded(node: number): void {
-    this.membership.neighbourAdded(node, this.clock.now())
+  onNeighbourAdded(node: number, inFirstPart: boolean): void {
+    this.membership.neighbourAdded(node, this.clock.now(), inFirstPart)
+  }
+
+  onNeighbourRemoved(node: number, inFirstPart: boolean): void {
+    this.membership.neighbourRemoved(node, inFirstPart)
+  }
+
+  /**
+   * Per message published in this run, in publish order: each node's hops of its first copy,
+   * NO_HOPS where it never arrived. Read at the end of a run (delivery-accounting.ts), so a
+   * metric over a subset of messages costs nothing per receipt.
+   */
+  firstCopyHopsByMessage(): Uint16Array[] {
+    const out = new Array<Uint16Array>(this.messagePublishedAtMs.length)
+    for (const origin of this.origin.values()) if (origin.index >= 0) out[origin.index] = origin.hops
+    return out
   }
 
   private originOf(message: StreamMessage): Origin {
@@ -214,8 +235,10 @@ class NodeProbe implements NodeObserver {
   sent(message: WireMessage): void {
     this.metrics.onSent(message)
   }
-  neighbourAdded(): void {
-    this.metrics.onNeighbourAdded(this.index)
+  neighbourAdded(streamPartId: string): void {
+    this.metrics.onNeighbourAdded(this.index, streamPartId === this.metrics.firstStreamPart)
   }
-  neighbourRemoved(): void {}
+  neighbourRemoved(streamPartId: string): void {
+    this.metrics.onNeighbourRemoved(this.index, streamPartId === this.metrics.firstStreamPart)
+  }
 }

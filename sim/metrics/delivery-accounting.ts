@@ -3,7 +3,7 @@
 // the end (DESIGN.md). A node that left is no receiver, but what it missed while online is
 // reported apart, as loss to churn, so churn is never hidden inside the delivery ratio.
 
-import type { MetricsCollector } from './collector.ts'
+import { type MetricsCollector, NO_HOPS } from './collector.ts'
 import type { Membership } from './membership.ts'
 
 export interface DeliveryAccount {
@@ -46,6 +46,33 @@ export function settleDeliveries(membership: Membership, metrics: MetricsCollect
   // Publishers are online when they publish and never leave: each message has one fewer receiver.
   for (const t of published) receivers += countBelow(joined, t, true) - 1
   return { receivers, delivered, lostOnline: receivers - delivered, lostWhileJoining, lostToChurn }
+}
+
+/**
+ * The delivery ratio over the messages published at or after `fromMs` (the first mass failure),
+ * with deliveryRatio's receivers: nodes that had joined when the message was published and are
+ * online at the end, the publisher aside. NaN when no message was published then. It reads each
+ * message's first-copy table once, at the end, so it costs nothing per receipt.
+ */
+export function deliveryRatioSince(membership: Membership, metrics: MetricsCollector, fromMs: number): number {
+  const published = metrics.messagePublishedAtMs
+  const firstCopyHops = metrics.firstCopyHopsByMessage()
+  const receivers: number[] = []
+  for (let i = 0; i < membership.nodes; i++) if (membership.isOnline(i)) receivers.push(i)
+  const joined = Float64Array.from(receivers, (i) => membership.joinedAtMs[i]).sort()
+  let expected = 0
+  let delivered = 0
+  for (let m = 0; m < published.length; m++) {
+    const t = published[m]
+    if (t < fromMs) continue
+    expected += countBelow(joined, t, true) - 1
+    const hops = firstCopyHops[m]
+    const publisher = metrics.messagePublisher[m]
+    for (const i of receivers) {
+      if (i !== publisher && membership.joinedAtMs[i] <= t && hops[i] !== NO_HOPS) delivered++
+    }
+  }
+  return expected <= 0 ? NaN : delivered / expected
 }
 
 function ownIn(metrics: MetricsCollector, node: number, fromMs: number, untilMs: number): number {

@@ -1,5 +1,5 @@
 // Who was online when: each node's one session (join time, leave time) and the first moments
-// that matter to a joining user: its first neighbour and its first message.
+// that matter to a joining user: its first neighbour, its full neighbour set, its first message.
 
 export class Membership {
   /** NaN until the node joins. */
@@ -8,15 +8,26 @@ export class Membership {
   readonly leftAtMs: Float64Array
   readonly firstNeighbourAtMs: Float64Array
   readonly firstDataAtMs: Float64Array
+  /** When the node first had its target degree in the first stream part (or every other online node as neighbour). */
+  readonly reachedTargetAtMs: Float64Array
+  /** Neighbours in the first stream part now. */
+  readonly degree: Uint16Array
+
   /** Left by crashing rather than saying goodbye. */
   readonly crashed: Uint8Array
   online = 0
 
-  constructor(readonly nodes: number) {
+  constructor(
+    readonly nodes: number,
+    /** The degree a node aims for (topology.degree); Infinity: none, so no join time is measured. */
+    readonly targetDegree = Infinity
+  ) {
     this.joinedAtMs = new Float64Array(nodes).fill(NaN)
     this.leftAtMs = new Float64Array(nodes).fill(Infinity)
     this.firstNeighbourAtMs = new Float64Array(nodes).fill(NaN)
     this.firstDataAtMs = new Float64Array(nodes).fill(NaN)
+    this.reachedTargetAtMs = new Float64Array(nodes).fill(NaN)
+    this.degree = new Uint16Array(nodes)
     this.crashed = new Uint8Array(nodes)
   }
 
@@ -40,9 +51,17 @@ export class Membership {
     this.online--
   }
 
-  /** First neighbour after joining; later ones do not count. */
-  neighbourAdded(i: number, atMs: number): void {
-    if (Number.isNaN(this.firstNeighbourAtMs[i]) && this.isOnline(i)) this.firstNeighbourAtMs[i] = atMs
+  /** First neighbour after joining (in any stream part); in the first stream part, the degree too. */
+  neighbourAdded(i: number, atMs: number, inFirstPart: boolean): void {
+    if (!this.isOnline(i)) return
+    if (Number.isNaN(this.firstNeighbourAtMs[i])) this.firstNeighbourAtMs[i] = atMs
+    if (!inFirstPart) return
+    this.degree[i]++
+    if (Number.isNaN(this.reachedTargetAtMs[i]) && this.degree[i] >= Math.min(this.targetDegree, this.online - 1)) this.reachedTargetAtMs[i] = atMs
+  }
+
+  neighbourRemoved(i: number, inFirstPart: boolean): void {
+    if (inFirstPart && this.degree[i] > 0) this.degree[i]--
   }
 
   delivered(i: number, atMs: number): void {

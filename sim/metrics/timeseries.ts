@@ -11,6 +11,8 @@ import { quantile, SampleBuffer } from './sample-buffer.ts'
 export interface OverlaySample {
   components: number
   meanDegree: number
+  /** Entry points of the stream part stored in the DHT (builder dht only). */
+  entryPoints?: number
 }
 
 export interface TimeSeriesRow {
@@ -30,11 +32,13 @@ export interface TimeSeriesRow {
   /** Connected components among online members of the first stream part, at the window's end. */
   components: number
   meanDegree: number
+  /** Stored entry points of the first stream part at the window's end (builder dht; empty otherwise). */
+  entryPoints: number
 }
 
 export const TIMESERIES_COLUMNS: readonly (keyof TimeSeriesRow)[] = [
   'tStartS', 'tEndS', 'nodesUp', 'published', 'firstReceipts', 'duplicates',
-  'latencyCount', 'latencyP50Ms', 'latencyP90Ms', 'latencyP99Ms', 'lost', 'deliveryRatio', 'components', 'meanDegree',
+  'latencyCount', 'latencyP50Ms', 'latencyP90Ms', 'latencyP99Ms', 'lost', 'deliveryRatio', 'components', 'meanDegree', 'entryPoints',
 ]
 
 export class TimeSeries {
@@ -96,6 +100,7 @@ export class TimeSeries {
       deliveryRatio: NaN,
       components: overlay?.components ?? NaN,
       meanDegree: overlay?.meanDegree ?? NaN,
+      entryPoints: overlay?.entryPoints ?? NaN,
     })
     this.lostAtWindowStart = lost
     this.windowStartMs = endMs

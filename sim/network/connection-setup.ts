@@ -7,6 +7,8 @@
 //     HTTP upgrade and the transport's hello/welcome, each a round trip on the pair's latency.
 //     A peer that is down refuses at once (its host answers, its process is gone); a
 //     partitioned one never answers and the attempt times out.
+//   - Connect-back (Tatum: we run a WebSocket server, the peer does not): the request travels
+//     through the signalling route and the peer dials our server, as WebSocket above.
 //   - WebRTC (node to node): the offer and the answer, each with its ICE candidate, travel as
 //     real messages through a signalling route (the tracker in Brubeck, routed over the DHT in
 //     Tatum; straight between the two for the static builder, which has no signalling server),
@@ -27,7 +29,7 @@ import type { Simulator } from '../engine/simulator.ts'
 import type { LatencyModel } from './latency-model.ts'
 
 export type ConnectionSetupMode = 'modelled' | 'instant'
-export type LinkKind = 'webrtc' | 'websocket'
+export type LinkKind = 'webrtc' | 'websocket' | 'connect-back'
 
 /** One phase of a handshake: request/response exchanges started by the connecting side. */
 export interface HandshakePhase {
@@ -82,6 +84,10 @@ export const CANDIDATE_PAYLOAD_CHARS = 140
 const SIGNAL_OFFER = 'o'
 const SIGNAL_ANSWER = 'a'
 const SIGNAL_CANDIDATE = 'c'
+/** A connect-back request: "dial my server" (WebsocketServerConnector, @streamr/dht 103.3.1). */
+const SIGNAL_CONNECT_BACK = 'b'
+/** A connect-back request is a small RPC, not an SDP. */
+export const CONNECT_BACK_PAYLOAD_CHARS = 80
 
 /** Carries a signalling payload from node `from` to node `to`; false when there is no route now. */
 export type SignalRoute = (from: number, to: number, payload: string) => boolean
@@ -100,6 +106,8 @@ export interface SetupNetwork {
   openLink(src: number, dst: number, srcOpenAtMs: number, dstOpenAtMs: number): void
   /** Tells `src`'s node at `atMs` that its connect to `dst` failed. */
   failConnect(src: number, dst: number, atMs: number, reason: string): void
+  /** A connection attempt from `remote` reached `local`: a link `local` holds whose far end closed is gone now. */
+  staleLinkReplaced(local: number, remote: number): void
 }
 
 /** Counts and setup times, for summary.json. */
@@ -149,8 +157,10 @@ export class ConnectionSetup {
     this.signalRoute = route
   }
 
-  kindOf(dst: number): LinkKind {
-    return this.hasServer(dst) ? 'websocket' : 'webrtc'
+  /** How `src` reaches `dst` (Connectivity.ts expectedConnectionType, @streamr/dht 103.3.1). */
+  kindOf(src: number, dst: number): LinkKind {
+    if (this.hasServer(dst)) return 'websocket'
+    return this.hasServer(src) ? 'connect-back' : 'webrtc'
   }
 
   connect(src: number, dst: number): void {
@@ -170,7 +180,8 @@ export class ConnectionSetup {
       if (pending.answerer === src) pending.answererAsked = true
       return
     }
-    if (this.kindOf(dst) === 'websocket') {
+    const kind = this.kindOf(src, dst)
+    if (kind === 'websocket') {
       if (this.net.separated(src, dst)) return this.net.failConnect(src, dst, now + this.timeoutMs, 'peer unreachable')
       if (!this.net.isUp(dst)) {
         // A host whose server process is gone refuses at once: one round trip.
@@ -180,21 +191,33 @@ export class ConnectionSetup {
       this.direct(this.begin(src, dst, now), WEBSOCKET_PHASES, WEBSOCKET_FIXED_MS)
       return
     }
-    this.signal(src, dst, SIGNAL_OFFER, this.begin(src, dst, now).id)
+    const attempt = this.begin(src, dst, now)
+    if (kind === 'connect-back') {
+      const request = `${SIGNAL_CONNECT_BACK}:${attempt.id}:`.padEnd(CONNECT_BACK_PAYLOAD_CHARS, '.')
+      if (this.signalRoute !== undefined) this.signalRoute(src, dst, request)
+      else this.sendDirect(src, dst, request)
+      return
+    }
+    this.signal(src, dst, SIGNAL_OFFER, attempt.id)
   }
 
   /** A signalling payload for node `to` arrived from `from` (through the route); false if it is none of ours. */
   handleSignal(to: number, from: number, payload: string): boolean {
     const kind = payload.charAt(0)
-    if (kind !== SIGNAL_OFFER && kind !== SIGNAL_ANSWER && kind !== SIGNAL_CANDIDATE) return false
+    if (kind !== SIGNAL_OFFER && kind !== SIGNAL_ANSWER && kind !== SIGNAL_CANDIDATE && kind !== SIGNAL_CONNECT_BACK) return false
     const attempt = this.attempts.get(Number(payload.slice(2, payload.indexOf(':', 2))))
     // Late or stray (an attempt that ended): dropped, as the live transport drops stale signals.
     if (attempt === undefined) return true
+    if ((kind === SIGNAL_OFFER || kind === SIGNAL_CONNECT_BACK) && to === attempt.answerer && from === attempt.offerer) {
+      this.net.staleLinkReplaced(to, from)
+    }
     if (kind === SIGNAL_OFFER && to === attempt.answerer && from === attempt.offerer) {
       // The answer goes back at once; the answerer's own work is in the calibrated fixed cost.
       this.signal(attempt.answerer, attempt.offerer, SIGNAL_ANSWER, attempt.id)
     } else if (kind === SIGNAL_ANSWER && to === attempt.offerer && from === attempt.answerer) {
       this.direct(attempt, WEBRTC_PHASES, WEBRTC_FIXED_MS)
+    } else if (kind === SIGNAL_CONNECT_BACK && to === attempt.answerer && from === attempt.offerer) {
+      this.dialBack(attempt)
     }
     return true
   }
@@ -219,11 +242,28 @@ export class ConnectionSetup {
       return
     }
     // No signalling server (static overlays): straight between the two, on their latency.
+    this.sendDirect(from, to, description)
+  }
+
+  private sendDirect(from: number, to: number, payload: string): void {
     if (this.net.separated(from, to)) return
     const at = this.net.sim.now() + this.net.latency.sampleOneWayMs(from, to, this.randomOf(from))
     this.net.sim.call(at, () => {
-      if (this.net.isUp(to)) this.handleSignal(to, from, description)
+      if (this.net.isUp(to)) this.handleSignal(to, from, payload)
     })
+  }
+
+  /**
+   * The peer got our connect-back request and dials our server: the WebSocket handshakes, started
+   * by the peer. We (the requester) are open when its last request reached us, the peer when the
+   * last reply is back.
+   */
+  private dialBack(attempt: Attempt): void {
+    const { offerer, answerer } = attempt
+    if (this.net.separated(offerer, answerer) || !this.net.isUp(offerer)) return
+    const exchange = this.exchange(answerer, offerer, WEBSOCKET_PHASES, this.net.sim.now() + WEBSOCKET_FIXED_MS)
+    if (exchange.end - attempt.startedAtMs > this.timeoutMs) return
+    this.net.sim.call(exchange.lastRequestArrival, () => this.open(attempt, exchange.lastRequestArrival, exchange.end))
   }
 
   /**

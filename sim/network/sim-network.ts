@@ -61,6 +61,8 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   private contentEgress: Float64Array | null = null
   /** How links open, and what opening them cost. */
   readonly setup: ConnectionSetup
+  /** Per pair, the end whose peer closed the link and which has not heard yet. */
+  private readonly closing = new Map<number, SimConnection>()
 
   constructor(
     readonly sim: Simulator,
@@ -275,9 +277,27 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   }
 
   private noticeLater(end: SimConnection, delayMs: number, reason: string): void {
-    this.sim.call(this.sim.now() + delayMs, () => {
-      if (this.up[end.local] === 1) this.transports[end.local].handler?.onDisconnected(end, reason)
-    })
+    const key = this.linkKey(end.local, end.remote)
+    this.closing.set(key, end)
+    this.sim.call(this.sim.now() + delayMs, () => this.notice(end, key, reason))
+  }
+
+  private notice(end: SimConnection, key: number, reason: string): void {
+    if (this.closing.get(key) !== end) return
+    this.closing.delete(key)
+    if (this.up[end.local] === 1) this.transports[end.local].handler?.onDisconnected(end, reason)
+  }
+
+  /**
+   * SetupNetwork: a connection attempt from `remote` reached `local`. If `local` still holds a
+   * link to it whose far end has closed, the attempt is news that the old link is gone: as a
+   * transport that gets a new connection from a peer drops the old one, `local` hears it now
+   * rather than after the closing notice, and does not answer over the dead link.
+   */
+  staleLinkReplaced(local: number, remote: number): void {
+    const key = this.linkKey(local, remote)
+    const end = this.closing.get(key)
+    if (end !== undefined && end.local === local) this.notice(end, key, 'replaced by a new connection')
   }
 
   /** Starts a partition: nodes with side 1 and side 0 cannot reach each other. */

@@ -13,12 +13,14 @@ import { checkBudgets } from './budget-check.ts'
 import { runMetadata } from './run-metadata.ts'
 import type { Summary } from './summary-types.ts'
 import { scenarioParameters } from './scenario-parameters.ts'
-import { settleDeliveries } from '../metrics/delivery-accounting.ts'
+import { deliveryRatioSince, settleDeliveries } from '../metrics/delivery-accounting.ts'
 import type { Membership } from '../metrics/membership.ts'
 import { distributionOf } from '../metrics/sample-buffer.ts'
 import type { Adversaries } from '../security/adversaries.ts'
 import type { SimMessageLayer } from '../security/sim-message-layer.ts'
 import { summarizeMessageLayer } from './message-layer-summary.ts'
+import { CONTROL_LAYERS } from '../metrics/control-layers.ts'
+import type { DhtSummary } from '../metrics/dht-metrics.ts'
 
 export interface WallClock {
   wallSeconds: number
@@ -47,6 +49,8 @@ export interface SummarySource {
   readonly connectionSetup?: SetupStats
   /** Present when the scenario runs the message layer. */
   readonly messageLayer?: SimMessageLayer
+  /** The DHT overlay's figures at the end (builder dht in the simulator). */
+  dhtSummary?(): DhtSummary | undefined
   readonly adversaries?: Adversaries
 }
 
@@ -75,6 +79,7 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
     firstReceipts: m.firstReceipts,
     deliveryRatio: account.receivers === 0 ? NaN : account.delivered / account.receivers,
     deliveredToReceivers: account.delivered,
+    deliveryRatioAfterMassFailure: deliveryAfterMassFailure(simulation),
     lostOnline: account.lostOnline,
     lostWhileJoining: account.lostWhileJoining,
     lostToChurn: account.lostToChurn,
@@ -89,9 +94,14 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
     payloadBytesPerNode: m.payloadBytes / n,
     controlMessagesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlMessages / n / simulatedSeconds,
     controlBytesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlBytes / n / simulatedSeconds,
+    controlByLayer: Object.fromEntries(CONTROL_LAYERS.map((layer, i) => [layer, {
+      messagesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlByLayer.messages[i] / n / simulatedSeconds,
+      bytesPerNodePerSecond: simulatedSeconds === 0 ? 0 : m.controlByLayer.bytes[i] / n / simulatedSeconds,
+    }])),
     lost: { ...network.lost },
     timeToFirstNeighbourMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstNeighbourAtMs)).sort()),
     timeToDataMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.firstDataAtMs, m.messagePublishedAtMs[0] ?? 0)).sort()),
+    joinTimeMs: distributionOf(Float64Array.from(membership.sinceJoin(membership.reachedTargetAtMs)).sort()),
     connectSetupMs: distributionOf(Float64Array.from(simulation.connectionSetup?.setupMs ?? []).sort()),
     connections: { opened: simulation.connectionSetup?.opened ?? 0, failed: simulation.connectionSetup?.failed ?? 0 },
     churn: {
@@ -109,6 +119,7 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
     messageLayer: simulation.messageLayer !== undefined && simulation.adversaries !== undefined
       ? summarizeMessageLayer(scenario, simulation.messageLayer, simulation.adversaries, m)
       : undefined,
+    dht: simulation.dhtSummary?.(),
     events: sim.events,
     simulatedSeconds,
     budgets: [],
@@ -121,6 +132,14 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
   }
   summary.budgets = checkBudgets(scenario.budgets, summary)
   return summary
+}
+
+/** See Summary.deliveryRatioAfterMassFailure. */
+function deliveryAfterMassFailure(simulation: SummarySource): number | null {
+  const failures = simulation.scenario.churn.events.filter((e) => e.type === 'massFailure')
+  if (failures.length === 0) return null
+  const firstAtMs = Math.min(...failures.map((e) => e.atS * 1000))
+  return deliveryRatioSince(simulation.membership, simulation.metrics, firstAtMs)
 }
 
 function countNaN(xs: Float64Array): number {

@@ -1,6 +1,7 @@
 // The shape of summary.json. Other tools (the explorer, CI budgets, sweeps) read it; extend, never rename.
 
 import type { ProtocolEra } from '../../core/protocol-era.ts'
+import type { DhtSummary } from '../metrics/dht-metrics.ts'
 
 export interface Distribution {
   /** Number of samples behind the figures below. */
@@ -93,6 +94,12 @@ export interface Summary {
   deliveryRatio: number
   /** First receipts by receivers (the numerator of deliveryRatio). */
   deliveredToReceivers: number
+  /**
+   * deliveryRatio over the messages published at or after the first massFailure churn event, with
+   * the same receivers; null when the scenario has no mass failure (NaN, written as null, when no
+   * message was published after it).
+   */
+  deliveryRatioAfterMassFailure: number | null
   /** Receiver x message pairs never delivered although the receiver stayed online. */
   lostOnline: number
   /** The part of lostOnline published while the receiver had no neighbour yet (still joining). */
@@ -109,12 +116,16 @@ export interface Summary {
   payloadBytesPerNode: number
   controlMessagesPerNodePerSecond: number
   controlBytesPerNodePerSecond: number
+  /** The same, by the layer that sent it: layer0, layer1, layer2 (Tatum), tracker (Brubeck), neighbours (handshakes and leaves), other. */
+  controlByLayer: Record<string, { messagesPerNodePerSecond: number; bytesPerNodePerSecond: number }>
   /** Content transmissions that never arrived, by cause; `closed`: the link or receiver went away in flight. */
   lost: { loss: number; partition: number; linkCut: number; closed: number; dropped: number }
   /** Join to first neighbour, over nodes that got one. */
   timeToFirstNeighbourMs: Distribution
   /** Join (or the first publish, if later) to first message received, over nodes that got one. */
   timeToDataMs: Distribution
+  /** Join to having topology.degree neighbours in the first stream part (or every other online node), over nodes that got there. */
+  joinTimeMs: Distribution
   /** Connect request to the requester's link opening, over every link opened (trackers' included). */
   connectSetupMs: Distribution
   /** Connection attempts that opened a link, and that failed (timed out, refused, unreachable). */
@@ -128,6 +139,8 @@ export interface Summary {
   droppedMalformed: number
   overlay: OverlaySummary[]
   messageLayer?: MessageLayerSummary
+  /** The Tatum DHT overlay's own figures (builder dht). */
+  dht?: DhtSummary
   events: number
   simulatedSeconds: number
   budgets: BudgetResult[]

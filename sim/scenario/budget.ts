@@ -8,6 +8,7 @@ const distribution = (name: string) => ['mean', 'p50', 'p90', 'p99', 'max'].map(
 /** Dotted paths into summary.json that a budget may limit. */
 export const BUDGET_METRICS: readonly string[] = [
   'deliveryRatio',
+  'deliveryRatioAfterMassFailure',
   'duplicatesPerDelivery',
   'rmr',
   ...distribution('latencyMs'),
@@ -28,6 +29,7 @@ export const BUDGET_METRICS: readonly string[] = [
   'lostWhileJoining',
   ...distribution('timeToFirstNeighbourMs'),
   ...distribution('timeToDataMs'),
+  ...distribution('joinTimeMs'),
   ...distribution('connectSetupMs'),
   'connections.failed',
   'trackerMessagesPerSecond',
@@ -49,7 +51,7 @@ export const BUDGET_OPS: readonly BudgetOp[] = ['<', '<=', '>', '>=', '==']
 
 /** The unit word a limit may carry; only where the metric's name already fixes the unit. */
 export function budgetUnit(metric: string): string | undefined {
-  if (/^(latencyMs|timeToFirstNeighbourMs|timeToDataMs|connectSetupMs|messageLayer\.app\.latencyMs|messageLayer\.cpuMsPerNode)\./.test(metric)) return 'ms'
+  if (/^(latencyMs|timeToFirstNeighbourMs|timeToDataMs|joinTimeMs|connectSetupMs|messageLayer\.app\.latencyMs|messageLayer\.cpuMsPerNode)\./.test(metric)) return 'ms'
   if (metric === 'wallSeconds') return 's'
   if (metric === 'peakRssMb') return 'MB'
   return undefined

@@ -45,6 +45,9 @@ function eraIssues(doc: Record<string, unknown>): Issue[] {
   if (builder === 'tracker' && era !== 'brubeck') {
     issues.push({ path: ['topology', 'builder'], value: builder, expected: `a builder of protocol ${era} (trackers belong to protocol brubeck)` })
   }
+  if (builder === 'dht' && era !== 'tatum') {
+    issues.push({ path: ['topology', 'builder'], value: builder, expected: `a builder of protocol ${era} (the DHT overlay belongs to protocol tatum)` })
+  }
   const gapMode = objectAt(doc.ordering).gapMode
   const modes = eraDefaults(era).ordering.gapModes
   if (typeof gapMode === 'string' && !modes.includes(gapMode as GapMode)) {
@@ -61,6 +64,17 @@ function sizeIssues(doc: Record<string, unknown>): Issue[] {
   const degree = objectAt(doc.topology).degree
   if (isNumber(degree) && degree >= nodes) {
     issues.push({ path: ['topology', 'degree'], value: degree, expected: `an integer < nodes (${nodes})` })
+  }
+  const entryPoints = objectAt(doc.topology).entryPoints
+  if (isNumber(entryPoints) && entryPoints > nodes) {
+    issues.push({ path: ['topology', 'entryPoints'], value: entryPoints, expected: `a count <= nodes (${nodes})` })
+  }
+  if (Array.isArray(entryPoints)) {
+    entryPoints.forEach((id, k) => {
+      if (typeof id === 'string' && /^n\d+$/.test(id) && Number(id.slice(1)) >= nodes) {
+        issues.push({ path: ['topology', 'entryPoints', k], value: id, expected: `a node id n0 to n${nodes - 1}` })
+      }
+    })
   }
   const publishers = objectAt(doc.workload).publishersPerStream
   if (isNumber(publishers) && publishers > nodes) {

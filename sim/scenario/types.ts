@@ -60,12 +60,20 @@ export interface NetworkConfig {
 }
 
 export interface TopologyConfig {
-  /** static: a fixed seeded random regular graph; tracker: Brubeck trackers build and repair it. */
-  builder: 'static' | 'tracker'
-  /** Neighbours per node (static) or the trackers' max neighbours per node. */
+  /** static: a fixed seeded random regular graph; tracker: Brubeck trackers build and repair it; dht: Tatum's trackerless overlay. */
+  builder: 'static' | 'tracker' | 'dht'
+  /** Neighbours per node (static), the trackers' max neighbours per node, or layer 2's target (dht). */
   degree: number
   /** Number of trackers (tracker builder only). */
   trackers: number
+  /** dht: layer-0 entry points, a count of the first nodes or their ids. */
+  entryPoints: number | string[]
+  /** dht: share of the other nodes that run a WebSocket server. */
+  wsServerShare: number
+  /** dht: region numbers in ring ids. */
+  locality: 'none' | 'ring'
+  /** dht: Plumtree on every stream part. */
+  plumtree: boolean
 }
 
 /** Session and inter-arrival time distributions, in seconds. */
