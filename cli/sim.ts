@@ -10,6 +10,8 @@ import { prepareOutputDir } from '../sim/results/output-dir.ts'
 import { usesMessageLayer } from '../sim/simulation.ts'
 import { checkCommand, runScenarioCommand, type RunCommandOptions } from './run-command.ts'
 import { sweepCommand } from './sweep-command.ts'
+import { compareCommand } from './compare-command.ts'
+import { DESIGNS, DEFAULT_SEEDS } from '../sim/results/compare-designs.ts'
 import { reportCommand } from './report-command.ts'
 import { liveViewHooks } from './live-view.ts'
 
@@ -22,6 +24,7 @@ commands:
   run FILE      run a scenario, write results/<scenario>/<run-id>/, print a summary
   check FILE    run a scenario (every sweep point) and judge its budgets: exit 1 if any breaks
   sweep FILE    run every point of the scenario's sweep grid; one table row and CSV row per point
+  compare FILE  run the scenario over each overlay design and seed; compare.csv, compare.md, compare.json
   report DIR    write DIR/report.html: one self-contained file with the summary and charts
 
 'npm run sim -- <command> --help' tells more. Exit codes: 0 ok, 1 budget broken, 2 bad input, 3 run failed.`,
@@ -49,6 +52,24 @@ limit, measured value, pass or FAIL. Exit 0 when all hold, 1 when any breaks, 2 
 Runs every point of the file's 'sweep:' grid (cartesian product, last key fastest). Writes
 results/<scenario>/sweep-<id>/sweep.csv (one row per point) and one run folder per point.
 Exit 1 when any point breaks a budget. Options as for run.`,
+  compare: `usage: npm run sim -- compare FILE [--designs static,tracker,dht,dht-ring,dht-plumtree] [--seeds N] [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--max-memory-mb N] [--dry-run]
+
+Runs the scenario's nodes, latency, churn and workload over each design, for seeds seed .. seed+N-1,
+and writes results/<scenario>/compare-<id>/: one run folder per design and seed (<design>-seed<N>),
+compare.csv (one row per run), compare.md (a row per design: mean ± 95% CI over seeds) and
+compare.json (the same, and latency CDFs, for the explorer). Every design and seed is checked before
+the first run. Exit 0 when every run finished, 3 when any failed (the others' results are kept);
+budgets are not judged.
+
+  --designs LIST    comma-separated, in the order to run (default: all):
+${Object.entries(DESIGNS).map(([name, d]) => `                      ${name.padEnd(13)} ${Object.entries(d.overrides).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`).join('\n')}
+  --seeds N         seeds per design (default ${DEFAULT_SEEDS}), from the scenario's seed (or --seed) up
+  --seed N          the first seed (same as --set seed=N)
+  --out DIR         write into DIR (new or empty) instead of results/<scenario>/compare-<id>/
+  --set a.b=value   override any field for every design; a design's own fields win over it
+  --quiet           no progress bar
+  --max-memory-mb N refuse (exit 2) when a design's run is estimated above N MB
+  --dry-run         check the scenario, every design and seed, memory and the output folder; run nothing`,
   report: `usage: npm run sim -- report RUN_DIR [--out FILE]
 
 Writes one self-contained HTML file (default RUN_DIR/report.html) with the run's summary and
@@ -70,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       'max-memory-mb': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      designs: { type: 'string' },
+      seeds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -86,9 +109,29 @@ async function main(argv: string[]): Promise<number> {
   if (target === undefined) return usage(`${command} needs a ${command === 'report' ? 'run folder' : 'scenario file'}`, command)
   if (extra.length > 0) return usage(`unexpected argument(s): ${extra.join(' ')}`, command)
   if (command === 'report') return reportCommand(target, values.out)
+  if (command !== 'compare' && (values.designs !== undefined || values.seeds !== undefined)) {
+    return usage(`${values.designs !== undefined ? '--designs' : '--seeds'} goes with compare`, command)
+  }
 
   const set = [...(values.set ?? [])]
   if (values.seed !== undefined) set.push(`seed=${values.seed}`)
+  if (command === 'compare') {
+    const refused = (['viz', 'transport', 'workers', 'port'] as const).find((flag) => values[flag] !== undefined && values[flag] !== false)
+    if (refused !== undefined) return usage(`--${refused} does not go with compare (it runs the simulator, one run at a time)`, command)
+    let maxMemoryMb: number | undefined
+    try {
+      maxMemoryMb = integerOption(values['max-memory-mb'], '--max-memory-mb', undefined, 1)
+    } catch (error) {
+      if (error instanceof UsageError) return usage(error.message, command)
+      throw error
+    }
+    try {
+      return await compareCommand({ file: target, set, designs: values.designs, seeds: values.seeds, out: values.out, quiet: values.quiet, maxMemoryMb, dryRun: values['dry-run'] })
+    } catch (error) {
+      if (error instanceof UsageError) return usage(error.message, command)
+      throw error
+    }
+  }
   const scenario = loadScenario(target, { set })
   const transport = values.transport ?? 'sim'
   if (transport !== 'sim' && transport !== 'live') return usage(`--transport: expected sim or live, got "${transport}"`, command)

@@ -10,6 +10,7 @@ import { chartData } from './data/charts.ts'
 import { deliveryIndex } from './data/deliveries.ts'
 import { HttpError, resolveUnder } from './data/paths.ts'
 import { listRuns, readSummary, readSweep, readTimeseries, readTopology } from './data/runs.ts'
+import { listCompares, readCompare } from './data/compares.ts'
 
 export interface AppOptions {
   /** Directory holding `<scenario>/<run>/` folders. */
@@ -23,7 +24,7 @@ export const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public'
 export const D3_PATH = join(dirname(fileURLToPath(import.meta.resolve('d3'))), 'd3.min.js')
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' }
-const PAGES = new Set(['index.html', 'run.html', 'sweep.html', 'live.html', 'node.html'])
+const PAGES = new Set(['index.html', 'run.html', 'sweep.html', 'compare.html', 'live.html', 'node.html'])
 const STATIC_FILE = /^[a-z0-9][a-z0-9-]*\.(js|css|svg)$/
 
 /** `stream#0/publisher/chain/ts/seq` -> `stream#0` (see formatMessageId in core/message.ts). */
@@ -82,6 +83,15 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     if (segs.length !== 2) throw new HttpError(400, 'expected /api/sweeps/:scenario/:sweep')
     const dir = await resolveUnder(root, segs)
     return readSweep(root, dir, segs.join('/'))
+  })
+
+  // Design comparisons (`sim compare`): the list, and one comparison's compare.json with its runs' keys.
+  app.get('/api/compares', async () => ({ compares: await listCompares(root) }))
+  app.get<{ Params: { '*': string } }>('/api/compares/*', async (req) => {
+    const segs = req.params['*'].split('/').filter((s) => s !== '')
+    if (segs.length !== 2) throw new HttpError(400, 'expected /api/compares/:scenario/:compare')
+    const dir = await resolveUnder(root, segs)
+    return readCompare(dir, segs.join('/'))
   })
 
   app.get<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/api/runs/*', async (req, reply) => {

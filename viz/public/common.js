@@ -22,6 +22,8 @@ export const runApi = (key, resource, query = '') => `/api/runs/${enc(key)}/${re
 export const sweepApi = (key) => `/api/sweeps/${enc(key)}`
 export const runUrl = (key) => `/run.html?run=${encodeURIComponent(key)}`
 export const sweepUrl = (key) => `/sweep.html?sweep=${encodeURIComponent(key)}`
+export const compareApi = (key) => `/api/compares/${enc(key)}`
+export const compareUrl = (key) => `/compare.html?compare=${encodeURIComponent(key)}`
 
 /** Tiny element builder: h('td', { class: 'num' }, 'text', child...) */
 export function h(tag, attrs = {}, ...children) {

@@ -1,5 +1,6 @@
-// The run list: every run under the results directory with its headline metrics, and the sweeps.
-import { api, fmt, fmtMs, fmtPct, fmtWhen, h, header, runUrl, showError, sweepUrl } from './common.js'
+// The run list: every run under the results directory with its headline metrics, the sweeps and
+// the design comparisons.
+import { api, compareUrl, fmt, fmtMs, fmtPct, fmtWhen, h, header, runUrl, showError, sweepUrl } from './common.js'
 
 header([['Runs']])
 const table = document.getElementById('runs')
@@ -42,10 +43,26 @@ function renderSweeps(list) {
   sweeps.append(body)
 }
 
+function renderCompares(list) {
+  const table = document.getElementById('compares')
+  table.innerHTML = ''
+  table.append(h('thead', {}, h('tr', {}, h('th', {}, 'Scenario'), h('th', {}, 'Comparison'), h('th', {}, 'Designs'), h('th', { class: 'num' }, 'Seeds'),
+    h('th', { class: 'num' }, 'Runs'), h('th', {}, 'When'))))
+  const body = h('tbody')
+  for (const c of list) {
+    const runs = `${c.runs}${c.failed ? ` (+${c.failed} failed)` : ''}${c.complete ? '' : ', incomplete'}`
+    body.append(h('tr', {}, h('td', {}, c.scenario), h('td', {}, h('a', { href: compareUrl(c.key) }, c.compare)),
+      h('td', {}, h('code', {}, c.designs.join(', '))), h('td', { class: 'num' }, c.seeds), h('td', { class: 'num' }, runs), h('td', { class: 'muted' }, fmtWhen(c.modifiedAt))))
+  }
+  if (!list.length) body.append(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No comparisons yet: try npm run sim -- compare scenarios/compare-designs.yaml')))
+  table.append(body)
+}
+
 try {
-  const { runs, sweeps: sw } = await api('/api/runs')
+  const [{ runs, sweeps: sw }, { compares }] = await Promise.all([api('/api/runs'), api('/api/compares')])
   renderRuns(runs)
   renderSweeps(sw)
+  renderCompares(compares)
   filter.addEventListener('input', () => renderRuns(runs))
   document.body.dataset.ready = 'true'
 } catch (e) {
