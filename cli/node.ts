@@ -1,5 +1,6 @@
 // A live Block RTC node as a process:
 //   npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N]
+//   npm run node -- --entry-point ws://HOST:PORT [--ws-port P] [--stream SP] ...   (a DHT node, no tracker)
 // It reaches the trackers in FILE over WebSockets, joins the stream parts listed, links to the
 // neighbours the trackers give it over WebRTC, and publishes if publishIntervalMs is set. With an
 // `app:` section it also serves apps over HTTP, WebSocket and MQTT (live/app/). node-config.ts
@@ -8,57 +9,26 @@
 
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { StreamMessage } from '../core/message.ts'
-import { SilentObserver } from '../core/observer.ts'
-import type { Connection } from '../core/ports.ts'
+import { parse as parseYaml } from 'yaml'
 import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
 import { LiveNode } from '../live/live-node.ts'
-import { type NodeProcessConfig, parseNodeConfig } from '../live/node-config.ts'
-import { realClock } from '../live/real-time.ts'
+import { type NodeProcessConfig, checkNodeConfig, isDhtConfig, parseNodeConfig } from '../live/node-config.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
+import { runDhtNode } from './dht-node.ts'
+import { ProcessObserver, percentile } from './node-observer.ts'
 import { InputError, RunFailure, UsageError, runCommand } from './options.ts'
 
-const USAGE = 'usage: npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N]'
+const USAGE = [
+  'usage: npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N]',
+  '       npm run node -- [--config FILE] (--entry-point [ID@]ws://HOST:PORT ... | --ws-port P) [--ws-host H]',
+  '                       [--stream SP ...] [--publish-interval-ms MS] [--payload-bytes B] [--stats-interval-ms MS]',
+  '                       [--verbose] [--id LABEL] [--seed S] [--duration-s N]',
+].join('\n')
 
-/** Counts for the stats line; latency is receipt time minus the publisher's timestamp (same host or NTP). */
-class ProcessObserver extends SilentObserver {
-  published_ = 0
-  delivered_ = 0
-  duplicates = 0
-  malformeds = 0
-  latenciesMs: number[] = []
-  constructor(private readonly verbose: () => boolean, private readonly id: () => string) {
-    super()
-  }
-  override published(): void {
-    this.published_++
-  }
-  override delivered(message: StreamMessage, from: Connection): void {
-    this.delivered_++
-    const latencyMs = realClock.now() - message.messageId.timestamp
-    this.latenciesMs.push(latencyMs)
-    if (this.verbose()) {
-      const id = message.messageId
-      console.log(`${this.id()} got ${message.streamPartId} ${id.publisherId}/${id.timestamp}/${id.sequenceNumber} from ${from.remoteId} `
-        + `(${message.content.byteLength} B, ${latencyMs.toFixed(1)} ms)`)
-    }
-  }
-  override duplicate(): void {
-    this.duplicates++
-  }
-  override malformed(): void {
-    this.malformeds++
-  }
-  override neighbourAdded(streamPartId: string, peer: string): void {
-    if (this.verbose()) console.log(`${this.id()} + neighbour ${peer} in ${streamPartId}`)
-  }
-  override neighbourRemoved(streamPartId: string, peer: string, reason: string): void {
-    if (this.verbose()) console.log(`${this.id()} - neighbour ${peer} in ${streamPartId} (${reason})`)
-  }
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
+/** The DHT flags as config fields (they override the file's). */
+const DHT_FLAGS: Record<string, string> = {
+  'ws-port': 'wsPort', 'ws-host': 'wsHost', 'publish-interval-ms': 'publishIntervalMs', 'payload-bytes': 'payloadBytes',
+  'stats-interval-ms': 'statsIntervalMs',
 }
 
 /** The config file with the flags applied; undefined when --help was asked. */
@@ -67,6 +37,9 @@ function loadConfig(): NodeProcessConfig | undefined {
     options: {
       config: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' }, 'duration-s': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      'entry-point': { type: 'string', multiple: true }, stream: { type: 'string', multiple: true }, verbose: { type: 'boolean' },
+      'ws-port': { type: 'string' }, 'ws-host': { type: 'string' }, 'publish-interval-ms': { type: 'string' },
+      'payload-bytes': { type: 'string' }, 'stats-interval-ms': { type: 'string' },
     },
     strict: true,
   }).values
@@ -74,15 +47,34 @@ function loadConfig(): NodeProcessConfig | undefined {
     console.log(USAGE)
     return undefined
   }
-  if (args.config === undefined) throw new UsageError('--config FILE is required')
-  let text: string
-  try {
-    text = readFileSync(args.config, 'utf8')
-  } catch (error) {
-    throw new InputError(`cannot read ${args.config}: ${(error as Error).message}`)
+  const dhtFlags = args['entry-point'] !== undefined || args['ws-port'] !== undefined
+  const other = Object.keys(DHT_FLAGS).concat('stream', 'verbose').filter((f) => (args as Record<string, unknown>)[f] !== undefined)
+  if (args.config === undefined && !dhtFlags) {
+    throw new UsageError(other.length > 0 ? `--${other[0]} needs --entry-point or --ws-port (a DHT node), or --config FILE` : '--config FILE is required')
   }
-  const result = parseNodeConfig(text, args.config)
-  if (!result.ok) throw new InputError(`invalid config (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}):\n  ${result.problems.join('\n  ')}`)
+  let raw: Record<string, unknown> = {}
+  const source = args.config ?? 'flags'
+  if (args.config !== undefined) {
+    let text: string
+    try {
+      text = readFileSync(args.config, 'utf8')
+    } catch (error) {
+      throw new InputError(`cannot read ${args.config}: ${(error as Error).message}`)
+    }
+    raw = readRaw(text, args.config)
+  }
+  // Flags override the file: numbers as numbers, so that the file's checks apply to them.
+  if (args.id !== undefined) raw.id = args.id
+  if (args.seed !== undefined) raw.seed = args.seed
+  if (args['entry-point'] !== undefined) raw.entryPoints = args['entry-point']
+  if (args.stream !== undefined) raw.streams = args.stream
+  if (args.verbose === true) raw.verbose = true
+  for (const [flag, field] of Object.entries(DHT_FLAGS)) {
+    const v = (args as Record<string, unknown>)[flag]
+    if (typeof v === 'string') raw[field] = field === 'wsHost' ? v : (v.trim() === '' ? v : Number(v))
+  }
+  const result = checkNodeConfig(raw, source)
+  if (!result.ok) throw new InputError(invalid(result.problems))
   const config = result.config
   if (args.id !== undefined) config.id = args.id
   if (args.seed !== undefined) config.seed = args.seed
@@ -94,9 +86,29 @@ function loadConfig(): NodeProcessConfig | undefined {
   return config
 }
 
+function invalid(problems: string[]): string {
+  return `invalid config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`
+}
+
+/** The file's fields as written; a file that is no YAML mapping is refused as parseNodeConfig words it. */
+function readRaw(text: string, source: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = parseYaml(text)
+  } catch {
+    parsed = undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const result = parseNodeConfig(text, source)
+    throw new InputError(invalid(result.ok ? [`${source}: expected a mapping of fields`] : result.problems))
+  }
+  return { ...(parsed as Record<string, unknown>) }
+}
+
 async function main(): Promise<number> {
   const config = loadConfig()
   if (config === undefined) return 0
+  if (isDhtConfig(config)) return runDhtNode(config)
   const observer = new ProcessObserver(() => config.verbose, () => config.id)
   let node: LiveNode
   try {

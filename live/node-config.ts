@@ -4,6 +4,11 @@
 //   seed: 1                       # seeds chain ids and jitter; default random
 //   trackers:                     # every tracker of the network, in the same order on every node
 //     - { id: t0, url: ws://127.0.0.1:7700 }
+//   entryPoints: [ws://127.0.0.1:7700]   # instead of trackers: join a DHT (Tatum) overlay through these
+//                                 # nodes ("ID@ws://..." skips asking the node its id)
+//   wsPort: 7700                  # DHT mode: run a WebSocket server (0: any free port), so that
+//                                 # others can dial this node and use it as an entry point
+//   wsHost: 127.0.0.1             # address the server binds to and advertises
 //   streams: [demo#0]             # stream parts to join ("demo" alone is demo#0)
 //   publishIntervalMs: 1000       # publish to every joined part this often; 0 (default) = subscribe only
 //   payloadBytes: 64              # content size of what it publishes
@@ -28,6 +33,11 @@ export interface NodeProcessConfig {
   id: string
   seed: string | number | undefined
   trackers: TrackerAddress[]
+  /** DHT mode (no trackers): the entry points to join through; empty with wsPort: the first node. */
+  entryPoints: EntryPointSpec[]
+  /** DHT mode: the WebSocket server's port; absent: no server. */
+  wsPort: number | undefined
+  wsHost: string
   streams: { streamId: string; partition: number; streamPartId: string }[]
   publishIntervalMs: number
   payloadBytes: number
@@ -45,7 +55,33 @@ export interface NodeProcessConfig {
   app: AppConfig | undefined
 }
 
-const KNOWN = ['id', 'seed', 'trackers', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
+/** An entry point as configured: its URL, and its node id when given as ID@URL. */
+export interface EntryPointSpec {
+  nodeId: string | undefined
+  url: string
+}
+
+/** True for the DHT (trackerless) mode: entry points or a server instead of trackers. */
+export function isDhtConfig(c: Pick<NodeProcessConfig, 'entryPoints' | 'wsPort'>): boolean {
+  return c.entryPoints.length > 0 || c.wsPort !== undefined
+}
+
+/** "ws://host:port" or "ID@ws://host:port"; undefined when it is neither. */
+export function parseEntryPoint(text: string): EntryPointSpec | undefined {
+  const at = text.indexOf('@ws')
+  const nodeId = at > 0 ? text.slice(0, at) : undefined
+  const url = at > 0 ? text.slice(at + 1) : text
+  if (nodeId !== undefined && (nodeId.length > 100 || /\s/.test(nodeId))) return undefined
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') return undefined
+  } catch {
+    return undefined
+  }
+  return { nodeId, url }
+}
+
+const KNOWN = ['id', 'seed', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
 const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
 
 export type ConfigResult = { ok: true; config: NodeProcessConfig } | { ok: false; problems: string[] }
@@ -74,8 +110,35 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   if (id === undefined) id = seed !== undefined ? `node-${String(seed)}` : `node-${randomBytes(4).toString('hex')}`
   else if (typeof id !== 'string' || id.length === 0 || id.length > 100) problem('id', id, 'a non-empty string of at most 100 chars')
 
+  const entryPoints: EntryPointSpec[] = []
+  if (c.entryPoints !== undefined) {
+    if (!Array.isArray(c.entryPoints)) problem('entryPoints', c.entryPoints, 'a list of ws:// URLs (or ID@ws:// URLs)')
+    else {
+      c.entryPoints.forEach((e, i) => {
+        const spec = typeof e === 'string' ? parseEntryPoint(e) : undefined
+        if (spec === undefined) problem(`entryPoints[${i}]`, e, 'a ws:// or wss:// URL, or ID@URL')
+        else entryPoints.push(spec)
+      })
+    }
+  }
+  let wsPort: number | undefined
+  if (c.wsPort !== undefined) {
+    if (typeof c.wsPort === 'number' && Number.isInteger(c.wsPort) && c.wsPort >= 0 && c.wsPort <= 65535) wsPort = c.wsPort
+    else problem('wsPort', c.wsPort, 'a port 0..65535 (0: any free port)')
+  }
+  let wsHost = '127.0.0.1'
+  if (c.wsHost !== undefined) {
+    if (typeof c.wsHost === 'string' && c.wsHost.length > 0 && c.wsHost.length <= 255 && !/[\s/@]/.test(c.wsHost)) wsHost = c.wsHost
+    else problem('wsHost', c.wsHost, 'a host name or IP address')
+  }
+  const dht = c.entryPoints !== undefined || c.wsPort !== undefined
+
   const trackers: TrackerAddress[] = []
-  if (!Array.isArray(c.trackers) || c.trackers.length === 0) problem('trackers', c.trackers, 'a non-empty list of { id, url }')
+  if (dht) {
+    if (c.trackers !== undefined) problem('trackers', c.trackers, 'no trackers with entryPoints or wsPort (a DHT node has none)')
+    if (c.app !== undefined) problem('app', c.app, 'no app interfaces in DHT mode (not supported yet)')
+    if (entryPoints.length === 0 && wsPort === undefined) problem('entryPoints', c.entryPoints, 'at least one entry point, or wsPort for the first node')
+  } else if (!Array.isArray(c.trackers) || c.trackers.length === 0) problem('trackers', c.trackers, 'a non-empty list of { id, url }, or entryPoints for a DHT node')
   else {
     c.trackers.forEach((t, i) => {
       const o = (typeof t === 'object' && t !== null ? t : {}) as Record<string, unknown>
@@ -98,9 +161,10 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   const streams: NodeProcessConfig['streams'] = []
   const withApp = c.app !== undefined
   // With app interfaces the list may be empty or absent: apps make the node join what they use.
-  const streamList = c.streams ?? (withApp ? [] : undefined)
-  if (!Array.isArray(streamList) || (streamList.length === 0 && !withApp)) {
-    problem('streams', c.streams, `a ${withApp ? '' : 'non-empty '}list of stream parts like "demo#0"`)
+  // A DHT node may join none: it is then only a DHT node, an entry point for others.
+  const streamList = c.streams ?? (withApp || dht ? [] : undefined)
+  if (!Array.isArray(streamList) || (streamList.length === 0 && !withApp && !dht)) {
+    problem('streams', c.streams, `a ${withApp || dht ? '' : 'non-empty '}list of stream parts like "demo#0"`)
   } else {
     streamList.forEach((s, i) => {
       if (typeof s !== 'string' || s.length === 0) {
@@ -167,7 +231,7 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   return {
     ok: true,
     config: {
-      id: id as string, seed: seed as string | number | undefined, trackers, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
+      id: id as string, seed: seed as string | number | undefined, trackers, entryPoints, wsPort, wsHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
       durationS, verbose: c.verbose === true, webrtc, app,
     },
   }

@@ -20,6 +20,8 @@
 //   status (10), instruction (11): streamPartId str16, counter f64 (a safe integer),
 //                    count u16, count x node id str16
 //   signal (12):     from str16, to str16, payload str32
+//   rpc (20-22):     UTF-8 JSON as below, with peer descriptors and byte strings in the forms of
+//                    dht/descriptor-wire.ts (a descriptor's DHT id derived from its node id)
 //   other >= 13:     UTF-8 JSON of the message without kind and sizeBytes
 // A frame must be consumed exactly: trailing bytes are an error.
 //
@@ -42,6 +44,8 @@ import {
   COUNTER_LEFT, MAX_LISTED_NODES, MAX_SIGNAL_PAYLOAD_CHARS, type TrackerInstructionMessage, type TrackerSignalMessage,
   type TrackerStatusMessage, WIRE_TRACKER_INSTRUCTION, WIRE_TRACKER_SIGNAL, WIRE_TRACKER_STATUS,
 } from '../core/tracker/tracker-messages.ts'
+import { RPC_WIRE_KINDS } from '../core/rpc/rpc-messages.ts'
+import { DescriptorWireError, rpcReplacer, rpcReviver } from './dht/descriptor-wire.ts'
 
 /** First byte of every wire-message frame: magic and format version. */
 export const WIRE_FRAME_MAGIC = 0xb1
@@ -169,7 +173,7 @@ export class WireCodec {
         const { kind: _k, sizeBytes: _s, ...rest } = message as unknown as Record<string, unknown>
         let json: string
         try {
-          json = JSON.stringify(rest)
+          json = RPC_WIRE_KINDS.includes(kind) ? JSON.stringify(rest, rpcReplacer) : JSON.stringify(rest)
         } catch (error) {
           throw new MessageLayerException(ERR.BAD_JSON, `kind ${kind} is not JSON-serialisable: ${String(error)}`)
         }
@@ -242,8 +246,9 @@ export class WireCodec {
         const text = r.restString('body')
         let body: unknown
         try {
-          body = JSON.parse(text)
-        } catch {
+          body = RPC_WIRE_KINDS.includes(kind) ? JSON.parse(text, rpcReviver) : JSON.parse(text)
+        } catch (error) {
+          if (error instanceof DescriptorWireError) return r.fail(ERR.BAD_JSON, `kind ${kind}: ${error.message}`)
           return r.fail(ERR.BAD_JSON, `kind ${kind}: body is not JSON`)
         }
         if (typeof body !== 'object' || body === null || Array.isArray(body)) r.fail(ERR.BAD_JSON, `kind ${kind}: body is not an object`)

@@ -1,0 +1,99 @@
+// A live DHT (Tatum) node as a process: cli/node.ts runs it when the config or the flags name
+// entry points or a WebSocket port instead of trackers. It finds the node ids of entry points
+// given only by URL (entry-point-probe.ts), starts a LiveDhtNode, joins the configured stream
+// parts through the DHT, publishes if asked, prints a stats line, and leaves gracefully on
+// Ctrl-C or after --duration-s. The node id is the address of its key (derived from the seed, or
+// fresh); `id` is a label for its output.
+
+import { probeEntryPoint } from '../live/dht/entry-point-probe.ts'
+import { type EntryPointAddress, LiveDhtNode } from '../live/live-dht-node.ts'
+import type { NodeProcessConfig } from '../live/node-config.ts'
+import { shutdownWebRtc } from '../live/webrtc-transport.ts'
+import { ProcessObserver, percentile } from './node-observer.ts'
+import { RunFailure } from './options.ts'
+
+async function resolveEntryPoints(config: NodeProcessConfig): Promise<EntryPointAddress[]> {
+  const out: EntryPointAddress[] = []
+  const failures: string[] = []
+  await Promise.all(config.entryPoints.map(async (e) => {
+    if (e.nodeId !== undefined) {
+      out.push({ nodeId: e.nodeId, url: e.url })
+      return
+    }
+    try {
+      out.push({ nodeId: await probeEntryPoint(e.url), url: e.url })
+    } catch (error) {
+      failures.push((error as Error).message)
+    }
+  }))
+  for (const f of failures) console.error(`[${config.id}] entry point: ${f}`)
+  if (out.length === 0 && config.entryPoints.length > 0) throw new RunFailure(`no entry point answered: ${failures.join('; ')}`)
+  return out
+}
+
+export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
+  const label = config.id
+  const observer = new ProcessObserver(() => config.verbose, () => label)
+  const entryPoints = await resolveEntryPoints(config)
+  let node: LiveDhtNode
+  try {
+    node = new LiveDhtNode({
+      seed: config.seed, entryPoints, webrtc: config.webrtc, observer,
+      server: config.wsPort === undefined ? undefined : { host: config.wsHost, port: config.wsPort },
+      onError: (error, where) => console.error(`[${label}] ${where}:`, error),
+    })
+    await node.start()
+  } catch (error) {
+    shutdownWebRtc()
+    throw new RunFailure(`cannot start: ${(error as Error).message}`)
+  }
+  const via = entryPoints.length === 0 ? 'as the first node' : `via ${entryPoints.map((e) => e.url).join(', ')}`
+  console.log(`node ${label} ${node.id} (seed ${node.random.seed}) joining the DHT ${via}`
+    + (node.url !== undefined ? `; entry point at ${node.url}` : '; no server'))
+  for (const s of config.streams) node.join(s.streamPartId)
+  if (config.streams.length > 0) console.log(`node ${label} joining ${config.streams.map((s) => s.streamPartId).join(', ')}`)
+
+  const timers: ReturnType<typeof setInterval>[] = []
+  let sequence = 0
+  if (config.publishIntervalMs > 0 && config.streams.length > 0) {
+    timers.push(setInterval(() => {
+      for (const s of config.streams) {
+        const content = new Uint8Array(config.payloadBytes)
+        content.set(new TextEncoder().encode(`${label} #${sequence}`).subarray(0, content.length))
+        node.publish(s.streamId, s.partition, content)
+      }
+      sequence++
+    }, config.publishIntervalMs))
+  }
+  if (config.statsIntervalMs > 0) {
+    timers.push(setInterval(() => {
+      const lat = observer.latenciesMs.splice(0).sort((a, b) => a - b)
+      const latency = lat.length === 0 ? 'no receipts' : `latency p50 ${percentile(lat, 0.5).toFixed(1)} ms, p99 ${percentile(lat, 0.99).toFixed(1)} ms (${lat.length})`
+      const neighbours = config.streams.map((s) => `${s.streamPartId}: ${node.neighbours(s.streamPartId).length} neighbours`).join('; ')
+      const garbage = node.webrtc.stats.garbageFrames + node.websocket.stats.garbageFrames
+      console.log(`${label}: ${neighbours || 'no stream parts'}; published ${observer.published_}, received ${observer.delivered_} `
+        + `(+${observer.duplicates} duplicates), ${latency}; links ${node.websocket.connectedPeers().length} websocket, `
+        + `${node.webrtc.connectedPeers().length} webrtc; dht contacts ${node.directory.size}; garbage ${garbage}, `
+        + `malformed ${observer.malformeds}, links refused ${node.auth?.counts.refused ?? 0}`)
+    }, config.statsIntervalMs))
+  }
+
+  let stopping = false
+  const stop = async (why: string) => {
+    if (stopping) return
+    stopping = true
+    for (const t of timers) clearInterval(t)
+    const garbage = node.webrtc.stats.garbageFrames + node.websocket.stats.garbageFrames
+    console.log(`node ${label} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} `
+      + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
+      + `links refused ${node.auth?.counts.refused ?? 0}, before proof ${node.auth?.counts.droppedBeforeProof ?? 0}`)
+    await node.stop({ graceful: true, lingerMs: 100 })
+    shutdownWebRtc()
+  }
+  process.once('SIGINT', () => void stop('SIGINT'))
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+  if (config.durationS !== undefined) {
+    timers.push(setTimeout(() => void stop(`after ${config.durationS} s`), config.durationS * 1000) as unknown as ReturnType<typeof setInterval>)
+  }
+  return 0
+}

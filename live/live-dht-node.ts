@@ -1,0 +1,197 @@
+// A live Tatum (trackerless) node in Node: the same core classes the simulator's DHT overlay
+// runs (TatumNode: RPC endpoint, layer-0 DHT, router, connection cap, a membership per stream
+// part with its layer-1 DHT and layer-2 content delivery), on real time and real sockets, with
+// no tracker. It joins through entry points, which are ordinary nodes with a WebSocket server;
+// with none it is the first node, and the entry point of those that follow.
+//
+// The transport stack, from core down:
+//   CompositeTransport (a tap that feeds the peer directory from RPC messages)
+//   AuthenticatingTransport (dht/link-auth.ts: no link reaches core before its peer proved its id)
+//   DhtLinkTransport (dht/dht-link-transport.ts: WebSocket, connect-back or WebRTC per peer,
+//                     signalling and connect-back requests routed over layer 0)
+//   WebSocketTransport (dials, and listens when the node has a server) + WebRtcTransport.
+// With authentication (the default) the node id is the address of the node's key.
+
+import { ContentDeliveryLayer } from '../core/content-delivery/content-delivery-layer.ts'
+import { TatumNode } from '../core/dht-overlay/tatum-node.ts'
+import { type PeerDescriptor, peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
+import type { StreamMessage } from '../core/message.ts'
+import type { KeyPair } from '../core/message-layer/identity.ts'
+import { NetworkNode, type NetworkNodeOptions } from '../core/network-node.ts'
+import { type NodeObserver, SilentObserver } from '../core/observer.ts'
+import type { NodeId, Transport } from '../core/ports.ts'
+import { TATUM } from '../core/protocol-era.ts'
+import { RPC_WIRE_KINDS } from '../core/rpc/rpc-messages.ts'
+import type { Publisher } from '../core/security/publisher.ts'
+import { CompositeTransport } from './composite-transport.ts'
+import type { LivePeerDescriptor } from './dht/descriptor-wire.ts'
+import { DhtLinkTransport } from './dht/dht-link-transport.ts'
+import { AuthenticatingTransport } from './dht/link-auth.ts'
+import { PeerDirectory } from './dht/peer-directory.ts'
+import { liveIdentity, livePublisher, liveSecurityPorts } from './live-message-layer.ts'
+import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
+import { WebRtcTransport, type WebRtcTransportOptions } from './webrtc-transport.ts'
+import { WebSocketTransport } from './websocket-transport.ts'
+
+/** An entry point: its ws:// URL and node id (entry-point-probe.ts finds the id from the URL). */
+export interface EntryPointAddress {
+  readonly nodeId: NodeId
+  readonly url: string
+}
+
+export interface LiveDhtNodeOptions {
+  /** Seeds the node's random streams and, without privateKey, its key; absent: random. */
+  seed?: string | number
+  privateKey?: string
+  /** Node id when `authenticate` is false (scenario runs name nodes n0, n1, ...); else the key's address. */
+  id?: NodeId
+  /** Nodes to join through; empty: this node is the first (it needs a server then). */
+  entryPoints: readonly EntryPointAddress[]
+  /** Run a WebSocket server on host:port (port 0: any free port); absent: no server. */
+  server?: { host: string; port: number }
+  /** Host in the URL others dial (default: the host the server binds to). */
+  advertisedHost?: string
+  webrtc?: Partial<WebRtcTransportOptions>
+  /** Prove node ids on every link (default true). Off only among processes that trust each other. */
+  authenticate?: boolean
+  /** Region number on the locality ring (0: locality off). */
+  region?: number
+  /** Layer-2 neighbours per stream part (default: the era's 4). */
+  neighbourTargetCount?: number
+  network?: Partial<NetworkNodeOptions>
+  observer?: NodeObserver
+  onError?: (error: unknown, where: string) => void
+  /** Wraps the node's transport below core (the scenario runs' delay shim). */
+  wrapTransport?: (transport: Transport) => Transport
+}
+
+export interface DhtStopOptions {
+  graceful: boolean
+  lingerMs: number
+}
+
+export class LiveDhtNode {
+  readonly id: NodeId
+  readonly identity: KeyPair
+  readonly timers: RealTimers
+  readonly random: RealRandom
+  readonly websocket: WebSocketTransport
+  readonly webrtc: WebRtcTransport
+  readonly directory: PeerDirectory
+  readonly links: DhtLinkTransport
+  readonly auth: AuthenticatingTransport | undefined
+  readonly node: NetworkNode
+  readonly publisher: Publisher
+  /** Set by start(). */
+  tatum!: TatumNode
+  local!: LivePeerDescriptor
+  private stopped = false
+
+  constructor(readonly options: LiveDhtNodeOptions) {
+    const authenticate = options.authenticate ?? true
+    this.identity = liveIdentity(options, 'dht-node')
+    if (authenticate && options.id !== undefined && options.id !== this.identity.address) {
+      throw new RangeError(`with authentication the node id is the key's address ${this.identity.address}, not ${options.id}`)
+    }
+    const id = options.id ?? this.identity.address
+    this.id = id
+    const onError = options.onError
+    const reporting = onError !== undefined ? { onError } : {}
+    this.timers = new RealTimers(onError === undefined ? {} : { onError: (e) => onError(e, 'timer') })
+    this.random = createRealRandom(options.seed, id)
+    this.websocket = new WebSocketTransport(id, { ...reporting })
+    this.webrtc = new WebRtcTransport(id, { ...options.webrtc, ...reporting })
+    this.directory = new PeerDirectory(id)
+    this.links = new DhtLinkTransport(id, this.websocket, this.webrtc, this.directory, options.server !== undefined)
+    this.auth = authenticate ? new AuthenticatingTransport(this.links, this.identity) : undefined
+    const below: Transport = this.auth ?? this.links
+    const wrapped = options.wrapTransport?.(below) ?? below
+    const transport = new CompositeTransport(id, [wrapped], () => wrapped, (connection, message) => {
+      const kind = (message as { kind?: unknown }).kind
+      if (typeof kind === 'number' && RPC_WIRE_KINDS.includes(kind)) this.directory.learnFrom(message, connection.remoteId)
+    })
+    this.node = new NetworkNode({
+      clock: realClock, timers: this.timers, random: createRealRandom(this.random.seed, 'node'), transport,
+      observer: options.observer ?? new SilentObserver(),
+    }, {
+      // Tatum-era defaults, as the simulator's DHT runs take them.
+      handshakeTimeoutMs: TATUM.handshakeTimeoutMs,
+      propagation: TATUM.propagation,
+      ...options.network,
+    })
+    this.publisher = livePublisher(this.node, this.identity, liveSecurityPorts(realClock, this.timers), createRealRandom(this.random.seed, 'publisher'))
+  }
+
+  /** Listens (with a server), then starts layer 0 through the entry points. */
+  async start(): Promise<void> {
+    const o = this.options
+    let url: string | undefined
+    if (o.server !== undefined) {
+      const bound = await this.websocket.listen(o.server.port, o.server.host)
+      url = o.advertisedHost === undefined ? bound : bound.replace(`//${o.server.host}:`, `//${o.advertisedHost}:`)
+    }
+    if (o.entryPoints.length === 0 && url === undefined) throw new RangeError('the first node of a network (no entry points) needs a WebSocket server')
+    const base = peerDescriptorOf(this.id, o.region ?? 0, url !== undefined)
+    this.local = url === undefined ? base : { ...base, url }
+    const entryPoints: PeerDescriptor[] = o.entryPoints.map((e) => ({ ...peerDescriptorOf(e.nodeId, 0, true), url: e.url }))
+    for (const e of entryPoints) this.directory.learn(e, true)
+    const overlay = TATUM.overlay!
+    const seed = this.random.seed
+    this.tatum = new TatumNode(this.node, this.local, entryPoints.length > 0 ? entryPoints : [this.local], {
+      clock: realClock,
+      timers: this.timers,
+      random: createRealRandom(seed, 'dht'),
+      routed: (source, payload) => this.links.handleRouted(source, payload),
+      neighbourManager: (node, membership, rpc) => new ContentDeliveryLayer(node, rpc, membership.streamPartId, membership, {
+        timers: this.timers, random: createRealRandom(seed, 'layer2', membership.streamPartId),
+      }, {
+        neighbourTargetCount: o.neighbourTargetCount ?? overlay.contentDelivery.neighbourTargetCount,
+        handshakeTimeoutMs: TATUM.handshakeTimeoutMs,
+      }),
+    }, overlay)
+    this.links.setRoute((target, payload) => this.tatum.router.route(target, payload))
+    this.tatum.start()
+  }
+
+  get url(): string | undefined {
+    return this.local?.url
+  }
+
+  get isStopped(): boolean {
+    return this.stopped
+  }
+
+  join(streamPartId: string): void {
+    if (!this.stopped) this.tatum.joinStreamPart(streamPartId)
+  }
+
+  leave(streamPartId: string): void {
+    if (!this.stopped) this.tatum.leaveStreamPart(streamPartId)
+  }
+
+  /** Signs `content` as this node's identity and floods it. */
+  publish(streamId: string, partition: number, content: Uint8Array): StreamMessage {
+    return this.publisher.publish(streamId, partition, content)
+  }
+
+  neighbours(streamPartId: string): NodeId[] {
+    return this.node.streamPart(streamPartId)?.neighbours.map((c) => c.remoteId) ?? []
+  }
+
+  async stop(options: Partial<DhtStopOptions> = {}): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    const o: DhtStopOptions = { graceful: true, lingerMs: 50, ...options }
+    if (this.tatum !== undefined) {
+      if (o.graceful) {
+        for (const sp of [...this.tatum.memberships.keys()]) this.tatum.leaveStreamPart(sp)
+        await new Promise((resolve) => setTimeout(resolve, o.lingerMs))
+      }
+      this.tatum.halt()
+    }
+    this.timers.dispose()
+    this.links.dispose()
+    this.auth?.dispose()
+    await Promise.all([this.websocket.close(), this.webrtc.close()])
+  }
+}
