@@ -1,0 +1,132 @@
+// A hostile peer, as a process, for test/live-dht.test.ts: it dials a live DHT node at the URL
+// given and misbehaves in every way the node must survive, then prints one line
+// "hostile sent {json}" with what it sent and exits 0.
+//   1. A link under a node id that is not its key's: it answers the challenge with a proof
+//      signed by its own key (the node must refuse the link).
+//   2. A link that speaks before proving its id (the node must drop what comes first).
+//   3. A link proved as itself, then:
+//      - RPCs whose sender is some other node (wrong sender id),
+//      - a closest-peers request for 100,000 contacts and a routed message naming 1,000 nodes
+//        (oversize lists), a store whose entry is no descriptor,
+//      - frames whose descriptors or byte strings are malformed, and a body that is no JSON,
+//      - a message of a kind nobody runs.
+// usage: tsx test/helpers/hostile-dht-peer.ts ws://HOST:PORT
+
+import { peerDescriptorOf } from '../../core/dht/peer-descriptor.ts'
+import { DHT_CLOSEST_PEERS, DHT_PING, DHT_ROUTE, DHT_STORE } from '../../core/dht/dht-messages.ts'
+import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
+import { personalMessageHash, signHash } from '../../core/message-layer/signing.ts'
+import type { Connection, NodeId, TransportHandler, WireMessage } from '../../core/ports.ts'
+import { WIRE_RPC_NOTICE, WIRE_RPC_REQUEST } from '../../core/rpc/rpc-messages.ts'
+import { probeEntryPoint } from '../../live/dht/entry-point-probe.ts'
+import { AuthenticatingTransport, WIRE_LINK_AUTH } from '../../live/dht/link-auth.ts'
+import type { LiveConnection } from '../../live/live-link.ts'
+import { WebSocketTransport } from '../../live/websocket-transport.ts'
+
+const url = process.argv[2]
+if (url === undefined) throw new Error('usage: hostile-dht-peer.ts ws://HOST:PORT')
+const me = keyPairFromSeed('hostile/me')
+const victim = keyPairFromSeed('hostile/someone-else')
+const target = await probeEntryPoint(url)
+const sent = { impersonations: 0, beforeProof: 0, wrongSender: 0, oversize: 0, badBody: 0, badFrames: 0, unknownKind: 0 }
+const enc = new TextEncoder()
+
+function handler(onOpen: (c: Connection) => void, onMessage: (c: Connection, m: unknown) => void = () => {}): TransportHandler & { failed: Promise<string> } {
+  let fail: (why: string) => void = () => {}
+  const failed = new Promise<string>((resolve) => { fail = resolve })
+  return {
+    failed,
+    onConnected: onOpen,
+    onConnectFailed: (_peer: NodeId, reason: string) => fail(reason),
+    onMessage: onMessage,
+    onDisconnected: (_c: Connection, reason: string) => fail(reason),
+  }
+}
+
+const rawFrame = (kind: number, text: string): Uint8Array => {
+  const body = enc.encode(text)
+  const out = new Uint8Array(2 + body.length)
+  out[0] = 0xb1
+  out[1] = kind
+  out.set(body, 2)
+  return out
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+// 1. Claims the victim's id, proves with its own key.
+{
+  const t = new WebSocketTransport(victim.address, { peers: { [target]: url } })
+  const h = handler(() => {}, (c, m) => {
+    const challenge = (m as { kind: number; challenge?: string }).kind === WIRE_LINK_AUTH ? (m as { challenge?: string }).challenge : undefined
+    if (challenge === undefined) return
+    const hash = personalMessageHash(enc.encode(`brtc-link-auth/1:${challenge}:${victim.address}:${target}`))
+    const proof = Buffer.from(signHash(hash, me.privateKey)).toString('hex')
+    c.send({ kind: WIRE_LINK_AUTH, sizeBytes: 0, proof } as WireMessage)
+    sent.impersonations++
+  })
+  t.setHandler(h)
+  t.connect(target)
+  await Promise.race([h.failed, sleep(3000)])
+  await t.close()
+}
+
+// 2. Speaks before proving anything.
+{
+  const t = new WebSocketTransport(me.address, { peers: { [target]: url } })
+  const h = handler((c) => {
+    for (let i = 0; i < 3; i++) {
+      c.send({ kind: WIRE_RPC_REQUEST, sizeBytes: 0, service: 'layer0', method: DHT_PING, requestId: i + 1, sender: peerDescriptorOf(me.address), body: null } as WireMessage)
+      sent.beforeProof++
+    }
+  })
+  t.setHandler(h)
+  t.connect(target)
+  await sleep(500)
+  await t.close()
+}
+
+// 3. Proved as itself, then forged and malformed messages.
+{
+  const ws = new WebSocketTransport(me.address, { peers: { [target]: url } })
+  const t = new AuthenticatingTransport(ws, me)
+  let opened: (c: Connection) => void = () => {}
+  const open = new Promise<Connection>((resolve) => { opened = resolve })
+  const h = handler((c) => opened(c))
+  t.setHandler(h)
+  t.connect(target)
+  const c = await Promise.race([open, h.failed.then((why) => { throw new Error(`link 3 failed: ${why}`) })])
+  const mine = peerDescriptorOf(me.address)
+  const request = (method: number, body: unknown, sender = mine) =>
+    c.send({ kind: WIRE_RPC_REQUEST, sizeBytes: 0, service: 'layer0', method, requestId: 1000 + method, sender, body } as WireMessage)
+  // Wrong sender: a descriptor of another node on our link.
+  request(DHT_PING, null, peerDescriptorOf(victim.address))
+  c.send({ kind: WIRE_RPC_NOTICE, sizeBytes: 0, service: 'layer0', method: DHT_PING, sender: peerDescriptorOf(victim.address), body: null } as WireMessage)
+  sent.wrongSender += 2
+  // Oversize lists.
+  const key = new Uint8Array(20).fill(7)
+  request(DHT_CLOSEST_PEERS, { key, count: 100_000 })
+  const many = Array.from({ length: 1000 }, (_, i) => peerDescriptorOf(`0x${i.toString(16).padStart(40, '0')}`))
+  request(DHT_ROUTE, { id: 'x:1', parallelRoots: [], target: mine, via: null, source: mine, reachableThrough: many, path: [me.address], payload: 'w' })
+  sent.oversize += 2
+  request(DHT_STORE, { key, entry: { creator: 'not a descriptor', storedAtMs: 0, ttlMs: 1 } })
+  sent.badBody++
+  // Malformed frames: a descriptor with a negative region, a URL on a node without a server, an
+  // over-long byte string, and a body that is no JSON.
+  const sink = (c as LiveConnection).sink
+  const envelope = (senderJson: string, bodyJson = 'null') =>
+    `{"service":"layer0","method":${DHT_PING},"requestId":5,"sender":${senderJson},"body":${bodyJson}}`
+  sink.send(rawFrame(WIRE_RPC_REQUEST, envelope(`{"$d":["${me.address}",-1,0,null]}`)))
+  sink.send(rawFrame(WIRE_RPC_REQUEST, envelope(`{"$d":["${me.address}",0,0,"ws://127.0.0.1:1"]}`)))
+  sink.send(rawFrame(WIRE_RPC_REQUEST, envelope(`{"$d":["${me.address}",0,0,null]}`, `{"key":{"$b":"${'ab'.repeat(500)}"}}`)))
+  sink.send(rawFrame(WIRE_RPC_REQUEST, '{not json'))
+  sent.badFrames += 4
+  // A kind nobody runs.
+  c.send({ kind: 99, sizeBytes: 0, anything: true } as unknown as WireMessage)
+  sent.unknownKind++
+  await sleep(500)
+  t.dispose()
+  await ws.close()
+}
+
+console.log(`hostile sent ${JSON.stringify(sent)}`)
+process.exit(0)

@@ -1,0 +1,161 @@
+// time-limit: 150 s
+// Live DHT (Tatum) nodes as processes on 127.0.0.1, with no tracker: an entry point, nodes with
+// and without a WebSocket server (so links of all three kinds: WebSocket, connect-back, WebRTC
+// signalled over the DHT) and a publisher; every message published reaches every other node.
+// A hostile process that sends forged and malformed DHT RPCs is dropped and counted, and the
+// node goes on delivering. Every process is killed if a check fails.
+
+import { join } from 'node:path'
+import { spawn } from 'node:child_process'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { dhtIdOf } from '../core/dht/dht-id.ts'
+import { peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
+import type { WireMessage } from '../core/ports.ts'
+import { WIRE_RPC_REQUEST } from '../core/rpc/rpc-messages.ts'
+import { WireCodec } from '../live/wire-codec.ts'
+import { type LiveProcess, runLiveProcess, until } from './helpers/live.ts'
+
+let nodeDataChannel = true
+try {
+  await import('node-datachannel')
+} catch {
+  nodeDataChannel = false
+}
+
+const Dht = suite('live DHT processes')
+const Wire = suite('DHT RPCs on the wire')
+
+Wire('a descriptor travels without its DHT id, which is derived from the node id; a server URL only with a server', () => {
+  const codec = new WireCodec()
+  const id = '0x' + 'ab'.repeat(20)
+  const sender = { ...peerDescriptorOf(id, 3, true), url: 'ws://127.0.0.1:7700' }
+  const key = new Uint8Array(20).fill(9)
+  const message = { kind: WIRE_RPC_REQUEST, sizeBytes: 0, service: 'layer0', method: 2, requestId: 7, sender, body: { key, count: 5, peers: [peerDescriptorOf('n1')] } }
+  const frame = codec.encode(message as WireMessage)
+  assert.ok(frame.ok)
+  if (!frame.ok) return
+  assert.not.ok(new TextDecoder().decode(frame.frame).includes('dhtId'))
+  const back = codec.decode(frame.frame)
+  assert.ok(back.ok)
+  if (!back.ok) return
+  const m = back.message as unknown as typeof message
+  assert.equal(m.sender, sender)
+  assert.equal(m.sender.dhtId, dhtIdOf(id))
+  assert.equal(m.body.key, key)
+  assert.equal(m.body.peers[0], peerDescriptorOf('n1'))
+  const frameOf = (json: string) => new Uint8Array([0xb1, WIRE_RPC_REQUEST, ...new TextEncoder().encode(json)])
+  for (const bad of [
+    '{"sender":{"$d":["n1",0,0,"ws://x:1"]}}', '{"sender":{"$d":["n1",0,1,null]}}', '{"sender":{"$d":["n1",0,1,"http://x:1"]}}',
+    '{"sender":{"$d":["n1",-1,0,null]}}', '{"sender":{"$d":["",0,0,null]}}', '{"sender":{"$d":["n1",0,0,null],"dhtId":1}}',
+    `{"sender":{"$d":["${'x'.repeat(101)}",0,0,null]}}`, '{"k":{"$b":"abc"}}', `{"k":{"$b":"${'00'.repeat(65)}"}}`, '{"k":{"$b":"zz"}}',
+  ]) assert.not.ok(codec.decode(frameOf(bad)).ok, bad)
+})
+
+/** Processes of one test: killed at the end whatever happened. */
+class Processes {
+  private readonly all: LiveProcess[] = []
+  node(args: string[]): LiveProcess {
+    const p = runLiveProcess('node.ts', [...args, '--stats-interval-ms', '0', '--verbose'])
+    this.all.push(p)
+    return p
+  }
+  hostile(url: string): LiveProcess {
+    const root = join(import.meta.dirname, '..')
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'helpers', 'hostile-dht-peer.ts'), url], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => { out += d })
+    child.stderr!.on('data', (d: Buffer) => { out += d })
+    const p: LiveProcess = { child, output: () => out, exited: new Promise((resolve) => child.on('close', (code) => resolve(code))) }
+    this.all.push(p)
+    return p
+  }
+  /** Ctrl-C for each process still running; each must then exit 0. */
+  async stop(...ps: LiveProcess[]): Promise<void> {
+    for (const p of ps) p.child.kill('SIGINT')
+    for (const p of ps) assert.is(await p.exited, 0, p.output())
+  }
+  killAll(): void {
+    for (const p of this.all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+  }
+}
+
+const URL_LINE = /entry point at (ws:\/\/127\.0\.0\.1:\d+)/
+const ADDRESS_LINE = /^node \S+ (0x[0-9a-f]{40}) /m
+
+async function entryPoint(ps: Processes, label: string): Promise<{ process: LiveProcess; url: string }> {
+  const p = ps.node(['--ws-port', '0', '--stream', 'demo#0', '--id', label])
+  await until(`${label} listens`, () => URL_LINE.test(p.output()), 20_000)
+  return { process: p, url: URL_LINE.exec(p.output())![1] }
+}
+
+function receivedFrom(p: LiveProcess, publisher: string): number {
+  return (p.output().match(new RegExp(`got demo#0 ${publisher}/`, 'g')) ?? []).length
+}
+
+/** Publishes from a fresh node for `seconds`; returns its address and how many it published. */
+async function publish(ps: Processes, url: string, seconds: number): Promise<{ address: string; published: number }> {
+  const p = ps.node(['--entry-point', url, '--stream', 'demo#0', '--id', 'pub', '--publish-interval-ms', '100', '--duration-s', String(seconds)])
+  assert.is(await p.exited, 0, p.output())
+  const address = ADDRESS_LINE.exec(p.output())?.[1]
+  const published = Number(/stopping \(after \d+ s\): published (\d+)/.exec(p.output())?.[1])
+  assert.ok(address !== undefined && published > 0, p.output())
+  return { address: address!, published }
+}
+
+if (!nodeDataChannel) {
+  console.log('SKIP live-dht: DHT node processes (node-datachannel did not load)')
+} else {
+  Dht('an entry point, nodes with and without a server and a publisher, no tracker: every message reaches every node', async () => {
+    const ps = new Processes()
+    try {
+      const ep = await entryPoint(ps, 'ep')
+      const receivers = [
+        ps.node(['--entry-point', ep.url, '--stream', 'demo#0', '--id', 'a']),
+        ps.node(['--entry-point', ep.url, '--stream', 'demo#0', '--id', 'b']),
+        ps.node(['--entry-point', ep.url, '--ws-port', '0', '--stream', 'demo#0', '--id', 'c']),
+      ]
+      for (const r of receivers) await until('a neighbour', () => /\+ neighbour/.test(r.output()), 30_000)
+      const { address, published } = await publish(ps, ep.url, 3)
+      const all = [ep.process, ...receivers]
+      await until(`all ${published} messages at every node`, () => all.every((r) => receivedFrom(r, address) === published), 15_000)
+        .catch((e) => { throw new Error(`${e.message}: ${all.map((r) => receivedFrom(r, address)).join(', ')}`) })
+      await ps.stop(...receivers, ep.process)
+      for (const r of all) {
+        assert.not.match(r.output(), /error|Error/)
+        assert.match(r.output(), /dropped: garbage 0, malformed 0/)
+      }
+    } finally {
+      ps.killAll()
+    }
+  })
+
+  Dht('a hostile peer: forged ids, messages before proof, wrong senders, oversize lists and bad frames are dropped and counted; the node still delivers', async () => {
+    const ps = new Processes()
+    try {
+      const ep = await entryPoint(ps, 'ep')
+      const receiver = ps.node(['--entry-point', ep.url, '--stream', 'demo#0', '--id', 'r'])
+      const hostile = ps.hostile(ep.url)
+      assert.is(await hostile.exited, 0, hostile.output())
+      const sent = JSON.parse(/hostile sent (\{.*\})/.exec(hostile.output())![1]) as Record<string, number>
+      await until('a neighbour', () => /\+ neighbour/.test(receiver.output()), 30_000)
+      const { address, published } = await publish(ps, ep.url, 2)
+      await until(`all ${published} messages`, () => [ep.process, receiver].every((r) => receivedFrom(r, address) === published), 15_000)
+      await ps.stop(receiver, ep.process)
+      const dropped = /dropped: garbage (\d+), malformed (\d+), links refused (\d+), before proof (\d+)/.exec(ep.process.output())
+      assert.ok(dropped !== null, ep.process.output())
+      const [garbage, malformed, refused, beforeProof] = dropped!.slice(1).map(Number)
+      assert.is(garbage, sent.badFrames)
+      assert.is(malformed, sent.wrongSender + sent.oversize + sent.badBody + sent.unknownKind)
+      // The impersonation, and the probes that asked the entry point its id (they say hello as nobody).
+      assert.ok(refused >= sent.impersonations + 1, `refused ${refused}`)
+      assert.is(beforeProof, sent.beforeProof)
+      assert.not.match(ep.process.output(), /error|Error/)
+    } finally {
+      ps.killAll()
+    }
+  })
+}
+
+Wire.run()
+Dht.run()
