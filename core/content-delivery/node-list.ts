@@ -44,11 +44,31 @@ export class NodeList {
     return this.peers.get(nodeId)
   }
 
-  /** Clears the list and adds the first `limit` of `peers`; nobody hears of the ones dropped. */
-  replaceAll(peers: readonly PeerDescriptor[]): void {
-    this.peers.clear()
+  /**
+   * Clears the list and adds the first `limit` of `peers`; nobody hears of the ones dropped.
+   * True when that added a peer the list did not hold (checked before clearing: this runs on
+   * every contact change, so it allocates nothing).
+   */
+  replaceAll(peers: readonly PeerDescriptor[]): boolean {
     const n = Math.min(peers.length, this.limit)
+    let gained = false
+    for (let i = 0; i < n && !gained; i++) gained = peers[i].nodeId !== this.localId && !this.peers.has(peers[i].nodeId)
+    if (!gained && this.holdsInOrder(peers, n)) return false
+    this.peers.clear()
     for (let i = 0; i < n; i++) this.add(peers[i])
+    return gained
+  }
+
+  /** Whether the list is exactly the first `n` of `peers` (without us), in that order. */
+  private holdsInOrder(peers: readonly PeerDescriptor[], n: number): boolean {
+    let i = 0
+    for (const id of this.peers.keys()) {
+      while (i < n && peers[i].nodeId === this.localId) i++
+      if (i >= n || peers[i].nodeId !== id) return false
+      i++
+    }
+    while (i < n && peers[i].nodeId === this.localId) i++
+    return i >= n
   }
 
   /** How many the list holds that `exclude` does not name. */

@@ -25,14 +25,12 @@ export class NodeViews {
    * reference restarts neighbour finding on those additions only (not on removals, nor on ring changes).
    */
   refresh(source: NeighbourSource): boolean {
-    const nearbyBefore = new Set(this.nearby.ids())
-    const randomBefore = new Set(this.random.ids())
-    this.nearby.replaceAll(source.nearbyContacts())
-    this.random.replaceAll(source.randomContacts())
+    const nearbyGained = this.nearby.replaceAll(source.nearbyContacts())
+    const randomGained = this.random.replaceAll(source.randomContacts())
     const ring = source.ringContacts()
     this.left.replaceAll(ring.left)
     this.right.replaceAll(ring.right)
-    return this.nearby.ids().some((id) => !nearbyBefore.has(id)) || this.random.ids().some((id) => !randomBefore.has(id))
+    return nearbyGained || randomGained
   }
 
   /** Distinct peers over all four views: the finder stops once it has excluded that many. */

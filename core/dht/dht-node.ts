@@ -157,10 +157,12 @@ export class DhtNode implements RpcService, LinkListener {
 
   /**
    * Stores `entry` on the `redundancy` nodes closest to `key` (ourselves among them if we are).
-   * While still joining, a linked entry point does it for us (DhtNode.executeRecursiveOperation).
+   * While still joining, a linked entry point does it for us (DhtNode.executeRecursiveOperation);
+   * `direct` does it ourselves: an entry point that is joining too does not pass on a store it was
+   * asked to do, since the next one would see a creator that is not the asker.
    */
-  store(key: DhtId, entry: DataEntry, done?: (storedOn: number) => void): void {
-    const via = this.entryPointToAsk()
+  store(key: DhtId, entry: DataEntry, done?: (storedOn: number) => void, direct = false): void {
+    const via = direct ? undefined : this.entryPointToAsk()
     if (via !== undefined) {
       this.rpc.request(via, this.service, DHT_EXTERNAL_STORE, { key, entry }, KEY_BODY_BYTES + DATA_ENTRY_BYTES,
         this.options.externalTimeoutMs, (reply) => done?.(typeof reply === 'number' ? reply : 0))
@@ -190,8 +192,8 @@ export class DhtNode implements RpcService, LinkListener {
   }
 
   /** Every live value under `key` held by the nodes closest to it, newest per creator; via an entry point while joining. */
-  fetch(key: DhtId, done: (entries: DataEntry[]) => void): void {
-    const via = this.entryPointToAsk()
+  fetch(key: DhtId, done: (entries: DataEntry[]) => void, direct = false): void {
+    const via = direct ? undefined : this.entryPointToAsk()
     if (via !== undefined) {
       this.rpc.request(via, this.service, DHT_EXTERNAL_FETCH, { key }, KEY_BODY_BYTES, this.options.externalTimeoutMs,
         (reply) => done(isFetchReply(reply) ? [...reply.entries] : []))
@@ -290,11 +292,11 @@ export class DhtNode implements RpcService, LinkListener {
         this.fetch(body.key, (entries) => {
           const listed = entries.slice(0, MAX_FETCHED_ENTRIES)
           reply({ entries: listed }, 4 + listed.length * DATA_ENTRY_BYTES)
-        })
+        }, true)
         return true
       case DHT_EXTERNAL_STORE:
         if (!isStoreBody(body) || body.entry.creator.nodeId !== sender.nodeId) return false
-        this.store(body.key, body.entry, (storedOn) => reply(storedOn, 4))
+        this.store(body.key, body.entry, (storedOn) => reply(storedOn, 4), true)
         return true
       case DHT_FETCH: {
         if (!isKeyBody(body)) return false
