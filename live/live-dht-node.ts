@@ -37,6 +37,8 @@ import { WebSocketTransport } from './websocket-transport.ts'
 export interface EntryPointAddress {
   readonly nodeId: NodeId
   readonly url: string
+  /** Its region number on the locality ring, when known (scenario runs); else 0. */
+  readonly region?: number
 }
 
 export interface LiveDhtNodeOptions {
@@ -56,6 +58,8 @@ export interface LiveDhtNodeOptions {
   authenticate?: boolean
   /** Region number on the locality ring (0: locality off). */
   region?: number
+  /** Plumtree on layer 2 (default off, as in the reference). */
+  plumtree?: boolean
   /** Layer-2 neighbours per stream part (default: the era's 4). */
   neighbourTargetCount?: number
   network?: Partial<NetworkNodeOptions>
@@ -89,7 +93,8 @@ export class LiveDhtNode {
 
   constructor(readonly options: LiveDhtNodeOptions) {
     const authenticate = options.authenticate ?? true
-    this.identity = liveIdentity(options, 'dht-node')
+    // Unauthenticated scenario nodes sign as the key of their name, as the other scenario nodes do.
+    this.identity = liveIdentity(options, !authenticate && options.id !== undefined ? options.id : 'dht-node')
     if (authenticate && options.id !== undefined && options.id !== this.identity.address) {
       throw new RangeError(`with authentication the node id is the key's address ${this.identity.address}, not ${options.id}`)
     }
@@ -124,16 +129,30 @@ export class LiveDhtNode {
 
   /** Listens (with a server), then starts layer 0 through the entry points. */
   async start(): Promise<void> {
+    await this.listen()
+    this.begin(this.options.entryPoints)
+  }
+
+  /** Starts the WebSocket server, if the node has one; the node's descriptor is known from then on. */
+  async listen(): Promise<void> {
     const o = this.options
     let url: string | undefined
     if (o.server !== undefined) {
       const bound = await this.websocket.listen(o.server.port, o.server.host)
       url = o.advertisedHost === undefined ? bound : bound.replace(`//${o.server.host}:`, `//${o.advertisedHost}:`)
     }
-    if (o.entryPoints.length === 0 && url === undefined) throw new RangeError('the first node of a network (no entry points) needs a WebSocket server')
     const base = peerDescriptorOf(this.id, o.region ?? 0, url !== undefined)
     this.local = url === undefined ? base : { ...base, url }
-    const entryPoints: PeerDescriptor[] = o.entryPoints.map((e) => ({ ...peerDescriptorOf(e.nodeId, 0, true), url: e.url }))
+  }
+
+  /** Starts layer 0 through `entryPoints` (after listen()); with none, this node is the first. */
+  begin(entryPointAddresses: readonly EntryPointAddress[]): void {
+    const o = this.options
+    if (this.local === undefined) throw new Error('listen() first')
+    if (entryPointAddresses.length === 0 && this.local.url === undefined) throw new RangeError('the first node of a network (no entry points) needs a WebSocket server')
+    const entryPoints: PeerDescriptor[] = entryPointAddresses.map((e) => e.nodeId === this.id
+      ? this.local
+      : { ...peerDescriptorOf(e.nodeId, e.region ?? 0, true), url: e.url })
     for (const e of entryPoints) this.directory.learn(e, true)
     const overlay = TATUM.overlay!
     const seed = this.random.seed
@@ -147,6 +166,7 @@ export class LiveDhtNode {
       }, {
         neighbourTargetCount: o.neighbourTargetCount ?? overlay.contentDelivery.neighbourTargetCount,
         handshakeTimeoutMs: TATUM.handshakeTimeoutMs,
+        plumtree: o.plumtree ?? false,
       }),
     }, overlay)
     this.links.setRoute((target, payload) => this.tatum.router.route(target, payload))
@@ -162,11 +182,11 @@ export class LiveDhtNode {
   }
 
   join(streamPartId: string): void {
-    if (!this.stopped) this.tatum.joinStreamPart(streamPartId)
+    if (!this.stopped) this.tatum?.joinStreamPart(streamPartId)
   }
 
   leave(streamPartId: string): void {
-    if (!this.stopped) this.tatum.leaveStreamPart(streamPartId)
+    if (!this.stopped) this.tatum?.leaveStreamPart(streamPartId)
   }
 
   /** Signs `content` as this node's identity and floods it. */

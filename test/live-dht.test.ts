@@ -5,6 +5,8 @@
 // A hostile process that sends forged and malformed DHT RPCs is dropped and counted, and the
 // node goes on delivering. Every process is killed if a check fails.
 
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import { suite } from 'uvu'
@@ -24,6 +26,7 @@ try {
 }
 
 const Dht = suite('live DHT processes')
+const Scenario = suite('sim run --transport live, topology.builder dht')
 const Wire = suite('DHT RPCs on the wire')
 
 Wire('a descriptor travels without its DHT id, which is derived from the node id; a server URL only with a server', () => {
@@ -157,5 +160,42 @@ if (!nodeDataChannel) {
   })
 }
 
+if (nodeDataChannel) {
+  Scenario('a small DHT scenario live in two workers, through the delay shim: every message to every node, the simulator files', async () => {
+    const root = join(import.meta.dirname, '..')
+    const dir = mkdtempSync(join(tmpdir(), 'brtc-live-dht-'))
+    try {
+      const file = join(dir, 'dht-small.yaml')
+      writeFileSync(file, [
+        'name: dht-small', 'protocol: tatum', 'seed: 3', 'nodes: 12',
+        'topology: { builder: dht, degree: 4, entryPoints: 2, wsServerShare: 0.25 }',
+        'network: { latency: { model: geo, intraRegionRttMs: 2, jitterSdMs: 0 } }',
+        'workload: { publishersPerStream: 2, messagesPerPublisher: 15, ratePerSecond: 10, payloadBytes: 64, warmupS: 8 }',
+      ].join('\n'))
+      const out = join(dir, 'run')
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', 'sim.ts'), 'run', file, '--transport', 'live', '--workers', '2', '--out', out, '--quiet'],
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      let output = ''
+      child.stdout!.on('data', (d: Buffer) => { output += d })
+      child.stderr!.on('data', (d: Buffer) => { output += d })
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      assert.is(code, 0, output)
+      for (const f of ['summary.json', 'topology.json', 'timeseries.csv']) assert.ok(existsSync(join(out, f)), `${f} written`)
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))
+      assert.is(summary.transport, 'live')
+      assert.is(summary.protocol.era, 'tatum')
+      assert.is(summary.published, 30)
+      assert.is(summary.deliveryRatio, 1, output)
+      assert.is(summary.firstReceipts, 30 * 11)
+      assert.is(summary.live.errors.count, 0, JSON.stringify(summary.live.errors))
+      assert.is(summary.timeToFirstNeighbourMs.count, 12)
+      assert.is(summary.overlay[0].components, 1)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
 Wire.run()
+Scenario.run()
 Dht.run()

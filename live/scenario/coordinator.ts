@@ -82,7 +82,9 @@ export async function runLiveScenario(scenario: Scenario, options: CoordinatorOp
   const timers: ReturnType<typeof setTimeout>[] = []
   try {
     const shares = Array.from({ length: workerCount }, (_, w) => plan.nodeIds.map((_, i) => i).filter((i) => i % workerCount === w))
-    await pool.each((w) => ({ type: 'init', scenario, worker: w, nodes: shares[w], trackers: trackers.scenarioTrackers, relay: trackers.relay }), 'ready', READY_TIMEOUT_MS)
+    const ready = await pool.each((w) => ({ type: 'init', scenario, worker: w, nodes: shares[w], trackers: trackers.scenarioTrackers, relay: trackers.relay }), 'ready', READY_TIMEOUT_MS)
+    // DHT builder: the servers' URLs, which every node needs for the entry points.
+    const servers = ready.flatMap((m) => (m.type === 'ready' ? m.servers : undefined) ?? [])
 
     let joinSeq = 0
     pool.onMessage = (message) => {
@@ -91,7 +93,7 @@ export async function runLiveScenario(scenario: Scenario, options: CoordinatorOp
     }
     const t0 = machineNowMs() + START_LEAD_MS
     const startupSeconds = (performance.now() - started) / 1000
-    pool.broadcast({ type: 'start', t0 })
+    pool.broadcast({ type: 'start', t0, servers })
     for (const a of plan.trackerActions) {
       timers.push(setTimeout(() => {
         (a.kind === 'down' ? trackers.down(a.tracker) : trackers.up(a.tracker)).catch((e: unknown) => onError(e, `tracker ${a.kind}`))

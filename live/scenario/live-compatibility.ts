@@ -41,8 +41,8 @@ export function liveRefusals(scenario: Scenario): LiveRefusal[] {
   net.events.forEach((event, k) => {
     out.push({ path: `network.events[${k}]`, value: event.type, expected: `no scripted network events with --transport live (a ${event.type} would need control of real sockets the live transport does not have)` })
   })
-  if (scenario.protocol !== 'brubeck') {
-    out.push({ path: 'protocol', value: scenario.protocol, expected: 'brubeck with --transport live (live nodes run the tracker era; the DHT era runs in the simulator)' })
+  if (scenario.protocol !== 'brubeck' && scenario.topology.builder !== 'dht') {
+    out.push({ path: 'protocol', value: scenario.protocol, expected: 'brubeck with --transport live for the static and tracker builders (their live nodes run the tracker era; tatum runs live with topology.builder dht)' })
   }
   const defaults = parseScenario(`name: defaults\nprotocol: ${scenario.protocol}\nnodes: ${Math.max(2, scenario.nodes)}\n`, 'defaults.yaml') as unknown as Record<string, unknown>
   for (const [key, value] of Object.entries(scenario)) {

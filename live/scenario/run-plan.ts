@@ -44,6 +44,9 @@ export interface LiveRunPlan {
   readonly nodeActions: readonly NodeAction[]
   readonly trackerActions: readonly TrackerAction[]
   readonly publishes: readonly PlannedPublish[]
+  /** DHT builder: the entry point nodes (indices), and which nodes run a WebSocket server (1). */
+  readonly entryPoints: readonly number[]
+  readonly hasServer: Uint8Array
   /** Static builder: each stream part's graph over its members, by member position. */
   readonly staticGraphs: ReadonlyMap<string, RegularGraph>
   /** Over nodeIds then trackerIds, placed as the simulator places them. */
@@ -60,7 +63,7 @@ export interface LiveRunPlan {
 export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const { seed, nodes: n, workload, topology } = scenario
   const endMs = scenario.durationS * 1000
-  const { nodeIds, trackerIds, streamParts, publishers } = layOutRun(scenario)
+  const { nodeIds, trackerIds, streamParts, publishers, entryPoints, hasServer } = layOutRun(scenario)
   const latency = createLatencyModel(scenario.network.latency, [...nodeIds, ...trackerIds], seed)
   const staticGraphs = new Map<string, RegularGraph>()
   if (topology.builder === 'static') {
@@ -101,7 +104,7 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const last = (xs: readonly { atMs: number }[]) => xs.reduce((m, x) => Math.max(m, x.atMs), 0)
   const expectedEndMs = Math.min(endMs, workload.warmupS * 1000 + (workload.messagesPerPublisher / workload.ratePerSecond) * 1000 + 1000)
   return {
-    nodeIds, trackerIds, streamParts, nodeActions, trackerActions, publishes, staticGraphs, latency, endMs, expectedEndMs, warnings,
+    nodeIds, trackerIds, streamParts, entryPoints, hasServer, nodeActions, trackerActions, publishes, staticGraphs, latency, endMs, expectedEndMs, warnings,
     lastActionMs: Math.max(last(nodeActions), last(trackerActions), last(publishes)),
   }
 }

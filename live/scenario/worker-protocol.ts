@@ -1,7 +1,7 @@
 // What the coordinator and its worker processes say to each other over the IPC channel
 // (structured clone, so typed arrays cross as they are). One run:
-//   coordinator -> init; worker -> ready (nodes built, relay links up)
-//   coordinator -> start (time zero on the machine clock); workers run the plan
+//   coordinator -> init; worker -> ready (nodes built, relay links up, DHT servers listening)
+//   coordinator -> start (time zero on the machine clock, every DHT server's URL); workers run the plan
 //   static builder: worker -> joined / left; coordinator -> joinOrder / departed, to every worker
 //   worker -> progress, every PROGRESS_INTERVAL_MS
 //   coordinator -> finish; worker -> result (records, final neighbours, counters), then exits
@@ -12,6 +12,9 @@ import type { RecordColumns, SendCounters } from './event-recorder.ts'
 import type { NodeCounters } from './scenario-node.ts'
 
 export const PROGRESS_INTERVAL_MS = 250
+
+/** DHT builder: node index -> the ws:// URL of its server. */
+export type ServerUrls = [number, string][]
 
 export interface WorkerInit {
   type: 'init'
@@ -27,7 +30,7 @@ export interface WorkerInit {
 
 export type ToWorker =
   | WorkerInit
-  | { type: 'start'; t0: number }
+  | { type: 'start'; t0: number; servers?: ServerUrls }
   | { type: 'joinOrder'; node: number; seq: number }
   | { type: 'departed'; node: number }
   | { type: 'finish' }
@@ -64,7 +67,7 @@ export interface WorkerResult {
 }
 
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; servers?: ServerUrls }
   | { type: 'joined'; node: number }
   | { type: 'left'; node: number }
   | { type: 'progress'; published: number; firstReceipts: number; duplicates: number }

@@ -12,7 +12,9 @@ import { type LiveRunPlan, planLiveRun } from './run-plan.ts'
 import { ScenarioLinkShaper, scenarioNeedsShim } from './scenario-link-shaper.ts'
 import { type NodeCounters, type ScenarioNode, StaticBuiltNode, TrackerBuiltNode } from './scenario-node.ts'
 import { StaticLiveOverlay } from './static-live-overlay.ts'
-import type { FromWorker, ToWorker, WorkerInit, WorkerResult } from './worker-protocol.ts'
+import { DhtBuiltNode } from './dht-scenario-node.ts'
+import { regionNumbers } from '../../sim/network/region-numbers.ts'
+import type { FromWorker, ServerUrls, ToWorker, WorkerInit, WorkerResult } from './worker-protocol.ts'
 import { PROGRESS_INTERVAL_MS } from './worker-protocol.ts'
 
 /** A node that does not finish closing by then is left to process exit. */
@@ -55,24 +57,42 @@ class Worker {
       if (this.errors.first.length < MAX_ERROR_MESSAGES) this.errors.first.push(`${where}: ${error instanceof Error ? error.message : String(error)}`)
     }
     const publishers = new Set(streamParts.flatMap((p) => p.publishers))
+    const topology = scenario.topology
+    const regions = topology.locality === 'ring' ? regionNumbers(this.plan.latency.regions) : undefined
     for (const i of init.nodes) {
       const id = nodeIds[i]
       const options = {
         id, seed: scenario.seed, observer: this.recorder.observerFor(i), onError, publishes: publishers.has(i),
         ...(this.queue !== null ? { shaper: new ScenarioLinkShaper(this.plan.latency, i, placed, scenario, id), queue: this.queue } : {}),
       }
-      this.nodes.set(i, scenario.topology.builder === 'tracker' ? new TrackerBuiltNode(options, init.trackers) : new StaticBuiltNode(options, init.relay!))
+      this.nodes.set(i, topology.builder === 'tracker' ? new TrackerBuiltNode(options, init.trackers)
+        : topology.builder === 'dht' ? new DhtBuiltNode(options, {
+          server: this.plan.hasServer[i] === 1, region: regions === undefined ? 0 : regions[this.plan.latency.nodeRegion[i]],
+          neighbourTargetCount: topology.degree, plumtree: topology.plumtree === true,
+        })
+        : new StaticBuiltNode(options, init.relay!))
     }
     this.overlay = scenario.topology.builder === 'static' ? new StaticLiveOverlay(this.plan.staticGraphs, nodeIds, this.nodes) : null
   }
 
-  async prepare(): Promise<void> {
+  /** Builds the nodes' links to the relay and starts the DHT servers; returns their URLs. */
+  async prepare(): Promise<ServerUrls> {
     await Promise.all([...this.nodes.values()].map((n) => n.prepare()))
     this.rssReadyMb = mb(process.memoryUsage().rss)
+    const servers: ServerUrls = []
+    for (const [i, n] of this.nodes) if (n instanceof DhtBuiltNode && n.url !== undefined) servers.push([i, n.url])
+    return servers
   }
 
-  start(t0: number): void {
+  start(t0: number, servers: ServerUrls = []): void {
     this.t0 = t0
+    const urls = new Map(servers)
+    const regions = this.init.scenario.topology.locality === 'ring' ? regionNumbers(this.plan.latency.regions) : undefined
+    const entryPoints = this.plan.entryPoints.flatMap((e) => {
+      const url = urls.get(e)
+      return url === undefined ? [] : [{ nodeId: this.plan.nodeIds[e], url, region: regions === undefined ? 0 : regions[this.plan.latency.nodeRegion[e]] }]
+    })
+    for (const n of this.nodes.values()) if (n instanceof DhtBuiltNode) n.setEntryPoints(entryPoints)
     this.recorder.start(t0)
     this.cpuAtStart = process.cpuUsage()
     const mine = new Set(this.init.nodes)
@@ -187,11 +207,10 @@ async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'init':
       worker = new Worker(message)
-      await worker.prepare()
-      await send({ type: 'ready' })
+      await send({ type: 'ready', servers: await worker.prepare() })
       return
     case 'start':
-      worker!.start(message.t0)
+      worker!.start(message.t0, message.servers)
       return
     case 'joinOrder':
       worker!.joinOrder(message.node, message.seq)
