@@ -1,6 +1,9 @@
 // One whole scenario run in its own process, so its peak RSS is its own. Mirrors sim/runner.ts
 // (build, step to the end, summarize) but times the build apart from the event loop; prints
 // one JSON line for bench/macro.ts. Usage: node --import tsx bench/macro-child.ts FILE [a.b=v ...]
+// With WALL_LIMIT_S in the environment the run stops after that many wall seconds and reports
+// how far it got (simulated seconds, nodes joined), so a scale this machine cannot finish in
+// reasonable time is measured rather than left out.
 
 import { loadScenario } from '../sim/scenario/load.ts'
 import { EVENTS_PER_CHUNK } from '../sim/runner.ts'
@@ -28,6 +31,12 @@ export interface ChildResult {
   timeToDataP50Ms: number
   timeToDataP99Ms: number
   timeToDataCount: number
+  /** 1 when the run reached its end, 0 when WALL_LIMIT_S stopped it first. */
+  completed: number
+  /** Nodes that had joined by the end (or the stop). */
+  joined: number
+  /** Nodes that had reached the overlay's target degree by then (DHT: joinTimeMs count). */
+  atTargetDegree: number
 }
 
 const [file, ...set] = process.argv.slice(2)
@@ -37,7 +46,14 @@ const scenario = loadScenario(file, { set })
 const t0 = performance.now()
 const simulation = new Simulation(scenario)
 const t1 = performance.now()
-while (simulation.step(EVENTS_PER_CHUNK)) { /* run to the end */ }
+const wallLimitMs = process.env.WALL_LIMIT_S === undefined ? Infinity : Number(process.env.WALL_LIMIT_S) * 1000
+let completed = 1
+while (simulation.step(EVENTS_PER_CHUNK)) {
+  if (performance.now() - t1 > wallLimitMs) {
+    completed = 0
+    break
+  }
+}
 const t2 = performance.now()
 const summary = summarize(simulation, { wallSeconds: (t2 - t0) / 1000, startedAt: new Date().toISOString() })
 const t3 = performance.now()
@@ -58,5 +74,8 @@ const result: ChildResult = {
   timeToDataP50Ms: summary.timeToDataMs.p50,
   timeToDataP99Ms: summary.timeToDataMs.p99,
   timeToDataCount: summary.timeToDataMs.count,
+  completed,
+  joined: summary.churn.joined,
+  atTargetDegree: summary.joinTimeMs.count,
 }
 console.log(JSON.stringify(result))

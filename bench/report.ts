@@ -7,6 +7,11 @@ import { type MacroResult, receipts } from './macro.ts'
 
 export const TARGET_100K_SECONDS = 60
 export const TARGET_RECEIPTS_PER_SECOND = 3_000_000
+/** Issue 13: 10,000 DHT nodes joined and streaming within this wall time. */
+export const TARGET_DHT_10K_SECONDS = 60
+/** Issue 13: 100,000 DHT nodes within this wall time and memory. */
+export const TARGET_DHT_100K_SECONDS = 600
+export const TARGET_DHT_100K_RSS_MB = 8 * 1024
 
 /** Four significant digits, thousands separated; `-` for missing. */
 export function sig(v: number | null | undefined): string {
@@ -64,12 +69,32 @@ export interface TargetRow {
 
 export function judgeTargets(results: MacroResult[]): TargetRow[] {
   const rows: TargetRow[] = []
-  const big = results.find((r) => r.median?.nodes === 100_000)?.median
+  const big = results.find((r) => r.scale.label === 'quickstart 100k')?.median
   rows.push({
     target: `100,000-node stream with 100 messages in under ${TARGET_100K_SECONDS} s`,
     scale: 'quickstart 100k',
     measured: big ? `${sig(big.wallSeconds)} s wall (${count(big.published)} messages)` : 'not run (--quick, --only or a failed run)',
     verdict: big ? (big.wallSeconds < TARGET_100K_SECONDS ? 'met' : 'not met') : 'not measured',
+  })
+  const dht10k = results.find((r) => r.scale.label === 'dht joins 10k')?.median
+  rows.push({
+    target: `10,000 DHT nodes joined and streaming in under ${TARGET_DHT_10K_SECONDS} s`,
+    scale: 'dht joins 10k',
+    measured: dht10k ? `${sig(dht10k.wallSeconds)} s wall, ${count(dht10k.atTargetDegree)} nodes at the target degree, delivery ratio ${sig(dht10k.deliveryRatio)}` : 'not run (--only or a failed run)',
+    verdict: dht10k ? (dht10k.wallSeconds < TARGET_DHT_10K_SECONDS && dht10k.completed === 1 ? 'met' : 'not met') : 'not measured',
+  })
+  const dht100k = results.find((r) => r.scale.label === 'dht joins 100k')?.median
+  rows.push({
+    target: `100,000 DHT nodes in under ${TARGET_DHT_100K_SECONDS} s and ${sig(TARGET_DHT_100K_RSS_MB)} MB`,
+    scale: 'dht joins 100k',
+    measured: dht100k
+      ? dht100k.completed === 1
+        ? `${sig(dht100k.wallSeconds)} s wall, peak RSS ${sig(dht100k.peakRssMb)} MB`
+        : `stopped after ${sig(dht100k.runSeconds)} s wall at ${sig(dht100k.simulatedSeconds)} s simulated: ${count(dht100k.joined)} joined, ${count(dht100k.atTargetDegree)} at the target degree, peak RSS ${sig(dht100k.peakRssMb)} MB`
+      : 'not run (--quick, --only or a failed run)',
+    verdict: dht100k
+      ? dht100k.completed === 1 && dht100k.wallSeconds < TARGET_DHT_100K_SECONDS && dht100k.peakRssMb < TARGET_DHT_100K_RSS_MB ? 'met' : 'not met'
+      : 'not measured',
   })
   for (const { scale, median: m } of results) {
     if (m === null) continue

@@ -1,0 +1,135 @@
+// time-limit: 900 s
+// Whole DHT overlay runs: a 1,000-node overlay forms, flooding on it is exact by a shortest-path
+// search written here, and a run is byte-identical for the same seed.
+
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { TATUM } from '../core/protocol-era.ts'
+import { runScenario } from '../sim/runner.ts'
+import { writeRun } from '../sim/results/write-run.ts'
+import { WALL_CLOCK_FIELDS } from '../sim/results/summary-types.ts'
+import { scenarioFrom } from './helpers/scenario.ts'
+
+const Forms = suite('a 1,000-node DHT overlay')
+
+Forms('becomes one component with every node at the target degree or just above, within the layer-1 join timeout', async () => {
+  const { summary } = await runScenario(scenarioFrom(`
+name: dht-forms
+protocol: tatum
+seed: 3
+nodes: 1000
+topology: { builder: dht, entryPoints: 2, wsServerShare: 0.2 }
+network: { latency: { model: geo, intraRegionRttMs: 2 } }
+churn:
+  initialNodes: 100
+  events: [{ type: flashCrowd, atS: 0, count: 900, withinS: 15 }]
+workload: { messagesPerPublisher: 20, ratePerSecond: 10, warmupS: 30 }
+`))
+  const overlay = summary.overlay[0]
+  assert.is(overlay.nodes, 1000)
+  assert.is(overlay.components, 1)
+  const target = TATUM.overlay!.contentDelivery.neighbourTargetCount
+  const degrees = Object.entries(overlay.degreeDistribution).map(([d, n]) => ({ d: Number(d), n }))
+  assert.ok(degrees.every(({ d }) => d >= target), `degrees ${JSON.stringify(overlay.degreeDistribution)}`)
+  const atTarget = degrees.find(({ d }) => d === target)?.n ?? 0
+  assert.ok(atTarget >= 900, `${atTarget} of 1,000 nodes at degree ${target}`)
+  // Every node reached its target degree (joinTimeMs counts those) within the join timeout.
+  assert.is(summary.joinTimeMs.count, 1000)
+  assert.ok(summary.joinTimeMs.max! <= TATUM.overlay!.layer1.joinTimeoutMs, `join time max ${summary.joinTimeMs.max} ms`)
+  assert.is(summary.deliveryRatio, 1)
+})
+
+/** Hop distances from `source`, by a breadth-first search written here, apart from the simulator's. */
+function fewestHops(adjacency: readonly (readonly number[])[], source: number): number[] {
+  const dist = adjacency.map(() => -1)
+  dist[source] = 0
+  const queue = [source]
+  for (let head = 0; head < queue.length; head++) {
+    for (const v of adjacency[queue[head]]) {
+      if (dist[v] < 0) {
+        dist[v] = dist[queue[head]] + 1
+        queue.push(v)
+      }
+    }
+  }
+  return dist
+}
+
+const Flood = suite('flooding on a DHT-built overlay')
+
+Flood('delivers every first copy after link latency x the BFS hop distance on the run\'s own layer-2 overlay', async () => {
+  // Fixed 7 ms links; the messages go out in half a second once the overlay has settled, so the
+  // overlay at the end is the one they crossed.
+  const { simulation } = await runScenario(scenarioFrom(`
+name: dht-flood
+protocol: tatum
+seed: 4
+nodes: 300
+topology: { builder: dht, entryPoints: 2, wsServerShare: 0.3 }
+network: { latency: { model: fixed, ms: 7 } }
+workload: { messagesPerPublisher: 5, ratePerSecond: 10, warmupS: 40 }
+record: { deliveries: true }
+durationS: 42
+`))
+  const part = simulation.streamParts[0]
+  const dist = fewestHops(simulation.adjacency(part), part.publishers[0])
+  const log = simulation.metrics.deliveryLog!
+  let checked = 0
+  for (let i = 0; i < log.length; i++) {
+    if (log.duplicate[i] === 1) continue
+    const latency = log.receivedAtMs[i] - log.publishedAtMs[log.message[i]]
+    assert.ok(Math.abs(latency - 7 * dist[log.node[i]]) < 1e-6, `node ${log.node[i]}: ${latency} ms vs ${dist[log.node[i]]} hops`)
+    assert.is(log.hops[i], dist[log.node[i]])
+    checked++
+  }
+  assert.is(checked, 5 * 299)
+})
+
+const FILES = ['summary.json', 'scenario.yaml', 'topology.json', 'timeseries.csv', 'deliveries.csv']
+
+async function runTo(seedSet: string[]): Promise<Record<string, string>> {
+  const scenario = scenarioFrom(`
+name: dht-determinism
+protocol: tatum
+seed: 8
+nodes: 200
+topology: { builder: dht, entryPoints: 2, wsServerShare: 0.2, locality: ring, plumtree: true }
+network: { latency: { model: geo, jitterSdMs: 3 }, lossRate: 0.01 }
+churn:
+  initialNodes: 150
+  arrivalRatePerS: 3
+  session: { distribution: weibull, shape: 0.615, scaleS: 120 }
+  crashFraction: 0.3
+workload: { messagesPerPublisher: 60, ratePerSecond: 5, warmupS: 10 }
+record: { deliveries: true, timeseriesIntervalS: 2 }
+`, seedSet)
+  const { simulation, summary } = await runScenario(scenario)
+  const dir = mkdtempSync(join(tmpdir(), 'dht-det-'))
+  await writeRun(dir, simulation, summary)
+  const files: Record<string, string> = {}
+  for (const f of FILES) files[f] = readFileSync(join(dir, f), 'utf8')
+  const parsed = JSON.parse(files['summary.json']) as Record<string, unknown>
+  for (const k of WALL_CLOCK_FIELDS) delete parsed[k]
+  files['summary.json'] = JSON.stringify(parsed)
+  return files
+}
+
+const Determinism = suite('a DHT run')
+
+Determinism('writes byte-identical results for the same scenario and seed (ring, plumtree, churn, loss, jitter)', async () => {
+  const a = await runTo([])
+  const b = await runTo([])
+  for (const f of FILES) assert.ok(a[f] === b[f], `${f} differs between two runs with the same seed`)
+  const summary = JSON.parse(a['summary.json']) as { churn: { crashed: number; left: number }; dht: { routed: { sent: number } } }
+  assert.ok(summary.churn.crashed > 0 && summary.churn.left > 0, 'churn was exercised')
+  assert.ok(summary.dht.routed.sent > 0, 'signalling was routed over the DHT')
+  const c = await runTo(['seed=9'])
+  assert.ok(a['deliveries.csv'] !== c['deliveries.csv'], 'another seed gives another run')
+})
+
+Forms.run()
+Flood.run()
+Determinism.run()
