@@ -5,7 +5,6 @@
 // Ctrl-C or after --duration-s. The node id is the address of its key (derived from the seed, or
 // fresh); `id` is a label for its output.
 
-import { probeEntryPoint } from '../live/dht/entry-point-probe.ts'
 import { type EntryPointAddress, LiveDhtNode } from '../live/live-dht-node.ts'
 import type { NodeProcessConfig } from '../live/node-config.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
@@ -21,7 +20,7 @@ async function resolveEntryPoints(config: NodeProcessConfig): Promise<EntryPoint
       return
     }
     try {
-      out.push({ nodeId: await probeEntryPoint(e.url), url: e.url })
+      out.push({ nodeId: await LiveDhtNode.probe(e.url), url: e.url })
     } catch (error) {
       failures.push((error as Error).message)
     }

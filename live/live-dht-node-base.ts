@@ -1,4 +1,4 @@
-// A live Tatum (trackerless) node in Node: the same core classes the simulator's DHT overlay
+// A live Tatum (trackerless) node, whatever it runs on: the same core classes the simulator's DHT overlay
 // runs (TatumNode: RPC endpoint, layer-0 DHT, router, connection cap, a membership per stream
 // part with its layer-1 DHT and layer-2 content delivery), on real time and real sockets, with
 // no tracker. It joins through entry points, which are ordinary nodes with a WebSocket server;
@@ -9,8 +9,10 @@
 //   AuthenticatingTransport (dht/link-auth.ts: no link reaches core before its peer proved its id)
 //   DhtLinkTransport (dht/dht-link-transport.ts: WebSocket, connect-back or WebRTC per peer,
 //                     signalling and connect-back requests routed over layer 0)
-//   WebSocketTransport (dials, and listens when the node has a server) + WebRtcTransport.
+//   a WebSocket transport (dials, and in Node listens when the node has a server) + a WebRTC one.
 // With authentication (the default) the node id is the address of the node's key.
+// live-dht-node.ts supplies Node's transports (ws, node-datachannel), browser/browser-dht-node.ts
+// the browser's; nothing here touches a platform API.
 
 import { ContentDeliveryLayer } from '../core/content-delivery/content-delivery-layer.ts'
 import { TatumNode } from '../core/dht-overlay/tatum-node.ts'
@@ -30,8 +32,9 @@ import { AuthenticatingTransport } from './dht/link-auth.ts'
 import { PeerDirectory } from './dht/peer-directory.ts'
 import { liveIdentity, livePublisher, liveSecurityPorts } from './live-message-layer.ts'
 import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
-import { WebRtcTransport, type WebRtcTransportOptions } from './webrtc-transport.ts'
-import { WebSocketTransport } from './websocket-transport.ts'
+import type { LiveTransportBase } from './live-link.ts'
+import type { WebRtcStats } from './webrtc-signalling.ts'
+import type { DialingTransport, SignalledPeerTransport } from './dht/dht-link-transport.ts'
 
 /** An entry point: its ws:// URL and node id (entry-point-probe.ts finds the id from the URL). */
 export interface EntryPointAddress {
@@ -53,7 +56,6 @@ export interface LiveDhtNodeOptions {
   server?: { host: string; port: number }
   /** Host in the URL others dial (default: the host the server binds to). */
   advertisedHost?: string
-  webrtc?: Partial<WebRtcTransportOptions>
   /** Prove node ids on every link (default true). Off only among processes that trust each other. */
   authenticate?: boolean
   /** Region number on the locality ring (0: locality off). */
@@ -74,13 +76,18 @@ export interface DhtStopOptions {
   lingerMs: number
 }
 
-export class LiveDhtNode {
+/** The WebSocket side a DHT node needs: dials by URL (listening is the platform's business). */
+export type DhtWebSocketTransport = LiveTransportBase & DialingTransport
+/** The WebRTC side: signalled through the DHT. */
+export type DhtWebRtcTransport = LiveTransportBase & SignalledPeerTransport & { readonly rtcStats: Readonly<WebRtcStats> }
+
+export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRtcTransport> {
   readonly id: NodeId
   readonly identity: KeyPair
   readonly timers: RealTimers
   readonly random: RealRandom
-  readonly websocket: WebSocketTransport
-  readonly webrtc: WebRtcTransport
+  readonly websocket: W
+  readonly webrtc: R
   readonly directory: PeerDirectory
   readonly links: DhtLinkTransport
   readonly auth: AuthenticatingTransport | undefined
@@ -91,21 +98,32 @@ export class LiveDhtNode {
   local!: LivePeerDescriptor
   private stopped = false
 
-  constructor(readonly options: LiveDhtNodeOptions) {
+  /** The node's id and key as `options` make them, before any transport exists (the transports need the id). */
+  static identityOf(options: LiveDhtNodeOptions): { id: NodeId; identity: KeyPair } {
     const authenticate = options.authenticate ?? true
     // Unauthenticated scenario nodes sign as the key of their name, as the other scenario nodes do.
-    this.identity = liveIdentity(options, !authenticate && options.id !== undefined ? options.id : 'dht-node')
-    if (authenticate && options.id !== undefined && options.id !== this.identity.address) {
-      throw new RangeError(`with authentication the node id is the key's address ${this.identity.address}, not ${options.id}`)
+    const identity = liveIdentity(options, !authenticate && options.id !== undefined ? options.id : 'dht-node')
+    if (authenticate && options.id !== undefined && options.id !== identity.address) {
+      throw new RangeError(`with authentication the node id is the key's address ${identity.address}, not ${options.id}`)
     }
-    const id = options.id ?? this.identity.address
+    return { id: options.id ?? identity.address, identity }
+  }
+
+  /**
+   * The transports must be new, for the id of `made` (identityOf(options), made once: without a
+   * seed or key every call draws a fresh key).
+   */
+  constructor(readonly options: LiveDhtNodeOptions, websocket: W, webrtc: R, made: { id: NodeId; identity: KeyPair }) {
+    const authenticate = options.authenticate ?? true
+    const { id, identity } = made
+    if (websocket.localId !== id || webrtc.localId !== id) throw new RangeError(`the transports are not for ${id}`)
+    this.identity = identity
     this.id = id
     const onError = options.onError
-    const reporting = onError !== undefined ? { onError } : {}
     this.timers = new RealTimers(onError === undefined ? {} : { onError: (e) => onError(e, 'timer') })
     this.random = createRealRandom(options.seed, id)
-    this.websocket = new WebSocketTransport(id, { ...reporting })
-    this.webrtc = new WebRtcTransport(id, { ...options.webrtc, ...reporting })
+    this.websocket = websocket
+    this.webrtc = webrtc
     this.directory = new PeerDirectory(id)
     this.links = new DhtLinkTransport(id, this.websocket, this.webrtc, this.directory, options.server !== undefined)
     this.auth = authenticate ? new AuthenticatingTransport(this.links, this.identity) : undefined
@@ -138,7 +156,7 @@ export class LiveDhtNode {
     const o = this.options
     let url: string | undefined
     if (o.server !== undefined) {
-      const bound = await this.websocket.listen(o.server.port, o.server.host)
+      const bound = await this.serve(o.server.host, o.server.port)
       url = o.advertisedHost === undefined ? bound : bound.replace(`//${o.server.host}:`, `//${o.advertisedHost}:`)
     }
     const base = peerDescriptorOf(this.id, o.region ?? 0, url !== undefined)
@@ -171,6 +189,11 @@ export class LiveDhtNode {
     }, overlay)
     this.links.setRoute((target, payload) => this.tatum.router.route(target, payload))
     this.tatum.start()
+  }
+
+  /** Listens on host:port and resolves to the ws:// URL; a platform that cannot listen refuses. */
+  protected serve(_host: string, _port: number): Promise<string> {
+    return Promise.reject(new Error('this platform cannot run a WebSocket server'))
   }
 
   get url(): string | undefined {

@@ -18,7 +18,7 @@ import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
 import { personalMessageHash, signHash } from '../../core/message-layer/signing.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../../core/ports.ts'
 import { WIRE_RPC_NOTICE, WIRE_RPC_REQUEST } from '../../core/rpc/rpc-messages.ts'
-import { probeEntryPoint } from '../../live/dht/entry-point-probe.ts'
+import { LiveDhtNode } from '../../live/live-dht-node.ts'
 import { AuthenticatingTransport, WIRE_LINK_AUTH } from '../../live/dht/link-auth.ts'
 import type { LiveConnection } from '../../live/live-link.ts'
 import { WebSocketTransport } from '../../live/websocket-transport.ts'
@@ -27,7 +27,7 @@ const url = process.argv[2]
 if (url === undefined) throw new Error('usage: hostile-dht-peer.ts ws://HOST:PORT')
 const me = keyPairFromSeed('hostile/me')
 const victim = keyPairFromSeed('hostile/someone-else')
-const target = await probeEntryPoint(url)
+const target = await LiveDhtNode.probe(url)
 const sent = { impersonations: 0, beforeProof: 0, wrongSender: 0, oversize: 0, badBody: 0, badFrames: 0, unknownKind: 0 }
 const enc = new TextEncoder()
 

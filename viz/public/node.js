@@ -1,6 +1,8 @@
 // The browser node page: a Block RTC node running in this page (the core bundled for the browser,
-// served at /bundle/browser-node.js) joins one stream part through a tracker, publishes text, and
-// lists what arrives with its publisher, latency and the neighbour it came from.
+// served at /bundle/browser-node.js) joins one stream part through a tracker, or, given a DHT
+// entry point, through the trackerless DHT overlay (links to nodes with a server over WebSocket,
+// to the rest over WebRTC signalled over the DHT); it publishes text and lists what arrives with
+// its publisher, latency and the neighbour it came from.
 // For the console and for tests, the running node is window.browserNode.
 import { h, header, param, showError } from './common.js'
 
@@ -22,6 +24,7 @@ $('tracker-url').value = param('tracker') ?? 'ws://127.0.0.1:7700'
 $('tracker-id').value = param('trackerId') ?? 't0'
 $('node-id').value = param('id') ?? `browser-${Math.random().toString(16).slice(2, 8)}`
 $('stream-part').value = param('stream') ?? 'demo#0'
+$('entry-point').value = param('entryPoint') ?? ''
 $('join-form').addEventListener('submit', (event) => { event.preventDefault(); join() })
 $('leave').addEventListener('click', () => { leave().catch((error) => showError($('errors'), `Leaving failed: ${error.message}`)) })
 $('publish').addEventListener('click', publish)
@@ -40,6 +43,7 @@ try {
 
 function join() {
   if (session || !lib) return
+  if ($('entry-point').value.trim() !== '') return joinDht()
   const url = $('tracker-url').value.trim()
   const trackerId = $('tracker-id').value.trim()
   const id = $('node-id').value.trim()
@@ -74,6 +78,51 @@ function join() {
   render()
 }
 
+/** Through the DHT: the entry point's id from the URL (or ID@URL), a fresh key, no tracker. */
+async function joinDht() {
+  const spec = $('entry-point').value.trim()
+  const sp = $('stream-part').value.trim()
+  const parts = STREAM_PART.exec(sp)
+  const at = spec.indexOf('@ws')
+  const url = at > 0 ? spec.slice(at + 1) : spec
+  const problem = !/^wss?:\/\//.test(url) ? 'The entry point must be a ws:// or wss:// URL (or ID@URL).'
+    : !parts ? 'A stream part is written stream#partition, for example demo#0.' : null
+  $('errors').replaceChildren()
+  if (problem) return showError($('errors'), problem)
+  setJoined(true, 'joining…')
+  let entryPointId
+  try {
+    entryPointId = at > 0 ? spec.slice(0, at) : await lib.BrowserDhtNode.probe(url)
+  } catch (error) {
+    setJoined(false)
+    return showError($('errors'), `The entry point did not answer: ${error.message}`)
+  }
+  const s = {
+    node: null, id: '', sp, streamId: parts[1], partition: Number(parts[2]), trackerId: null, entryPointId, joinedAt: performance.now(),
+    firstNeighbourMs: null, received: 0, duplicates: 0, published: 0, latencies: [], perPeer: new Map(), errors: [], errorCount: 0,
+  }
+  const stun = param('stun')
+  try {
+    s.node = new lib.BrowserDhtNode({
+      entryPoints: [{ nodeId: entryPointId, url }], observer: observerFor(s),
+      onError: (error, where) => noteError(s, `${where}: ${error && error.message ? error.message : error}`),
+      ...(stun ? { webrtc: { iceServers: [stun] } } : {}),
+    })
+    s.id = s.node.id
+    await s.node.start()
+    s.node.join(sp)
+  } catch (error) {
+    if (s.node) s.node.stop({ graceful: false }).catch(() => {})
+    setJoined(false)
+    return showError($('errors'), error.message)
+  }
+  session = s
+  window.browserNode = s.node
+  $('messages').tBodies[0].replaceChildren()
+  setJoined(true)
+  render()
+}
+
 async function leave() {
   const s = session
   if (!s) return
@@ -96,12 +145,12 @@ function publish() {
   }
 }
 
-function setJoined(joined) {
-  document.body.dataset.state = joined ? 'joined' : 'idle'
-  for (const id of ['tracker-url', 'tracker-id', 'node-id', 'stream-part', 'join']) $(id).disabled = joined
-  for (const id of ['leave', 'text', 'publish']) $(id).disabled = !joined
+function setJoined(joined, title) {
+  document.body.dataset.state = joined ? (title ? 'joining' : 'joined') : 'idle'
+  for (const id of ['tracker-url', 'tracker-id', 'node-id', 'stream-part', 'entry-point', 'join']) $(id).disabled = joined
+  for (const id of ['leave', 'text', 'publish']) $(id).disabled = !joined || title !== undefined
   $('dot').classList.toggle('on', joined)
-  $('title-id').textContent = joined ? session.id : ''
+  $('title-id').textContent = title ?? (joined ? session.id : '')
 }
 
 /** Core calls these inside its own handlers: they only record and draw, and never throw. */
@@ -219,9 +268,14 @@ function render() {
     const ws = s.node.websocket.stats
     const rtc = s.node.webrtc.stats
     const signalling = s.node.webrtc.rtcStats
-    const linked = s.node.websocket.connectionTo(s.trackerId) !== undefined
-    document.body.dataset.tracker = linked ? 'linked' : 'down'
-    rows.push(['node', s.id], ['tracker', h('span', { class: `badge ${linked ? 'pass' : 'fail'}` }, linked ? `${s.trackerId} linked` : `${s.trackerId} not linked`)],
+    const dht = s.trackerId === null
+    const via = dht ? s.entryPointId : s.trackerId
+    const linked = s.node.websocket.connectionTo(via) !== undefined
+    document.body.dataset.tracker = dht ? 'none' : linked ? 'linked' : 'down'
+    document.body.dataset.overlay = dht ? 'dht' : 'tracker'
+    const label = dht ? `entry point ${via.slice(0, 10)}…` : via
+    rows.push(['node', s.id], [dht ? 'DHT entry point' : 'tracker', h('span', { class: `badge ${linked ? 'pass' : dht ? 'muted' : 'fail'}` }, linked ? `${label} linked` : `${label} not linked`)],
+      ...(dht ? [['DHT links (WebSocket)', String(s.node.websocket.connectedPeers().length)], ['links refused (unproved id)', String(s.node.auth ? s.node.auth.counts.refused : 0)]] : []),
       ['WebRTC links', String(s.node.webrtc.connectedPeers().length)],
       ['link attempts (failed)', `${signalling.attemptsStarted} (${signalling.attemptsFailed})`],
       ['signals sent / received', `${signalling.signalsSent} / ${signalling.signalsReceived}`],
