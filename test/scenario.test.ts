@@ -162,6 +162,18 @@ Defaults('parses events and budgets', () => {
 
 const Errors = suite('scenario errors')
 
+Errors('refuse DHT entry points that are not online from time zero', () => {
+  const dht = 'name: quick\nprotocol: tatum\nnodes: 100\nchurn: { initialNodes: 10, arrivalRatePerS: 1 }\n'
+  const named = onlyError(dht + 'topology: { builder: dht, entryPoints: [n0, n50] }\n')
+  assert.is(named.path, 'topology.entryPoints[1]')
+  assert.match(named.expected, 'online from time zero')
+  const counted = onlyError(dht + 'topology: { builder: dht, entryPoints: 11 }\n')
+  assert.is(counted.path, 'topology.entryPoints')
+  assert.match(counted.expected, 'initialNodes (10)')
+  // Other builders ignore entry points, so their default never stands in the way.
+  assert.is(parse(MINIMAL + 'churn: { initialNodes: 1, arrivalRatePerS: 1 }\n').topology.entryPoints, 2)
+})
+
 Errors('name an unknown field, list the known ones and suggest a close one', () => {
   const e = onlyError(MINIMAL + 'topology: { degre: 4 }\n')
   assert.is(e.file, 'quick.yaml')

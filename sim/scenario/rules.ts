@@ -66,13 +66,18 @@ function sizeIssues(doc: Record<string, unknown>): Issue[] {
     issues.push({ path: ['topology', 'degree'], value: degree, expected: `an integer < nodes (${nodes})` })
   }
   const entryPoints = objectAt(doc.topology).entryPoints
-  if (isNumber(entryPoints) && entryPoints > nodes) {
-    issues.push({ path: ['topology', 'entryPoints'], value: entryPoints, expected: `a count <= nodes (${nodes})` })
+  // Entry points are online from time zero: everyone joins through them.
+  const initial = objectAt(doc.churn).initialNodes
+  const dht = objectAt(doc.topology).builder === 'dht'
+  const online = dht && isNumber(initial) && Number.isInteger(initial) && initial >= 1 && initial < nodes ? initial : nodes
+  const within = online < nodes ? `initialNodes (${online}), the nodes online from time zero` : `nodes (${nodes})`
+  if (isNumber(entryPoints) && entryPoints > online) {
+    issues.push({ path: ['topology', 'entryPoints'], value: entryPoints, expected: `a count <= ${within}` })
   }
   if (Array.isArray(entryPoints)) {
     entryPoints.forEach((id, k) => {
-      if (typeof id === 'string' && /^n\d+$/.test(id) && Number(id.slice(1)) >= nodes) {
-        issues.push({ path: ['topology', 'entryPoints', k], value: id, expected: `a node id n0 to n${nodes - 1}` })
+      if (typeof id === 'string' && /^n\d+$/.test(id) && Number(id.slice(1)) >= online) {
+        issues.push({ path: ['topology', 'entryPoints', k], value: id, expected: `a node id n0 to n${online - 1}, online from time zero (< ${within})` })
       }
     })
   }
