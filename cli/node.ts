@@ -71,7 +71,8 @@ function loadConfig(): NodeProcessConfig | undefined {
   if (args.verbose === true) raw.verbose = true
   for (const [flag, field] of Object.entries(DHT_FLAGS)) {
     const v = (args as Record<string, unknown>)[flag]
-    if (typeof v === 'string') raw[field] = field === 'wsHost' ? v : (v.trim() === '' ? v : Number(v))
+    // A number as a number; anything else as written, so that the check quotes it.
+    if (typeof v === 'string') raw[field] = field !== 'wsHost' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v
   }
   const result = checkNodeConfig(raw, source)
   if (!result.ok) throw new InputError(invalid(result.problems))

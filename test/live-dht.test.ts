@@ -16,6 +16,7 @@ import { peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
 import type { WireMessage } from '../core/ports.ts'
 import { WIRE_RPC_REQUEST } from '../core/rpc/rpc-messages.ts'
 import { WireCodec } from '../live/wire-codec.ts'
+import { isDhtConfig, parseNodeConfig } from '../live/node-config.ts'
 import { type LiveProcess, runLiveProcess, until } from './helpers/live.ts'
 
 let nodeDataChannel = true
@@ -28,6 +29,29 @@ try {
 const Dht = suite('live DHT processes')
 const Scenario = suite('sim run --transport live, topology.builder dht')
 const Wire = suite('DHT RPCs on the wire')
+const Config = suite('DHT node config and flags')
+
+Config('entry points, a server port and no trackers make a DHT node; mixing with trackers or bad values is refused by field', async () => {
+  const ok = parseNodeConfig(`entryPoints: ["ws://127.0.0.1:7700", "0x${'ab'.repeat(20)}@ws://10.0.0.1:7701"]\nwsPort: 0\nstreams: [demo#0]`, 'a.yaml')
+  assert.ok(ok.ok)
+  if (!ok.ok) return
+  assert.ok(isDhtConfig(ok.config))
+  assert.equal(ok.config.entryPoints, [{ nodeId: undefined, url: 'ws://127.0.0.1:7700' }, { nodeId: `0x${'ab'.repeat(20)}`, url: 'ws://10.0.0.1:7701' }])
+  assert.is(ok.config.wsPort, 0)
+  const first = parseNodeConfig('wsPort: 7700', 'first.yaml')
+  assert.ok(first.ok && isDhtConfig(first.config) && first.config.streams.length === 0, 'a first node with no stream part')
+  const bad = parseNodeConfig('entryPoints: ["http://x:1", 7]\nwsPort: 70000\nwsHost: "a b"\ntrackers: [{ id: t0, url: "ws://x:1" }]\nstreams: [demo#0]', 'bad.yaml')
+  assert.not.ok(bad.ok)
+  if (bad.ok) return
+  for (const field of ['entryPoints[0]', 'entryPoints[1]', 'wsPort', 'wsHost', 'trackers']) assert.ok(bad.problems.some((p) => p.startsWith(`bad.yaml: ${field}:`)), `${field} in ${bad.problems.join('; ')}`)
+  const flags = runLiveProcess('node.ts', ['--entry-point', 'http://127.0.0.1:1', '--ws-port', 'x'])
+  assert.is(await flags.exited, 2)
+  assert.match(flags.output(), /flags: entryPoints\[0\]: got "http:\/\/127\.0\.0\.1:1"/)
+  assert.match(flags.output(), /flags: wsPort: got "x"/)
+  const lonely = runLiveProcess('node.ts', ['--stream', 'demo#0'])
+  assert.is(await lonely.exited, 2)
+  assert.match(lonely.output(), /--stream needs --entry-point or --ws-port/)
+})
 
 Wire('a descriptor travels without its DHT id, which is derived from the node id; a server URL only with a server', () => {
   const codec = new WireCodec()
@@ -197,5 +221,6 @@ if (nodeDataChannel) {
 }
 
 Wire.run()
+Config.run()
 Scenario.run()
 Dht.run()
