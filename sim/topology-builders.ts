@@ -5,7 +5,6 @@
 
 import { ContentDeliveryLayer } from '../core/content-delivery/content-delivery-layer.ts'
 import { DhtOverlay } from '../core/dht-overlay/dht-overlay.ts'
-import type { DhtObserver } from '../core/dht/dht-node.ts'
 import { type PeerDescriptor, peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
 import type { NetworkNode } from '../core/network-node.ts'
 import type { EraDefaults } from '../core/protocol-era.ts'
@@ -16,14 +15,15 @@ import { createRandom } from './engine/random.ts'
 import type { Simulator } from './engine/simulator.ts'
 import { regionNumbers } from './network/region-numbers.ts'
 import type { SimNetwork } from './network/sim-network.ts'
+import type { DhtMetrics } from './metrics/dht-metrics.ts'
 import type { RunLayout } from './run-layout.ts'
 import type { Scenario } from './scenario/types.ts'
 
 export function createTopologyBuilder(scenario: Scenario, era: EraDefaults, layout: RunLayout, sim: Simulator, network: SimNetwork,
-  nodes: readonly NetworkNode[], dhtObserver?: DhtObserver): TopologyBuilder {
+  nodes: readonly NetworkNode[], dhtMetrics?: DhtMetrics): TopologyBuilder {
   const { topology, seed } = scenario
   if (topology.builder === 'tracker') return trackerOverlay(era, layout, sim, network, nodes, seed)
-  if (topology.builder === 'dht') return dhtOverlay(scenario, era, layout, sim, network, dhtObserver)
+  if (topology.builder === 'dht') return dhtOverlay(scenario, era, layout, sim, network, dhtMetrics)
   const overlay = new StaticOverlay(topology.degree)
   // The graph is drawn over every node that will ever join; a late joiner links to the graph
   // neighbours already online, and a leaver's links are not repaired.
@@ -63,7 +63,7 @@ function trackerOverlay(era: EraDefaults, layout: RunLayout, sim: Simulator, net
 }
 
 function dhtOverlay(scenario: Scenario, era: EraDefaults, layout: RunLayout, sim: Simulator, network: SimNetwork,
-  observer: DhtObserver | undefined): DhtOverlay {
+  metrics: DhtMetrics | undefined): DhtOverlay {
   const overlay = era.overlay!
   const numbers = regionNumbers(network.latency.regions)
   const locality = scenario.topology.locality === 'ring'
@@ -72,13 +72,14 @@ function dhtOverlay(scenario: Scenario, era: EraDefaults, layout: RunLayout, sim
     peerDescriptorOf(id, locality ? numbers[network.latency.nodeRegion[i]] : 0, layout.hasServer[i] === 1))
   const builder: DhtOverlay = new DhtOverlay(layout.entryPoints.map((i) => descriptors[i]), {
     descriptorOf: (id) => descriptors[network.indexOfNode(id)!],
+    stopped: (node) => metrics?.retire(node),
     portsFor: (id) => {
       const to = network.indexOfNode(id)!
       return {
         clock: sim,
         timers: sim,
         random: createRandom(scenario.seed, 'node', id, 'dht'),
-        observer,
+        observer: metrics,
         neighbourManager: (node, membership, rpc) => new ContentDeliveryLayer(node, rpc, membership.streamPartId, membership, {
           timers: sim, random: createRandom(scenario.seed, 'node', id, 'layer2', membership.streamPartId),
         }, {

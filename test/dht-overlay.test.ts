@@ -130,6 +130,26 @@ Determinism('writes byte-identical results for the same scenario and seed (ring,
   assert.ok(a['deliveries.csv'] !== c['deliveries.csv'], 'another seed gives another run')
 })
 
+const Metrics = suite('DHT metrics')
+
+Metrics('sum the routed, RPC and cap counters over every node that ran, crashed and departed ones included', async () => {
+  const { simulation, summary } = await runScenario(scenarioFrom(`
+name: dht-counters
+protocol: tatum
+seed: 2
+nodes: 120
+topology: { builder: dht, entryPoints: 2, wsServerShare: 0.2 }
+network: { latency: { model: geo } }
+churn: { events: [{ type: massFailure, atS: 15, fraction: 0.4 }, { type: leave, atS: 18, count: 10 }] }
+workload: { messagesPerPublisher: 10, ratePerSecond: 2, warmupS: 10 }
+`))
+  let running = 0
+  for (const node of simulation.dhtOverlay!.runningNodes()) running += node.rpc.counts.requests
+  assert.ok(summary.churn.crashed > 0 && summary.churn.left > 0)
+  assert.ok(summary.dht!.rpc.requests > running, `${summary.dht!.rpc.requests} requests in all, ${running} by the nodes still running`)
+})
+
 Forms.run()
+Metrics.run()
 Flood.run()
 Determinism.run()

@@ -14,6 +14,8 @@ export interface DhtOverlayPorts {
   portsFor(nodeId: NodeId): TatumNodePorts
   /** Each node's descriptor (its region and whether it runs a server). */
   descriptorOf(nodeId: NodeId): PeerDescriptor
+  /** A node stopped for good: what it counted is final (metrics keep it past the node). */
+  stopped?(node: TatumNode): void
 }
 
 export class DhtOverlay implements TopologyBuilder {
@@ -44,8 +46,11 @@ export class DhtOverlay implements TopologyBuilder {
   }
 
   crashed(node: NetworkNode): void {
-    this.nodes.get(node.id)?.halt()
+    const tatum = this.nodes.get(node.id)
+    if (tatum === undefined) return
+    tatum.halt()
     this.nodes.delete(node.id)
+    this.ports.stopped?.(tatum)
   }
 
   /** The running Tatum node of `nodeId`, if it is up. */

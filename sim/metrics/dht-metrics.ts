@@ -7,6 +7,7 @@ import { dhtKeyOf } from '../../core/dht/dht-id.ts'
 import type { DhtObserver } from '../../core/dht/dht-node.ts'
 import type { LookupResult } from '../../core/dht/lookup.ts'
 import type { DhtOverlay } from '../../core/dht-overlay/dht-overlay.ts'
+import type { TatumNode } from '../../core/dht-overlay/tatum-node.ts'
 import type { Distribution } from '../results/summary-types.ts'
 import { SampleBuffer } from './sample-buffer.ts'
 
@@ -51,12 +52,18 @@ class LookupStats {
 export class DhtMetrics implements DhtObserver {
   private readonly layer0 = new LookupStats()
   private readonly layer1 = new LookupStats()
+  /** What nodes that stopped (left or crashed) counted: the totals cover every node that ran. */
+  private readonly retired = { routed: { sent: 0, forwarded: 0, delivered: 0, deadEnds: 0 }, rpc: { requests: 0, replies: 0, timeouts: 0, connectFailures: 0 }, closedByCap: 0 }
 
   constructor(private readonly now: () => number) {}
 
   lookupDone(service: string, purpose: 'join' | 'find' | 'ring', result: LookupResult): void {
     if (purpose === 'ring') return
     ;(service === 'layer0' ? this.layer0 : this.layer1).add(result)
+  }
+
+  retire(node: TatumNode): void {
+    addCounts(this.retired, node)
   }
 
   /** Distinct live entry points of `streamPartId` held anywhere: global knowledge, for metrics only. */
@@ -72,9 +79,7 @@ export class DhtMetrics implements DhtObserver {
     const b0 = new SampleBuffer('f32'); const f0 = new SampleBuffer('f32')
     const b1 = new SampleBuffer('f32'); const f1 = new SampleBuffer('f32')
     const links = new SampleBuffer('f32'); const content = new SampleBuffer('f32')
-    const routed = { sent: 0, forwarded: 0, delivered: 0, deadEnds: 0 }
-    const rpc = { requests: 0, replies: 0, timeouts: 0, connectFailures: 0 }
-    let closedByCap = 0
+    const totals = { routed: { ...this.retired.routed }, rpc: { ...this.retired.rpc }, closedByCap: this.retired.closedByCap }
     for (const node of overlay.runningNodes()) {
       b0.push(node.layer0.peers.buckets.count)
       f0.push(node.layer0.peers.buckets.nonEmptyBuckets())
@@ -86,9 +91,7 @@ export class DhtMetrics implements DhtObserver {
       let neighbours = 0
       for (const peer of node.node.connectedPeers()) if (node.node.isNeighbour(peer)) neighbours++
       content.push(neighbours)
-      for (const k of Object.keys(routed) as (keyof typeof routed)[]) routed[k] += node.router.counts[k]
-      for (const k of Object.keys(rpc) as (keyof typeof rpc)[]) rpc[k] += node.rpc.counts[k]
-      closedByCap += node.cap.closed
+      addCounts(totals, node)
     }
     return {
       lookups: { layer0: this.layer0.summary(), layer1: this.layer1.summary() },
@@ -97,8 +100,20 @@ export class DhtMetrics implements DhtObserver {
         layer1: { contacts: b1.distribution(), buckets: f1.distribution() },
       },
       connectionsPerNode: { layer0: links.distribution(), layer2: content.distribution() },
-      routed, rpc, closedByCap,
+      routed: totals.routed, rpc: totals.rpc, closedByCap: totals.closedByCap,
       entryPointsAtEnd: this.entryPointCount(overlay, streamPartId),
     }
   }
+}
+
+interface Counts {
+  routed: { sent: number; forwarded: number; delivered: number; deadEnds: number }
+  rpc: { requests: number; replies: number; timeouts: number; connectFailures: number }
+  closedByCap: number
+}
+
+function addCounts(into: Counts, node: TatumNode): void {
+  for (const k of Object.keys(into.routed) as (keyof Counts['routed'])[]) into.routed[k] += node.router.counts[k]
+  for (const k of Object.keys(into.rpc) as (keyof Counts['rpc'])[]) into.rpc[k] += node.rpc.counts[k]
+  into.closedByCap += node.cap.closed
 }
