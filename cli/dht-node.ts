@@ -85,7 +85,8 @@ export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
     const garbage = node.webrtc.stats.garbageFrames + node.websocket.stats.garbageFrames
     console.log(`node ${label} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} `
       + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
-      + `links refused ${node.auth?.counts.refused ?? 0}, before proof ${node.auth?.counts.droppedBeforeProof ?? 0}`)
+      + `links refused ${node.auth?.counts.refused ?? 0}, before proof ${node.auth?.counts.droppedBeforeProof ?? 0}, `
+      + `offers refused ${node.links.counts.offersRefused}`)
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()
   }

@@ -2,8 +2,8 @@
 // Live DHT (Tatum) nodes as processes on 127.0.0.1, with no tracker: an entry point, nodes with
 // and without a WebSocket server (so links of all three kinds: WebSocket, connect-back, WebRTC
 // signalled over the DHT) and a publisher; every message published reaches every other node.
-// A hostile process that sends forged and malformed DHT RPCs is dropped and counted, and the
-// node goes on delivering. Every process is killed if a check fails.
+// A hostile process that sends forged and malformed DHT RPCs (and floods WebRTC offers) is
+// dropped and counted, and the node goes on delivering. Every process is killed if a check fails.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,6 +17,7 @@ import type { WireMessage } from '../core/ports.ts'
 import { WIRE_RPC_REQUEST } from '../core/rpc/rpc-messages.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { isDhtConfig, parseNodeConfig } from '../live/node-config.ts'
+import { MAX_INBOUND_OFFERS } from '../live/dht/dht-link-transport.ts'
 import { type LiveProcess, runLiveProcess, until } from './helpers/live.ts'
 
 let nodeDataChannel = true
@@ -157,7 +158,7 @@ if (!nodeDataChannel) {
     }
   })
 
-  Dht('a hostile peer: forged ids, messages before proof, wrong senders, oversize lists and bad frames are dropped and counted; the node still delivers', async () => {
+  Dht('a hostile peer: forged ids, messages before proof, wrong senders, oversize lists, bad frames and an offer flood are dropped and counted; the node still delivers', async () => {
     const ps = new Processes()
     try {
       const ep = await entryPoint(ps, 'ep')
@@ -169,9 +170,11 @@ if (!nodeDataChannel) {
       const { address, published } = await publish(ps, ep.url, 2)
       await until(`all ${published} messages`, () => [ep.process, receiver].every((r) => receivedFrom(r, address) === published), 15_000)
       await ps.stop(receiver, ep.process)
-      const dropped = /dropped: garbage (\d+), malformed (\d+), links refused (\d+), before proof (\d+)/.exec(ep.process.output())
+      const dropped = /dropped: garbage (\d+), malformed (\d+), links refused (\d+), before proof (\d+), offers refused (\d+)/.exec(ep.process.output())
       assert.ok(dropped !== null, ep.process.output())
-      const [garbage, malformed, refused, beforeProof] = dropped!.slice(1).map(Number)
+      const [garbage, malformed, refused, beforeProof, offersRefused] = dropped!.slice(1).map(Number)
+      // Offers from made-up sources: answered up to the cap, the rest dropped.
+      assert.is(offersRefused, sent.offers - MAX_INBOUND_OFFERS)
       assert.is(garbage, sent.badFrames)
       assert.is(malformed, sent.wrongSender + sent.oversize + sent.badBody + sent.unknownKind)
       // The impersonation, and the probes that asked the entry point its id (they say hello as nobody).

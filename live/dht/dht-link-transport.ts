@@ -10,11 +10,15 @@
 // (serving a peer's connect-back) surface to core as inbound links when they open, and their
 // failures are not core's business. A peer can make us dial: at most MAX_CONNECT_BACKS_SERVED
 // such dials run at once, and each is to a ws:// URL that must then prove to be the peer
-// (the WebSocket welcome, and the link authentication above this transport).
+// (the WebSocket welcome, and the link authentication above this transport). A peer can also
+// make us answer WebRTC offers, each a peer connection with native resources: offers from at most
+// MAX_INBOUND_OFFERS sources are in flight at once (until their link opens or their attempt's
+// time is up); further sources' offers are dropped and counted.
 
 import type { Connection, NodeId, Transport, TransportHandler } from '../../core/ports.ts'
 import type { PeerDescriptor } from '../../core/dht/peer-descriptor.ts'
 import { TATUM } from '../../core/protocol-era.ts'
+import { DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS, parseSignal } from '../webrtc-signalling.ts'
 import { descriptorUrl } from './descriptor-wire.ts'
 import type { PeerDirectory } from './peer-directory.ts'
 
@@ -25,6 +29,14 @@ import type { PeerDirectory } from './peer-directory.ts'
 export const CONNECT_BACK_TIMEOUT_MS = TATUM.overlay!.connectionTimeouts.websocketServerMs
 /** Connect-back dials a node makes for others at once; more requests are dropped. */
 export const MAX_CONNECT_BACKS_SERVED = 32
+
+/**
+ * Sources whose WebRTC offers may be in flight at once: as many as the node may hold connections
+ * (ConnectionManager.ts maxConnections 80, dht 103.3.1, as the era's connection cap carries it).
+ */
+export const MAX_INBOUND_OFFERS = TATUM.overlay!.connectionCap.maxConnections
+/** How long an answered offer counts as in flight without a link: the WebRTC transport's connect timeout. */
+export const INBOUND_OFFER_HOLD_MS = DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS
 
 const ROUTED_SIGNAL = 'w'
 const ROUTED_CONNECT_BACK = 'b'
@@ -52,7 +64,11 @@ export class DhtLinkTransport implements Transport {
   private readonly asked = new Map<NodeId, { part: Transport | undefined; timer: ReturnType<typeof setTimeout> | undefined }>()
   /** Peers we dial because they asked us to. */
   private readonly servingConnectBack = new Set<NodeId>()
-  readonly counts = { connectBacksAsked: 0, connectBacksServed: 0, connectBacksRefused: 0, connectBackTimeouts: 0, unroutable: 0, badRouted: 0 }
+  /** Sources of offers in flight, with when they stop counting. */
+  private readonly inboundOffers = new Map<NodeId, number>()
+  readonly counts = {
+    connectBacksAsked: 0, connectBacksServed: 0, connectBacksRefused: 0, connectBackTimeouts: 0, unroutable: 0, badRouted: 0, offersRefused: 0,
+  }
 
   constructor(
     readonly localId: NodeId,
@@ -96,13 +112,30 @@ export class DhtLinkTransport implements Transport {
   handleRouted(source: PeerDescriptor, payload: string): void {
     const kind = payload.charAt(0)
     if (kind === ROUTED_SIGNAL) {
+      const signal = payload.slice(1)
+      if (!this.admitOffer(source.nodeId, signal)) {
+        this.counts.offersRefused++
+        return
+      }
       this.directory.learn(source, false)
-      this.webrtc.handleSignal(source.nodeId, payload.slice(1))
+      this.webrtc.handleSignal(source.nodeId, signal)
     } else if (kind === ROUTED_CONNECT_BACK) {
       this.serveConnectBack(source)
     } else {
       this.counts.badRouted++
     }
+  }
+
+  /** False for an offer from a new source while MAX_INBOUND_OFFERS sources have offers in flight. */
+  private admitOffer(from: NodeId, signal: string): boolean {
+    if (parseSignal(signal)?.t !== 'offer') return true
+    const now = performance.now()
+    if (!this.inboundOffers.has(from) && this.inboundOffers.size >= MAX_INBOUND_OFFERS) {
+      for (const [peer, until] of this.inboundOffers) if (until <= now) this.inboundOffers.delete(peer)
+      if (this.inboundOffers.size >= MAX_INBOUND_OFFERS) return false
+    }
+    this.inboundOffers.set(from, now + INBOUND_OFFER_HOLD_MS)
+    return true
   }
 
   private partFor(peer: NodeId): Transport | 'connect-back' | undefined {
@@ -164,6 +197,7 @@ export class DhtLinkTransport implements Transport {
     return {
       onConnected: (c) => {
         this.servingConnectBack.delete(c.remoteId)
+        this.inboundOffers.delete(c.remoteId)
         const asked = this.asked.get(c.remoteId)
         if (asked !== undefined) {
           if (asked.timer !== undefined) clearTimeout(asked.timer)
@@ -189,5 +223,6 @@ export class DhtLinkTransport implements Transport {
     for (const a of this.asked.values()) if (a.timer !== undefined) clearTimeout(a.timer)
     this.asked.clear()
     this.servingConnectBack.clear()
+    this.inboundOffers.clear()
   }
 }

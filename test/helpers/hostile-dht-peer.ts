@@ -9,6 +9,7 @@
 //      - a closest-peers request for 100,000 contacts and a routed message naming 1,000 nodes
 //        (oversize lists), a store whose entry is no descriptor,
 //      - frames whose descriptors or byte strings are malformed, and a body that is no JSON,
+//      - WebRTC offers routed to the node from 100 made-up sources,
 //      - a message of a kind nobody runs.
 // usage: tsx test/helpers/hostile-dht-peer.ts ws://HOST:PORT
 
@@ -28,7 +29,7 @@ if (url === undefined) throw new Error('usage: hostile-dht-peer.ts ws://HOST:POR
 const me = keyPairFromSeed('hostile/me')
 const victim = keyPairFromSeed('hostile/someone-else')
 const target = await LiveDhtNode.probe(url)
-const sent = { impersonations: 0, beforeProof: 0, wrongSender: 0, oversize: 0, badBody: 0, badFrames: 0, unknownKind: 0 }
+const sent = { impersonations: 0, beforeProof: 0, wrongSender: 0, oversize: 0, badBody: 0, badFrames: 0, unknownKind: 0, offers: 0 }
 const enc = new TextEncoder()
 
 function handler(onOpen: (c: Connection) => void, onMessage: (c: Connection, m: unknown) => void = () => {}): TransportHandler & { failed: Promise<string> } {
@@ -120,6 +121,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
   sink.send(rawFrame(WIRE_RPC_REQUEST, envelope(`{"$d":["${me.address}",0,0,null]}`, `{"key":{"$b":"${'ab'.repeat(500)}"}}`)))
   sink.send(rawFrame(WIRE_RPC_REQUEST, '{not json'))
   sent.badFrames += 4
+  // WebRTC offers routed to the node from 100 made-up sources: it answers at most its cap at once.
+  for (let i = 0; i < 100; i++) {
+    const fake = peerDescriptorOf(`0x${(i + 1).toString(16).padStart(40, 'f')}`)
+    const offer = JSON.stringify({ t: 'offer', a: `x${i}`, i: 'inc', sdp: 'v=0\r\n' })
+    const targetDescriptor = peerDescriptorOf(target)
+    request(DHT_ROUTE, { id: `flood:${i}`, parallelRoots: [], target: targetDescriptor, via: null, source: fake, reachableThrough: [], path: [me.address], payload: `w${offer}` })
+    sent.offers++
+  }
   // A kind nobody runs.
   c.send({ kind: 99, sizeBytes: 0, anything: true } as unknown as WireMessage)
   sent.unknownKind++
