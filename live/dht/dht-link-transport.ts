@@ -27,7 +27,11 @@ import type { PeerDirectory } from './peer-directory.ts'
  * as the era's defaults carry it.
  */
 export const CONNECT_BACK_TIMEOUT_MS = TATUM.overlay!.connectionTimeouts.websocketServerMs
-/** Connect-back dials a node makes for others at once; more requests are dropped. */
+/**
+ * Connect-back dials a node makes for others at once; more requests are dropped. Our bound: the
+ * reference dials back every request (WebsocketClientConnectorRpcLocal.ts requestConnection, dht
+ * 103.3.1), which lets anyone make a node dial anything.
+ */
 export const MAX_CONNECT_BACKS_SERVED = 32
 
 /**

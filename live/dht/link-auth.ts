@@ -26,7 +26,11 @@ export const WIRE_LINK_AUTH = FIRST_PROTOCOL_WIRE_KIND + 30
  * EXISTING_CONNECTION_TIMEOUT, dht 103.3.1).
  */
 export const AUTH_TIMEOUT_MS = 5_000
-/** Messages a link may send before its proof before it is closed (a peer running our code sends none). */
+/**
+ * Messages a link may send before its proof before it is closed (a peer running our code sends
+ * none). Ours: the reference's connection handshake carries descriptors and no proof
+ * (Handshaker.ts, dht 103.3.1).
+ */
 export const MAX_UNAUTHENTICATED_MESSAGES = 8
 
 const CHALLENGE_HEX = 64
