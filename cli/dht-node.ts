@@ -5,6 +5,7 @@
 // Ctrl-C or after --duration-s. The node id is the address of its key (derived from the seed, or
 // fresh); `id` is a label for its output.
 
+import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
 import { type EntryPointAddress, LiveDhtNode } from '../live/live-dht-node.ts'
 import type { NodeProcessConfig } from '../live/node-config.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
@@ -51,6 +52,18 @@ export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
     + (node.url !== undefined ? `; entry point at ${node.url}` : '; no server'))
   for (const s of config.streams) node.join(s.streamPartId)
   if (config.streams.length > 0) console.log(`node ${label} joining ${config.streams.map((s) => s.streamPartId).join(', ')}`)
+  let app: AppInterfaces | undefined
+  if (config.app !== undefined) {
+    try {
+      app = await startAppInterfaces(node, config.app, (error, where) => console.error(`[${label}] ${where}:`, error))
+    } catch (error) {
+      await node.stop({ graceful: false })
+      shutdownWebRtc()
+      throw new RunFailure(`cannot start the app interfaces on ${config.app.host}: ${(error as Error).message}`)
+    }
+    const urls = [['http', app.httpUrl], ['websocket', app.webSocketUrl], ['mqtt', app.mqttUrl]].filter(([, u]) => u !== undefined)
+    console.log(`node ${label} app interfaces: ${urls.map(([name, u]) => `${name} ${u}`).join(', ')}`)
+  }
 
   const timers: ReturnType<typeof setInterval>[] = []
   let sequence = 0
@@ -73,7 +86,7 @@ export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
       console.log(`${label}: ${neighbours || 'no stream parts'}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.websocket.connectedPeers().length} websocket, `
         + `${node.webrtc.connectedPeers().length} webrtc; dht contacts ${node.directory.size}; garbage ${garbage}, `
-        + `malformed ${observer.malformeds}, links refused ${node.auth?.counts.refused ?? 0}`)
+        + `malformed ${observer.malformeds}, links refused ${node.auth?.counts.refused ?? 0}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -87,6 +100,7 @@ export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
       + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
       + `links refused ${node.auth?.counts.refused ?? 0}, before proof ${node.auth?.counts.droppedBeforeProof ?? 0}, `
       + `offers refused ${node.links.counts.offersRefused}`)
+    await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()
   }

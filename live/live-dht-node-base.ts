@@ -25,6 +25,7 @@ import type { NodeId, Transport } from '../core/ports.ts'
 import { TATUM } from '../core/protocol-era.ts'
 import { RPC_WIRE_KINDS } from '../core/rpc/rpc-messages.ts'
 import type { Publisher } from '../core/security/publisher.ts'
+import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { CompositeTransport } from './composite-transport.ts'
 import type { LivePeerDescriptor } from './dht/descriptor-wire.ts'
 import { DhtLinkTransport } from './dht/dht-link-transport.ts'
@@ -93,6 +94,8 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   readonly auth: AuthenticatingTransport | undefined
   readonly node: NetworkNode
   readonly publisher: Publisher
+  /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives (the app interfaces). */
+  readonly security: SecurityPorts
   /** Set by start(). */
   tatum!: TatumNode
   local!: LivePeerDescriptor
@@ -142,7 +145,8 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
       propagation: TATUM.propagation,
       ...options.network,
     })
-    this.publisher = livePublisher(this.node, this.identity, liveSecurityPorts(realClock, this.timers), createRealRandom(this.random.seed, 'publisher'))
+    this.security = liveSecurityPorts(realClock, this.timers)
+    this.publisher = livePublisher(this.node, this.identity, this.security, createRealRandom(this.random.seed, 'publisher'))
   }
 
   /** Listens (with a server), then starts layer 0 through the entry points. */

@@ -136,7 +136,6 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   const trackers: TrackerAddress[] = []
   if (dht) {
     if (c.trackers !== undefined) problem('trackers', c.trackers, 'no trackers with entryPoints or wsPort (a DHT node has none)')
-    if (c.app !== undefined) problem('app', c.app, 'no app interfaces in DHT mode (not supported yet)')
     if (entryPoints.length === 0 && wsPort === undefined) problem('entryPoints', c.entryPoints, 'at least one entry point, or wsPort for the first node')
   } else if (!Array.isArray(c.trackers) || c.trackers.length === 0) problem('trackers', c.trackers, 'a non-empty list of { id, url }, or entryPoints for a DHT node')
   else {

@@ -158,6 +158,32 @@ if (!nodeDataChannel) {
     }
   })
 
+  Dht('a DHT node serves apps: an HTTP publish on the entry point reaches a node that joined through it', async () => {
+    const ps = new Processes()
+    const dir = mkdtempSync(join(tmpdir(), 'brtc-live-dht-app-'))
+    try {
+      const key = 'dht-app-key-123'
+      writeFileSync(join(dir, 'ep.yaml'), `wsPort: 0\nstreams: [demo#0]\napp: { httpPort: 0, apiKey: "${key}" }\n`)
+      const ep = ps.node(['--config', join(dir, 'ep.yaml'), '--id', 'ep'])
+      await until('the entry point serves apps', () => /http (http:\/\/127\.0\.0\.1:\d+)/.test(ep.output()) && URL_LINE.test(ep.output()), 20_000)
+      const http = /http (http:\/\/127\.0\.0\.1:\d+)/.exec(ep.output())![1]
+      const url = URL_LINE.exec(ep.output())![1]
+      const receiver = ps.node(['--entry-point', url, '--stream', 'demo#0', '--id', 'r'])
+      await until('a neighbour', () => /\+ neighbour/.test(receiver.output()), 30_000)
+      const info = await (await fetch(`${http}/info`, { headers: { authorization: `Bearer ${key}` } })).json() as { nodeId: string }
+      assert.match(info.nodeId, /^0x[0-9a-f]{40}$/)
+      for (let i = 0; i < 3; i++) {
+        const r = await fetch(`${http}/streams/demo/publish`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ n: i }) })
+        assert.is(r.status, 200, await r.text())
+      }
+      await until('the receiver gets the app\'s messages', () => receivedFrom(receiver, info.nodeId) === 3, 15_000)
+      await ps.stop(receiver, ep)
+    } finally {
+      ps.killAll()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   Dht('a hostile peer: forged ids, messages before proof, wrong senders, oversize lists, bad frames and an offer flood are dropped and counted; the node still delivers', async () => {
     const ps = new Processes()
     try {

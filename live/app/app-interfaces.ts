@@ -6,12 +6,11 @@
 
 import { VERDICT_VALID } from '../../core/message-validator.ts'
 import { StreamMessageValidator } from '../../core/security/stream-message-validator.ts'
-import type { LiveNode } from '../live-node.ts'
 import type { AppConfig } from './app-config.ts'
 import { AppStats } from './app-stats.ts'
 import { type HttpInterface, startHttpInterface } from './http-interface.ts'
 import { type MqttBridge, startMqttBridge } from './mqtt-bridge.ts'
-import { NodeGateway } from './node-gateway.ts'
+import { type AppNode, NodeGateway } from './node-gateway.ts'
 import { Subscriptions } from './subscriptions.ts'
 
 /** Unread bytes an SSE or WebSocket subscriber may leave before it is closed. */
@@ -31,7 +30,7 @@ export interface AppInterfaces {
 }
 
 export async function startAppInterfaces(
-  node: LiveNode, config: AppConfig, onError: (error: unknown, where: string) => void,
+  node: AppNode, config: AppConfig, onError: (error: unknown, where: string) => void,
 ): Promise<AppInterfaces> {
   const stats = new AppStats()
   const subscriptions = new Subscriptions({ maxMessages: config.bufferMessages, maxBytes: config.bufferBytes }, (error) => {

@@ -5,6 +5,9 @@
 // with them.
 
 import type { LiveNode } from '../live-node.ts'
+
+/** What the app interfaces use of a node: a tracker node (LiveNode) or a DHT node (LiveDhtNode) has it. */
+export type AppNode = Pick<LiveNode, 'id' | 'node' | 'neighbours' | 'join' | 'publish' | 'security'>
 import { AppError } from './app-error.ts'
 import type { AppInterfaceName, AppStats } from './app-stats.ts'
 import { type StreamPart, streamPart } from './stream-part.ts'
@@ -27,7 +30,7 @@ export interface PublishReceipt {
 
 export class NodeGateway {
   constructor(
-    readonly node: LiveNode,
+    readonly node: AppNode,
     readonly subscriptions: Subscriptions,
     readonly stats: AppStats,
     readonly limits: GatewayLimits,
