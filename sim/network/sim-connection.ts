@@ -20,6 +20,8 @@ export class SimConnection implements Connection {
   peer!: SimConnection
   /** peer.id, copied so a send need not touch the peer's object. */
   peerId = -1
+  /** Messages scheduled to arrive at this end: its slot is freed once it is closed and this is 0. */
+  inFlight = 0
   constructor(
     readonly id: number,
     readonly local: number,

@@ -45,7 +45,12 @@ export interface SimNetworkOptions {
 export const DROP_CONTENT = -1
 
 export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, LinkCarrier {
-  readonly connections: SimConnection[] = []
+  /**
+   * Every link end by id (events name the receiving end by id). A closed end's slot is emptied
+   * once no message is in flight to it, so a run's memory follows its open links, not every link
+   * it ever opened (a DHT node opens and closes hundreds).
+   */
+  readonly connections: (SimConnection | undefined)[] = []
   readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
   private readonly transports: SimTransport[]
   private readonly indexOf = new Map<NodeId, number>()
@@ -211,6 +216,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
     let arrival = t + this.latency.sampleOneWayMs(src, dst, random)
     if (arrival < connection.lastArrivalMs) arrival = connection.lastArrivalMs
     connection.lastArrivalMs = arrival
+    connection.peer.inFlight++
     if (this.bandwidth.limitsDownload) {
       this.sim.schedule(arrival, EVENT_ARRIVE, connection.peerId, 0, message)
     } else {
@@ -219,7 +225,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   }
 
   handleEvent(kind: number, a: number, _b: number, ref: unknown): void {
-    const connection = this.connections[a]
+    const connection = this.connections[a]!
     const message = ref as WireMessage
     if (kind === EVENT_ARRIVE) {
       // Arrivals queue for the receiver's download link in arrival order.
@@ -227,8 +233,10 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
       this.sim.schedule(end + this.options.processingDelayMs, EVENT_DELIVER, a, 0, message)
       return
     }
+    connection.inFlight--
     if (!connection.open || this.up[connection.local] === 0) {
       if (message.kind === WIRE_CONTENT) this.lost.closed++
+      if (!connection.open && connection.inFlight === 0) this.connections[a] = undefined
       return
     }
     connection.handler!.onMessage(connection, message)
@@ -271,6 +279,8 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
     const other = connection.peer
     connection.open = false
     other.open = false
+    if (connection.inFlight === 0) this.connections[connection.id] = undefined
+    if (other.inFlight === 0) this.connections[other.id] = undefined
     this.links.delete(this.linkKey(connection.local, connection.remote))
     removeFrom(this.linksOf[connection.local], connection)
     removeFrom(this.linksOf[other.local], other)
