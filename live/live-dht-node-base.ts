@@ -17,6 +17,7 @@
 import { ContentDeliveryLayer } from '../core/content-delivery/content-delivery-layer.ts'
 import { TatumNode } from '../core/dht-overlay/tatum-node.ts'
 import { type PeerDescriptor, peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
+import type { DhtObserver } from '../core/dht/dht-node.ts'
 import type { StreamMessage } from '../core/message.ts'
 import type { KeyPair } from '../core/message-layer/identity.ts'
 import { NetworkNode, type NetworkNodeOptions } from '../core/network-node.ts'
@@ -68,6 +69,8 @@ export interface LiveDhtNodeOptions {
   network?: Partial<NetworkNodeOptions>
   observer?: NodeObserver
   onError?: (error: unknown, where: string) => void
+  /** Hears of the DHTs' lookups (scenario runs' metrics). */
+  dhtObserver?: DhtObserver
   /** Wraps the node's transport below core (the scenario runs' delay shim). */
   wrapTransport?: (transport: Transport) => Transport
 }
@@ -182,6 +185,7 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
       clock: realClock,
       timers: this.timers,
       random: createRealRandom(seed, 'dht'),
+      ...(o.dhtObserver !== undefined ? { observer: o.dhtObserver } : {}),
       routed: (source, payload) => this.links.handleRouted(source, payload),
       neighbourManager: (node, membership, rpc) => new ContentDeliveryLayer(node, rpc, membership.streamPartId, membership, {
         timers: this.timers, random: createRealRandom(seed, 'layer2', membership.streamPartId),

@@ -243,6 +243,11 @@ if (nodeDataChannel) {
       assert.is(summary.live.errors.count, 0, JSON.stringify(summary.live.errors))
       assert.is(summary.timeToFirstNeighbourMs.count, 12)
       assert.is(summary.overlay[0].components, 1)
+      // The DHT figures, as the simulator reports them: every node's links and routing table, the lookups.
+      assert.is(summary.dht.connectionsPerNode.layer0.count, 12)
+      assert.ok(summary.dht.connectionsPerNode.layer2.mean >= 3, JSON.stringify(summary.dht.connectionsPerNode.layer2))
+      assert.ok(summary.dht.lookups.layer0.count > 0 && summary.dht.rpc.requests > 0)
+      assert.ok(summary.dht.entryPointsAtEnd >= 1)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -129,6 +129,9 @@ function rowsOf(sim: Summary, live: LiveSummary[], cmp: Comparison[]): Calibrati
     liveOnly('delay shim lateness p99', 'ms', (s) => s.live.shimLatenessMs?.p99 ?? NaN),
     both('time to first neighbour p50', 'ms', (s) => s.timeToFirstNeighbourMs.p50),
     both('join time p50', 'ms', (s) => s.joinTimeMs?.p50 ?? NaN),
+    both('DHT: layer-0 lookup hops, mean', 'hops', (s) => s.dht?.lookups.layer0.hops.mean ?? NaN),
+    both('DHT: layer-0 links per node, mean', 'links', (s) => s.dht?.connectionsPerNode.layer0.mean ?? NaN),
+    both('DHT: RPCs', 'count', (s) => s.dht?.rpc.requests ?? NaN),
     both('wall time', 's', (s) => s.wallSeconds),
   ]
 }

@@ -8,6 +8,8 @@
 // node's core, as for the other builders.
 
 import type { NetworkNode } from '../../core/network-node.ts'
+import type { DhtObserver } from '../../core/dht/dht-node.ts'
+import type { TatumNode } from '../../core/dht-overlay/tatum-node.ts'
 import type { NodeId } from '../../core/ports.ts'
 import type { DelayQueue } from '../delay-line.ts'
 import { DelayedTransport } from '../delayed-transport.ts'
@@ -21,6 +23,8 @@ export interface DhtScenarioSettings {
   region: number
   neighbourTargetCount: number
   plumtree: boolean
+  /** Hears the DHTs' lookups, for the run's DHT figures. */
+  observer?: DhtObserver
 }
 
 export class DhtBuiltNode implements ScenarioNode {
@@ -35,6 +39,7 @@ export class DhtBuiltNode implements ScenarioNode {
       id: options.id, seed: options.seed, authenticate: false, entryPoints: [], webrtc: LOOPBACK_WEBRTC,
       server: settings.server ? { host: '127.0.0.1', port: 0 } : undefined,
       region: settings.region, neighbourTargetCount: settings.neighbourTargetCount, plumtree: settings.plumtree,
+      ...(settings.observer !== undefined ? { dhtObserver: settings.observer } : {}),
       observer: options.observer, onError: options.onError,
       wrapTransport: delayed === undefined ? undefined : (t) => {
         this.shim = new DelayedTransport(t, delayed.shaper, delayed.queue)
@@ -49,6 +54,11 @@ export class DhtBuiltNode implements ScenarioNode {
 
   get node(): NetworkNode {
     return this.live.node
+  }
+
+  /** Its Tatum node, once it joined. */
+  get tatum(): TatumNode | undefined {
+    return this.begun ? this.live.tatum : undefined
   }
 
   /** The URL of its server, once prepared; undefined without one. */

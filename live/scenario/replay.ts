@@ -24,6 +24,8 @@ import type { OverlaySample } from '../../sim/metrics/timeseries.ts'
 import type { LatencyModel } from '../../sim/network/latency-model.ts'
 import type { LossCounters, ObservedNetwork } from '../../sim/network/observed-network.ts'
 import type { SummarySource } from '../../sim/results/summarize.ts'
+import type { DhtSummary } from '../../sim/metrics/dht-metrics.ts'
+import { mergeDhtFigures } from './dht-figures.ts'
 import type { TopologyJson } from '../../sim/results/topology-types.ts'
 import { topologyJson } from '../../sim/results/write-run.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
@@ -62,6 +64,12 @@ class ReplayNetwork implements ObservedNetwork {
 }
 
 export class LiveRunRecord implements SummarySource {
+  /** DHT builder: the workers' DHT figures merged, as the simulator's `dht` in summary.json. */
+  dhtSummary(): DhtSummary | undefined {
+    const figures = this.outcome.results.flatMap((r) => r.dht === undefined ? [] : [r.dht])
+    return figures.length === 0 ? undefined : mergeDhtFigures(figures)
+  }
+
   readonly metrics: MetricsCollector
   readonly membership: Membership
   readonly network: ReplayNetwork

@@ -10,6 +10,7 @@ import type { TrackerAddress } from '../live-node.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
 import type { RecordColumns, SendCounters } from './event-recorder.ts'
 import type { NodeCounters } from './scenario-node.ts'
+import type { DhtFigures } from './dht-figures.ts'
 
 export const PROGRESS_INTERVAL_MS = 250
 
@@ -62,6 +63,8 @@ export interface WorkerResult {
   /** How late (ms) the delay shim released each transmission; empty without a shim. */
   shimLatenessMs: Float64Array
   process: ProcessFigures
+  /** DHT builder: the raw samples of the run's DHT figures (dht-figures.ts). */
+  dht?: DhtFigures
   /** Exceptions the nodes' timers and transports reported, with the first few messages. */
   errors: { count: number; first: string[] }
 }

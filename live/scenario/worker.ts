@@ -5,6 +5,7 @@
 
 import type { NodeId } from '../../core/ports.ts'
 import { DelayQueue } from '../delay-line.ts'
+import { realClock } from '../real-time.ts'
 import { shutdownWebRtc } from '../webrtc-transport.ts'
 import { EventRecorder, REC_CRASH, REC_JOIN, REC_LEAVE } from './event-recorder.ts'
 import { machineNowMs } from './machine-clock.ts'
@@ -13,6 +14,7 @@ import { ScenarioLinkShaper, scenarioNeedsShim } from './scenario-link-shaper.ts
 import { type NodeCounters, type ScenarioNode, StaticBuiltNode, TrackerBuiltNode } from './scenario-node.ts'
 import { StaticLiveOverlay } from './static-live-overlay.ts'
 import { DhtBuiltNode } from './dht-scenario-node.ts'
+import { DhtFigureCollector } from './dht-figures.ts'
 import { regionNumbers } from '../../sim/network/region-numbers.ts'
 import type { FromWorker, ServerUrls, ToWorker, WorkerInit, WorkerResult } from './worker-protocol.ts'
 import { PROGRESS_INTERVAL_MS } from './worker-protocol.ts'
@@ -36,6 +38,8 @@ class Worker {
   private readonly queue: DelayQueue | null
   private readonly errors = { count: 0, first: [] as string[] }
   private readonly partIds: string[]
+  /** DHT builder: lookups and, at the end, the nodes' DHT state. */
+  private readonly dht: DhtFigureCollector | null
   private t0 = 0
   private cpuAtStart: NodeJS.CpuUsage | undefined
   private timeline: ReturnType<typeof setTimeout> | undefined
@@ -59,6 +63,7 @@ class Worker {
     const publishers = new Set(streamParts.flatMap((p) => p.publishers))
     const topology = scenario.topology
     const regions = topology.locality === 'ring' ? regionNumbers(this.plan.latency.regions) : undefined
+    this.dht = topology.builder === 'dht' ? new DhtFigureCollector() : null
     for (const i of init.nodes) {
       const id = nodeIds[i]
       const options = {
@@ -68,7 +73,7 @@ class Worker {
       this.nodes.set(i, topology.builder === 'tracker' ? new TrackerBuiltNode(options, init.trackers)
         : topology.builder === 'dht' ? new DhtBuiltNode(options, {
           server: this.plan.hasServer[i] === 1, region: regions === undefined ? 0 : regions[this.plan.latency.nodeRegion[i]],
-          neighbourTargetCount: topology.degree, plumtree: topology.plumtree === true,
+          neighbourTargetCount: topology.degree, plumtree: topology.plumtree === true, ...(this.dht !== null ? { observer: this.dht } : {}),
         })
         : new StaticBuiltNode(options, init.relay!))
     }
@@ -134,6 +139,8 @@ class Worker {
       neighbours[sp] = [...this.online].map((i) => [i, this.nodes.get(i)!.neighbours(sp).map((id) => index.get(id) ?? -1).filter((j) => j >= 0)])
     }
     const transport = sumCounters([...this.nodes.values()].map((n) => n.counters()))
+    const running = [...this.online].map((i) => this.nodes.get(i)).flatMap((n) => n instanceof DhtBuiltNode && n.tatum !== undefined ? [n.tatum] : [])
+    const dht = this.dht?.figures(running, this.partIds[0], realClock.now())
     const rssAtEndMb = mb(process.memoryUsage().rss)
     this.queue?.clear()
     this.overlay?.dispose()
@@ -159,6 +166,7 @@ class Worker {
         cpuSystemS: cpu.system / 1e6,
       },
       errors: this.errors,
+      ...(dht !== undefined ? { dht } : {}),
     }
   }
 
@@ -172,6 +180,8 @@ class Worker {
   private leave(i: number, crash: boolean): void {
     if (!this.online.delete(i)) return
     this.recorder.membership(crash ? REC_CRASH : REC_LEAVE, i)
+    const left = this.nodes.get(i)
+    if (left instanceof DhtBuiltNode && left.tatum !== undefined) this.dht?.retire(left.tatum)
     if (!crash && this.overlay !== null) void send({ type: 'left', node: i })
     void this.nodes.get(i)!.stop(crash ? 'crash' : 'leave')
   }
