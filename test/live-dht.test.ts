@@ -14,7 +14,8 @@ import * as assert from 'uvu/assert'
 import { dhtIdOf } from '../core/dht/dht-id.ts'
 import { peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
 import type { WireMessage } from '../core/ports.ts'
-import { WIRE_RPC_REQUEST } from '../core/rpc/rpc-messages.ts'
+import { WIRE_RPC_REQUEST, isRpcMessage } from '../core/rpc/rpc-messages.ts'
+import { createRandom } from '../sim/engine/random.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { isDhtConfig, parseNodeConfig } from '../live/node-config.ts'
 import { MAX_INBOUND_OFFERS } from '../live/dht/dht-link-transport.ts'
@@ -31,6 +32,28 @@ const Dht = suite('live DHT processes')
 const Scenario = suite('sim run --transport live, topology.builder dht')
 const Wire = suite('DHT RPCs on the wire')
 const Config = suite('DHT node config and flags')
+
+Wire('mutated RPC frames never throw: each decodes to a message core can check, or is refused', () => {
+  const codec = new WireCodec()
+  const sender = { ...peerDescriptorOf('0x' + 'cd'.repeat(20), 7, true), url: 'ws://127.0.0.1:7700' }
+  const body = { key: new Uint8Array(20).fill(1), peers: [peerDescriptorOf('n1'), peerDescriptorOf('n2', 3)], entry: { creator: sender, storedAtMs: 1, ttlMs: 60_000 } }
+  const good = codec.encode({ kind: WIRE_RPC_REQUEST, sizeBytes: 0, service: 'layer0', method: 5, requestId: 9, sender, body } as unknown as WireMessage)
+  assert.ok(good.ok)
+  if (!good.ok) return
+  const random = createRandom(11, 'descriptor-fuzz')
+  let decoded = 0
+  for (let i = 0; i < 5_000; i++) {
+    const frame = good.frame.slice()
+    const edits = 1 + Math.floor(random.next() * 4)
+    for (let e = 0; e < edits; e++) frame[2 + Math.floor(random.next() * (frame.length - 2))] = Math.floor(random.next() * 256)
+    const r = codec.decode(frame)
+    if (!r.ok) continue
+    decoded++
+    // Whatever decoded is only a candidate: core's own check takes it or leaves it, and never throws.
+    isRpcMessage(r.message)
+  }
+  assert.ok(decoded > 0, 'some mutations still decode')
+})
 
 Config('entry points, a server port and no trackers make a DHT node; mixing with trackers or bad values is refused by field', async () => {
   const ok = parseNodeConfig(`entryPoints: ["ws://127.0.0.1:7700", "0x${'ab'.repeat(20)}@ws://10.0.0.1:7701"]\nwsPort: 0\nstreams: [demo#0]`, 'a.yaml')
