@@ -40,6 +40,7 @@ export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
     node = new LiveDhtNode({
       seed: config.seed, entryPoints, webrtc: config.webrtc, observer,
       server: config.wsPort === undefined ? undefined : { host: config.wsHost, port: config.wsPort },
+      ...(config.wsAdvertisedHost !== undefined ? { advertisedHost: config.wsAdvertisedHost } : {}),
       onError: (error, where) => console.error(`[${label}] ${where}:`, error),
     })
     await node.start()

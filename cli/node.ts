@@ -20,14 +20,16 @@ import { InputError, RunFailure, UsageError, runCommand } from './options.ts'
 
 const USAGE = [
   'usage: npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N]',
-  '       npm run node -- [--config FILE] (--entry-point [ID@]ws://HOST:PORT ... | --ws-port P) [--ws-host H]',
+  '       npm run node -- [--config FILE] (--entry-point [ID@]ws://HOST:PORT ... | --ws-port P) [--ws-host H] [--ws-advertised-host A]',
   '                       [--stream SP ...] [--publish-interval-ms MS] [--payload-bytes B] [--stats-interval-ms MS]',
   '                       [--verbose] [--id LABEL] [--seed S] [--duration-s N]',
 ].join('\n')
 
+/** Config fields whose flags are text, not numbers. */
+const TEXT_FIELDS = ['wsHost', 'wsAdvertisedHost']
 /** The DHT flags as config fields (they override the file's). */
 const DHT_FLAGS: Record<string, string> = {
-  'ws-port': 'wsPort', 'ws-host': 'wsHost', 'publish-interval-ms': 'publishIntervalMs', 'payload-bytes': 'payloadBytes',
+  'ws-port': 'wsPort', 'ws-host': 'wsHost', 'ws-advertised-host': 'wsAdvertisedHost', 'publish-interval-ms': 'publishIntervalMs', 'payload-bytes': 'payloadBytes',
   'stats-interval-ms': 'statsIntervalMs',
 }
 
@@ -38,7 +40,7 @@ function loadConfig(): NodeProcessConfig | undefined {
       config: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' }, 'duration-s': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       'entry-point': { type: 'string', multiple: true }, stream: { type: 'string', multiple: true }, verbose: { type: 'boolean' },
-      'ws-port': { type: 'string' }, 'ws-host': { type: 'string' }, 'publish-interval-ms': { type: 'string' },
+      'ws-port': { type: 'string' }, 'ws-host': { type: 'string' }, 'ws-advertised-host': { type: 'string' }, 'publish-interval-ms': { type: 'string' },
       'payload-bytes': { type: 'string' }, 'stats-interval-ms': { type: 'string' },
     },
     strict: true,
@@ -72,7 +74,7 @@ function loadConfig(): NodeProcessConfig | undefined {
   for (const [flag, field] of Object.entries(DHT_FLAGS)) {
     const v = (args as Record<string, unknown>)[flag]
     // A number as a number; anything else as written, so that the check quotes it.
-    if (typeof v === 'string') raw[field] = field !== 'wsHost' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v
+    if (typeof v === 'string') raw[field] = !TEXT_FIELDS.includes(field) && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v
   }
   const result = checkNodeConfig(raw, source)
   if (!result.ok) throw new InputError(invalid(result.problems))

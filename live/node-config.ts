@@ -8,7 +8,8 @@
 //                                 # nodes ("ID@ws://..." skips asking the node its id)
 //   wsPort: 7700                  # DHT mode: run a WebSocket server (0: any free port), so that
 //                                 # others can dial this node and use it as an entry point
-//   wsHost: 127.0.0.1             # address the server binds to and advertises
+//   wsHost: 127.0.0.1             # address the server binds to (and advertises, unless wsAdvertisedHost)
+//   wsAdvertisedHost: 203.0.113.7 # the host others dial, when it is not wsHost (wsHost 0.0.0.0 behind a public address)
 //   streams: [demo#0]             # stream parts to join ("demo" alone is demo#0)
 //   publishIntervalMs: 1000       # publish to every joined part this often; 0 (default) = subscribe only
 //   payloadBytes: 64              # content size of what it publishes
@@ -38,6 +39,8 @@ export interface NodeProcessConfig {
   /** DHT mode: the WebSocket server's port; absent: no server. */
   wsPort: number | undefined
   wsHost: string
+  /** DHT mode: the host in the URL others dial; absent: wsHost. */
+  wsAdvertisedHost: string | undefined
   streams: { streamId: string; partition: number; streamPartId: string }[]
   publishIntervalMs: number
   payloadBytes: number
@@ -81,7 +84,7 @@ export function parseEntryPoint(text: string): EntryPointSpec | undefined {
   return { nodeId, url }
 }
 
-const KNOWN = ['id', 'seed', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
+const KNOWN = ['id', 'seed', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
 const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
 
 export type ConfigResult = { ok: true; config: NodeProcessConfig } | { ok: false; problems: string[] }
@@ -130,6 +133,11 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   if (c.wsHost !== undefined) {
     if (typeof c.wsHost === 'string' && c.wsHost.length > 0 && c.wsHost.length <= 255 && !/[\s/@]/.test(c.wsHost)) wsHost = c.wsHost
     else problem('wsHost', c.wsHost, 'a host name or IP address')
+  }
+  let wsAdvertisedHost: string | undefined
+  if (c.wsAdvertisedHost !== undefined) {
+    if (typeof c.wsAdvertisedHost === 'string' && c.wsAdvertisedHost.length > 0 && c.wsAdvertisedHost.length <= 255 && !/[\s/@:]/.test(c.wsAdvertisedHost)) wsAdvertisedHost = c.wsAdvertisedHost
+    else problem('wsAdvertisedHost', c.wsAdvertisedHost, 'a host name or IPv4 address')
   }
   const dht = c.entryPoints !== undefined || c.wsPort !== undefined
 
@@ -230,7 +238,7 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   return {
     ok: true,
     config: {
-      id: id as string, seed: seed as string | number | undefined, trackers, entryPoints, wsPort, wsHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
+      id: id as string, seed: seed as string | number | undefined, trackers, entryPoints, wsPort, wsHost, wsAdvertisedHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
       durationS, verbose: c.verbose === true, webrtc, app,
     },
   }

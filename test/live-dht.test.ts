@@ -64,10 +64,10 @@ Config('entry points, a server port and no trackers make a DHT node; mixing with
   assert.is(ok.config.wsPort, 0)
   const first = parseNodeConfig('wsPort: 7700', 'first.yaml')
   assert.ok(first.ok && isDhtConfig(first.config) && first.config.streams.length === 0, 'a first node with no stream part')
-  const bad = parseNodeConfig('entryPoints: ["http://x:1", 7]\nwsPort: 70000\nwsHost: "a b"\ntrackers: [{ id: t0, url: "ws://x:1" }]\nstreams: [demo#0]', 'bad.yaml')
+  const bad = parseNodeConfig('entryPoints: ["http://x:1", 7]\nwsPort: 70000\nwsHost: "a b"\nwsAdvertisedHost: "h:1"\ntrackers: [{ id: t0, url: "ws://x:1" }]\nstreams: [demo#0]', 'bad.yaml')
   assert.not.ok(bad.ok)
   if (bad.ok) return
-  for (const field of ['entryPoints[0]', 'entryPoints[1]', 'wsPort', 'wsHost', 'trackers']) assert.ok(bad.problems.some((p) => p.startsWith(`bad.yaml: ${field}:`)), `${field} in ${bad.problems.join('; ')}`)
+  for (const field of ['entryPoints[0]', 'entryPoints[1]', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'trackers']) assert.ok(bad.problems.some((p) => p.startsWith(`bad.yaml: ${field}:`)), `${field} in ${bad.problems.join('; ')}`)
   const flags = runLiveProcess('node.ts', ['--entry-point', 'http://127.0.0.1:1', '--ws-port', 'x'])
   assert.is(await flags.exited, 2)
   assert.match(flags.output(), /flags: entryPoints\[0\]: got "http:\/\/127\.0\.0\.1:1"/)
