@@ -99,8 +99,9 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   readonly publisher: Publisher
   /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives (the app interfaces). */
   readonly security: SecurityPorts
-  /** Set by start(). */
+  /** Set by begin() (start() calls it). */
   tatum!: TatumNode
+  /** This node's descriptor, set by listen(): with its server's URL when it has one. */
   local!: LivePeerDescriptor
   private stopped = false
 
