@@ -1,0 +1,192 @@
+// The live DHT node's link layer without sockets: DhtLinkTransport picks WebSocket, connect-back
+// or WebRTC per peer, fails a connect-back nobody answers at its timeout, and bounds the dials and
+// offers peers can make it start; AuthenticatingTransport lets a link reach core only once its
+// peer proved its id, and closes one that never does. Stub transports, real timers (milliseconds).
+
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { type PeerDescriptor, peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
+import { keyPairFromSeed } from '../core/message-layer/identity.ts'
+import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
+import { DhtLinkTransport, MAX_CONNECT_BACKS_SERVED, MAX_INBOUND_OFFERS } from '../live/dht/dht-link-transport.ts'
+import { AuthenticatingTransport, MAX_UNAUTHENTICATED_MESSAGES, WIRE_LINK_AUTH } from '../live/dht/link-auth.ts'
+import { PeerDirectory } from '../live/dht/peer-directory.ts'
+import { Recorder, sleep, until } from './helpers/live.ts'
+
+/** A transport that records what it is asked and lets the test answer. */
+class StubTransport {
+  handler: TransportHandler | undefined
+  readonly connects: NodeId[] = []
+  readonly urls = new Map<NodeId, string>()
+  readonly signals: [NodeId, string][] = []
+  sender: ((to: NodeId, payload: string) => boolean) | undefined
+  readonly links = new Map<NodeId, Connection>()
+  constructor(readonly localId: NodeId) {}
+  setHandler(h: TransportHandler): void { this.handler = h }
+  connect(peer: NodeId): void { this.connects.push(peer) }
+  addPeer(id: NodeId, url: string): void { this.urls.set(id, url) }
+  connectionTo(peer: NodeId): Connection | undefined { return this.links.get(peer) }
+  setSignalSender(s: ((to: NodeId, payload: string) => boolean) | undefined): void { this.sender = s }
+  handleSignal(from: NodeId, payload: string): void { this.signals.push([from, payload]) }
+  open(peer: NodeId): Connection {
+    const c: Connection = { remoteId: peer, send: () => {}, close: () => {} }
+    this.links.set(peer, c)
+    this.handler!.onConnected(c)
+    return c
+  }
+}
+
+function setup(hasServer: boolean, connectBackTimeoutMs = 50) {
+  const ws = new StubTransport('me')
+  const rtc = new StubTransport('me')
+  const directory = new PeerDirectory('me')
+  const links = new DhtLinkTransport('me', ws, rtc, directory, hasServer, connectBackTimeoutMs)
+  const recorder = new Recorder()
+  links.setHandler(recorder)
+  const routed: [PeerDescriptor, string][] = []
+  let routable = true
+  links.setRoute((target, payload) => { routed.push([target, payload]); return routable })
+  return { ws, rtc, directory, links, recorder, routed, unroute: () => { routable = false } }
+}
+
+const withUrl = (id: string, url: string): PeerDescriptor => ({ ...peerDescriptorOf(id, 0, true), url } as PeerDescriptor)
+
+const Links = suite('DhtLinkTransport')
+
+Links('a peer with a server is dialled at its URL; without one, WebRTC when we have no server, connect-back when we do', async () => {
+  const a = setup(false)
+  a.directory.learn(withUrl('srv', 'ws://127.0.0.1:7700'), true)
+  a.directory.learn(peerDescriptorOf('plain'), true)
+  a.links.connect('srv')
+  a.links.connect('plain')
+  a.links.connect('stranger')
+  assert.equal(a.ws.connects, ['srv'])
+  assert.is(a.ws.urls.get('srv'), 'ws://127.0.0.1:7700')
+  assert.equal(a.rtc.connects, ['plain'])
+  await sleep(1)
+  assert.equal(a.recorder.events, ['failed stranger: no descriptor for peer'])
+  // WebRTC signalling goes out routed over the DHT, marked 'w'.
+  assert.ok(a.rtc.sender!('plain', '{"t":"offer"}'))
+  assert.equal(a.routed.map(([t, p]) => [t.nodeId, p]), [['plain', 'w{"t":"offer"}']])
+
+  const b = setup(true)
+  b.directory.learn(peerDescriptorOf('plain'), true)
+  b.links.connect('plain')
+  assert.equal(b.rtc.connects, [])
+  assert.equal(b.routed.map(([t, p]) => [t.nodeId, p]), [['plain', 'b']])
+  // The peer dials back: that link answers the connect.
+  b.ws.open('plain')
+  assert.equal(b.recorder.events, ['connected plain'])
+})
+
+Links('a connect-back nobody answers fails at its timeout, one with no route at once', async () => {
+  const a = setup(true, 30)
+  a.directory.learn(peerDescriptorOf('silent'), true)
+  a.links.connect('silent')
+  await until('the timeout', () => a.recorder.events.length > 0, 1_000)
+  assert.equal(a.recorder.events, ['failed silent: connect-back timeout'])
+  assert.is(a.links.counts.connectBackTimeouts, 1)
+  a.unroute()
+  a.directory.learn(peerDescriptorOf('far'), true)
+  a.links.connect('far')
+  await sleep(1)
+  assert.equal(a.recorder.events.slice(1), ['failed far: no route for connect-back'])
+})
+
+Links('connect-back requests are served by dialling the source, at most a bounded number at once; WebRTC offers from a bounded number of sources', () => {
+  const a = setup(false)
+  for (let i = 0; i < MAX_CONNECT_BACKS_SERVED + 5; i++) a.links.handleRouted(withUrl(`s${i}`, `ws://127.0.0.1:${8000 + i}`), 'b')
+  assert.is(a.ws.connects.length, MAX_CONNECT_BACKS_SERVED)
+  assert.is(a.links.counts.connectBacksRefused, 5)
+  // A request whose source has no server, and a payload of no known kind, are counted and dropped.
+  a.links.handleRouted(peerDescriptorOf('noserver'), 'b')
+  a.links.handleRouted(peerDescriptorOf('x'), 'zzz')
+  assert.is(a.links.counts.badRouted, 2)
+  // A failed served dial is none of core's business.
+  a.ws.handler!.onConnectFailed('s0', 'refused')
+  assert.equal(a.recorder.events, [])
+
+  const offer = (n: number) => `w${JSON.stringify({ t: 'offer', a: `a${n}`, i: 'inc', sdp: 'v=0' })}`
+  for (let i = 0; i < MAX_INBOUND_OFFERS + 3; i++) a.links.handleRouted(peerDescriptorOf(`o${i}`), offer(i))
+  assert.is(a.rtc.signals.length, MAX_INBOUND_OFFERS)
+  assert.is(a.links.counts.offersRefused, 3)
+  // Candidates are never held back, and a source already in flight may offer again.
+  a.links.handleRouted(peerDescriptorOf('o999'), `w${JSON.stringify({ t: 'cand', a: 'x', c: 'candidate:1', m: '0' })}`)
+  a.links.handleRouted(peerDescriptorOf('o0'), offer(0))
+  assert.is(a.rtc.signals.length, MAX_INBOUND_OFFERS + 2)
+  // A link that opened frees its source's slot.
+  a.rtc.open('o1')
+  a.links.handleRouted(peerDescriptorOf('late'), offer(1000))
+  assert.is(a.rtc.signals.length, MAX_INBOUND_OFFERS + 3)
+})
+
+const Auth = suite('AuthenticatingTransport')
+
+/** Two authenticating ends joined in memory, each over a stub link. */
+function pair(keyA = keyPairFromSeed('auth/a'), keyB = keyPairFromSeed('auth/b'), timeoutMs = 100) {
+  const ends = [keyA, keyB].map((key) => {
+    const inner = new StubTransport(key.address)
+    const auth = new AuthenticatingTransport(inner, key, timeoutMs)
+    const recorder = new Recorder()
+    auth.setHandler(recorder)
+    return { key, inner, auth, recorder, conn: undefined as unknown as Connection }
+  })
+  const [a, b] = ends
+  // Each side's connection delivers what it sends to the other side's handler, asynchronously and in order.
+  const link = (from: typeof a, to: typeof a): Connection => ({
+    remoteId: to.key.address,
+    send: (m: WireMessage) => { queueMicrotask(() => to.inner.handler!.onMessage(to.conn, m)) },
+    close: () => {},
+  })
+  a.conn = link(a, b)
+  b.conn = link(b, a)
+  return { a, b, open: () => { a.inner.handler!.onConnected(a.conn); b.inner.handler!.onConnected(b.conn) } }
+}
+
+Auth('both ends prove their ids and only then does core hear of the link; what came before the proof is dropped', async () => {
+  const { a, b, open } = pair()
+  a.auth.connect(b.key.address)
+  open()
+  assert.equal(a.recorder.events, [])
+  await until('both proved', () => a.recorder.events.length === 1 && b.recorder.events.length === 1, 1_000)
+  assert.equal(a.recorder.events, [`connected ${b.key.address}`])
+  assert.is(a.auth.counts.proved, 1)
+  a.conn.send({ kind: 99, sizeBytes: 1 } as WireMessage)
+  await sleep(1)
+  assert.is(b.recorder.messages.length, 1, 'after the proof, messages reach core')
+})
+
+Auth('a peer that never proves is closed at the timeout and a connect to it fails; one that talks first is closed after a few messages', async () => {
+  const key = keyPairFromSeed('auth/me')
+  const inner = new StubTransport(key.address)
+  const auth = new AuthenticatingTransport(inner, key, 30)
+  const recorder = new Recorder()
+  auth.setHandler(recorder)
+  let closed = 0
+  const silent = keyPairFromSeed('auth/silent').address
+  auth.connect(silent)
+  inner.handler!.onConnected({ remoteId: silent, send: () => {}, close: () => { closed++ } })
+  await until('the timeout', () => recorder.events.length > 0, 1_000)
+  assert.equal(recorder.events, [`failed ${silent}: authentication timeout`])
+  assert.is(closed, 1)
+  const chatty = keyPairFromSeed('auth/chatty').address
+  const c: Connection = { remoteId: chatty, send: () => {}, close: () => { closed++ } }
+  inner.handler!.onConnected(c)
+  for (let i = 0; i < MAX_UNAUTHENTICATED_MESSAGES; i++) inner.handler!.onMessage(c, { kind: 20, sizeBytes: 1 })
+  assert.is(closed, 2)
+  assert.is(auth.counts.droppedBeforeProof, MAX_UNAUTHENTICATED_MESSAGES)
+  // A link whose id is no address never gets a challenge.
+  inner.handler!.onConnected({ remoteId: 'n17', send: () => { throw new Error('challenged') }, close: () => { closed++ } })
+  assert.is(closed, 3)
+  // A proof that is not hex of the right length is refused.
+  const odd = keyPairFromSeed('auth/odd').address
+  const d: Connection = { remoteId: odd, send: () => {}, close: () => { closed++ } }
+  inner.handler!.onConnected(d)
+  inner.handler!.onMessage(d, { kind: WIRE_LINK_AUTH, sizeBytes: 1, proof: 'zz' } as WireMessage)
+  assert.is(closed, 4)
+  assert.equal(recorder.events.length, 1, 'core heard of none of them')
+  auth.dispose()
+})
+
+Links.run()
+Auth.run()
