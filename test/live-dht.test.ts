@@ -106,8 +106,8 @@ Wire('a descriptor travels without its DHT id, which is derived from the node id
 /** Processes of one test: killed at the end whatever happened. */
 class Processes {
   private readonly all: LiveProcess[] = []
-  node(args: string[]): LiveProcess {
-    const p = runLiveProcess('node.ts', [...args, '--stats-interval-ms', '0', '--verbose'])
+  node(args: string[], statsIntervalMs = 0): LiveProcess {
+    const p = runLiveProcess('node.ts', [...args, '--stats-interval-ms', String(statsIntervalMs), '--verbose'])
     this.all.push(p)
     return p
   }
@@ -162,8 +162,8 @@ if (!nodeDataChannel) {
     try {
       const ep = await entryPoint(ps, 'ep')
       const receivers = [
-        ps.node(['--entry-point', ep.url, '--stream', 'demo#0', '--id', 'a']),
-        ps.node(['--entry-point', ep.url, '--stream', 'demo#0', '--id', 'b']),
+        ps.node(['--entry-point', ep.url, '--stream', 'demo#0', '--id', 'a'], 500),
+        ps.node(['--entry-point', ep.url, '--stream', 'demo#0', '--id', 'b'], 500),
         ps.node(['--entry-point', ep.url, '--ws-port', '0', '--stream', 'demo#0', '--id', 'c']),
       ]
       for (const r of receivers) await until('a neighbour', () => /\+ neighbour/.test(r.output()), 30_000)
@@ -171,6 +171,8 @@ if (!nodeDataChannel) {
       const all = [ep.process, ...receivers]
       await until(`all ${published} messages at every node`, () => all.every((r) => receivedFrom(r, address) === published), 15_000)
         .catch((e) => { throw new Error(`${e.message}: ${all.map((r) => receivedFrom(r, address)).join(', ')}`) })
+      // a and b have no server: their link is WebRTC, its offer, answer and candidates routed over the DHT.
+      for (const r of receivers.slice(0, 2)) assert.match(r.output(), /links \d+ websocket, [1-9]\d* webrtc/)
       await ps.stop(...receivers, ep.process)
       for (const r of all) {
         assert.not.match(r.output(), /error|Error/)
