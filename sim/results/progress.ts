@@ -1,25 +1,41 @@
-// A progress bar with ETA on stderr for runs that take more than a moment. Silent when stderr is
-// not a terminal (CI logs, pipes) or with --quiet, so logs stay clean.
+// Progress with an ETA on stderr for runs that take more than a moment: a bar on a terminal; in
+// a log (CI, a batch job, a pipe) one plain line a minute, so an hour-long run is never silent
+// and the log stays short. Nothing with --quiet.
 
 import cliProgress from 'cli-progress'
 import type { Progress } from '../runner.ts'
 
 /** Runs shorter than this never show a bar. */
 const SHOW_AFTER_MS = 2_000
+/** A log gets a progress line this often (the first after this long too). */
+export const LOG_LINE_EVERY_MS = 60_000
+
+export type ProgressMode = 'bar' | 'lines' | 'off'
 
 export class ProgressDisplay {
   private bar: cliProgress.SingleBar | null = null
-  private readonly startedAt = performance.now()
+  private readonly startedAt: number
+  private nextLineAt: number
 
   /** `clock` names the time the bar counts: simulated, or real time for live runs. */
-  constructor(private readonly enabled: boolean, private readonly label: string, private readonly clock = 'simulated') {}
+  constructor(
+    private readonly mode: ProgressMode,
+    private readonly label: string,
+    private readonly clock = 'simulated',
+    private readonly now: () => number = () => performance.now(),
+    private readonly write: (line: string) => void = (line) => process.stderr.write(line + '\n')
+  ) {
+    this.startedAt = now()
+    this.nextLineAt = this.startedAt + LOG_LINE_EVERY_MS
+  }
 
   static forTerminal(quiet: boolean, label: string, clock?: string): ProgressDisplay {
-    return new ProgressDisplay(!quiet && process.stderr.isTTY === true, label, clock)
+    return new ProgressDisplay(quiet ? 'off' : process.stderr.isTTY === true ? 'bar' : 'lines', label, clock)
   }
 
   update(p: Progress): void {
-    if (!this.enabled || performance.now() - this.startedAt < SHOW_AFTER_MS) return
+    if (this.mode === 'lines') return this.line(p)
+    if (this.mode === 'off' || this.now() - this.startedAt < SHOW_AFTER_MS) return
     const total = Math.max(1, Math.round(p.expectedEndMs))
     const value = Math.min(total - 1, Math.round(p.simulatedMs))
     const payload = { label: this.label, sim: (p.simulatedMs / 1000).toFixed(1), events: p.events.toLocaleString('en-US') }
@@ -37,8 +53,27 @@ export class ProgressDisplay {
     }
   }
 
+  private line(p: Progress): void {
+    const now = this.now()
+    if (now < this.nextLineAt) return
+    this.nextLineAt = now + LOG_LINE_EVERY_MS
+    const share = p.expectedEndMs > 0 ? Math.min(1, p.simulatedMs / p.expectedEndMs) : 0
+    const elapsedS = (now - this.startedAt) / 1000
+    const eta = share > 0 ? formatSeconds(elapsedS * (1 - share) / share) : 'unknown'
+    const unit = this.clock === 'simulated' ? 'events' : 'receipts'
+    this.write(`${this.label}: ${(100 * share).toFixed(0)}% | ${this.clock} ${(p.simulatedMs / 1000).toFixed(1)} s | `
+      + `${p.events.toLocaleString('en-US')} ${unit} | ${formatSeconds(elapsedS)} elapsed | ETA ${eta}`)
+  }
+
   stop(): void {
     this.bar?.stop()
     this.bar = null
   }
+}
+
+function formatSeconds(s: number): string {
+  const t = Math.round(s)
+  const h = Math.floor(t / 3600)
+  const m = Math.floor((t % 3600) / 60)
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(t % 60).padStart(2, '0')}s` : `${t}s`
 }
