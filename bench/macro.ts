@@ -35,10 +35,12 @@ const FLASH_CROWD = join(PROJECT_ROOT, 'scenarios/tracker-flash-crowd.yaml')
 const SECURE_10K = join(PROJECT_ROOT, 'scenarios/secure-10k.yaml')
 const DHT_10K = join(PROJECT_ROOT, 'scenarios/dht-10k.yaml')
 /**
- * The DHT at 100,000 nodes: 5,000 at first and 95,000 arriving over 300 s. Stopped after
- * twice the issue's 10-minute goal, it reports how many had joined by then.
+ * DHT runs stop after this much wall time and report how far they got (simulated seconds,
+ * nodes joined): on this machine a 10,000-node join takes longer than an hour, and the 100,000
+ * (5,000 at first, 95,000 arriving over 300 s) much longer. 30 minutes is 30 times the issue's
+ * 10k goal and 3 times its 100k goal.
  */
-export const DHT_100K_WALL_LIMIT_S = 1_200
+export const DHT_WALL_LIMIT_S = 1_800
 // Deliveries are not recorded at any scale, so the three rows differ in size only.
 const NO_DELIVERIES = 'record.deliveries=false'
 
@@ -56,19 +58,19 @@ export function macroScales(quick: boolean): Scale[] {
     },
     { label: 'tracker 100k', file: TRACKER, set: ['nodes=100000', 'workload.warmupS=10', NO_DELIVERIES] },
     // Tatum: nodes join through the DHT's entry points, then one publisher streams.
-    { label: 'dht joins 10k', file: DHT_10K, set: [NO_DELIVERIES] },
+    { label: 'dht joins 10k', file: DHT_10K, set: [NO_DELIVERIES], wallLimitS: DHT_WALL_LIMIT_S },
     {
       label: 'dht joins 100k',
       file: DHT_10K,
       set: ['nodes=100000', 'topology.entryPoints=8', 'churn.initialNodes=5000', 'churn.events=[{type: flashCrowd, atS: 0, count: 95000, withinS: 300}]',
         'workload.warmupS=310', 'workload.messagesPerPublisher=100', NO_DELIVERIES],
-      wallLimitS: DHT_100K_WALL_LIMIT_S,
+      wallLimitS: DHT_WALL_LIMIT_S,
     },
     // The message layer's scale check: the same 10k secure scenario in both crypto modes.
     { label: 'secure 10k modelled', file: SECURE_10K, set: ['security.crypto=modelled'] },
     { label: 'secure 10k real', file: SECURE_10K, set: ['security.crypto=real'] },
   ]
-  const long = (s: Scale) => s.set.some((x) => x.startsWith('nodes=100000') || x === 'security.crypto=real')
+  const long = (s: Scale) => s.wallLimitS !== undefined || s.set.some((x) => x.startsWith('nodes=100000') || x === 'security.crypto=real')
   return quick ? scales.filter((s) => !long(s)) : scales
 }
 

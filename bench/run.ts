@@ -72,7 +72,7 @@ async function main(): Promise<number> {
     `Block RTC testbed benchmarks, version ${version}, commit ${commit}, ${started.toISOString()}`,
     `machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, ${machine.platform}, node ${machine.node} (V8 ${machine.v8})`,
     `load average at start: ${machine.loadAverageAtStart.join(' ')} (other processes on this machine count in every figure below)`,
-    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k run, no live group unless --only names it)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}`,
+    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k or DHT runs, no live group unless --only names it)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}`,
     'micro figures: median over samples of (operations per sample / sample time); samples = timed tinybench iterations',
     '',
   ].join('\n'))
