@@ -15,6 +15,13 @@ export const BASE_BYTES = 150e6
 export const STATIC_NODE_BYTES = 4_500
 /** Per node with trackers: the tracker client, the trackers' graphs and instructions. */
 export const TRACKER_NODE_BYTES = 9_000
+/**
+ * Per node of the DHT overlay: its two DHTs' tables, RPC state and a link to hundreds of peers
+ * during a join wave. Peak RSS was 898 MB at 1,000 nodes and 2.9 GB at 3,000 (dht-1k.yaml, and
+ * dht-10k.yaml at 3,000 nodes); the live heap after a collection is nearer 200 kB a node, so
+ * this refuses only what cannot fit.
+ */
+export const DHT_NODE_BYTES = 400_000
 /** Per node running the message layer: identity, publisher or subscriber, validator, caches. */
 export const MESSAGE_LAYER_NODE_BYTES = 65_000
 /** Per node and message: the latency, hop and stretch samples of a first receipt and its hop slot. */
@@ -31,7 +38,8 @@ export interface MemoryEstimate {
 }
 
 export function estimateMemory(s: Scenario, messageLayer: boolean): MemoryEstimate {
-  const perNode = (s.topology.builder === 'tracker' ? TRACKER_NODE_BYTES : STATIC_NODE_BYTES) + (messageLayer ? MESSAGE_LAYER_NODE_BYTES : 0)
+  const builderBytes = s.topology.builder === 'tracker' ? TRACKER_NODE_BYTES : s.topology.builder === 'dht' ? DHT_NODE_BYTES : STATIC_NODE_BYTES
+  const perNode = builderBytes + (messageLayer ? MESSAGE_LAYER_NODE_BYTES : 0)
   const messages = s.workload.streams * s.workload.publishersPerStream * s.workload.messagesPerPublisher
   const perReceipt = RECEIPT_BYTES + (s.record.deliveries ? DELIVERY_LOG_BYTES : 0)
   const receipts = s.nodes * messages
