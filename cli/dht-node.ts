@@ -10,6 +10,7 @@ import { type EntryPointAddress, LiveDhtNode } from '../live/live-dht-node.ts'
 import type { NodeProcessConfig } from '../live/node-config.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { ProcessObserver, percentile } from './node-observer.ts'
+import { startPublishing } from './node-publisher.ts'
 import { RunFailure } from './options.ts'
 
 async function resolveEntryPoints(config: NodeProcessConfig): Promise<EntryPointAddress[]> {
@@ -67,17 +68,8 @@ export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
   }
 
   const timers: ReturnType<typeof setInterval>[] = []
-  let sequence = 0
-  if (config.publishIntervalMs > 0 && config.streams.length > 0) {
-    timers.push(setInterval(() => {
-      for (const s of config.streams) {
-        const content = new Uint8Array(config.payloadBytes)
-        content.set(new TextEncoder().encode(`${label} #${sequence}`).subarray(0, content.length))
-        node.publish(s.streamId, s.partition, content)
-      }
-      sequence++
-    }, config.publishIntervalMs))
-  }
+  const publishing = startPublishing(config, label, (streamId, partition, content) => node.publish(streamId, partition, content))
+  if (publishing !== undefined) timers.push(publishing)
   if (config.statsIntervalMs > 0) {
     timers.push(setInterval(() => {
       const lat = observer.latenciesMs.splice(0).sort((a, b) => a - b)

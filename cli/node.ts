@@ -16,6 +16,7 @@ import { type NodeProcessConfig, checkNodeConfig, isDhtConfig, parseNodeConfig }
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { runDhtNode } from './dht-node.ts'
 import { ProcessObserver, percentile } from './node-observer.ts'
+import { startPublishing } from './node-publisher.ts'
 import { InputError, RunFailure, UsageError, runCommand } from './options.ts'
 
 const USAGE = [
@@ -139,18 +140,8 @@ async function main(): Promise<number> {
   }
 
   const timers: ReturnType<typeof setInterval>[] = []
-  let sequence = 0
-  if (config.publishIntervalMs > 0) {
-    timers.push(setInterval(() => {
-      for (const s of config.streams) {
-        const content = new Uint8Array(config.payloadBytes)
-        const label = new TextEncoder().encode(`${config.id} #${sequence}`)
-        content.set(label.subarray(0, content.length))
-        node.publish(s.streamId, s.partition, content)
-      }
-      sequence++
-    }, config.publishIntervalMs))
-  }
+  const publishing = startPublishing(config, config.id, (streamId, partition, content) => node.publish(streamId, partition, content))
+  if (publishing !== undefined) timers.push(publishing)
   if (config.statsIntervalMs > 0) {
     timers.push(setInterval(() => {
       const lat = observer.latenciesMs.splice(0).sort((a, b) => a - b)

@@ -1,11 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runScenario } from '../sim/runner.ts'
-import { writeRun } from '../sim/results/write-run.ts'
-import { WALL_CLOCK_FIELDS } from '../sim/results/summary-types.ts'
+import { RUN_FILES, runFiles } from './helpers/run-files.ts'
 import { scenarioFrom } from './helpers/scenario.ts'
 
 // Every source of randomness at once: placement, jitter, loss, Poisson arrivals, partitions, cuts.
@@ -28,20 +23,9 @@ record: { deliveries: true, timeseriesIntervalS: 0.5 }
 budgets: [ "deliveryRatio >= 0.5" ]
 `
 
-const FILES = ['summary.json', 'scenario.yaml', 'topology.json', 'timeseries.csv', 'deliveries.csv']
+const FILES = RUN_FILES
 
-async function runTo(seedSet: string[]): Promise<Record<string, string>> {
-  const scenario = scenarioFrom(YAML, seedSet)
-  const { simulation, summary } = await runScenario(scenario)
-  const dir = mkdtempSync(join(tmpdir(), 'det-'))
-  await writeRun(dir, simulation, summary)
-  const files: Record<string, string> = {}
-  for (const f of FILES) files[f] = readFileSync(join(dir, f), 'utf8')
-  const parsed = JSON.parse(files['summary.json']) as Record<string, unknown>
-  for (const k of WALL_CLOCK_FIELDS) delete parsed[k]
-  files['summary.json'] = JSON.stringify(parsed)
-  return files
-}
+const runTo = (seedSet: string[]) => runFiles(scenarioFrom(YAML, seedSet))
 
 const Determinism = suite('runScenario and writeRun')
 

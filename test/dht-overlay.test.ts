@@ -2,15 +2,12 @@
 // Whole DHT overlay runs: a 1,000-node overlay forms, flooding on it is exact by a shortest-path
 // search written here, and a run is byte-identical for the same seed.
 
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { TATUM } from '../core/protocol-era.ts'
 import { runScenario } from '../sim/runner.ts'
-import { writeRun } from '../sim/results/write-run.ts'
-import { WALL_CLOCK_FIELDS } from '../sim/results/summary-types.ts'
+import { assertFirstReceiptsOnShortestPaths } from './helpers/flood-check.ts'
+import { RUN_FILES, runFiles } from './helpers/run-files.ts'
 import { scenarioFrom } from './helpers/scenario.ts'
 
 const Forms = suite('a 1,000-node DHT overlay')
@@ -42,22 +39,6 @@ workload: { messagesPerPublisher: 20, ratePerSecond: 10, warmupS: 30 }
   assert.is(summary.deliveryRatio, 1)
 })
 
-/** Hop distances from `source`, by a breadth-first search written here, apart from the simulator's. */
-function fewestHops(adjacency: readonly (readonly number[])[], source: number): number[] {
-  const dist = adjacency.map(() => -1)
-  dist[source] = 0
-  const queue = [source]
-  for (let head = 0; head < queue.length; head++) {
-    for (const v of adjacency[queue[head]]) {
-      if (dist[v] < 0) {
-        dist[v] = dist[queue[head]] + 1
-        queue.push(v)
-      }
-    }
-  }
-  return dist
-}
-
 const Flood = suite('flooding on a DHT-built overlay')
 
 Flood('delivers every first copy after link latency x the BFS hop distance on the run\'s own layer-2 overlay', async () => {
@@ -74,21 +55,10 @@ workload: { messagesPerPublisher: 5, ratePerSecond: 10, warmupS: 40 }
 record: { deliveries: true }
 durationS: 42
 `))
-  const part = simulation.streamParts[0]
-  const dist = fewestHops(simulation.adjacency(part), part.publishers[0])
-  const log = simulation.metrics.deliveryLog!
-  let checked = 0
-  for (let i = 0; i < log.length; i++) {
-    if (log.duplicate[i] === 1) continue
-    const latency = log.receivedAtMs[i] - log.publishedAtMs[log.message[i]]
-    assert.ok(Math.abs(latency - 7 * dist[log.node[i]]) < 1e-6, `node ${log.node[i]}: ${latency} ms vs ${dist[log.node[i]]} hops`)
-    assert.is(log.hops[i], dist[log.node[i]])
-    checked++
-  }
-  assert.is(checked, 5 * 299)
+  assert.is(assertFirstReceiptsOnShortestPaths(simulation, 7), 5 * 299)
 })
 
-const FILES = ['summary.json', 'scenario.yaml', 'topology.json', 'timeseries.csv', 'deliveries.csv']
+const FILES = RUN_FILES
 
 async function runTo(seedSet: string[]): Promise<Record<string, string>> {
   const scenario = scenarioFrom(`
@@ -106,15 +76,7 @@ churn:
 workload: { messagesPerPublisher: 60, ratePerSecond: 5, warmupS: 10 }
 record: { deliveries: true, timeseriesIntervalS: 2 }
 `, seedSet)
-  const { simulation, summary } = await runScenario(scenario)
-  const dir = mkdtempSync(join(tmpdir(), 'dht-det-'))
-  await writeRun(dir, simulation, summary)
-  const files: Record<string, string> = {}
-  for (const f of FILES) files[f] = readFileSync(join(dir, f), 'utf8')
-  const parsed = JSON.parse(files['summary.json']) as Record<string, unknown>
-  for (const k of WALL_CLOCK_FIELDS) delete parsed[k]
-  files['summary.json'] = JSON.stringify(parsed)
-  return files
+  return runFiles(scenario)
 }
 
 const Determinism = suite('a DHT run')
