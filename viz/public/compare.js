@@ -45,10 +45,16 @@ const color = (i) => window.VizCharts.PALETTE[i % window.VizCharts.PALETTE.lengt
 
 function renderCdf(c) {
   const container = document.getElementById('charts')
-  const series = c.designs.map((d, i) => ({ name: d.design, color: color(i), points: d.latencyCdf.points, curve: window.d3.curveStepAfter }))
+  // The axis ends at the slowest design's 99.5th percentile: a few stragglers (a joiner's first
+  // message after seconds) would otherwise squeeze every curve into the left edge.
+  const atTail = (points) => (points.find((p) => p[1] >= 0.995) ?? points[points.length - 1])?.[0] ?? 0
+  const xMax = Math.max(1, ...c.designs.map((d) => atTail(d.latencyCdf.points)))
+  const cut = (points) => points.filter((p) => p[0] <= xMax)
+  const series = c.designs.map((d, i) => ({ name: d.design, color: color(i), points: cut(d.latencyCdf.points), curve: window.d3.curveStepAfter }))
   const samples = c.designs.reduce((a, d) => a + d.latencyCdf.samples, 0)
   window.VizCharts.lineChart(container, {
-    id: 'latency-cdf', title: 'Latency CDF by design', subtitle: `pooled over seeds, ${fmt(samples)} first receipts`,
+    id: 'latency-cdf', title: 'Latency CDF by design', subtitle: `pooled over seeds, ${fmt(samples)} first receipts; to the slowest design's 99.5th percentile`,
+    xDomain: [0, xMax],
     xLabel: 'first-receipt latency (ms)', xName: 'latency (ms)', yLabel: 'share of first receipts (%)',
     yDomain: [0, 1], yFormat: (v) => `${Math.round(v * 100)}`, tipY: (v) => `${(v * 100).toFixed(1)} %`,
     series, emptyText: 'no latency samples',
@@ -58,7 +64,7 @@ function renderCdf(c) {
   window.VizCharts.lineChart(container, {
     id: 'latency-cdf-tail', title: 'Latency CDF, upper half', subtitle: 'the same curves from the median up',
     xLabel: 'first-receipt latency (ms)', xName: 'latency (ms)', yLabel: 'share of first receipts (%)',
-    yDomain: [0.5, 1], yFormat: (v) => `${Math.round(v * 100)}`, tipY: (v) => `${(v * 100).toFixed(1)} %`,
+    xDomain: [0, xMax], yDomain: [0.5, 1], yFormat: (v) => `${Math.round(v * 100)}`, tipY: (v) => `${(v * 100).toFixed(1)} %`,
     series: tail, emptyText: 'no latency samples',
   })
 }
