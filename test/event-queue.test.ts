@@ -43,6 +43,55 @@ Queue('keeps (time, seq) order and payloads across interleaved push and pop', ()
   assert.equal(seen, [1, 4, 2, 3])
 })
 
+Queue('cancelled events never pop; the rest keep their order through rebuilds', () => {
+  const q = new EventQueue()
+  let s = 7
+  const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647
+  const live = new Map<number, [number, number]>() // id -> [time, id]
+  const slots = new Map<number, number>() // id -> slot
+  let id = 0
+  let now = 0
+  const push = () => {
+    const time = now + Math.floor(rnd() * 100)
+    slots.set(id, q.push(time, 1, id, 0, id))
+    live.set(id, [time, id++])
+  }
+  const cancelRandom = () => {
+    const ids = [...slots.keys()]
+    const victim = ids[Math.floor(rnd() * ids.length)]
+    q.cancel(slots.get(victim)!)
+    slots.delete(victim)
+    live.delete(victim)
+  }
+  const popChecked = () => {
+    const next = [...live.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1])[0]
+    assert.is(q.peekTime(), next[0])
+    const slot = q.pop()
+    assert.is(q.a[slot], next[1])
+    assert.is(q.ref[slot], next[1])
+    now = next[0]
+    live.delete(next[1])
+    slots.delete(next[1])
+  }
+  // Rounds of many pushes and more cancels than survivors (the heap is rebuilt: over 1,024 dead
+  // and over half), then pops and pushes interleaved with cancels that hit the top too.
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 6_000; i++) push()
+    for (let i = 0; i < 4_500; i++) cancelRandom()
+    assert.is(q.size, live.size)
+    for (let i = 0; i < 3_000; i++) {
+      const r = rnd()
+      if (r < 0.4) push()
+      else if (r < 0.6 && live.size > 0) cancelRandom()
+      else if (live.size > 0) popChecked()
+      assert.is(q.size, live.size)
+    }
+  }
+  while (live.size > 0) popChecked()
+  assert.is(q.size, 0)
+  assert.is(q.peekTime(), Infinity)
+})
+
 const Sim = suite('Simulator')
 
 Sim('fires timers at their time, cancelled ones never, same-time ones in order', () => {
@@ -58,6 +107,9 @@ Sim('fires timers at their time, cancelled ones never, same-time ones in order',
   })
   sim.run(Infinity)
   assert.equal(log, ['call@3', 'a@10', 'b@10', 'c@10'])
+  // The cleared timer cost no event: 1 call and 3 timers ran.
+  assert.is(sim.events, 4)
+  assert.is(sim.pending, 0)
 })
 
 Sim('stops a run at the time limit and at the event budget', () => {

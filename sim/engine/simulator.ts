@@ -19,7 +19,8 @@ export const FIRST_HANDLER_KIND = 2
 export class Simulator implements Clock, Timers {
   private readonly queue = new EventQueue()
   private readonly handlers: (EventHandler | undefined)[] = []
-  private readonly timerCallbacks = new Map<TimerHandle, () => void>()
+  /** Live timers: handle to the queue slot holding its event (the callback is the event's ref). */
+  private readonly timerSlots = new Map<TimerHandle, number>()
   private nextTimer = 1
   private nowMs = 0
   /** Events processed so far. */
@@ -92,13 +93,16 @@ export class Simulator implements Clock, Timers {
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
     const handle = this.nextTimer++
-    this.timerCallbacks.set(handle, callback)
-    this.queue.push(this.nowMs + Math.max(0, delayMs), EVENT_TIMER, handle, 0, undefined)
+    this.timerSlots.set(handle, this.queue.push(this.nowMs + Math.max(0, delayMs), EVENT_TIMER, handle, 0, callback))
     return handle
   }
 
+  /** The timer's event leaves the queue: a cleared timer costs no event and no pop. */
   clearTimeout(handle: TimerHandle): void {
-    this.timerCallbacks.delete(handle)
+    const slot = this.timerSlots.get(handle)
+    if (slot === undefined) return
+    this.timerSlots.delete(handle)
+    this.queue.cancel(slot)
   }
 
   /**
@@ -119,11 +123,8 @@ export class Simulator implements Clock, Timers {
       const ref = queue.ref[slot]
       this.events++
       if (kind === EVENT_TIMER) {
-        const callback = this.timerCallbacks.get(a)
-        if (callback !== undefined) {
-          this.timerCallbacks.delete(a)
-          callback()
-        }
+        this.timerSlots.delete(a)
+        ;(ref as () => void)()
       } else if (kind === EVENT_CALL) {
         (ref as () => void)()
       } else {
