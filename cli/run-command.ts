@@ -9,6 +9,7 @@ import type { Summary } from '../sim/results/summary-types.ts'
 import { formatBudgets, formatSummary } from './print-summary.ts'
 import { ProgressDisplay } from '../sim/results/progress.ts'
 import { newRunDir } from '../sim/results/run-dir.ts'
+import { BaselineCheck, type BaselineOptions } from './baseline-check.ts'
 
 export interface RunCommandOptions {
   out?: string
@@ -18,6 +19,8 @@ export interface RunCommandOptions {
   transport?: 'sim' | 'live'
   /** Live runs: worker processes. */
   workers?: number
+  /** check: the baseline to compare with, and where to save one. */
+  baseline?: BaselineOptions
 }
 
 export async function runOne(scenario: Scenario, opts: RunCommandOptions, label = scenario.name): Promise<{ summary: Summary; dir: string }> {
@@ -45,20 +48,25 @@ export async function runScenarioCommand(scenario: Scenario, opts: RunCommandOpt
   return 0
 }
 
-/** Exit code 1 when any budget of any point fails. */
+/** Exit code 1 when any budget of any point fails, or any metric regresses beyond tolerance against the baseline. */
 export async function checkCommand(scenario: Scenario, opts: RunCommandOptions): Promise<number> {
   const points = expandSweep(scenario)
+  const baseline = opts.baseline === undefined ? undefined : new BaselineCheck(opts.baseline, scenario)
   let failed = 0
   for (const [k, { point, scenario: s }] of points.entries()) {
     const label = points.length > 1 ? `${s.name} [${k + 1}/${points.length}] ${describePoint(point)}` : s.name
     const { summary, dir } = await runOne(s, { ...opts, out: points.length > 1 && opts.out ? `${opts.out}/point-${k + 1}` : opts.out }, label)
-    if (s.budgets.length === 0) console.log(`${label}: no budgets in the scenario; nothing to check`)
+    if (s.budgets.length === 0) console.log(`${label}: no budgets in the scenario${baseline === undefined ? '; nothing to check' : ''}`)
     else console.log(`${label}\n${formatBudgets(summary.budgets)}`)
+    const comparison = baseline?.judge(point, s, summary)
+    if (comparison !== undefined) console.log(comparison)
     console.log(`results: ${dir}\n`)
     failed += summary.budgets.filter((b) => !b.pass).length
   }
-  console.log(failed === 0 ? 'all budgets hold' : `${failed} budget(s) broken`)
-  return failed === 0 ? 0 : 1
+  if (baseline === undefined || points.some(({ scenario: s }) => s.budgets.length > 0)) console.log(failed === 0 ? 'all budgets hold' : `${failed} budget(s) broken`)
+  const verdict = baseline?.finish()
+  if (verdict !== undefined && verdict.text !== '') console.log(verdict.text)
+  return failed === 0 && verdict?.failed !== true ? 0 : 1
 }
 
 export function describePoint(point: Record<string, unknown>): string {

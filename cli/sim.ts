@@ -14,6 +14,7 @@ import { compareCommand } from './compare-command.ts'
 import { DESIGNS, DEFAULT_SEEDS } from '../sim/results/compare-designs.ts'
 import { reportCommand } from './report-command.ts'
 import { liveViewHooks } from './live-view.ts'
+import { prepareBaseline, type BaselineOptions } from './baseline-check.ts'
 
 const HELP: Record<string, string> = {
   main: `Block RTC testbed simulator
@@ -22,7 +23,7 @@ usage: npm run sim -- <command> [options]
 
 commands:
   run FILE      run a scenario, write results/<scenario>/<run-id>/, print a summary
-  check FILE    run a scenario (every sweep point) and judge its budgets: exit 1 if any breaks
+  check FILE    run a scenario (every sweep point) and judge its budgets (and --baseline): exit 1 if any breaks
   sweep FILE    run every point of the scenario's sweep grid; one table row and CSV row per point
   compare FILE  run the scenario over each overlay design and seed; compare.csv, compare.md, compare.json
   report DIR    write DIR/report.html: one self-contained file with the summary and charts
@@ -42,11 +43,19 @@ commands:
   --transport live  run real nodes on this machine in real time (WebRTC on loopback, trackers over
                     WebSocket) instead of the simulator; same metrics and files. Also for check and sweep
   --workers N       live: worker processes for the nodes (default: one per 20 nodes, at most one per core)`,
-  check: `usage: npm run sim -- check FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]] [--max-memory-mb N] [--dry-run]
+  check: `usage: npm run sim -- check FILE [--baseline B.json [--tolerance T ...]] [--save-baseline B.json] [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]] [--max-memory-mb N] [--dry-run]
 
 Runs the scenario (each point, if it has a sweep) and prints every budget: metric, operator,
 limit, measured value, pass or FAIL. Exit 0 when all hold, 1 when any breaks, 2 on a bad scenario
-(or one without budgets). Options as for run.`,
+(or one with neither budgets nor --baseline/--save-baseline). Options as for run, and:
+
+  --baseline FILE       compare each point's headline metrics with FILE (written by --save-baseline):
+                        exit 1 when one is worse by more than its tolerance; a baseline of another
+                        scenario, seed or parameters is refused (exit 2) before anything runs
+  --tolerance T         how much worse a metric may get: N% of the baseline's value or N in the
+                        metric's unit; METRIC=T for one metric (repeatable). Default 0: exact
+  --save-baseline FILE  write this run's metrics as a baseline (after comparing, with --baseline)
+Simulated runs only (not --transport live). Wall-clock fields are never stored or compared.`,
   sweep: `usage: npm run sim -- sweep FILE [--seed N] [--out DIR] [--set a.b=value ...] [--quiet] [--transport live [--workers N]] [--max-memory-mb N] [--dry-run]
 
 Runs every point of the file's 'sweep:' grid (cartesian product, last key fastest). Writes
@@ -93,6 +102,9 @@ async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       designs: { type: 'string' },
       seeds: { type: 'string' },
+      baseline: { type: 'string' },
+      'save-baseline': { type: 'string' },
+      tolerance: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -112,6 +124,8 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'compare' && (values.designs !== undefined || values.seeds !== undefined)) {
     return usage(`${values.designs !== undefined ? '--designs' : '--seeds'} goes with compare`, command)
   }
+  const baselineFlag = (['baseline', 'save-baseline', 'tolerance'] as const).find((flag) => values[flag] !== undefined)
+  if (baselineFlag !== undefined && command !== 'check') return usage(`--${baselineFlag} goes with check`, command)
 
   const set = [...(values.set ?? [])]
   if (values.seed !== undefined) set.push(`seed=${values.seed}`)
@@ -147,6 +161,7 @@ async function main(argv: string[]): Promise<number> {
     throw error
   }
   if (workers !== undefined && transport !== 'live') return usage('--workers goes with --transport live', command)
+  if (baselineFlag !== undefined && transport === 'live') return usage(`--${baselineFlag} holds simulated metrics; a live run's depend on the machine, so it does not go with --transport live`, command)
   if (values.viz) {
     if (transport === 'live') return usage('--viz streams a simulated run; it does not go with --transport live', command)
     if (command !== 'run') return usage('--viz goes with run', command)
@@ -162,8 +177,15 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'sweep' && scenario.sweep === undefined) {
     throw new InputError(`${target}: sweep: got nothing, expected a sweep: grid of field -> values for the sweep command (or use run)`)
   }
-  if (command === 'check' && points.every(({ scenario: s }) => s.budgets.length === 0)) {
-    throw new InputError(`${target}: budgets: got none, expected at least one budget for check to judge (add budgets:, or use run)`)
+  if (command === 'check' && baselineFlag === undefined && points.every(({ scenario: s }) => s.budgets.length === 0)) {
+    throw new InputError(`${target}: budgets: got none, expected at least one budget for check to judge (add budgets:, give --baseline, or use run)`)
+  }
+  let baseline: BaselineOptions | undefined
+  try {
+    baseline = prepareBaseline(values, scenario, points)
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error.message, command)
+    throw error
   }
   if (values['dry-run']) {
     const estimate = transport === 'sim' ? Math.max(...points.map(({ scenario: s }) => estimateMemory(s, usesMessageLayer(s)).bytes)) : NaN
@@ -172,7 +194,7 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (values.out !== undefined) prepareOutputDir(values.out)
-  const opts: RunCommandOptions = { out: values.out, quiet: values.quiet, transport, workers }
+  const opts: RunCommandOptions = { out: values.out, quiet: values.quiet, transport, workers, baseline }
   if (values.viz) {
     const live = await liveViewHooks(port)
     try {
