@@ -19,6 +19,7 @@ import type { RpcEndpoint, RpcReply } from '../rpc/rpc-endpoint.ts'
 import { compareDistance } from './dht-id.ts'
 import { DHT_ROUTE, MAX_REACHABLE_THROUGH, MAX_ROUTE_HOPS, type RouteBody, isRouteBody } from './dht-messages.ts'
 import { PEER_DESCRIPTOR_BYTES, type PeerDescriptor } from './peer-descriptor.ts'
+import { idPrefix32 } from '../rpc/linked-peers.ts'
 
 /** Forwarding entry lifetime (Router.ts setForwardingEntries, 10 s, dht 103.3.1). */
 export const FORWARDING_ENTRY_TTL_MS = 10_000
@@ -134,19 +135,23 @@ export class Router {
     const goal = body.via ?? body.target
     const direct = this.rpc.linkedPeer(goal.nodeId)
     const out: PeerDescriptor[] = direct !== undefined ? [direct] : []
-    // XOR distances of the ids' first 32 bits: a hub has thousands of links, and comparing whole
-    // ids was a third of a 3,000-node run; the full comparison settles equal prefixes.
+    // XOR distances of the ids' first 32 bits: a hub has hundreds of links, and comparing whole
+    // ids was a third of a 3,000-node run; the full comparison settles equal prefixes. The scan's
+    // order does not matter: distances to one target differ between distinct ids.
     const far: number[] = direct !== undefined ? [0] : []
     const target = goal.dhtId
-    const t0 = prefix32(target)
+    const t0 = idPrefix32(target)
     const path = body.path
     const roots = body.parallelRoots
     const first = direct === undefined ? 0 : 1
-    for (const p of this.rpc.linkedPeers()) {
+    const linked = this.rpc.linkedPeers()
+    for (let k = 0, size = linked.size; k < size; k++) {
       // Insertion into a short sorted list (n is 2 to 4); the distance test first, since it
       // rules out most links before the exclusions need looking at.
-      const d = (prefix32(p.dhtId) ^ t0) >>> 0
+      const d = (linked.prefixAt(k) ^ t0) >>> 0
       let i = out.length
+      if (i >= n && d > far[n - 1]) continue
+      const p = linked.at(k)
       while (i > first && (d < far[i - 1] || (d === far[i - 1] && compareDistance(p.dhtId, out[i - 1].dhtId, target) < 0))) i--
       if (i >= n || p === direct || path.includes(p.nodeId) || roots.includes(p.nodeId)) continue
       out.splice(i, 0, p)
@@ -175,8 +180,4 @@ export class Router {
     this.seenNext = (this.seenNext + 1) % REMEMBERED_MESSAGES
     this.seen.add(id)
   }
-}
-
-function prefix32(id: Uint8Array): number {
-  return ((id[0] << 24) | (id[1] << 16) | (id[2] << 8) | id[3]) >>> 0
 }

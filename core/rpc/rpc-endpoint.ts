@@ -10,6 +10,7 @@ import type { NetworkNode } from '../network-node.ts'
 import type { Clock, Connection, NodeId, Timers, WireMessage } from '../ports.ts'
 import type { PeerDescriptor } from '../dht/peer-descriptor.ts'
 import { PEER_DESCRIPTOR_BYTES } from '../dht/peer-descriptor.ts'
+import { LinkedPeers } from './linked-peers.ts'
 import {
   RPC_HEADER_BYTES, RPC_WIRE_KINDS, type RpcNotice, type RpcRequest, type RpcResponse, WIRE_RPC_NOTICE, WIRE_RPC_REQUEST,
   WIRE_RPC_RESPONSE, isRpcMessage,
@@ -52,9 +53,11 @@ export class RpcEndpoint implements LinkProtocol {
   private readonly pending = new Map<number, Pending>()
   private readonly waiting = new Map<NodeId, { message: WireMessage; requestId: number }[]>()
   /** When each linked peer last sent or was sent an RPC: the connection cap prunes the idle. */
-  private readonly lastUsed = new Map<NodeId, number>()
+  // A record per peer updated in place: setting a Map entry to a fresh time on every message
+  // allocated a boxed number each time.
+  private readonly lastUsed = new Map<NodeId, { ms: number }>()
   /** Descriptors of the peers we have a link to (routing forwards among them). */
-  private readonly linked = new Map<NodeId, PeerDescriptor>()
+  private readonly linked = new LinkedPeers()
   /** Descriptors of peers we are connecting to, until the link opens or fails. */
   private readonly dialling = new Map<NodeId, PeerDescriptor>()
   private nextRequestId = 1
@@ -89,12 +92,13 @@ export class RpcEndpoint implements LinkProtocol {
   }
 
   lastUsedMs(peer: NodeId): number | undefined {
-    return this.lastUsed.get(peer)
+    return this.lastUsed.get(peer)?.ms
   }
 
   /** The linked peers whose descriptor we know. */
-  linkedPeers(): IterableIterator<PeerDescriptor> {
-    return this.linked.values()
+  /** Read only: the endpoint keeps it as links open and close. */
+  linkedPeers(): LinkedPeers {
+    return this.linked
   }
 
   linkedPeer(nodeId: NodeId): PeerDescriptor | undefined {
@@ -137,7 +141,7 @@ export class RpcEndpoint implements LinkProtocol {
   handleMessage(connection: Connection, message: { kind: number }): boolean {
     if (!isRpcMessage(message)) return false
     const peer = connection.remoteId
-    this.lastUsed.set(peer, this.clock.now())
+    this.touch(peer)
     if (message.kind === WIRE_RPC_RESPONSE) {
       const pending = this.pending.get(message.requestId)
       // Late (timed out) replies are normal; a reply from someone we did not ask is not.
@@ -150,7 +154,7 @@ export class RpcEndpoint implements LinkProtocol {
       return true
     }
     if (message.sender.nodeId !== peer) return false
-    if (!this.linked.has(peer)) this.linked.set(peer, message.sender)
+    if (!this.linked.has(peer)) this.linked.set(message.sender)
     const service = this.services.get(message.service)
     // A service we do not run (a stream part we left): the asker times out, as with the reference.
     if (service === undefined) return true
@@ -173,9 +177,9 @@ export class RpcEndpoint implements LinkProtocol {
     const descriptor = this.dialling.get(connection.remoteId)
     if (descriptor !== undefined) {
       this.dialling.delete(connection.remoteId)
-      this.linked.set(connection.remoteId, descriptor)
+      this.linked.set(descriptor)
     }
-    if (!this.lastUsed.has(connection.remoteId)) this.lastUsed.set(connection.remoteId, this.clock.now())
+    if (!this.lastUsed.has(connection.remoteId)) this.lastUsed.set(connection.remoteId, { ms: this.clock.now() })
     const queued = this.waiting.get(connection.remoteId)
     if (queued !== undefined) {
       this.waiting.delete(connection.remoteId)
@@ -211,7 +215,7 @@ export class RpcEndpoint implements LinkProtocol {
     const peer = to.nodeId
     const link = this.node.connection(peer)
     if (link !== undefined) {
-      if (!this.linked.has(peer)) this.linked.set(peer, to)
+      if (!this.linked.has(peer)) this.linked.set(to)
       return this.send(link, message)
     }
     let queued = this.waiting.get(peer)
@@ -231,8 +235,14 @@ export class RpcEndpoint implements LinkProtocol {
   }
 
   private send(link: Connection, message: WireMessage): void {
-    this.lastUsed.set(link.remoteId, this.clock.now())
+    this.touch(link.remoteId)
     this.node.send(link, message)
+  }
+
+  private touch(peer: NodeId): void {
+    const used = this.lastUsed.get(peer)
+    if (used !== undefined) used.ms = this.clock.now()
+    else this.lastUsed.set(peer, { ms: this.clock.now() })
   }
 
   private fail(requestId: number, reason: string): void {
