@@ -64,10 +64,19 @@ export function assertFitsInMemory(s: Scenario, messageLayer: boolean, maxMemory
   const limit = maxMemoryMb !== undefined ? { bytes: maxMemoryMb * 1e6, why: 'set by --max-memory-mb' } : memoryLimitBytes()
   if (estimate.bytes <= limit.bytes) return
   throw new InputError(`${s.sourceFile}: nodes: got ${s.nodes.toLocaleString('en-US')}, expected a run this machine can hold: `
-    + `it needs about ${mb(estimate.bytes)} (${estimate.parts}), the limit is ${mb(limit.bytes)} (${limit.why}); `
+    + `it needs about ${mb(estimate.bytes)} (${estimate.parts}), the limit is ${mb(limit.bytes)} (${limit.why}), for one run alone or in one worker thread of --jobs; `
     + 'lower nodes or messages, or raise the limit with --max-memory-mb N (and NODE_OPTIONS=--max-old-space-size=N)')
 }
 
-function mb(bytes: number): string {
+/**
+ * How many runs of `bytes` each fit side by side in 90% of this machine's memory, the most
+ * --jobs may run at once (worker threads share the process). At least 1: each run alone was
+ * checked by assertFitsInMemory.
+ */
+export function runsThatFit(bytes: number): number {
+  return Math.max(1, Math.floor((0.9 * totalmem()) / bytes))
+}
+
+export function mb(bytes: number): string {
   return `${Math.round(bytes / 1e6).toLocaleString('en-US')} MB`
 }

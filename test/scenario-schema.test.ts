@@ -12,6 +12,7 @@ import { DEFAULT_MAX_NEIGHBOURS } from '../core/tracker/tracker.ts'
 import { DEFAULT_KEY_REQUEST_TIMEOUT_MS, DEFAULT_MAX_KEY_REQUESTS_PER_SECOND } from '../core/security/key-requester.ts'
 import { DEFAULT_GAP_MODE, DEFAULT_INITIAL_WAIT_MS, DEFAULT_MAX_RESEND_REQUESTS, DEFAULT_RETRY_WAIT_MS } from '../core/ordering/ordering-options.ts'
 import { propertiesOf, SCENARIO_SCHEMA_URL, type SchemaNode } from '../sim/scenario/schema.ts'
+import { MAX_SEEDS } from '../sim/scenario/seeds.ts'
 import { scenarioFrom } from './helpers/scenario.ts'
 
 const schema: SchemaNode = JSON.parse(readFileSync(SCENARIO_SCHEMA_URL, 'utf8'))
@@ -30,6 +31,13 @@ Schema('a default written both in the schema and in core is the same in both', (
     ['storage.replicas', DEFAULT_STORAGE_REPLICAS],
   ]
   for (const [path, constant] of pairs) assert.is(nodeAt(path).default, constant, path)
+})
+
+Schema('seeds: takes as many seeds as --seeds N may ask for, each one a valid seed', () => {
+  assert.is(nodeAt('seeds').maxItems, MAX_SEEDS)
+  const { description: _a, default: _b, ...seed } = nodeAt('seed')
+  const { description: _c, ...item } = nodeAt('seeds').items!
+  assert.equal(item, seed)
 })
 
 Schema('era-dependent fields have no schema default; both eras resolve them from protocol-era.ts', () => {
@@ -76,6 +84,7 @@ adversaries: { droppers: 0.1 }
 durationS: 20
 budgets: [ "deliveryRatio >= 0.9" ]
 sweep: { topology.degree: [3, 4] }
+seeds: [1, 2]
 `)
   const missing: string[] = []
   const walk = (value: unknown, node: SchemaNode | undefined, path: string) => {

@@ -621,7 +621,7 @@ SetOption('names --set as the file in its errors', () => {
     [
       '--set: topology.degre: got "topology.degre=6", expected a field path; unknown field "degre" in topology (known: builder, degree, trackers, entryPoints, wsServerShare, locality, plumtree), did you mean "degree"?',
       '--set: nodes: got "nodes", expected PATH=VALUE, e.g. topology.degree=6',
-      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, protocol, seed, nodes, topology, propagation, network, churn, workload, security, storage, ordering, adversaries, durationS, record, budgets, sweep)',
+      '--set: foo: got "foo=1", expected a field path; unknown field "foo" (known: name, description, protocol, seed, nodes, topology, propagation, network, churn, workload, security, storage, ordering, adversaries, durationS, record, budgets, sweep, seeds)',
       '--set: seed: got "abc", expected an integer >= 0 and <= 9007199254740991',
     ],
   )

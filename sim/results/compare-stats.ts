@@ -1,8 +1,9 @@
-// The mean of a metric over seeds and its 95% confidence interval: Student's t with n - 1
-// degrees of freedom, because a comparison runs a handful of seeds, where the normal
-// approximation would understate the interval (t = 2.776 at 5 seeds against z = 1.960).
+// The mean of a metric over seeds, its sample standard deviation and its 95% confidence
+// interval: Student's t with n - 1 degrees of freedom, because a comparison or a replicated
+// sweep runs a handful of seeds, where the normal approximation would understate the interval
+// (t = 2.776 at 5 seeds against z = 1.960).
 
-/** Two-sided confidence level of every interval the compare command reports. */
+/** Two-sided confidence level of every interval the compare and sweep commands report. */
 export const CONFIDENCE = 0.95
 
 export interface MeanInterval {
@@ -10,6 +11,8 @@ export interface MeanInterval {
   n: number
   /** NaN when n = 0. */
   mean: number
+  /** Sample standard deviation (n - 1 in the denominator). NaN when n < 2. */
+  sd: number
   /** Half the interval's width: mean ± halfWidth. NaN when n < 2, where there is no spread to measure. */
   halfWidth: number
 }
@@ -18,11 +21,11 @@ export interface MeanInterval {
 export function meanInterval(values: readonly (number | null | undefined)[], confidence = CONFIDENCE): MeanInterval {
   const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
   const n = xs.length
-  if (n === 0) return { n, mean: NaN, halfWidth: NaN }
+  if (n === 0) return { n, mean: NaN, sd: NaN, halfWidth: NaN }
   const mean = xs.reduce((a, b) => a + b, 0) / n
-  if (n === 1) return { n, mean, halfWidth: NaN }
-  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)
-  return { n, mean, halfWidth: studentTQuantile(1 - (1 - confidence) / 2, n - 1) * Math.sqrt(variance / n) }
+  if (n === 1) return { n, mean, sd: NaN, halfWidth: NaN }
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1))
+  return { n, mean, sd, halfWidth: studentTQuantile(1 - (1 - confidence) / 2, n - 1) * sd / Math.sqrt(n) }
 }
 
 /** The p-quantile (0 < p < 1) of Student's t distribution with `df` degrees of freedom. */

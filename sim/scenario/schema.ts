@@ -24,6 +24,7 @@ export interface SchemaNode {
   exclusiveMaximum?: number
   minLength?: number
   minItems?: number
+  maxItems?: number
   minProperties?: number
   uniqueItems?: boolean
   pattern?: string

@@ -204,6 +204,8 @@ export interface Scenario {
   budgets: Budget[]
   /** Dotted field path -> values; the grid is their cartesian product. */
   sweep?: Record<string, unknown[]>
+  /** Replications: each point runs once per seed (sweep, check); absent: once, with `seed`. */
+  seeds?: number[]
   /** Absolute path of the file this came from, for resolving relative paths and for error messages. */
   sourceFile: string
 }
