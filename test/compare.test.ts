@@ -236,7 +236,7 @@ const at = (o: unknown, key: string) => key.split('.').reduce<unknown>((x, k) =>
 
 Cli.before(() => {
   mkdirSync(join(RESULTS, 'tiny'), { recursive: true })
-  firstRun = sim('compare', TINY, '--designs', 'static,tracker', '--seeds', '2', '--out', FIRST, '--quiet')
+  firstRun = sim('compare', TINY, '--designs', 'static,tracker', '--seeds', '2', '--jobs', '1', '--out', FIRST, '--quiet')
 })
 
 Cli('2 designs x 2 seeds: one run folder each, as run writes them, and compare.csv, .md and .json', () => {
@@ -308,8 +308,8 @@ Cli('compare.md: a header naming scenario, seeds, version and commit, a row per 
   for (const key of METRICS) assert.match(md, new RegExp(`^- \\*\\*[^*]+\\*\\* \\(\`${key.replace(/\./g, '\\.')}\``, 'm'))
 })
 
-Cli('the same scenario and seeds give the same bytes, wall-clock fields aside', () => {
-  const again = sim('compare', TINY, '--designs', 'static,tracker', '--seeds', '2', '--out', SECOND, '--quiet')
+Cli('the same scenario and seeds give the same bytes, wall-clock fields aside, one run at a time or two in worker threads', () => {
+  const again = sim('compare', TINY, '--designs', 'static,tracker', '--seeds', '2', '--jobs', '2', '--out', SECOND, '--quiet')
   assert.is(again.code, 0, again.err)
   for (const file of ['compare.csv', 'compare.md', 'compare.json']) {
     assert.ok(readFileSync(join(FIRST, file)).equals(readFileSync(join(SECOND, file))), `${file} differs`)

@@ -8,7 +8,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface RunMetadata {
   version: string
-  /** Commit hash, with `-dirty` when the work tree had uncommitted changes; `unknown` outside git. */
+  /** Commit hash, with `-dirty` when the work tree had uncommitted changes; outside git, BRTC_GIT_COMMIT or `unknown`. */
   commit: string
 }
 
@@ -29,6 +29,7 @@ function gitCommit(): string {
     const dirty = git('status', '--porcelain', '--untracked-files=no') !== ''
     return dirty ? `${hash}-dirty` : hash
   } catch {
-    return 'unknown'
+    // No git here (a container image): the commit the image was built from, if it was told.
+    return process.env.BRTC_GIT_COMMIT ?? 'unknown'
   }
 }
