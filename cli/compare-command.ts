@@ -10,7 +10,7 @@ import { loadScenario } from '../sim/scenario/load.ts'
 import type { Scenario } from '../sim/scenario/types.ts'
 import { usesMessageLayer } from '../sim/simulation.ts'
 import { assertFitsInMemory, estimateMemory } from '../sim/memory-estimate.ts'
-import { consecutiveSeeds } from '../sim/scenario/seeds.ts'
+import { consecutiveSeeds, withSeed } from '../sim/scenario/seeds.ts'
 import { runJob, type RunJob } from '../sim/parallel/run-job.ts'
 import { runJobsInOrder, type JobOutcome } from '../sim/parallel/run-pool.ts'
 import { parallelJobs } from '../sim/parallel/jobs.ts'
@@ -84,7 +84,7 @@ export async function compareCommand(opts: CompareCommandOptions): Promise<numbe
   // Runs in this thread show one bar over the comparison; runs in workers, a line as each finishes.
   const progress = CompareProgress.forTerminal(opts.quiet || jobs > 1, total)
   const finished = new PoolProgress(jobs > 1 && !opts.quiet, total)
-  const jobList: RunJob[] = runs.map(({ scenario, runDir }) => ({ scenario: { ...scenario, sweep: undefined }, dir: join(dir, runDir), latencyQuantiles: true }))
+  const jobList: RunJob[] = runs.map(({ scenario, runDir }) => ({ scenario: { ...withSeed(scenario, scenario.seed), sweep: undefined }, dir: join(dir, runDir), latencyQuantiles: true }))
   try {
     await runJobsInOrder(jobList, {
       jobs,

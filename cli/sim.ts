@@ -258,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
   const shardNote = shardFrom === undefined ? '' : ` (shard ${shardFrom.shard.index}/${shardFrom.shard.count} from ${shardFrom.from}: ${pointsRun} of ${points.length} points)`
   if (values['dry-run']) {
     console.log(`${command} ${target}: valid; would run ${points.length} point(s)${shardNote}${seeds === undefined ? '' : ` x ${seeds.length} seed(s)`} of ${scenario.name} `
-      + `(protocol ${scenario.protocol}, seed ${scenario.seed}) ${transport === 'live' ? 'live' : `in the simulator, ${decision.jobs === 1 ? 'one at a time' : `${decision.jobs} at a time`}, `
+      + `(protocol ${scenario.protocol}, seed ${scenario.seed}) ${transport === 'live' ? 'live' : `in the simulator, ${command === 'run' ? '' : decision.jobs === 1 ? 'one at a time, ' : `${decision.jobs} at a time, `}`
       + `about ${Math.round(estimate / 1e6).toLocaleString('en-US')} MB at most${decision.jobs === 1 ? '' : ' each'}`}; nothing was run`)
     return 0
   }
@@ -266,7 +266,7 @@ async function main(argv: string[]): Promise<number> {
   if (shardFrom !== undefined && !values.quiet) console.error(`sweep: shard ${shardFrom.shard.index}/${shardFrom.shard.count} from ${shardFrom.from}: ${pointsRun} of ${points.length} points`)
   if (values.out !== undefined) prepareOutputDir(values.out)
   const opts: RunCommandOptions = { out: values.out, quiet: values.quiet, transport, workers, baseline }
-  const judged = { ...opts, jobs: decision.jobs, seeds, budgetsOn: budgetsOn as BudgetJudgement }
+  const pointOpts = { ...opts, jobs: decision.jobs, seeds, budgetsOn: budgetsOn as BudgetJudgement }
   if (values.viz) {
     const live = await liveViewHooks(port)
     try {
@@ -278,8 +278,8 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'run': return runScenarioCommand(scenario, opts)
-    case 'check': return checkCommand(scenario, judged)
-    default: return sweepCommand(scenario, { ...judged, shard: shardFrom?.shard })
+    case 'check': return checkCommand(scenario, pointOpts)
+    default: return sweepCommand(scenario, { ...pointOpts, shard: shardFrom?.shard })
   }
 }
 
