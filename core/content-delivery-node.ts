@@ -4,7 +4,12 @@
 //
 // With a MessageValidator (validation at every relay), a receipt is judged before the duplicate
 // check: a forged copy that arrived first must not mark the genuine message as already seen.
-// The validator remembers its verdicts, so a duplicate costs no second verification.
+// The validator remembers its verdicts, so a duplicate costs no second verification. So only a
+// message its publisher signed advances a chain, whatever its timestamp: a forgery dated ten
+// years ahead would otherwise make every later genuine message of the chain look old, at every
+// node it reached. Every node, validating or not, also drops a receipt dated more than
+// maxFutureTimestampMs ahead of its clock: at a node that does not validate (the reference's
+// subscriber placement) that bounds how far ahead a forgery can push a chain.
 //
 // The propagation buffer (propagation-buffer.ts) is consulted only when a message was sent to
 // fewer than minPropagationTargets neighbours: a node with more neighbours than that has, by
@@ -16,7 +21,7 @@
 
 import { DETECTED_DUPLICATE, DETECTED_INVALID, DuplicateDetector } from './duplicate-detector.ts'
 import type { DeliveryListener } from './delivery-listener.ts'
-import { type MessageValidator, type Verdict, VERDICT_VALID } from './message-validator.ts'
+import { type MessageValidator, REJECTED_FUTURE_TIMESTAMP, type Verdict, VERDICT_VALID } from './message-validator.ts'
 import type { NodeObserver } from './observer.ts'
 import type { Clock, Connection, ContentWireMessage, NodeId } from './ports.ts'
 import { DEFAULT_PROPAGATION_BUFFER_OPTIONS, PropagationBuffer, type PropagationBufferOptions } from './propagation-buffer.ts'
@@ -53,7 +58,8 @@ export class ContentDeliveryNode {
     /** The node's roles that hear of first receipts; the node's own array, so later ones count too. */
     private readonly listeners: readonly DeliveryListener[],
     private readonly validator: MessageValidator | undefined,
-    private readonly propagation: PropagationBufferOptions = DEFAULT_PROPAGATION_BUFFER_OPTIONS
+    private readonly propagation: PropagationBufferOptions = DEFAULT_PROPAGATION_BUFFER_OPTIONS,
+    private readonly maxFutureTimestampMs = Infinity
   ) {
     this.minPropagationTargets = propagation.minPropagationTargets
   }
@@ -97,6 +103,10 @@ export class ContentDeliveryNode {
   }
 
   handleContent(wire: ContentWireMessage, from: Connection): void {
+    if (wire.message.messageId.timestamp > this.clock.now() + this.maxFutureTimestampMs) {
+      this.observer.rejected(wire.message, from, REJECTED_FUTURE_TIMESTAMP)
+      return
+    }
     if (this.validator !== undefined) {
       this.validator.validate(wire.message, (verdict) => this.admit(wire, from, verdict))
       return

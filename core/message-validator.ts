@@ -14,6 +14,13 @@ export const VERDICT_NOT_PERMITTED = 'not-permitted'
 export const VERDICT_MALFORMED = 'malformed'
 export type Verdict = typeof VERDICT_VALID | typeof VERDICT_BAD_SIGNATURE | typeof VERDICT_NOT_PERMITTED | typeof VERDICT_MALFORMED
 
+/**
+ * Why a relay dropped a receipt before judging it: its timestamp is further ahead of the node's
+ * clock than NetworkNodeOptions.maxFutureTimestampMs (content-delivery-node.ts). Reported as an
+ * observer rejection, as verdicts are.
+ */
+export const REJECTED_FUTURE_TIMESTAMP = 'future-timestamp'
+
 export interface MessageValidator {
   /** Calls `done` exactly once with the verdict on `message`, synchronously or after a delay. */
   validate(message: StreamMessage, done: (verdict: Verdict) => void): void

@@ -26,13 +26,27 @@ export interface NetworkNodeOptions {
   maxGapsPerChain: number
   /** Every stream part's propagation buffer. */
   propagation: PropagationBufferOptions
+  /**
+   * A receipt timestamped further than this ahead of the node's clock is dropped before it can
+   * touch a chain (see content-delivery-node.ts).
+   */
+  maxFutureTimestampMs: number
 }
+
+/**
+ * Ours: the reference has no such bound (a message ten years ahead closes its chain at every
+ * relay that does not validate). Five minutes is far beyond the skew of hosts that keep time
+ * (NTP keeps them within tens of ms), so no honest message meets it, and it caps what an
+ * unvalidated forgery can block at a relay that does not validate to that window.
+ */
+export const DEFAULT_MAX_FUTURE_TIMESTAMP_MS = 5 * 60_000
 
 /** Tatum's values, the network as it runs today (protocol-era.ts); a scenario passes its era's. */
 export const DEFAULT_NETWORK_NODE_OPTIONS: Readonly<NetworkNodeOptions> = {
   handshakeTimeoutMs: TATUM.handshakeTimeoutMs,
   maxGapsPerChain: 10_000,
   propagation: TATUM.propagation,
+  maxFutureTimestampMs: DEFAULT_MAX_FUTURE_TIMESTAMP_MS,
 }
 
 export interface NodePorts {
@@ -101,7 +115,7 @@ export class NetworkNode implements TransportHandler {
     let part = this.streamParts.get(streamPartId)
     if (part === undefined) {
       part = new ContentDeliveryNode(streamPartId, this.ports.observer, this.options.maxGapsPerChain, this.ports.clock,
-        this.listeners, this.relayValidator, this.options.propagation)
+        this.listeners, this.relayValidator, this.options.propagation, this.options.maxFutureTimestampMs)
       this.streamParts.set(streamPartId, part)
       this.neighboursChanged(streamPartId)
     }

@@ -32,7 +32,8 @@ import type { LivePeerDescriptor } from './dht/descriptor-wire.ts'
 import { DhtLinkTransport } from './dht/dht-link-transport.ts'
 import { AuthenticatingTransport } from './dht/link-auth.ts'
 import { PeerDirectory } from './dht/peer-directory.ts'
-import { liveIdentity, livePublisher, liveSecurityPorts } from './live-message-layer.ts'
+import { liveIdentity, livePublisher, liveSecurityPorts, validateAtRelays } from './live-message-layer.ts'
+import type { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
 import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
 import type { LiveTransportBase } from './live-link.ts'
 import type { WebRtcStats } from './webrtc-signalling.ts'
@@ -47,9 +48,13 @@ export interface EntryPointAddress {
 }
 
 export interface LiveDhtNodeOptions {
-  /** Seeds the node's random streams and, without privateKey, its key; absent: random. */
+  /** Seeds the node's random streams (and, with insecureTestKeys, its key); absent: random. */
   seed?: string | number
   privateKey?: string
+  /** Derive the key from the seed (tests and scenario runs only; see live-message-layer.ts). */
+  insecureTestKeys?: boolean
+  /** Check signatures at every relay, before duplicate detection (default true; scenario runs mirror their scenario). */
+  relayValidation?: boolean
   /** Node id when `authenticate` is false (scenario runs name nodes n0, n1, ...); else the key's address. */
   id?: NodeId
   /** Nodes to join through; empty: this node is the first (it needs a server then). */
@@ -99,6 +104,8 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   readonly publisher: Publisher
   /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives (the app interfaces). */
   readonly security: SecurityPorts
+  /** Judges every receipt before it is remembered or relayed; undefined with relayValidation false. */
+  readonly validator: StreamMessageValidator | undefined
   /** Set by begin() (start() calls it). */
   tatum!: TatumNode
   /** This node's descriptor, set by listen(): with its server's URL when it has one. */
@@ -150,6 +157,7 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
       ...options.network,
     })
     this.security = liveSecurityPorts(realClock, this.timers)
+    this.validator = options.relayValidation === false ? undefined : validateAtRelays(this.node, this.security)
     this.publisher = livePublisher(this.node, this.identity, this.security, createRealRandom(this.random.seed, 'publisher'))
   }
 

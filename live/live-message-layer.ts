@@ -14,6 +14,7 @@ import { ZERO_CRYPTO_COSTS } from '../core/security/crypto-suite.ts'
 import { Publisher } from '../core/security/publisher.ts'
 import { RealCrypto } from '../core/security/real-crypto.ts'
 import type { SecurityPorts } from '../core/security/security-ports.ts'
+import { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
 import { PermissionCache, StreamRegistry } from '../core/security/stream-registry.ts'
 
 /** How long a live node trusts a permission answer. */
@@ -35,14 +36,35 @@ export function liveSecurityPorts(clock: Clock, timers: Timers, registry = new S
   }
 }
 
-/**
- * The node's key: an explicit private key, or one derived from a seed (tests and demos: anyone
- * who knows the seed has the key), or a fresh one.
- */
-export function liveIdentity(options: { privateKey?: string; seed?: string | number }, name: string): KeyPair {
+export interface LiveKeyOptions {
+  /** The key, hex. */
+  privateKey?: string
+  seed?: string | number
+  /**
+   * Derive the key from `seed` and the node's name: tests and scenario runs only, where every
+   * node is ours. Anyone who knows the seed (a README example, a test) has the key and can sign
+   * as the node; without this switch a seed never makes a key.
+   */
+  insecureTestKeys?: boolean
+}
+
+/** The node's key: the explicit private key, or (insecureTestKeys) one derived from the seed, or a fresh one. */
+export function liveIdentity(options: LiveKeyOptions, name: string): KeyPair {
   if (options.privateKey !== undefined) return keyPairFromPrivateKey(options.privateKey)
-  if (options.seed !== undefined) return keyPairFromSeed(`${String(options.seed)}/${name}`)
+  if (options.insecureTestKeys === true && options.seed !== undefined) return keyPairFromSeed(`${String(options.seed)}/${name}`)
   return new RealCrypto(systemSecureRandom).keyPair()
+}
+
+/**
+ * Makes `node` check every receipt's signature and permission before its duplicate detector
+ * sees it or it is relayed (the simulator's `relay` placement): a forgery that arrives first
+ * cannot mark the genuine message seen, nor, dated ahead, close its publisher's chain. Call it
+ * before the node joins any stream part. The validator's stats count what it refused.
+ */
+export function validateAtRelays(node: NetworkNode, ports: SecurityPorts): StreamMessageValidator {
+  const validator = new StreamMessageValidator(ports)
+  node.setRelayValidator(validator)
+  return validator
 }
 
 /** An unencrypting publisher that signs as `identity` on `node`. */

@@ -23,7 +23,8 @@ import type { KeyPair } from '../core/message-layer/identity.ts'
 import type { Publisher } from '../core/security/publisher.ts'
 import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { CompositeTransport } from './composite-transport.ts'
-import { liveIdentity, livePublisher, liveSecurityPorts } from './live-message-layer.ts'
+import { liveIdentity, livePublisher, liveSecurityPorts, validateAtRelays } from './live-message-layer.ts'
+import type { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
 import type { LiveTransportBase } from './live-link.ts'
 import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
 import type { SignalSender } from './webrtc-signalling.ts'
@@ -39,8 +40,12 @@ export interface LiveNodeBaseOptions {
   id: NodeId
   /** Seeds the node's random streams (chain ids, reconnect jitter); absent: random. */
   seed?: string | number
-  /** The publisher key (hex); absent: derived from the seed, or fresh without one. */
+  /** The publisher key (hex); absent: fresh, or derived from the seed with insecureTestKeys. */
   privateKey?: string
+  /** Derive the key from the seed (tests and scenario runs only; see live-message-layer.ts). */
+  insecureTestKeys?: boolean
+  /** Check signatures at every relay, before duplicate detection (default true; scenario runs mirror their scenario). */
+  relayValidation?: boolean
   trackers: readonly TrackerAddress[]
   network?: Partial<NetworkNodeOptions>
   trackerClient?: Partial<TrackerClientOptions>
@@ -79,6 +84,8 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
   readonly publisher: Publisher
   /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives. */
   readonly security: SecurityPorts
+  /** Judges every receipt before it is remembered or relayed; undefined with relayValidation false. */
+  readonly validator: StreamMessageValidator | undefined
   /** Peer -> a joined stream part whose tracker can relay signals to it. */
   private readonly signalPart = new Map<NodeId, string>()
   private stopped = false
@@ -110,6 +117,7 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
     webrtc.setSignalSender((to, payload) => this.sendSignal(to, payload))
     this.identity = liveIdentity(options, this.id)
     this.security = liveSecurityPorts(realClock, this.timers)
+    this.validator = options.relayValidation === false ? undefined : validateAtRelays(this.node, this.security)
     this.publisher = livePublisher(this.node, this.identity, this.security, createRealRandom(this.random.seed, 'publisher'))
   }
 
