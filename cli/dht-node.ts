@@ -2,12 +2,13 @@
 // entry points or a WebSocket port instead of trackers. It finds the node ids of entry points
 // given only by URL (entry-point-probe.ts), starts a LiveDhtNode, joins the configured stream
 // parts through the DHT, publishes if asked, prints a stats line, and leaves gracefully on
-// Ctrl-C or after --duration-s. The node id is the address of its key (derived from the seed, or
-// fresh); `id` is a label for its output.
+// Ctrl-C or after --duration-s. The node id is the address of its key (key-file.ts); `id` is a
+// label for its output.
 
 import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
 import { type EntryPointAddress, LiveDhtNode } from '../live/live-dht-node.ts'
 import type { NodeProcessConfig } from '../live/node-config.ts'
+import type { ProcessKey } from '../live/key-file.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { ProcessObserver, percentile } from './node-observer.ts'
 import { startPublishing } from './node-publisher.ts'
@@ -32,14 +33,15 @@ async function resolveEntryPoints(config: NodeProcessConfig): Promise<EntryPoint
   return out
 }
 
-export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
+export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Promise<number> {
   const label = config.id
   const observer = new ProcessObserver(() => config.verbose, () => label)
   const entryPoints = await resolveEntryPoints(config)
   let node: LiveDhtNode
   try {
     node = new LiveDhtNode({
-      seed: config.seed, entryPoints, webrtc: config.webrtc, observer,
+      seed: config.seed, insecureTestKeys: config.insecureTestKeys, ...(key.privateKey !== undefined ? { privateKey: key.privateKey } : {}),
+      entryPoints, webrtc: config.webrtc, observer,
       server: config.wsPort === undefined ? undefined : { host: config.wsHost, port: config.wsPort },
       ...(config.wsAdvertisedHost !== undefined ? { advertisedHost: config.wsAdvertisedHost } : {}),
       onError: (error, where) => console.error(`[${label}] ${where}:`, error),
@@ -50,7 +52,7 @@ export async function runDhtNode(config: NodeProcessConfig): Promise<number> {
     throw new RunFailure(`cannot start: ${(error as Error).message}`)
   }
   const via = entryPoints.length === 0 ? 'as the first node' : `via ${entryPoints.map((e) => e.url).join(', ')}`
-  console.log(`node ${label} ${node.id} (seed ${node.random.seed}) joining the DHT ${via}`
+  console.log(`node ${label} ${node.id} (key: ${key.source}; seed ${node.random.seed}) joining the DHT ${via}`
     + (node.url !== undefined ? `; entry point at ${node.url}` : '; no server'))
   for (const s of config.streams) node.join(s.streamPartId)
   if (config.streams.length > 0) console.log(`node ${label} joining ${config.streams.map((s) => s.streamPartId).join(', ')}`)

@@ -14,16 +14,18 @@ import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfac
 import { LiveNode } from '../live/live-node.ts'
 import { type NodeProcessConfig, checkNodeConfig, isDhtConfig, parseNodeConfig } from '../live/node-config.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
+import { DEFAULT_KEY_DIR, PRIVATE_KEY_ENV, processKey } from '../live/key-file.ts'
 import { runDhtNode } from './dht-node.ts'
 import { ProcessObserver, percentile } from './node-observer.ts'
 import { startPublishing } from './node-publisher.ts'
 import { InputError, RunFailure, UsageError, runCommand } from './options.ts'
 
 const USAGE = [
-  'usage: npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N]',
+  'usage: npm run node -- --config FILE [--id ID] [--seed S] [--duration-s N] [--key-file F] [--insecure-test-keys]',
   '       npm run node -- [--config FILE] (--entry-point [ID@]ws://HOST:PORT ... | --ws-port P) [--ws-host H] [--ws-advertised-host A]',
   '                       [--stream SP ...] [--publish-interval-ms MS] [--payload-bytes B] [--stats-interval-ms MS]',
-  '                       [--verbose] [--id LABEL] [--seed S] [--duration-s N]',
+  '                       [--verbose] [--id LABEL] [--seed S] [--duration-s N] [--key-file F] [--insecure-test-keys]',
+  `The key: the config's privateKey, else ${PRIVATE_KEY_ENV}, else the key file (default ${DEFAULT_KEY_DIR}/<id>.key, created on first start).`,
 ].join('\n')
 
 /** Config fields whose flags are text, not numbers. */
@@ -43,6 +45,7 @@ function loadConfig(): NodeProcessConfig | undefined {
       'entry-point': { type: 'string', multiple: true }, stream: { type: 'string', multiple: true }, verbose: { type: 'boolean' },
       'ws-port': { type: 'string' }, 'ws-host': { type: 'string' }, 'ws-advertised-host': { type: 'string' }, 'publish-interval-ms': { type: 'string' },
       'payload-bytes': { type: 'string' }, 'stats-interval-ms': { type: 'string' },
+      'key-file': { type: 'string' }, 'insecure-test-keys': { type: 'boolean' },
     },
     strict: true,
   }).values
@@ -72,6 +75,8 @@ function loadConfig(): NodeProcessConfig | undefined {
   if (args['entry-point'] !== undefined) raw.entryPoints = args['entry-point']
   if (args.stream !== undefined) raw.streams = args.stream
   if (args.verbose === true) raw.verbose = true
+  if (args['key-file'] !== undefined) raw.keyFile = args['key-file']
+  if (args['insecure-test-keys'] === true) raw.insecureTestKeys = true
   for (const [flag, field] of Object.entries(DHT_FLAGS)) {
     const v = (args as Record<string, unknown>)[flag]
     // A number as a number; anything else as written, so that the check quotes it.
@@ -112,18 +117,20 @@ function readRaw(text: string, source: string): Record<string, unknown> {
 async function main(): Promise<number> {
   const config = loadConfig()
   if (config === undefined) return 0
-  if (isDhtConfig(config)) return runDhtNode(config)
+  const key = processKey({ configKey: config.privateKey, keyFile: config.keyFile, insecureTestKeys: config.insecureTestKeys })
+  if (isDhtConfig(config)) return runDhtNode(config, key)
   const observer = new ProcessObserver(() => config.verbose, () => config.id)
   let node: LiveNode
   try {
     node = new LiveNode({
-      id: config.id, seed: config.seed, trackers: config.trackers, webrtc: config.webrtc, observer,
+      id: config.id, seed: config.seed, insecureTestKeys: config.insecureTestKeys, trackers: config.trackers,
+      ...(key.privateKey !== undefined ? { privateKey: key.privateKey } : {}), webrtc: config.webrtc, observer,
       onError: (error, where) => console.error(`[${config.id}] ${where}:`, error),
     })
   } catch (error) {
     throw new RunFailure(`cannot start: ${(error as Error).message}`)
   }
-  console.log(`node ${config.id} (seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ') || 'what apps use'} `
+  console.log(`node ${config.id} address ${node.identity.address} (key: ${key.source}; seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ') || 'what apps use'} `
     + `via ${config.trackers.map((t) => `${t.id}=${t.url}`).join(', ')}`)
   for (const s of config.streams) node.join(s.streamPartId)
   let app: AppInterfaces | undefined

@@ -1,7 +1,10 @@
 // The config file of a live node process (cli/node.ts), YAML or JSON:
 //
 //   id: n1                        # node id; default node-<seed>, or random
-//   seed: 1                       # seeds chain ids and jitter; default random
+//   seed: 1                       # seeds chain ids and jitter; default random (never the key, unless insecureTestKeys)
+//   keyFile: keys/n1.key          # the node's key; created with a random key on first start (default keys/<id>.key)
+//   privateKey: 0x...             # or the key itself (or in the BRTC_PRIVATE_KEY environment variable)
+//   insecureTestKeys: false       # tests only: derive the key from the seed (anyone knowing the seed can sign as the node)
 //   trackers:                     # every tracker of the network, in the same order on every node
 //     - { id: t0, url: ws://127.0.0.1:7700 }
 //   entryPoints: [ws://127.0.0.1:7700]   # instead of trackers: join a DHT (Tatum) overlay through these
@@ -29,10 +32,15 @@ import { parse } from 'yaml'
 import { type AppConfig, checkAppConfig } from './app/app-config.ts'
 import { MAX_PARTITION } from '../core/message-layer/stream-message.ts'
 import type { TrackerAddress } from './live-node.ts'
+import { DEFAULT_KEY_DIR, isPrivateKeyHex } from './key-file.ts'
 
 export interface NodeProcessConfig {
   id: string
   seed: string | number | undefined
+  /** The key, when the file gives it; else from BRTC_PRIVATE_KEY or keyFile (key-file.ts). */
+  privateKey: string | undefined
+  keyFile: string
+  insecureTestKeys: boolean
   trackers: TrackerAddress[]
   /** DHT mode (no trackers): the entry points to join through; empty with wsPort: the first node. */
   entryPoints: EntryPointSpec[]
@@ -84,7 +92,7 @@ export function parseEntryPoint(text: string): EntryPointSpec | undefined {
   return { nodeId, url }
 }
 
-const KNOWN = ['id', 'seed', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
+const KNOWN = ['id', 'seed', 'privateKey', 'keyFile', 'insecureTestKeys', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
 const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
 
 export type ConfigResult = { ok: true; config: NodeProcessConfig } | { ok: false; problems: string[] }
@@ -112,6 +120,15 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   let id = c.id
   if (id === undefined) id = seed !== undefined ? `node-${String(seed)}` : `node-${randomBytes(4).toString('hex')}`
   else if (typeof id !== 'string' || id.length === 0 || id.length > 100) problem('id', id, 'a non-empty string of at most 100 chars')
+
+  if (c.privateKey !== undefined && !isPrivateKeyHex(c.privateKey)) problems.push(`${source}: privateKey: expected 64 hex digits (a secp256k1 private key)`)
+  let keyFile = `${DEFAULT_KEY_DIR}/${typeof id === 'string' ? id.replace(/[^A-Za-z0-9._-]/g, '_') : 'node'}.key`
+  if (c.keyFile !== undefined) {
+    if (typeof c.keyFile === 'string' && c.keyFile.length > 0) keyFile = c.keyFile
+    else problem('keyFile', c.keyFile, 'a file path')
+  }
+  if (c.insecureTestKeys !== undefined && typeof c.insecureTestKeys !== 'boolean') problem('insecureTestKeys', c.insecureTestKeys, 'true or false')
+  if (c.insecureTestKeys === true && c.privateKey !== undefined) problem('insecureTestKeys', true, 'not with privateKey (one source for the key)')
 
   const entryPoints: EntryPointSpec[] = []
   if (c.entryPoints !== undefined) {
@@ -238,7 +255,8 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   return {
     ok: true,
     config: {
-      id: id as string, seed: seed as string | number | undefined, trackers, entryPoints, wsPort, wsHost, wsAdvertisedHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
+      id: id as string, seed: seed as string | number | undefined, privateKey: c.privateKey as string | undefined, keyFile,
+      insecureTestKeys: c.insecureTestKeys === true, trackers, entryPoints, wsPort, wsHost, wsAdvertisedHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
       durationS, verbose: c.verbose === true, webrtc, app,
     },
   }

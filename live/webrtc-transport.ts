@@ -22,8 +22,8 @@ export {
 export interface WebRtcTransportOptions extends WebRtcAttemptOptions {
   /** STUN/TURN servers as libdatachannel URLs ("stun:host:port"); none on a LAN or loopback. */
   iceServers: string[]
-  /** Local address ICE binds to ("127.0.0.1" in tests); absent: every interface. */
-  bindAddress: string | undefined
+  /** Local address ICE binds to and advertises; "0.0.0.0": every interface (what a node across hosts needs). */
+  bindAddress: string
   /** UDP port range for ICE; absent: any. */
   portRangeBegin: number | undefined
   portRangeEnd: number | undefined
@@ -31,10 +31,18 @@ export interface WebRtcTransportOptions extends WebRtcAttemptOptions {
   enableIceUdpMux: boolean
 }
 
+/**
+ * Ours: libdatachannel binds to every interface and advertises every host address when given no
+ * bind address, which tells any peer (and anyone it passes signalling to) the machine's LAN and
+ * VPN addresses and opens a UDP socket on each. A node that should be reachable from other hosts
+ * says so with bindAddress.
+ */
+export const DEFAULT_ICE_BIND_ADDRESS = '127.0.0.1'
+
 export const DEFAULT_WEBRTC_TRANSPORT_OPTIONS: Readonly<WebRtcTransportOptions> = {
   ...DEFAULT_WEBRTC_ATTEMPT_OPTIONS,
   iceServers: [],
-  bindAddress: undefined,
+  bindAddress: DEFAULT_ICE_BIND_ADDRESS,
   portRangeBegin: undefined,
   portRangeEnd: undefined,
   enableIceUdpMux: false,
@@ -52,7 +60,8 @@ export class WebRtcTransport extends WebRtcTransportBase<PeerConnection, DataCha
       iceServers: o.iceServers,
       enableIceUdpMux: o.enableIceUdpMux,
       maxMessageSize: o.maxFrameBytes,
-      ...(o.bindAddress !== undefined ? { bindAddress: o.bindAddress } : {}),
+      // libdatachannel's own default (no bind address) is every interface.
+      ...(o.bindAddress !== '0.0.0.0' ? { bindAddress: o.bindAddress } : {}),
       ...(o.portRangeBegin !== undefined ? { portRangeBegin: o.portRangeBegin } : {}),
       ...(o.portRangeEnd !== undefined ? { portRangeEnd: o.portRangeEnd } : {}),
     }
