@@ -11,12 +11,29 @@ export class ProcessObserver extends SilentObserver {
   delivered_ = 0
   duplicates = 0
   malformeds = 0
+  /** Receipts refused before they were remembered or relayed, by reason (verdicts and the future-timestamp bound). */
+  readonly rejections = new Map<string, number>()
   latenciesMs: number[] = []
   constructor(private readonly verbose: () => boolean, private readonly id: () => string) {
     super()
   }
-  override published(): void {
+  override published(message: StreamMessage): void {
     this.published_++
+    if (this.verbose()) {
+      const id = message.messageId
+      console.log(`${this.id()} published ${message.streamPartId} ${id.publisherId}/${id.timestamp}/${id.sequenceNumber}`)
+    }
+  }
+  override rejected(message: StreamMessage, from: Connection | null, reason: string): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1)
+    if (this.verbose()) {
+      const id = message.messageId
+      console.log(`${this.id()} rejected ${message.streamPartId} ${id.publisherId}/${id.timestamp}/${id.sequenceNumber} from ${from?.remoteId ?? 'self'}: ${reason}`)
+    }
+  }
+  /** "bad-signature 3, future-timestamp 1", or "none". */
+  rejectionSummary(): string {
+    return this.rejections.size === 0 ? 'none' : [...this.rejections].map(([k, v]) => `${k} ${v}`).join(', ')
   }
   override delivered(message: StreamMessage, from: Connection): void {
     this.delivered_++

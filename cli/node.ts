@@ -157,7 +157,7 @@ async function main(): Promise<number> {
       const rtc = node.webrtc.stats
       console.log(`${config.id}: ${neighbours}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.webrtc.connectedPeers().length} webrtc, `
-        + `${node.websocket.connectedPeers().length} tracker; garbage ${rtc.garbageFrames + node.websocket.stats.garbageFrames}, malformed ${observer.malformeds}`
+        + `${node.websocket.connectedPeers().length} tracker; garbage ${rtc.garbageFrames + node.websocket.stats.garbageFrames}, malformed ${observer.malformeds}, rejected ${observer.rejectionSummary()}`
         + (app !== undefined ? `; ${app.stats.summary()}` : ''))
     }, config.statsIntervalMs))
   }
@@ -167,7 +167,8 @@ async function main(): Promise<number> {
     if (stopping) return
     stopping = true
     for (const t of timers) clearInterval(t)
-    console.log(`node ${config.id} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} (+${observer.duplicates} duplicates)`)
+    console.log(`node ${config.id} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} (+${observer.duplicates} duplicates); `
+      + `rejected ${observer.rejectionSummary()}`)
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()

@@ -2,12 +2,11 @@
 // link over WebRTC and deliver what one publishes to the other, then stop by themselves; a bad
 // config is refused with every problem named and exit code 2. Also the config checks alone.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { liveIdentity } from '../live/live-message-layer.ts'
 import { parseNodeConfig } from '../live/node-config.ts'
 import { runLiveProcess, until } from './helpers/live.ts'
 
@@ -31,7 +30,7 @@ if (!nodeDataChannel) {
       await until('the tracker listens', () => /listening on ws:\/\/127\.0\.0\.1:\d+/.test(tracker.output()), 15_000)
       const url = /listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(tracker.output())![1]
       const config = (id: string, publishIntervalMs: number) => [
-        `id: ${id}`, `seed: ${id}`, `trackers: [{ id: t0, url: "${url}" }]`, 'streams: [demo#0]',
+        `id: ${id}`, `seed: ${id}`, `keyFile: "${join(dir, `${id}.key`)}"`, `trackers: [{ id: t0, url: "${url}" }]`, 'streams: [demo#0]',
         `publishIntervalMs: ${publishIntervalMs}`, 'statsIntervalMs: 0', 'verbose: true', 'webrtc: { bindAddress: 127.0.0.1 }',
       ].join('\n')
       writeFileSync(join(dir, 'a.yaml'), config('a', 100))
@@ -42,8 +41,10 @@ if (!nodeDataChannel) {
       assert.is(ca, 0, a.output())
       assert.is(cb, 0, b.output())
       assert.match(b.output(), /\+ neighbour a in demo#0/)
-      // Messages name their publisher by the address of its key, which node a derives from its seed.
-      const publisher = liveIdentity({ seed: 'a' }, 'a').address
+      // Messages name their publisher by the address of its key, which node a created in its key file and printed.
+      const publisher = /node a address (0x[0-9a-f]{40})/.exec(a.output())![1]
+      assert.match(a.output(), /created key file/)
+      assert.is(statSync(join(dir, 'a.key')).mode & 0o777, 0o600)
       const received = (b.output().match(new RegExp(`^b got demo#0 ${publisher}/`, 'gm')) ?? []).length
       assert.ok(received >= 5, `b received ${received}:\n${b.output()}`)
       const summary = /stopping \(after 4 s\): published 0, received (\d+)/.exec(b.output())

@@ -1,0 +1,99 @@
+// An attacker on the same network as a tracker and its nodes, as a process, for
+// test/live-security.test.ts. It knows only what the README says and what it hears as an
+// ordinary node: it joins the stream part through the tracker with a key of its own, then
+//   poison AHEAD_MS     once it has heard the publisher, sends its neighbours (again every second)
+//                       a copy claiming the publisher's id and chain, timestamped AHEAD_MS after
+//                       the newest genuine message, with a signature that is not the publisher's
+//                       (the "one message silences a publisher" attack);
+//   readme-key SEED ID ADDRESS
+//                       signs 20 messages with the key the README's example node had
+//                       (keccak256 of "SEED/ID", as seed-derived keys were made) claiming the
+//                       publisher ADDRESS, 77 bytes each so subscribers' lines show them.
+// It prints "attacker ready", "attacker forged at EPOCH_MS" when it first strikes, and runs until
+// SIGINT/SIGTERM.
+// usage: tsx test/helpers/security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART ATTACK ARGS...
+
+import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
+import { signStreamMessage } from '../../core/message-layer/signing.ts'
+import { createStreamMessage, type StreamMessage, streamMessageOf } from '../../core/message.ts'
+import { SilentObserver } from '../../core/observer.ts'
+import { contentWireMessage } from '../../core/wire.ts'
+import { LiveNode } from '../../live/live-node.ts'
+import { shutdownWebRtc } from '../../live/webrtc-transport.ts'
+
+/** The size that marks the attacker's messages in subscribers' verbose lines. */
+export const ATTACK_PAYLOAD_BYTES = 77
+
+const [url, trackerId, streamPartId, attack, ...args] = process.argv.slice(2)
+if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS)')
+const [streamId, partition] = [streamPartId.slice(0, streamPartId.lastIndexOf('#')), Number(streamPartId.slice(streamPartId.lastIndexOf('#') + 1))]
+
+let newest: StreamMessage | undefined
+class Listening extends SilentObserver {
+  override delivered(m: StreamMessage): void {
+    if (m.content.byteLength !== ATTACK_PAYLOAD_BYTES && (newest === undefined || m.messageId.timestamp >= newest.messageId.timestamp)) newest = m
+  }
+}
+
+const node = new LiveNode({ id: `attacker-${process.pid}`, trackers: [{ id: trackerId, url }], webrtc: { bindAddress: '127.0.0.1' }, observer: new Listening() })
+node.join(streamPartId)
+console.log(`attacker ready as ${node.id}`)
+
+function sendToNeighbours(message: StreamMessage): number {
+  const part = node.node.streamPart(streamPartId)
+  for (const c of part?.neighbours ?? []) c.send(contentWireMessage(message))
+  return part?.neighbours.length ?? 0
+}
+
+let struck = false
+const strike = () => {
+  if (!struck) {
+    struck = true
+    console.log(`attacker forged at ${Date.now()}`)
+  }
+}
+
+const timers: ReturnType<typeof setInterval>[] = []
+if (attack === 'poison') {
+  const aheadMs = Number(args[0])
+  let last: StreamMessage | undefined
+  timers.push(setInterval(() => {
+    if (newest === undefined) return
+    // The chain's newest genuine message, pushed ahead: every later genuine one looks older.
+    const genuine = newest
+    const id = genuine.messageId
+    last ??= streamMessageOf({
+      ...genuine,
+      messageId: { ...id, timestamp: id.timestamp + aheadMs, sequenceNumber: 0 },
+      prevMsgRef: { timestamp: id.timestamp, sequenceNumber: id.sequenceNumber },
+      content: new Uint8Array(ATTACK_PAYLOAD_BYTES),
+      signature: genuine.signature.map((b, i) => (i < 64 ? b ^ 0x5a : b)),
+    })
+    if (sendToNeighbours(last) > 0) strike()
+  }, 1000))
+} else if (attack === 'readme-key') {
+  const [seed, id, address] = args
+  const readmeKey = keyPairFromSeed(`${seed}/${id}`)
+  let n = 0
+  timers.push(setInterval(() => {
+    if (node.neighbours(streamPartId).length === 0 || n >= 20) return
+    const now = Date.now()
+    const message = signStreamMessage(createStreamMessage(
+      { streamId, streamPartition: partition, timestamp: now, sequenceNumber: 0, publisherId: address, msgChainId: 'readme-key-forgery' },
+      n === 0 ? null : { timestamp: now - 200, sequenceNumber: 0 }, new Uint8Array(ATTACK_PAYLOAD_BYTES)), { ...readmeKey, address })
+    sendToNeighbours(message)
+    strike()
+    n++
+  }, 200))
+} else {
+  throw new Error(`unknown attack ${attack}`)
+}
+
+const stop = async () => {
+  for (const t of timers) clearInterval(t)
+  await node.stop({ graceful: false })
+  shutdownWebRtc()
+  process.exit(0)
+}
+process.once('SIGINT', () => void stop())
+process.once('SIGTERM', () => void stop())
