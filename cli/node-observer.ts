@@ -3,6 +3,7 @@
 import type { StreamMessage } from '../core/message.ts'
 import { SilentObserver } from '../core/observer.ts'
 import type { Connection } from '../core/ports.ts'
+import { logText } from '../live/log-text.ts'
 import { realClock } from '../live/real-time.ts'
 
 /** Counts for the stats line; latency is receipt time minus the publisher's timestamp (same host or NTP). */
@@ -21,14 +22,15 @@ export class ProcessObserver extends SilentObserver {
     this.published_++
     if (this.verbose()) {
       const id = message.messageId
-      console.log(`${this.id()} published ${message.streamPartId} ${id.publisherId}/${id.timestamp}/${id.sequenceNumber}`)
+      console.log(`${this.id()} published ${logText(message.streamPartId)} ${id.publisherId}/${id.timestamp}/${id.sequenceNumber}`)
     }
   }
   override rejected(message: StreamMessage, from: Connection | null, reason: string): void {
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1)
     if (this.verbose()) {
       const id = message.messageId
-      console.log(`${this.id()} rejected ${message.streamPartId} ${id.publisherId}/${id.timestamp}/${id.sequenceNumber} from ${from?.remoteId ?? 'self'}: ${reason}`)
+      console.log(`${this.id()} rejected ${logText(message.streamPartId)} ${logText(String(id.publisherId))}/${id.timestamp}/${id.sequenceNumber} `
+        + `from ${logText(from?.remoteId ?? 'self')}: ${reason}`)
     }
   }
   /** "bad-signature 3, future-timestamp 1", or "none". */
@@ -41,7 +43,7 @@ export class ProcessObserver extends SilentObserver {
     this.latenciesMs.push(latencyMs)
     if (this.verbose()) {
       const id = message.messageId
-      console.log(`${this.id()} got ${message.streamPartId} ${id.publisherId}/${id.timestamp}/${id.sequenceNumber} from ${from.remoteId} `
+      console.log(`${this.id()} got ${logText(message.streamPartId)} ${logText(String(id.publisherId))}/${id.timestamp}/${id.sequenceNumber} from ${logText(from.remoteId)} `
         + `(${message.content.byteLength} B, ${latencyMs.toFixed(1)} ms)`)
     }
   }
@@ -52,10 +54,10 @@ export class ProcessObserver extends SilentObserver {
     this.malformeds++
   }
   override neighbourAdded(streamPartId: string, peer: string): void {
-    if (this.verbose()) console.log(`${this.id()} + neighbour ${peer} in ${streamPartId}`)
+    if (this.verbose()) console.log(`${this.id()} + neighbour ${logText(peer)} in ${logText(streamPartId)}`)
   }
   override neighbourRemoved(streamPartId: string, peer: string, reason: string): void {
-    if (this.verbose()) console.log(`${this.id()} - neighbour ${peer} in ${streamPartId} (${reason})`)
+    if (this.verbose()) console.log(`${this.id()} - neighbour ${logText(peer)} in ${logText(streamPartId)} (${logText(reason)})`)
   }
 }
 

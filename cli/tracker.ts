@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import { BRUBECK } from '../core/protocol-era.ts'
 import { DEFAULT_TRACKER_PORT, LiveTracker } from '../live/live-tracker.ts'
+import { logText } from '../live/log-text.ts'
 import { LOOPBACK_HOST, integerOption, portOption, runCommand } from './options.ts'
 
 /** How often the tracker prints its one-line state. */
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   console.log(`tracker ${id} listening on ${tracker.url} (seed ${tracker.random.seed})`)
   const stats = statsIntervalMs > 0 ? setInterval(() => {
     const s = tracker.tracker.stats
-    const parts = tracker.tracker.streamPartIds().map((sp) => `${sp}: ${tracker.tracker.overlay(sp).size} nodes`).join(', ')
+    const parts = tracker.tracker.streamPartIds().map((sp) => `${logText(sp)}: ${tracker.tracker.overlay(sp).size} nodes`).join(', ')
     console.log(`${id}: ${tracker.tracker.linkedNodes().length} linked; ${parts || 'no stream parts'}; statuses ${s.statusesReceived}, `
       + `instructions ${s.instructionsSent}, signals relayed ${s.signalsRelayed} (dropped ${s.signalsDropped}), malformed ${s.malformedReceived}`)
   }, statsIntervalMs) : undefined

@@ -16,6 +16,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type LiveProcess, runLiveProcess, sleep, until } from './helpers/live.ts'
 import { spawn } from 'node:child_process'
+import { MAX_LOGGED_CHARS, logText } from '../live/log-text.ts'
 
 let nodeDataChannel = true
 try {
@@ -94,6 +95,15 @@ function deliveryRatios(publisherOutputs: string[], subscribers: LiveProcess[], 
   })
 }
 
+const Logs = suite('log text')
+
+Logs('escapes control and bidi characters and bounds the length', () => {
+  assert.is(logText('demo\ntracker t0 stopping\u001b[2J#0'), 'demo\\u{a}tracker t0 stopping\\u{1b}[2J#0')
+  assert.is(logText('a\u202eb'), 'a\\u{202e}b')
+  assert.is(logText('x'.repeat(500)), `${'x'.repeat(MAX_LOGGED_CHARS)}...(500 chars)`)
+  assert.is(logText('0xabc/stream#3'), '0xabc/stream#3')
+})
+
 const fmt = (ratios: number[]) => ratios.map((r) => r.toFixed(3)).join(', ')
 
 if (!nodeDataChannel) {
@@ -156,4 +166,23 @@ if (!nodeDataChannel) {
   })
 }
 
+Attacks('a stream id with control characters does not forge a line in the tracker\'s log', async () => {
+  const net = new Network()
+  try {
+    net.tracker = net.track(runLiveProcess('tracker.ts', ['--port', '0', '--id', 't0', '--stats-interval-ms', '300']))
+    await until('the tracker listens', () => /listening on ws:\/\/127\.0\.0\.1:\d+/.test(net.tracker.output()), 30_000, 50)
+    net.url = /listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(net.tracker.output())![1]
+    net.track(runAttacker([net.url, 't0', 'demo\ntracker t0 stopping\u001b[2J#0', 'join']))
+    await until('the tracker lists the stream part', () => /1 nodes/.test(net.tracker.output()), 60_000, 100)
+    const forged = net.tracker.output().split('\n').filter((l) => l.startsWith('tracker t0 stopping')).length
+    const escapes = (net.tracker.output().match(/\u001b/g) ?? []).length
+    console.log(`FIGURE log injection: forged tracker log lines ${forged}, raw escape characters ${escapes}`)
+    assert.is(forged, 0, net.tracker.output())
+    assert.is(escapes, 0)
+  } finally {
+    await net.close()
+  }
+})
+
+Logs.run()
 Attacks.run()

@@ -8,7 +8,8 @@
 //   readme-key SEED ID ADDRESS
 //                       signs 20 messages with the key the README's example node had
 //                       (keccak256 of "SEED/ID", as seed-derived keys were made) claiming the
-//                       publisher ADDRESS, 77 bytes each so subscribers' lines show them.
+//                       publisher ADDRESS, 77 bytes each so subscribers' lines show them;
+//   join                only joins STREAM_PART (whose id may carry control characters: log injection).
 // It prints "attacker ready", "attacker forged at EPOCH_MS" when it first strikes, and runs until
 // SIGINT/SIGTERM.
 // usage: tsx test/helpers/security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART ATTACK ARGS...
@@ -25,7 +26,7 @@ import { shutdownWebRtc } from '../../live/webrtc-transport.ts'
 export const ATTACK_PAYLOAD_BYTES = 77
 
 const [url, trackerId, streamPartId, attack, ...args] = process.argv.slice(2)
-if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS)')
+if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS | join)')
 const [streamId, partition] = [streamPartId.slice(0, streamPartId.lastIndexOf('#')), Number(streamPartId.slice(streamPartId.lastIndexOf('#') + 1))]
 
 let newest: StreamMessage | undefined
@@ -85,7 +86,7 @@ if (attack === 'poison') {
     strike()
     n++
   }, 200))
-} else {
+} else if (attack !== 'join') {
   throw new Error(`unknown attack ${attack}`)
 }
 
