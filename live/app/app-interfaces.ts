@@ -1,8 +1,9 @@
 // Starts a live node's app interfaces as its config's `app:` section asks: the subscriptions
 // hub that listens to the node's deliveries and publications, the gateway they all go through, and the HTTP/WebSocket
 // server and the MQTT broker. The node process and the tests attach them the same way.
-// What the network delivers is validated (the publisher's signature) before any app sees it,
-// as the reference validates at the subscriber: a forged message is counted and kept back.
+// What the network delivers is validated (the publisher's signature) before any app sees it: by
+// the node at every relay (its default), or here, as the reference validates at the subscriber,
+// when the node does not; either way a forged message is counted and kept back.
 
 import { VERDICT_VALID } from '../../core/message-validator.ts'
 import { StreamMessageValidator } from '../../core/security/stream-message-validator.ts'
@@ -32,15 +33,17 @@ export interface AppInterfaces {
 export async function startAppInterfaces(
   node: AppNode, config: AppConfig, onError: (error: unknown, where: string) => void,
 ): Promise<AppInterfaces> {
-  const stats = new AppStats()
+  const relayValidator = node.validator
+  const stats = new AppStats(relayValidator === undefined ? undefined : () => relayValidator.stats.rejected)
   const subscriptions = new Subscriptions({ maxMessages: config.bufferMessages, maxBytes: config.bufferBytes }, (error) => {
     stats.errors++
     onError(error, 'app subscriber')
   })
-  const validator = new StreamMessageValidator(node.security)
+  const validator = relayValidator === undefined ? new StreamMessageValidator(node.security) : undefined
   node.node.listen({
     published: (message) => subscriptions.published(message),
-    delivered: (message) => validator.validate(message, (verdict) => {
+    // What a validating node delivers has passed its relay validation.
+    delivered: validator === undefined ? (message) => subscriptions.delivered(message) : (message) => validator.validate(message, (verdict) => {
       if (verdict === VERDICT_VALID) subscriptions.delivered(message)
       else stats.invalidMessage(verdict)
     }),

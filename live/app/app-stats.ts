@@ -11,8 +11,18 @@ export class AppStats {
   slowConsumersClosed = 0
   /** Exceptions caught in the interfaces (a bug, not a client's fault). */
   errors = 0
+  /** Messages from the network that failed the app interfaces' own validation (a node that does not validate at relays), by verdict. */
+  private readonly ownInvalid: Record<string, number> = {}
+
+  /** `relayRejected`: the node's relay validator's refusals, by verdict, when it validates at relays. */
+  constructor(private readonly relayRejected?: () => Readonly<Record<string, number>>) {}
+
   /** Messages from the network that failed validation and were kept from the apps, by verdict. */
-  readonly invalidMessages: Record<string, number> = {}
+  get invalidMessages(): Record<string, number> {
+    const out = { ...this.ownInvalid }
+    for (const [verdict, n] of Object.entries(this.relayRejected?.() ?? {})) if (n > 0) out[verdict] = (out[verdict] ?? 0) + n
+    return out
+  }
 
   reject(where: AppInterfaceName, code: string): void {
     const key = `${where} ${code}`
@@ -20,7 +30,7 @@ export class AppStats {
   }
 
   invalidMessage(verdict: string): void {
-    this.invalidMessages[verdict] = (this.invalidMessages[verdict] ?? 0) + 1
+    this.ownInvalid[verdict] = (this.ownInvalid[verdict] ?? 0) + 1
   }
 
   rejectedTotal(): number {

@@ -7,7 +7,7 @@
 import type { LiveNode } from '../live-node.ts'
 
 /** What the app interfaces use of a node: a tracker node (LiveNode) or a DHT node (LiveDhtNode) has it. */
-export type AppNode = Pick<LiveNode, 'id' | 'node' | 'neighbours' | 'join' | 'publish' | 'security'>
+export type AppNode = Pick<LiveNode, 'id' | 'node' | 'neighbours' | 'join' | 'publish' | 'security' | 'validator'>
 import { AppError } from './app-error.ts'
 import type { AppInterfaceName, AppStats } from './app-stats.ts'
 import { type StreamPart, streamPart } from './stream-part.ts'
