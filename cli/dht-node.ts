@@ -81,7 +81,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
       console.log(`${label}: ${neighbours || 'no stream parts'}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.websocket.connectedPeers().length} websocket, `
         + `${node.webrtc.connectedPeers().length} webrtc; dht contacts ${node.directory.size}; garbage ${garbage}, `
-        + `malformed ${observer.malformeds}, rejected ${observer.rejectionSummary()}, links refused ${node.auth?.counts.refused ?? 0}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
+        + `malformed ${observer.malformeds}, links refused ${node.auth?.counts.refused ?? 0}, rejected ${observer.rejectionSummary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -92,9 +92,9 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
     for (const t of timers) clearInterval(t)
     const garbage = node.webrtc.stats.garbageFrames + node.websocket.stats.garbageFrames
     console.log(`node ${label} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} `
-      + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, rejected ${observer.rejectionSummary()}, `
+      + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
       + `links refused ${node.auth?.counts.refused ?? 0}, before proof ${node.auth?.counts.droppedBeforeProof ?? 0}, `
-      + `offers refused ${node.links.counts.offersRefused}`)
+      + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}`)
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()

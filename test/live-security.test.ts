@@ -67,7 +67,7 @@ class Network {
       `id: ${id}`, `seed: ${seed}`, `keyFile: "${join(this.dir, `${id}.key`)}"`, `trackers: [{ id: t0, url: "${this.url}" }]`, 'streams: [demo#0]',
       `publishIntervalMs: ${publishIntervalMs}`, 'payloadBytes: 64', 'statsIntervalMs: 0', 'verbose: true',
     ].join('\n'))
-    return this.track(runLiveProcess('node.ts', ['--config', file]))
+    return this.track(runLiveProcess('node.ts', ['--config', file], { keyFromEnv: false }))
   }
 
   async close(): Promise<void> {

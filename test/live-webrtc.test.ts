@@ -100,7 +100,8 @@ rtcTest(LiveNodes, 'a 20-node live overlay built by a tracker delivers every mes
   const count = 20
   const observers = Array.from({ length: count }, () => new Counting())
   const nodes = observers.map((observer, i) => open.add(new liveNode!.LiveNode({
-    id: `n${String(i).padStart(2, '0')}`, seed: 2, trackers: [{ id: 't0', url: tracker.url }], webrtc: LOOPBACK, observer,
+    // All 20 nodes share one thread: this measures flooding over the transport, not 20 nodes' signature checks.
+    id: `n${String(i).padStart(2, '0')}`, seed: 2, trackers: [{ id: 't0', url: tracker.url }], webrtc: LOOPBACK, observer, relayValidation: false,
   })))
   const t0 = performance.now()
   for (const n of nodes) n.join(SP)

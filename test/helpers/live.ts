@@ -1,7 +1,9 @@
 // Shared by the live transport tests: waiting on real time, and a transport handler that records.
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { PRIVATE_KEY_ENV } from '../../live/key-file.ts'
 import { createStreamMessage, type StreamMessage } from '../../core/message.ts'
 import { SilentObserver } from '../../core/observer.ts'
 import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
@@ -85,10 +87,17 @@ export interface LiveProcess {
   exited: Promise<number | null>
 }
 
-/** Starts `cli/<script>` in its own Node process, as `npm run node` / `npm run tracker` would. */
-export function runLiveProcess(script: string, args: string[]): LiveProcess {
+/**
+ * Starts `cli/<script>` in its own Node process, as `npm run node` / `npm run tracker` would. Unless
+ * `keyFromEnv` is false, the process gets a fresh random key in BRTC_PRIVATE_KEY, so that no key
+ * file is written into the tree (a test of key files gives its node a keyFile in a temp dir).
+ */
+export function runLiveProcess(script: string, args: string[], options: { keyFromEnv?: boolean } = {}): LiveProcess {
   const root = join(import.meta.dirname, '..', '..')
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const env = { ...process.env }
+  delete env[PRIVATE_KEY_ENV]
+  if (options.keyFromEnv !== false) env[PRIVATE_KEY_ENV] = randomBytes(32).toString('hex')
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', script), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => { out += d })
   child.stderr!.on('data', (d: Buffer) => { out += d })
