@@ -24,6 +24,8 @@ export interface ChildResult {
   runSeconds: number
   /** setup + run, as the CLI's summary.json wallSeconds counts it. */
   wallSeconds: number
+  /** CPU time (user + system) of setup + run: on a shared machine, what the run itself cost. */
+  cpuSeconds: number
   summarizeSeconds: number
   /** RSS before the scenario was loaded: node + tsx + modules. */
   startRssMb: number
@@ -43,6 +45,7 @@ const [file, ...set] = process.argv.slice(2)
 if (file === undefined) throw new Error('usage: macro-child.ts FILE [path=value ...]')
 const startRssMb = process.memoryUsage().rss / 2 ** 20
 const scenario = loadScenario(file, { set })
+const cpu0 = process.cpuUsage()
 const t0 = performance.now()
 const simulation = new Simulation(scenario)
 const t1 = performance.now()
@@ -55,6 +58,7 @@ while (simulation.step(EVENTS_PER_CHUNK)) {
   }
 }
 const t2 = performance.now()
+const cpu = process.cpuUsage(cpu0)
 const summary = summarize(simulation, { wallSeconds: (t2 - t0) / 1000, startedAt: new Date().toISOString() })
 const t3 = performance.now()
 const result: ChildResult = {
@@ -68,6 +72,7 @@ const result: ChildResult = {
   setupSeconds: (t1 - t0) / 1000,
   runSeconds: (t2 - t1) / 1000,
   wallSeconds: (t2 - t0) / 1000,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
   summarizeSeconds: (t3 - t2) / 1000,
   startRssMb,
   peakRssMb: process.resourceUsage().maxRSS / 1024,

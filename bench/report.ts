@@ -83,7 +83,7 @@ export function judgeTargets(results: MacroResult[]): TargetRow[] {
     measured: dht10k
       ? dht10k.completed === 1
         ? `${sig(dht10k.wallSeconds)} s wall, ${count(dht10k.atTargetDegree)} nodes at the target degree, delivery ratio ${sig(dht10k.deliveryRatio)}`
-        : `stopped after ${sig(dht10k.runSeconds)} s wall at ${sig(dht10k.simulatedSeconds)} s simulated: ${count(dht10k.joined)} joined, ${count(dht10k.atTargetDegree)} at the target degree, ${count(dht10k.events)} events, peak RSS ${sig(dht10k.peakRssMb)} MB`
+        : `stopped after ${sig(dht10k.runSeconds)} s wall (${sig(dht10k.cpuSeconds)} s CPU) at ${sig(dht10k.simulatedSeconds)} s simulated: ${count(dht10k.joined)} joined, ${count(dht10k.atTargetDegree)} at the target degree, ${count(dht10k.events)} events, peak RSS ${sig(dht10k.peakRssMb)} MB`
       : 'not run (--quick, --only or a failed run)',
     verdict: dht10k ? (dht10k.wallSeconds < TARGET_DHT_10K_SECONDS && dht10k.completed === 1 ? 'met' : 'not met') : 'not measured',
   })
@@ -94,7 +94,7 @@ export function judgeTargets(results: MacroResult[]): TargetRow[] {
     measured: dht100k
       ? dht100k.completed === 1
         ? `${sig(dht100k.wallSeconds)} s wall, peak RSS ${sig(dht100k.peakRssMb)} MB`
-        : `stopped after ${sig(dht100k.runSeconds)} s wall at ${sig(dht100k.simulatedSeconds)} s simulated: ${count(dht100k.joined)} joined, ${count(dht100k.atTargetDegree)} at the target degree, peak RSS ${sig(dht100k.peakRssMb)} MB`
+        : `stopped after ${sig(dht100k.runSeconds)} s wall (${sig(dht100k.cpuSeconds)} s CPU) at ${sig(dht100k.simulatedSeconds)} s simulated: ${count(dht100k.joined)} joined, ${count(dht100k.atTargetDegree)} at the target degree, peak RSS ${sig(dht100k.peakRssMb)} MB`
       : 'not run (--quick, --only or a failed run)',
     verdict: dht100k
       ? dht100k.completed === 1 && dht100k.wallSeconds < TARGET_DHT_100K_SECONDS && dht100k.peakRssMb < TARGET_DHT_100K_RSS_MB ? 'met' : 'not met'
