@@ -31,7 +31,8 @@ TestRunner('reads a file\'s declared limit, or gives the default', () => {
 TestRunner('kills a file that overruns, with its child processes, and goes on with the rest', () => {
   const pidFile = join(dir, 'child.pid')
   writeFileSync(join(dir, 'a-hangs.test.ts'), [
-    '// time-limit: 2 s',
+    // Long enough for tsx to start the file and its child on a loaded machine (2 s was not).
+    '// time-limit: 10 s',
     "import { spawn } from 'node:child_process'",
     "import { writeFileSync } from 'node:fs'",
     "const child = spawn('sleep', ['600'], { stdio: 'ignore', detached: true })",
@@ -54,7 +55,7 @@ TestRunner('kills a file that overruns, with its child processes, and goes on wi
   const out = r.stdout + r.stderr
   assert.is(r.status, 1, out)
   assert.match(out, /TIME .*a-hangs\.test\.ts: 0 passed, 1 failed/)
-  assert.match(out, /killed after its time limit of 2 s/)
+  assert.match(out, /killed after its time limit of 10 s/)
   assert.match(out, /ok\s+.*b-passes\.test\.ts: 1 passed, 0 failed/)
   assert.match(out, /over their time limit: a-hangs\.test\.ts/)
   assert.match(out.trimEnd().split('\n').at(-1)!, /^1 passed, 1 failed$/)
