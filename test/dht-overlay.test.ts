@@ -37,6 +37,15 @@ workload: { messagesPerPublisher: 20, ratePerSecond: 10, warmupS: 30 }
   assert.is(summary.joinTimeMs.count, 1000)
   assert.ok(summary.joinTimeMs.max! <= TATUM.overlay!.layer1.joinTimeoutMs, `join time max ${summary.joinTimeMs.max} ms`)
   assert.is(summary.deliveryRatio, 1)
+  // The join phases: every node reached each, and since each node reaches them in order, so do
+  // their quantiles, ending at the first neighbour.
+  const phases = summary.dht!.joinPhasesMs
+  const steps = [phases.layer0Linked, phases.entryPointsFetched, phases.layer1Contact, summary.timeToFirstNeighbourMs]
+  for (const step of steps.slice(0, 3)) assert.is(step.count, 1000)
+  for (const q of ['p50', 'p90', 'p99', 'max'] as const) {
+    for (let i = 1; i < steps.length; i++) assert.ok(steps[i - 1][q]! <= steps[i][q]!, `join phase ${i - 1} ${q} ${steps[i - 1][q]} > phase ${i} ${q} ${steps[i][q]}`)
+  }
+  assert.ok(phases.layer0Linked.p50! > 0, 'a joining node needs a link before its first phase')
 })
 
 const Flood = suite('flooding on a DHT-built overlay')

@@ -45,6 +45,8 @@ export class StreamPartMembership implements NeighbourContacts {
   private layer2: NeighbourManager | undefined
   private reconnectTimer: number | undefined
   private stopped = false
+  /** Layer 1 has had a contact: the join phase is reported once. */
+  private layer1Contacted = false
 
   constructor(
     readonly streamPartId: string,
@@ -54,7 +56,13 @@ export class StreamPartMembership implements NeighbourContacts {
     private readonly overlay: TatumOverlayDefaults
   ) {
     this.layer1 = new DhtNode(ports, rpc, `layer1::${streamPartId}`, overlay.layer1, overlay.connectionTimeouts, [], {
-      contactsChanged: () => this.layer2?.contactsChanged(),
+      contactsChanged: () => {
+        if (!this.layer1Contacted && this.layer1.peers.neighbourCount > 0) {
+          this.layer1Contacted = true
+          ports.observer?.joinPhase?.(rpc.local.nodeId, 'layer1Contact')
+        }
+        this.layer2?.contactsChanged()
+      },
       rejoinRequired: () => this.reconnect(),
       observer: ports.observer,
     })
@@ -76,6 +84,7 @@ export class StreamPartMembership implements NeighbourContacts {
     this.layer2?.start()
     this.entryPoints.fetch((found) => {
       if (this.stopped) return
+      this.ports.observer?.joinPhase?.(this.layer1.local.nodeId, 'entryPointsFetched')
       const { joinThrough, maxStored } = this.overlay.entryPoints
       let pending = 2
       const joined = () => {

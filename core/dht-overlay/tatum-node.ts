@@ -67,6 +67,7 @@ export class TatumNode {
 
   /** Starts layer 0: joins through the entry points (an entry point itself skips itself). */
   start(): void {
+    this.ports.observer?.joinPhase?.(this.local.nodeId, 'started')
     this.cap.start()
     if (this.entryPoints.some((e) => e.nodeId === this.local.nodeId)) this.becameConnected()
     this.layer0.join(this.entryPoints)
@@ -114,6 +115,7 @@ export class TatumNode {
   private becameConnected(): void {
     if (this.connected || this.halted) return
     this.connected = true
+    this.ports.observer?.joinPhase?.(this.local.nodeId, 'layer0Linked')
     if (this.connectivityTimer !== undefined) this.ports.timers.clearTimeout(this.connectivityTimer)
     for (const then of this.waiting.splice(0)) then()
   }

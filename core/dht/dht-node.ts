@@ -31,9 +31,18 @@ export interface DhtNodePorts {
   readonly random: Random
 }
 
+/**
+ * The steps of a Tatum node's join, in order: it starts; it has its first layer-0 link (stream
+ * part joins wait for one); it has fetched a stream part's entry points from layer 0; its layer
+ * 1 has its first contact. Layer 2's first neighbour follows (timeToFirstNeighbourMs).
+ */
+export type JoinPhase = 'started' | 'layer0Linked' | 'entryPointsFetched' | 'layer1Contact'
+
 /** What a DHT reports about its work, for metrics. */
 export interface DhtObserver {
   lookupDone(service: string, purpose: 'join' | 'find' | 'ring', result: LookupResult): void
+  /** Node `nodeId` reached `phase` (again, if it rejoins: metrics keep the first after each start). */
+  joinPhase?(nodeId: string, phase: JoinPhase): void
 }
 
 export interface DhtNodeHooks {

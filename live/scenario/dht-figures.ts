@@ -6,10 +6,11 @@
 // coordinator's replay merges them (mergeDhtFigures), since distributions do not add up.
 
 import { dhtKeyOf } from '../../core/dht/dht-id.ts'
-import type { DhtObserver } from '../../core/dht/dht-node.ts'
+import type { DhtObserver, JoinPhase } from '../../core/dht/dht-node.ts'
 import type { LookupResult } from '../../core/dht/lookup.ts'
 import type { TatumNode } from '../../core/dht-overlay/tatum-node.ts'
-import type { DhtSummary } from '../../sim/metrics/dht-metrics.ts'
+import { type DhtSummary, joinPhaseDistributions } from '../../sim/metrics/dht-metrics.ts'
+import { JoinPhaseTimes, type ReachedPhase } from '../../sim/metrics/join-phases.ts'
 import { distributionOf } from '../../sim/metrics/sample-buffer.ts'
 
 interface LookupSamples { requests: number[]; hops: number[] }
@@ -25,6 +26,7 @@ export interface DhtFigures extends Totals {
   perNode: { contacts0: number[]; buckets0: number[]; contacts1: number[]; buckets1: number[]; links: number[]; content: number[] }
   /** Distinct creators of live entries under the first stream part's key held by this worker's nodes. */
   entryPointCreators: string[]
+  joinPhases: Record<ReachedPhase, number[]>
 }
 
 const zeroTotals = (): Totals => ({
@@ -35,6 +37,13 @@ export class DhtFigureCollector implements DhtObserver {
   private readonly lookups = { layer0: { requests: [] as number[], hops: [] as number[] }, layer1: { requests: [] as number[], hops: [] as number[] } }
   /** What nodes that stopped counted: the totals cover every node that ran. */
   private readonly retired = zeroTotals()
+  private readonly joinPhases = new JoinPhaseTimes()
+
+  constructor(private readonly now: () => number) {}
+
+  joinPhase(nodeId: string, phase: JoinPhase): void {
+    this.joinPhases.record(nodeId, phase, this.now())
+  }
 
   lookupDone(service: string, purpose: 'join' | 'find' | 'ring', result: LookupResult): void {
     if (purpose === 'ring') return
@@ -67,7 +76,7 @@ export class DhtFigureCollector implements DhtObserver {
       addCounts(totals, node)
       if (key !== undefined) for (const e of node.layer0.storedEntries(key, nowMs)) creators.add(e.creator.nodeId)
     }
-    return { ...totals, lookups: this.lookups, perNode, entryPointCreators: [...creators] }
+    return { ...totals, lookups: this.lookups, perNode, entryPointCreators: [...creators], joinPhases: this.joinPhases.samples }
   }
 }
 
@@ -94,6 +103,7 @@ export function mergeDhtFigures(all: readonly DhtFigures[]): DhtSummary {
     connectionsPerNode: { layer0: cat((x) => x.perNode.links), layer2: cat((x) => x.perNode.content) },
     routed: totals.routed, rpc: totals.rpc, closedByCap: totals.closedByCap,
     entryPointsAtEnd: new Set(all.flatMap((x) => x.entryPointCreators)).size,
+    joinPhasesMs: joinPhaseDistributions(all.map((x) => x.joinPhases)),
   }
 }
 

@@ -63,7 +63,7 @@ class Worker {
     const publishers = new Set(streamParts.flatMap((p) => p.publishers))
     const topology = scenario.topology
     const regions = topology.locality === 'ring' ? regionNumbers(this.plan.latency.regions) : undefined
-    this.dht = topology.builder === 'dht' ? new DhtFigureCollector() : null
+    this.dht = topology.builder === 'dht' ? new DhtFigureCollector(() => realClock.now()) : null
     for (const i of init.nodes) {
       const id = nodeIds[i]
       const options = {

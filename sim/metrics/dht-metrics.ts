@@ -4,12 +4,13 @@
 // part's stored entry points. Observes only.
 
 import { dhtKeyOf } from '../../core/dht/dht-id.ts'
-import type { DhtObserver } from '../../core/dht/dht-node.ts'
+import type { DhtObserver, JoinPhase } from '../../core/dht/dht-node.ts'
 import type { LookupResult } from '../../core/dht/lookup.ts'
 import type { DhtOverlay } from '../../core/dht-overlay/dht-overlay.ts'
 import type { TatumNode } from '../../core/dht-overlay/tatum-node.ts'
 import type { Distribution } from '../results/summary-types.ts'
-import { SampleBuffer } from './sample-buffer.ts'
+import { SampleBuffer, distributionOf } from './sample-buffer.ts'
+import { JoinPhaseTimes, type ReachedPhase } from './join-phases.ts'
 
 export interface LookupSummary {
   /** Lookups that ended (joins' sessions and finds for store and fetch; ring lookups apart). */
@@ -35,7 +36,14 @@ export interface DhtSummary {
   closedByCap: number
   /** Entry points of the first stream part stored in the DHT at the end (distinct nodes, live entries). */
   entryPointsAtEnd: number
+  /**
+   * Where joining spends its time: from a node's start to its first layer-0 link, to having its
+   * stream part's entry points, and to its first layer-1 contact (the first neighbour follows:
+   * timeToFirstNeighbourMs). One sample per node start that reached the phase.
+   */
+  joinPhasesMs: { layer0Linked: Distribution; entryPointsFetched: Distribution; layer1Contact: Distribution }
 }
+
 
 class LookupStats {
   readonly requests = new SampleBuffer('f32')
@@ -52,6 +60,7 @@ class LookupStats {
 export class DhtMetrics implements DhtObserver {
   private readonly layer0 = new LookupStats()
   private readonly layer1 = new LookupStats()
+  private readonly joinPhases = new JoinPhaseTimes()
   /** What nodes that stopped (left or crashed) counted: the totals cover every node that ran. */
   private readonly retired = { routed: { sent: 0, forwarded: 0, delivered: 0, deadEnds: 0 }, rpc: { requests: 0, replies: 0, timeouts: 0, connectFailures: 0 }, closedByCap: 0 }
 
@@ -60,6 +69,10 @@ export class DhtMetrics implements DhtObserver {
   lookupDone(service: string, purpose: 'join' | 'find' | 'ring', result: LookupResult): void {
     if (purpose === 'ring') return
     ;(service === 'layer0' ? this.layer0 : this.layer1).add(result)
+  }
+
+  joinPhase(nodeId: string, phase: JoinPhase): void {
+    this.joinPhases.record(nodeId, phase, this.now())
   }
 
   retire(node: TatumNode): void {
@@ -102,6 +115,7 @@ export class DhtMetrics implements DhtObserver {
       connectionsPerNode: { layer0: links.distribution(), layer2: content.distribution() },
       routed: totals.routed, rpc: totals.rpc, closedByCap: totals.closedByCap,
       entryPointsAtEnd: this.entryPointCount(overlay, streamPartId),
+      joinPhasesMs: joinPhaseDistributions([this.joinPhases.samples]),
     }
   }
 }
@@ -116,4 +130,10 @@ function addCounts(into: Counts, node: TatumNode): void {
   for (const k of Object.keys(into.routed) as (keyof Counts['routed'])[]) into.routed[k] += node.router.counts[k]
   for (const k of Object.keys(into.rpc) as (keyof Counts['rpc'])[]) into.rpc[k] += node.rpc.counts[k]
   into.closedByCap += node.cap.closed
+}
+
+/** summary.json's joinPhasesMs from the samples of one collector or several (live workers). */
+export function joinPhaseDistributions(all: readonly Readonly<Record<ReachedPhase, number[]>>[]): DhtSummary['joinPhasesMs'] {
+  const cat = (phase: ReachedPhase) => distributionOf(Float64Array.from(all.flatMap((x) => x[phase])).sort())
+  return { layer0Linked: cat('layer0Linked'), entryPointsFetched: cat('entryPointsFetched'), layer1Contact: cat('layer1Contact') }
 }
