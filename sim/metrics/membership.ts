@@ -16,6 +16,12 @@ export class Membership {
   /** Left by crashing rather than saying goodbye. */
   readonly crashed: Uint8Array
   online = 0
+  /**
+   * Counts every join, leave and neighbour change: what an overlay sample depends on besides the
+   * nodes' neighbour lists, whose every change passes through neighbourAdded and neighbourRemoved.
+   * A sample taken at the same count as the last one is the same, so it need not be taken again.
+   */
+  changes = 0
 
   constructor(
     readonly nodes: number,
@@ -42,10 +48,12 @@ export class Membership {
   joined(i: number, atMs: number): void {
     this.joinedAtMs[i] = atMs
     this.online++
+    this.changes++
   }
 
   left(i: number, atMs: number, crash: boolean): void {
     if (!this.isOnline(i)) return
+    this.changes++
     this.leftAtMs[i] = atMs
     this.crashed[i] = crash ? 1 : 0
     this.online--
@@ -53,6 +61,7 @@ export class Membership {
 
   /** First neighbour after joining (in any stream part); in the first stream part, the degree too. */
   neighbourAdded(i: number, atMs: number, inFirstPart: boolean): void {
+    this.changes++
     if (!this.isOnline(i)) return
     if (Number.isNaN(this.firstNeighbourAtMs[i])) this.firstNeighbourAtMs[i] = atMs
     if (!inFirstPart) return
@@ -61,6 +70,7 @@ export class Membership {
   }
 
   neighbourRemoved(i: number, inFirstPart: boolean): void {
+    this.changes++
     if (inFirstPart && this.degree[i] > 0) this.degree[i]--
   }
 

@@ -10,6 +10,8 @@ import type { OverlaySample } from './timeseries.ts'
 
 export class OverlayView {
   private unionFind: Int32Array | undefined
+  /** The last sample, and the stream part and membership change count it was taken at. */
+  private last: { part: StreamPartSetup; changes: number; sample: OverlaySample } | undefined
 
   constructor(
     private readonly nodes: readonly NetworkNode[],
@@ -39,8 +41,20 @@ export class OverlayView {
     return online.map((m) => this.mutualNeighbours(part, m).map((r) => position.get(r)!))
   }
 
-  /** Components and mean degree among the online members, cheaply enough to sample every window. */
+  /**
+   * Components and mean degree among the online members. Nothing it reads changes without a
+   * membership change (Membership.changes), so while none happens (a stream over a settled
+   * overlay) the last sample stands: a sample reads every node, a window's receipts may not.
+   */
   sample(part: StreamPartSetup): OverlaySample {
+    const changes = this.membership.changes
+    if (this.last !== undefined && this.last.part === part && this.last.changes === changes) return { ...this.last.sample }
+    const sample = this.takeSample(part)
+    this.last = { part, changes, sample }
+    return { ...sample }
+  }
+
+  private takeSample(part: StreamPartSetup): OverlaySample {
     const parent = (this.unionFind ??= new Int32Array(this.nodes.length))
     const find = (x: number): number => {
       while (parent[x] !== x) x = parent[x] = parent[parent[x]]
