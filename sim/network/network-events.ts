@@ -16,7 +16,7 @@ export function scheduleNetworkEvents(sim: Simulator, network: SimNetwork, event
       let cut: SimConnection[] = []
       sim.call(event.atS * 1000, () => {
         // One end per link, so each link is drawn once.
-        const links = network.connections.filter((c): c is SimConnection => c !== undefined && c.open && c.local < c.remote)
+        const links = network.openLinks()
         cut = links.filter(() => random.next() < event.fraction)
         for (const c of cut) network.setCut(c, true)
       })

@@ -1,6 +1,7 @@
 // The objects a simulated node holds: its Transport and one SimConnection per link end. They
-// carry no behaviour of their own and hand everything to the network they belong to, so a send is
-// one call into the network's hot path with no closure or allocation.
+// carry no state of their own beyond who they connect, and hand everything to the network they
+// belong to, so a send is one call into the network's hot path with no closure or allocation.
+// What changes (open, cut, messages in flight, FIFO) the network keeps in typed arrays by end id.
 
 import type { Connection, NodeId, Transport, TransportHandler, WireMessage } from '../../core/ports.ts'
 
@@ -9,26 +10,24 @@ export interface LinkCarrier {
   transmit(connection: SimConnection, message: WireMessage): void
   closeLink(connection: SimConnection, reason: string): void
   connect(src: number, peer: NodeId): void
+  setHandler(index: number, handler: TransportHandler): void
+  /** Open: neither end has closed it, and it is this network's current end with this id. */
+  isOpen(connection: SimConnection): boolean
 }
 
 export class SimConnection implements Connection {
-  /** The local node's handler, kept here so a delivery touches one object, not three. */
-  handler: TransportHandler | undefined
-  open = true
-  cut = false
-  lastArrivalMs = 0
-  peer!: SimConnection
-  /** peer.id, copied so a send need not touch the peer's object. */
-  peerId = -1
-  /** Messages scheduled to arrive at this end: its slot is freed once it is closed and this is 0. */
-  inFlight = 0
   constructor(
+    /** Ends of one link are ids 2k and 2k + 1; an id is reused once both ends are closed and idle. */
     readonly id: number,
     readonly local: number,
     readonly remote: number,
     readonly remoteId: NodeId,
     private readonly carrier: LinkCarrier
   ) {}
+
+  get open(): boolean {
+    return this.carrier.isOpen(this)
+  }
 
   send(message: WireMessage): void {
     this.carrier.transmit(this, message)
@@ -40,10 +39,9 @@ export class SimConnection implements Connection {
 }
 
 export class SimTransport implements Transport {
-  handler: TransportHandler | undefined
   constructor(readonly localId: NodeId, private readonly index: number, private readonly carrier: LinkCarrier) {}
   setHandler(handler: TransportHandler): void {
-    this.handler = handler
+    this.carrier.setHandler(this.index, handler)
   }
   connect(peer: NodeId): void {
     this.carrier.connect(this.index, peer)

@@ -3,13 +3,17 @@
 // delay per hop, link cuts and partitions; nodes going up and down. How links open is
 // connection-setup.ts's job; the objects nodes hold are in sim-connection.ts.
 // transmit() is the hot path: ints and one shared message reference per event, no closures.
+// Link state lives in typed arrays by end id (the ends of one link are 2k and 2k + 1), so a
+// delivery reads a few dense arrays instead of three link objects scattered over the heap, and a
+// million-node run keeps about 60 bytes per link end instead of a few hundred.
 
-import type { Connection, NodeId, Random, Transport, WireMessage } from '../../core/ports.ts'
+import type { Connection, NodeId, Random, Transport, TransportHandler, WireMessage } from '../../core/ports.ts'
 import { WIRE_CONTENT } from '../../core/ports.ts'
 import { createRandom } from '../engine/random.ts'
 import type { EventHandler, Simulator } from '../engine/simulator.ts'
 import { Bandwidth } from './bandwidth.ts'
 import { ConnectionSetup, type ConnectionSetupMode, type SetupNetwork } from './connection-setup.ts'
+import { PairTable } from './pair-table.ts'
 import { type LinkCarrier, SimConnection, SimTransport } from './sim-connection.ts'
 import type { LatencyModel } from './latency-model.ts'
 import type { LossCounters, ObservedNetwork } from './observed-network.ts'
@@ -19,6 +23,8 @@ export { SimConnection }
 
 export const EVENT_ARRIVE = 2
 export const EVENT_DELIVER = 3
+/** An end of a new link opens (a = end id); FIRST_HANDLER_KIND + 3, after the workload's. */
+export const EVENT_END_OPEN = 5
 
 /**
  * How long a crashed peer's neighbours take to notice: no goodbye arrives, so a live link
@@ -45,20 +51,36 @@ export interface SimNetworkOptions {
 export const DROP_CONTENT = -1
 
 export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, LinkCarrier {
-  /**
-   * Every link end by id (events name the receiving end by id). A closed end's slot is emptied
-   * once no message is in flight to it, so a run's memory follows its open links, not every link
-   * it ever opened (a DHT node opens and closes hundreds).
-   */
-  readonly connections: (SimConnection | undefined)[] = []
   readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
-  private readonly transports: SimTransport[]
   private readonly indexOf = new Map<NodeId, number>()
   private readonly up: Uint8Array
   private readonly bandwidth: Bandwidth
   private readonly randoms: (Random | undefined)[]
-  private readonly links = new Map<number, SimConnection>()
-  private readonly linksOf: SimConnection[][]
+  /** Each node's transport handler (its NetworkNode or tracker). */
+  private readonly handlers: (TransportHandler | undefined)[]
+  // Per end id. An end's id is freed, with its link's other end, once both are closed and no
+  // event is pending for either (a delivery or an open notice), so ids follow the open links.
+  private ends: (SimConnection | undefined)[] = []
+  private flags = new Uint8Array(0)
+  /** The node an end belongs to; its far node is the other end's. */
+  private localOf = new Int32Array(0)
+  private pending = new Int32Array(0)
+  private lastArrivalMs = new Float64Array(0)
+  /** A node's open ends as a list in opening order: next and previous end, -1 at either end. */
+  private nextOfNode = new Int32Array(0)
+  private prevOfNode = new Int32Array(0)
+  /** Per link (end id >> 1): when it opened, in links ever opened, for the order of openLinks(). */
+  private serial = new Float64Array(0)
+  private openedLinks = 0
+  private freeLinks: number[] = []
+  private linkCount = 0
+  private readonly firstOfNode: Int32Array
+  private readonly lastOfNode: Int32Array
+  /** Open links by their two nodes: the link number (end id >> 1). */
+  private readonly links = new PairTable()
+  /** The end a delivery is being handed to, and its far node: metrics ask for it on every receipt. */
+  private delivering: SimConnection | undefined
+  private deliveringRemote = -1
   /** Side of each node while a partition holds; null when none does. */
   private partitionSide: Uint8Array | null = null
   private readonly drawsRandom: boolean
@@ -77,15 +99,17 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
     private readonly seed: number
   ) {
     const n = nodeIds.length
-    this.transports = nodeIds.map((id, i) => new SimTransport(id, i, this))
-    nodeIds.forEach((id, i) => this.indexOf.set(id, i))
+    for (let i = 0; i < n; i++) this.indexOf.set(nodeIds[i], i)
     this.up = new Uint8Array(n).fill(1)
     this.bandwidth = new Bandwidth(n, options.uploadMbps, options.downloadMbps)
     this.randoms = new Array(n).fill(undefined)
-    this.linksOf = nodeIds.map(() => [])
+    this.handlers = new Array(n).fill(undefined)
+    this.firstOfNode = new Int32Array(n).fill(-1)
+    this.lastOfNode = new Int32Array(n).fill(-1)
     this.drawsRandom = options.lossRate > 0 || !latency.constantPerPair
     sim.register(EVENT_ARRIVE, this)
     sim.register(EVENT_DELIVER, this)
+    sim.register(EVENT_END_OPEN, this)
     this.setup = new ConnectionSetup(this, options.connectionSetup, options.connectTimeoutMs, seed, options.hasServer ?? (() => false))
   }
 
@@ -93,13 +117,18 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
     return this.options.lossRate
   }
 
+  /** The transport of node `index`; its handler is the network's to call. */
   transport(index: number): Transport {
-    return this.transports[index]
+    return new SimTransport(this.nodeIds[index], index, this)
+  }
+
+  setHandler(index: number, handler: TransportHandler): void {
+    this.handlers[index] = handler
   }
 
   /** ObservedNetwork: our connections know their far end. */
   remoteIndexOf(connection: Connection): number {
-    return (connection as SimConnection).remote
+    return connection === this.delivering ? this.deliveringRemote : (connection as SimConnection).remote
   }
 
   /** Index of a node id, or undefined for an id not on this network. */
@@ -117,19 +146,40 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
     return c
   }
 
-  /** Open links of a node (one end each, the node's own). */
-  linksOfNode(index: number): readonly SimConnection[] {
-    return this.linksOf[index]
+  isOpen(connection: SimConnection): boolean {
+    return this.ends[connection.id] === connection && (this.flags[connection.id] & OPEN) !== 0
+  }
+
+  /** Open links of a node (one end each, the node's own), in the order they opened. */
+  linksOfNode(index: number): SimConnection[] {
+    const out: SimConnection[] = []
+    for (let e = this.firstOfNode[index]; e >= 0; e = this.nextOfNode[e]) out.push(this.ends[e]!)
+    return out
+  }
+
+  /** One end of every open link (the one whose node has the lower index), in the order the links opened. */
+  openLinks(): SimConnection[] {
+    const out: number[] = []
+    for (let link = 0; link < this.linkCount; link++) {
+      const e = 2 * link
+      if (this.ends[e] !== undefined && (this.flags[e] & OPEN) !== 0) out.push(e)
+    }
+    out.sort((x, y) => this.serial[x >> 1] - this.serial[y >> 1])
+    return out.map((e) => {
+      const end = this.ends[e]!
+      return end.local < end.remote ? end : this.ends[e + 1]!
+    })
   }
 
   /** One connection attempt; connection-setup.ts says how long it takes and whether it succeeds. */
   connect(src: number, peer: NodeId): void {
     const dst = this.indexOf.get(peer)
     if (dst === undefined) return this.failConnect(src, -1, this.sim.now() + this.options.connectTimeoutMs, 'unknown peer', peer)
-    const existing = this.links.get(this.linkKey(src, dst))
-    if (existing !== undefined) {
-      const mine = existing.local === src ? existing : existing.peer
-      this.sim.call(this.sim.now(), () => this.transports[src].handler?.onConnected(mine))
+    const link = this.links.get(src, dst)
+    if (link >= 0) {
+      const end = this.ends[2 * link]!
+      const mine = end.local === src ? end : this.ends[2 * link + 1]!
+      this.sim.call(this.sim.now(), () => this.handlers[src]?.onConnected(mine))
       return
     }
     this.setup.connect(src, dst)
@@ -137,37 +187,32 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
 
   /** SetupNetwork: the link exists from now; each end hears of it at its open time. */
   openLink(src: number, dst: number, srcOpenAtMs: number, dstOpenAtMs: number): void {
-    const a = new SimConnection(this.connections.length, src, dst, this.nodeIds[dst], this)
-    this.connections.push(a)
-    const b = new SimConnection(this.connections.length, dst, src, this.nodeIds[src], this)
-    this.connections.push(b)
-    a.handler = this.transports[src].handler
-    b.handler = this.transports[dst].handler
-    a.peer = b
-    b.peer = a
-    a.peerId = b.id
-    b.peerId = a.id
-    this.links.set(this.linkKey(src, dst), a)
-    this.linksOf[src].push(a)
-    this.linksOf[dst].push(b)
+    const link = this.newLink()
+    const a = 2 * link
+    const b = a + 1
+    this.ends[a] = new SimConnection(a, src, dst, this.nodeIds[dst], this)
+    this.ends[b] = new SimConnection(b, dst, src, this.nodeIds[src], this)
+    this.flags[a] = OPEN
+    this.flags[b] = OPEN
+    this.localOf[a] = src
+    this.localOf[b] = dst
+    this.serial[link] = this.openedLinks++
+    this.links.set(src, dst, link)
+    this.append(src, a)
+    this.append(dst, b)
     // FIFO: nothing sent on the link may arrive before the far end is open.
-    a.lastArrivalMs = Math.max(srcOpenAtMs, dstOpenAtMs)
-    b.lastArrivalMs = srcOpenAtMs
-    this.sim.call(dstOpenAtMs, () => {
-      if (b.open && this.up[dst] === 1) this.transports[dst].handler?.onConnected(b)
-    })
-    this.sim.call(srcOpenAtMs, () => {
-      if (this.up[src] === 0) return
-      // The peer went away while the link was opening: for the side that asked, that is a failed connect.
-      if (a.open) this.transports[src].handler?.onConnected(a)
-      else this.transports[src].handler?.onConnectFailed(this.nodeIds[dst], 'closed while opening')
-    })
+    this.lastArrivalMs[a] = Math.max(srcOpenAtMs, dstOpenAtMs)
+    this.lastArrivalMs[b] = srcOpenAtMs
+    this.pending[b]++
+    this.sim.schedule(dstOpenAtMs, EVENT_END_OPEN, b, 0, undefined)
+    this.pending[a]++
+    this.sim.schedule(srcOpenAtMs, EVENT_END_OPEN, a, 0, undefined)
   }
 
   /** SetupNetwork: node `src` hears at `atMs` that its connect to `dst` failed. */
   failConnect(src: number, dst: number, atMs: number, reason: string, peer = this.nodeIds[dst]): void {
     this.sim.call(atMs, () => {
-      if (this.up[src] === 1) this.transports[src].handler?.onConnectFailed(peer, reason)
+      if (this.up[src] === 1) this.handlers[src]?.onConnectFailed(peer, reason)
     })
   }
 
@@ -179,7 +224,8 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
 
   transmit(connection: SimConnection, message: WireMessage): void {
     const content = message.kind === WIRE_CONTENT
-    if (!connection.open) {
+    const id = connection.id
+    if (this.ends[id] !== connection || (this.flags[id] & OPEN) === 0) {
       // The peer crashed and this end has not noticed yet: the message goes nowhere.
       if (content) this.lost.closed++
       return
@@ -196,7 +242,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
       t += egress
     }
     if (this.bandwidth.limitsUpload) t = this.bandwidth.uploaded(src, t, message.sizeBytes)
-    if (connection.cut) {
+    if ((this.flags[id] & CUT) !== 0) {
       if (content) this.lost.linkCut++
       return
     }
@@ -214,39 +260,60 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
       return
     }
     let arrival = t + this.latency.sampleOneWayMs(src, dst, random)
-    if (arrival < connection.lastArrivalMs) arrival = connection.lastArrivalMs
-    connection.lastArrivalMs = arrival
-    connection.peer.inFlight++
+    if (arrival < this.lastArrivalMs[id]) arrival = this.lastArrivalMs[id]
+    this.lastArrivalMs[id] = arrival
+    const peer = id ^ 1
+    this.pending[peer]++
     if (this.bandwidth.limitsDownload) {
-      this.sim.schedule(arrival, EVENT_ARRIVE, connection.peerId, 0, message)
+      this.sim.schedule(arrival, EVENT_ARRIVE, peer, 0, message)
     } else {
-      this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, connection.peerId, 0, message)
+      this.sim.schedule(arrival + this.options.processingDelayMs, EVENT_DELIVER, peer, 0, message)
     }
   }
 
   handleEvent(kind: number, a: number, _b: number, ref: unknown): void {
-    const connection = this.connections[a]!
-    const message = ref as WireMessage
     if (kind === EVENT_ARRIVE) {
       // Arrivals queue for the receiver's download link in arrival order.
-      const end = this.bandwidth.downloaded(connection.local, this.sim.now(), message.sizeBytes)
+      const message = ref as WireMessage
+      const end = this.bandwidth.downloaded(this.localOf[a], this.sim.now(), message.sizeBytes)
       this.sim.schedule(end + this.options.processingDelayMs, EVENT_DELIVER, a, 0, message)
       return
     }
-    connection.inFlight--
-    if (!connection.open || this.up[connection.local] === 0) {
-      if (message.kind === WIRE_CONTENT) this.lost.closed++
-      if (!connection.open && connection.inFlight === 0) this.connections[a] = undefined
+    this.pending[a]--
+    const connection = this.ends[a]!
+    // Typed arrays only: the receiving end's object is handed on, not read.
+    const local = this.localOf[a]
+    if (kind === EVENT_END_OPEN) {
+      this.endOpened(connection)
+      if (this.pending[a] === 0 && (this.flags[a] & OPEN) === 0) this.release(a)
       return
     }
-    connection.handler!.onMessage(connection, message)
+    const message = ref as WireMessage
+    if ((this.flags[a] & OPEN) === 0 || this.up[local] === 0) {
+      if (message.kind === WIRE_CONTENT) this.lost.closed++
+      if (this.pending[a] === 0 && (this.flags[a] & OPEN) === 0) this.release(a)
+      return
+    }
+    this.delivering = connection
+    this.deliveringRemote = this.localOf[a ^ 1]
+    this.handlers[local]!.onMessage(connection, message)
+    this.delivering = undefined
+  }
+
+  /** An end's open time came: its node hears of the link, or (the side that asked) that it closed while opening. */
+  private endOpened(end: SimConnection): void {
+    const open = (this.flags[end.id] & OPEN) !== 0
+    if (this.up[end.local] === 0) return
+    if (open) this.handlers[end.local]?.onConnected(end)
+    else if ((end.id & 1) === 0) this.handlers[end.local]?.onConnectFailed(end.remoteId, 'closed while opening')
   }
 
   closeLink(connection: SimConnection, reason: string): void {
-    if (!connection.open) return
+    if (!this.isOpen(connection)) return
+    const peer = this.ends[connection.id ^ 1]!
     this.unlink(connection)
-    this.transports[connection.local].handler?.onDisconnected(connection, reason)
-    this.noticeLater(connection.peer, this.latency.meanOneWayMs(connection.local, connection.remote), reason)
+    this.handlers[connection.local]?.onDisconnected(connection, reason)
+    this.noticeLater(peer, this.latency.meanOneWayMs(connection.local, connection.remote), reason)
   }
 
   /** Makes node `index` drop (DROP_CONTENT) or delay (ms) every content message it sends: adversary models. */
@@ -266,24 +333,80 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
    */
   takeDown(index: number, crash: boolean): void {
     if (this.up[index] === 0) return
-    for (const connection of [...this.linksOf[index]]) {
+    // Both ends of every link now: a handler told of one closing may close another, which frees its ids.
+    const mine = this.linksOfNode(index)
+    const peers = mine.map((c) => this.ends[c.id ^ 1]!)
+    for (const [k, connection] of mine.entries()) {
+      const peer = peers[k]
       this.unlink(connection)
-      if (!crash) this.transports[index].handler?.onDisconnected(connection, 'left')
+      if (!crash) this.handlers[index]?.onDisconnected(connection, 'left')
       const delay = crash ? (this.options.crashDetectionMs ?? DEFAULT_CRASH_DETECTION_MS) : this.latency.meanOneWayMs(index, connection.remote)
-      this.noticeLater(connection.peer, delay, crash ? 'peer crashed' : 'peer left')
+      this.noticeLater(peer, delay, crash ? 'peer crashed' : 'peer left')
     }
     this.up[index] = 0
   }
 
+  /** Closes both ends; nothing for an end already closed (or freed and reused). */
   private unlink(connection: SimConnection): void {
-    const other = connection.peer
-    connection.open = false
-    other.open = false
-    if (connection.inFlight === 0) this.connections[connection.id] = undefined
-    if (other.inFlight === 0) this.connections[other.id] = undefined
-    this.links.delete(this.linkKey(connection.local, connection.remote))
-    removeFrom(this.linksOf[connection.local], connection)
-    removeFrom(this.linksOf[other.local], other)
+    if (!this.isOpen(connection)) return
+    const a = connection.id
+    const b = a ^ 1
+    this.flags[a] &= ~OPEN
+    this.flags[b] &= ~OPEN
+    this.links.delete(connection.local, connection.remote)
+    this.remove(connection.local, a)
+    this.remove(connection.remote, b)
+    if (this.pending[a] === 0 && this.pending[b] === 0) this.release(a)
+  }
+
+  /** Frees a closed link's two end ids once neither has an event pending. */
+  private release(end: number): void {
+    const other = end ^ 1
+    if (this.pending[other] !== 0 || (this.flags[other] & OPEN) !== 0 || this.ends[end] === undefined) return
+    this.ends[end] = undefined
+    this.ends[other] = undefined
+    this.freeLinks.push(end >> 1)
+  }
+
+  private newLink(): number {
+    const reused = this.freeLinks.pop()
+    if (reused !== undefined) {
+      this.flags[2 * reused] = 0
+      this.flags[2 * reused + 1] = 0
+      return reused
+    }
+    const link = this.linkCount++
+    if (2 * this.linkCount > this.flags.length) this.growEnds()
+    return link
+  }
+
+  private growEnds(): void {
+    const capacity = Math.max(1024, this.flags.length * 2)
+    this.flags = grown(this.flags, new Uint8Array(capacity))
+    this.localOf = grown(this.localOf, new Int32Array(capacity))
+    this.pending = grown(this.pending, new Int32Array(capacity))
+    this.lastArrivalMs = grown(this.lastArrivalMs, new Float64Array(capacity))
+    this.nextOfNode = grown(this.nextOfNode, new Int32Array(capacity))
+    this.prevOfNode = grown(this.prevOfNode, new Int32Array(capacity))
+    this.serial = grown(this.serial, new Float64Array(capacity / 2))
+  }
+
+  private append(node: number, end: number): void {
+    const last = this.lastOfNode[node]
+    this.prevOfNode[end] = last
+    this.nextOfNode[end] = -1
+    if (last < 0) this.firstOfNode[node] = end
+    else this.nextOfNode[last] = end
+    this.lastOfNode[node] = end
+  }
+
+  private remove(node: number, end: number): void {
+    const prev = this.prevOfNode[end]
+    const next = this.nextOfNode[end]
+    if (prev < 0) this.firstOfNode[node] = next
+    else this.nextOfNode[prev] = next
+    if (next < 0) this.lastOfNode[node] = prev
+    else this.prevOfNode[next] = prev
   }
 
   private noticeLater(end: SimConnection, delayMs: number, reason: string): void {
@@ -295,7 +418,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   private notice(end: SimConnection, key: number, reason: string): void {
     if (this.closing.get(key) !== end) return
     this.closing.delete(key)
-    if (this.up[end.local] === 1) this.transports[end.local].handler?.onDisconnected(end, reason)
+    if (this.up[end.local] === 1) this.handlers[end.local]?.onDisconnected(end, reason)
   }
 
   /**
@@ -315,9 +438,10 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
     this.partitionSide = side
   }
 
+  /** Cuts (or heals) an open link: both directions lose what is sent on it. */
   setCut(connection: SimConnection, cut: boolean): void {
-    connection.cut = cut
-    connection.peer.cut = cut
+    if (this.ends[connection.id] !== connection) return
+    for (const e of [connection.id, connection.id ^ 1]) this.flags[e] = cut ? this.flags[e] | CUT : this.flags[e] & ~CUT
   }
 
   private randomOf(index: number): Random {
@@ -334,13 +458,16 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   }
 }
 
+const OPEN = 1
+const CUT = 2
+
 const NO_RANDOM: Random = {
   next(): number {
     throw new Error('this network draws no random numbers')
   },
 }
 
-function removeFrom<T>(list: T[], item: T): void {
-  const i = list.indexOf(item)
-  if (i >= 0) list.splice(i, 1)
+function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from)
+  return to
 }
