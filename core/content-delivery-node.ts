@@ -39,7 +39,11 @@ export interface RelayStrategy {
 export class ContentDeliveryNode {
   /** A handful of links; an array beats a Set for iteration at this size. */
   readonly neighbours: Connection[] = []
-  private readonly detectors = new Map<string, DuplicateDetector>()
+  /**
+   * Detectors of the chains seen besides the last one; created when a second chain appears, so
+   * a node of a one-publisher stream keeps its one detector in the fields below and no map.
+   */
+  private detectors: Map<string, DuplicateDetector> | undefined
   /** One-entry cache: most receipts in a row belong to the same publisher chain. */
   private lastChainKey = ''
   private lastDetector: DuplicateDetector | undefined
@@ -153,11 +157,9 @@ export class ContentDeliveryNode {
     const message = wire.message
     let detector = this.lastDetector
     if (detector === undefined || this.lastChainKey !== message.chainKey) {
-      detector = this.detectors.get(message.chainKey)
-      if (detector === undefined) {
-        detector = new DuplicateDetector(this.maxGaps)
-        this.detectors.set(message.chainKey, detector)
-      }
+      if (detector !== undefined) (this.detectors ??= new Map()).set(this.lastChainKey, detector)
+      detector = this.detectors?.get(message.chainKey)
+      if (detector === undefined) detector = new DuplicateDetector(this.maxGaps)
       this.lastChainKey = message.chainKey
       this.lastDetector = detector
     }

@@ -61,10 +61,12 @@ export class NetworkNode implements TransportHandler {
   readonly id: NodeId
   private readonly connections = new Map<NodeId, Connection>()
   private readonly streamParts = new Map<string, ContentDeliveryNode>()
+  // The two maps below are empty for most of a node's life; they exist only while they hold
+  // something, so a million settled nodes do not keep two million empty hash tables.
   /** Stream parts waiting for a link to a peer before their handshake can go out. */
-  private readonly awaitingConnection = new Map<NodeId, string[]>()
+  private awaitingConnection: Map<NodeId, string[]> | undefined
   /** `peer streamPart` -> timer of a handshake we sent and have no answer to. */
-  private readonly pendingHandshakes = new Map<string, number>()
+  private pendingHandshakes: Map<string, number> | undefined
   /** Chains of the unsigned messages `publish` makes; created on first use. */
   private chains: MessageChains | undefined
   private readonly options: NetworkNodeOptions
@@ -74,20 +76,21 @@ export class NetworkNode implements TransportHandler {
   private readonly listeners: DeliveryListener[] = []
   /** Judges content before relay when validation happens at every relay; see setRelayValidator. */
   private relayValidator: MessageValidator | undefined
-  private readonly protocolOfKind = new Map<number, LinkProtocol>()
+  /** Created by the first attach: nodes of static and tracker overlays never have one. */
+  private protocolOfKind: Map<number, LinkProtocol> | undefined
 
   constructor(private readonly ports: NodePorts, options: Partial<NetworkNodeOptions> = {}) {
-    this.options = { ...DEFAULT_NETWORK_NODE_OPTIONS, ...options }
-    this.options.propagation = createPropagationBufferOptions(this.options.propagation)
+    this.options = completeOptions(options)
     this.id = ports.transport.localId
     ports.transport.setHandler(this)
   }
 
   /** Lets `protocol` share this node's links; it receives the wire kinds it names. */
   attach(protocol: LinkProtocol): void {
+    const protocolOfKind = (this.protocolOfKind ??= new Map())
     for (const kind of protocol.kinds) {
-      if (this.protocolOfKind.has(kind)) throw new Error(`wire kind ${kind} already belongs to another protocol`)
-      this.protocolOfKind.set(kind, protocol)
+      if (protocolOfKind.has(kind)) throw new Error(`wire kind ${kind} already belongs to another protocol`)
+      protocolOfKind.set(kind, protocol)
     }
     this.protocols.push(protocol)
   }
@@ -97,7 +100,7 @@ export class NetworkNode implements TransportHandler {
     const i = this.protocols.indexOf(protocol)
     if (i < 0) return
     this.protocols.splice(i, 1)
-    for (const kind of protocol.kinds) if (this.protocolOfKind.get(kind) === protocol) this.protocolOfKind.delete(kind)
+    for (const kind of protocol.kinds) if (this.protocolOfKind?.get(kind) === protocol) this.protocolOfKind.delete(kind)
   }
 
   /** `listener` hears of every message this node accepts or publishes from now on. */
@@ -209,12 +212,12 @@ export class NetworkNode implements TransportHandler {
       this.sendHandshake(connection, streamPartId)
       return
     }
-    const waiting = this.awaitingConnection.get(peer)
+    const waiting = this.awaitingConnection?.get(peer)
     if (waiting !== undefined) {
       if (!waiting.includes(streamPartId)) waiting.push(streamPartId)
       return
     }
-    this.awaitingConnection.set(peer, [streamPartId])
+    ;(this.awaitingConnection ??= new Map()).set(peer, [streamPartId])
     this.ports.transport.connect(peer)
   }
 
@@ -239,16 +242,16 @@ export class NetworkNode implements TransportHandler {
 
   onConnected(connection: Connection): void {
     this.connections.set(connection.remoteId, connection)
-    const waiting = this.awaitingConnection.get(connection.remoteId)
+    const waiting = this.awaitingConnection?.get(connection.remoteId)
     if (waiting !== undefined) {
-      this.awaitingConnection.delete(connection.remoteId)
+      this.awaitingConnection = withoutKey(this.awaitingConnection!, connection.remoteId)
       for (const streamPartId of waiting) this.sendHandshake(connection, streamPartId)
     }
     for (const p of this.protocols) p.onConnected?.(connection)
   }
 
   onConnectFailed(peer: NodeId, reason: string): void {
-    this.awaitingConnection.delete(peer)
+    if (this.awaitingConnection !== undefined) this.awaitingConnection = withoutKey(this.awaitingConnection, peer)
     for (const p of this.protocols) p.onConnectFailed?.(peer, reason)
   }
 
@@ -266,7 +269,7 @@ export class NetworkNode implements TransportHandler {
       this.handleControl(connection, message)
     } else {
       const kind = typeof message === 'object' && message !== null ? (message as { kind?: unknown }).kind : undefined
-      const protocol = typeof kind === 'number' ? this.protocolOfKind.get(kind) : undefined
+      const protocol = typeof kind === 'number' ? this.protocolOfKind?.get(kind) : undefined
       if (protocol === undefined || !protocol.handleMessage(connection, message as { kind: number })) {
         this.ports.observer.malformed(connection)
       }
@@ -295,10 +298,10 @@ export class NetworkNode implements TransportHandler {
       }
       case WIRE_HANDSHAKE_REPLY: {
         const key = `${connection.remoteId} ${message.streamPartId}`
-        const timer = this.pendingHandshakes.get(key)
+        const timer = this.pendingHandshakes?.get(key)
         if (timer === undefined) return
         this.ports.timers.clearTimeout(timer)
-        this.pendingHandshakes.delete(key)
+        this.pendingHandshakes = withoutKey(this.pendingHandshakes!, key)
         if (message.accepted === true && part !== undefined && part.addNeighbour(connection)) {
           this.neighboursChanged(message.streamPartId)
         }
@@ -313,13 +316,37 @@ export class NetworkNode implements TransportHandler {
   private sendHandshake(connection: Connection, streamPartId: string): void {
     const part = this.streamParts.get(streamPartId)
     const key = `${connection.remoteId} ${streamPartId}`
-    if (part === undefined || part.hasNeighbour(connection.remoteId) || this.pendingHandshakes.has(key)) return
-    const timer = this.ports.timers.setTimeout(() => this.pendingHandshakes.delete(key), this.options.handshakeTimeoutMs)
-    this.pendingHandshakes.set(key, timer)
+    if (part === undefined || part.hasNeighbour(connection.remoteId) || this.pendingHandshakes?.has(key) === true) return
+    const timer = this.ports.timers.setTimeout(() => {
+      if (this.pendingHandshakes !== undefined) this.pendingHandshakes = withoutKey(this.pendingHandshakes, key)
+    }, this.options.handshakeTimeoutMs)
+    ;(this.pendingHandshakes ??= new Map()).set(key, timer)
     this.send(connection, controlWireMessage(WIRE_HANDSHAKE, streamPartId))
   }
 
   private neighboursChanged(streamPartId: string): void {
     for (const p of this.protocols) p.onNeighboursChanged?.(streamPartId)
   }
+}
+
+/** `map` without `key`; undefined once it is empty. */
+function withoutKey<K, V>(map: Map<K, V>, key: K): Map<K, V> | undefined {
+  map.delete(key)
+  return map.size === 0 ? undefined : map
+}
+
+/**
+ * Options complete and checked. Every node of a run gets the same options object, so the result
+ * is shared per object (it is never changed) rather than copied into each of a million nodes.
+ */
+const completed = new WeakMap<Partial<NetworkNodeOptions>, NetworkNodeOptions>()
+
+function completeOptions(options: Partial<NetworkNodeOptions>): NetworkNodeOptions {
+  let complete = completed.get(options)
+  if (complete === undefined) {
+    complete = { ...DEFAULT_NETWORK_NODE_OPTIONS, ...options }
+    complete.propagation = createPropagationBufferOptions(complete.propagation)
+    completed.set(options, complete)
+  }
+  return complete
 }

@@ -10,7 +10,7 @@ import { ChurnPlan } from './churn/churn-plan.ts'
 import { Membership } from './metrics/membership.ts'
 import { DhtMetrics, type DhtSummary } from './metrics/dht-metrics.ts'
 import type { DhtOverlay } from '../core/dht-overlay/dht-overlay.ts'
-import { createRandom } from './engine/random.ts'
+import { createRandom, deferredRandom } from './engine/random.ts'
 import { Simulator } from './engine/simulator.ts'
 import { MetricsCollector } from './metrics/collector.ts'
 import { OverlayView } from './metrics/overlay-view.ts'
@@ -91,6 +91,9 @@ export class Simulation {
     this.metrics = new MetricsCollector(this.sim, this.network, this.membership,
       scenario.record.timeseriesIntervalS * 1000, scenario.record.deliveries)
     this.metrics.firstStreamPart = this.streamParts[0]?.id ?? ''
+    // Every node but the publisher receives every message of its stream part, at most.
+    const w = scenario.workload
+    this.metrics.expectFirstReceipts(Math.max(0, n - 1) * w.streams * w.publishersPerStream * w.messagesPerPublisher)
     const p = scenario.propagation
     const nodeOptions = {
       handshakeTimeoutMs: this.era.handshakeTimeoutMs,
@@ -99,7 +102,7 @@ export class Simulation {
     this.nodes = this.nodeIds.map((id, i) => new NetworkNode({
       clock: this.sim,
       timers: this.sim,
-      random: createRandom(seed, 'node', id, 'protocol'),
+      random: deferredRandom(seed, 'node', id, 'protocol'),
       transport: this.network.transport(i),
       observer: this.metrics.probe(i),
     }, nodeOptions))

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import seedrandom from 'seedrandom'
-import { createRandom } from '../sim/engine/random.ts'
+import { createRandom, deferredRandom } from '../sim/engine/random.ts'
 
 const Random = suite('createRandom')
 
@@ -18,6 +18,12 @@ Random('draws the numbers seedrandom.alea draws for the same name', () => {
 Random('names its stream by seed and path', () => {
   assert.is(createRandom(3, 'node', 'n1', 'net').name, '3/node/n1/net')
   assert.is(createRandom(3).name, '3')
+})
+
+Random('a deferred stream draws what the stream made at once draws', () => {
+  const now = createRandom(9, 'node', 'n4', 'protocol')
+  const later = deferredRandom(9, 'node', 'n4', 'protocol')
+  for (let k = 0; k < 100; k++) assert.is(later.next(), now.next())
 })
 
 Random.run()

@@ -18,6 +18,30 @@ export function createRandom(seed: number | string, ...path: (string | number)[]
   return new Alea(name)
 }
 
+/**
+ * createRandom(seed, a, b, c), made on its first draw: every node gets a stream for its protocol,
+ * and only publishers draw from it, so a million nodes keep 64 bytes each instead of a seeded
+ * generator and its name.
+ */
+export function deferredRandom(seed: number | string, a: string | number, b: string | number, c: string | number): Random {
+  return new DeferredRandom(seed, a, b, c)
+}
+
+class DeferredRandom implements Random {
+  private made: Random | undefined
+  constructor(
+    private readonly seed: number | string,
+    private readonly a: string | number,
+    private readonly b: string | number,
+    private readonly c: string | number
+  ) {}
+
+  next(): number {
+    this.made ??= createRandom(this.seed, this.a, this.b, this.c)
+    return this.made.next()
+  }
+}
+
 /** Johannes Baagøe's Alea, seeded as seedrandom.alea(name) seeds it. */
 class Alea implements NamedRandom {
   private s0: number

@@ -4,9 +4,10 @@
 import type { StreamMessage } from '../../core/message.ts'
 import { formatMessageId } from '../../core/message.ts'
 import type { NodeObserver } from '../../core/observer.ts'
-import type { Connection, ContentWireMessage, NodeId, WireMessage } from '../../core/ports.ts'
+import type { Connection, ContentWireMessage, WireMessage } from '../../core/ports.ts'
 import { WIRE_CONTENT } from '../../core/ports.ts'
 import type { Clock } from '../../core/ports.ts'
+import { NodeIndex } from '../network/node-index.ts'
 import type { ObservedNetwork } from '../network/observed-network.ts'
 import { type AdversarialCopy, COPY_GENUINE, COPY_UNKNOWN, DeliveryLog } from './delivery-log.ts'
 import type { Membership } from './membership.ts'
@@ -74,7 +75,7 @@ export class MetricsCollector {
   readonly receiptsWhileJoining: Uint32Array
   /** Publisher index and exact publish time of every message (its timestamp is whole ms). */
   private readonly origin = new Map<StreamMessage, Origin>()
-  private readonly nodeIndex = new Map<NodeId, number>()
+  private readonly nodeIndex: NodeIndex
   /** Receipts come in bursts of one message; remember its origin rather than look it up. */
   private lastMessage: StreamMessage | null = null
   private lastOrigin: Origin | null = null
@@ -86,11 +87,18 @@ export class MetricsCollector {
     timeseriesIntervalMs: number,
     recordDeliveries: boolean
   ) {
-    network.nodeIds.forEach((id, i) => this.nodeIndex.set(id, i))
+    this.nodeIndex = new NodeIndex(network.nodeIds)
     this.receiptsSinceJoin = new Uint32Array(membership.nodes)
     this.receiptsWhileJoining = new Uint32Array(membership.nodes)
     this.timeseries = new TimeSeries(timeseriesIntervalMs, network, membership)
     this.deliveryLog = recordDeliveries ? new DeliveryLog() : null
+  }
+
+  /** Reserves the per-receipt samples of `firstReceipts` first receipts, so they never grow by doubling. */
+  expectFirstReceipts(firstReceipts: number): void {
+    this.latencyMs.reserve(firstReceipts)
+    this.hops.reserve(firstReceipts)
+    this.stretch.reserve(firstReceipts)
   }
 
   probe(nodeIndex: number): NodeObserver {
@@ -99,7 +107,7 @@ export class MetricsCollector {
 
   /** Messages published under `address` count as node `index`'s (signed messages carry addresses, not node ids). */
   alias(address: string, index: number): void {
-    this.nodeIndex.set(address, index)
+    this.nodeIndex.alias(address, index)
   }
 
   onPublished(message: StreamMessage): void {

@@ -13,6 +13,7 @@ import { createRandom } from '../engine/random.ts'
 import type { EventHandler, Simulator } from '../engine/simulator.ts'
 import { Bandwidth } from './bandwidth.ts'
 import { ConnectionSetup, type ConnectionSetupMode, type SetupNetwork } from './connection-setup.ts'
+import { NodeIndex } from './node-index.ts'
 import { PairTable } from './pair-table.ts'
 import { type LinkCarrier, SimConnection, SimTransport } from './sim-connection.ts'
 import type { LatencyModel } from './latency-model.ts'
@@ -52,7 +53,7 @@ export const DROP_CONTENT = -1
 
 export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, LinkCarrier {
   readonly lost: LossCounters = { loss: 0, partition: 0, linkCut: 0, closed: 0, dropped: 0 }
-  private readonly indexOf = new Map<NodeId, number>()
+  private readonly indexOf: NodeIndex
   private readonly up: Uint8Array
   private readonly bandwidth: Bandwidth
   private readonly randoms: (Random | undefined)[]
@@ -99,7 +100,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
     private readonly seed: number
   ) {
     const n = nodeIds.length
-    for (let i = 0; i < n; i++) this.indexOf.set(nodeIds[i], i)
+    this.indexOf = new NodeIndex(nodeIds)
     this.up = new Uint8Array(n).fill(1)
     this.bandwidth = new Bandwidth(n, options.uploadMbps, options.downloadMbps)
     this.randoms = new Array(n).fill(undefined)
