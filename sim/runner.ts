@@ -1,7 +1,7 @@
 // Runs one scenario to the end in chunks, so a caller can show progress, pace a live view or
 // stay responsive, and returns the summary. The simulation itself never sees wall time.
 
-import { Simulation } from './simulation.ts'
+import { Simulation, expectedEndMsOf } from './simulation.ts'
 import { summarize } from './results/summarize.ts'
 import type { Summary } from './results/summary-types.ts'
 import type { Scenario } from './scenario/types.ts'
@@ -13,6 +13,15 @@ export interface Progress {
   simulatedMs: number
   expectedEndMs: number
   events: number
+  /** Set while the run is in a stage that simulated time does not measure: building it, or its first joins. */
+  stage?: Stage
+}
+
+/** A stage of building or starting a run, counted in its own units (nodes placed, nodes joined). */
+export interface Stage {
+  name: string
+  done: number
+  total: number
 }
 
 export interface RunHooks {
@@ -35,8 +44,8 @@ export async function runScenario(scenario: Scenario, hooks: RunHooks = {}): Pro
   const eventsPerChunk = hooks.eventsPerChunk ?? EVENTS_PER_CHUNK
   const startedAt = new Date().toISOString()
   const t0 = performance.now()
-  const simulation = new Simulation(scenario)
-  const expectedEndMs = simulation.expectedEndMs()
+  const expectedEndMs = expectedEndMsOf(scenario)
+  const simulation = new Simulation(scenario, (stage) => hooks.onProgress?.({ simulatedMs: 0, expectedEndMs, events: 0, stage }))
   let more = true
   while (more) {
     more = simulation.step(eventsPerChunk)

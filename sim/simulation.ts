@@ -20,6 +20,7 @@ import type { SetupStats } from './network/connection-setup.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { layOutRun, type StreamPartSetup } from './run-layout.ts'
 import type { Scenario } from './scenario/types.ts'
+import type { Stage } from './runner.ts'
 import { Adversaries } from './security/adversaries.ts'
 import { SimMessageLayer } from './security/sim-message-layer.ts'
 import { createTopologyBuilder } from './topology-builders.ts'
@@ -66,7 +67,13 @@ export class Simulation {
   /** Tracker statistics of instances that crashed, so a restart does not erase what they did. */
   readonly retiredTrackerMessages: number[] = []
 
-  constructor(readonly scenario: Scenario) {
+  /** Reports the build's stages and the first joins, which a large run spends minutes in before simulated time moves. */
+  private readonly onStage: ((stage: Stage) => void) | undefined
+  /** Joins so far, while the initial nodes are joining (stage `joins`). */
+  private joins = 0
+
+  constructor(readonly scenario: Scenario, onStage?: (stage: Stage) => void) {
+    this.onStage = onStage
     const { seed, nodes: n, network: net } = scenario
     this.endMs = scenario.durationS * 1000
     const layout = layOutRun(scenario)
@@ -77,7 +84,8 @@ export class Simulation {
     this.storageNodes = new Set(layout.storageNodes)
     this.entryPoints = new Set(layout.entryPoints)
     const networkIds = [...this.nodeIds, ...this.trackerIds]
-    const latency = createLatencyModel(net.latency, networkIds, seed)
+    const latency = createLatencyModel(net.latency, networkIds, seed,
+      onStage && ((done, total) => onStage({ name: 'placement', done, total })))
     this.era = eraDefaults(scenario.protocol)
     this.network = new SimNetwork(this.sim, latency, networkIds, {
       ...net,
@@ -99,13 +107,16 @@ export class Simulation {
       handshakeTimeoutMs: this.era.handshakeTimeoutMs,
       propagation: { maxMessages: p.maxMessages, ttlMs: p.ttlMs, minPropagationTargets: p.minTargets },
     }
-    this.nodes = this.nodeIds.map((id, i) => new NetworkNode({
-      clock: this.sim,
-      timers: this.sim,
-      random: deferredRandom(seed, 'node', id, 'protocol'),
-      transport: this.network.transport(i),
-      observer: this.metrics.probe(i),
-    }, nodeOptions))
+    this.nodes = this.nodeIds.map((id, i) => {
+      if (onStage !== undefined && i % STAGE_STEP === 0) onStage({ name: 'nodes', done: i, total: n })
+      return new NetworkNode({
+        clock: this.sim,
+        timers: this.sim,
+        random: deferredRandom(seed, 'node', id, 'protocol'),
+        transport: this.network.transport(i),
+        observer: this.metrics.probe(i),
+      }, nodeOptions)
+    })
     this.overlay = new OverlayView(this.nodes, this.network, this.membership)
     this.metrics.timeseries.sampleOverlay = () => this.overlay.sample(this.streamParts[0])
     this.sim.sampleEvery(scenario.record.timeseriesIntervalS * 1000, () => this.metrics.timeseries.closeWindow())
@@ -127,7 +138,9 @@ export class Simulation {
       this.scheduleSecurityEvents()
     }
     if (scenario.topology.builder === 'dht') this.dhtMetrics = new DhtMetrics(() => this.sim.now())
+    onStage?.({ name: 'topology', done: 0, total: 1 })
     this.builder = createTopologyBuilder(scenario, this.era, layout, this.sim, this.network, this.nodes, this.dhtMetrics)
+    onStage?.({ name: 'topology', done: 1, total: 1 })
     if (this.dhtMetrics !== undefined && this.streamParts.length > 0) {
       const overlay = this.builder as DhtOverlay
       const metrics = this.dhtMetrics
@@ -166,6 +179,11 @@ export class Simulation {
   }
 
   private join(i: number): void {
+    const initial = this.scenario.churn.initialNodes
+    if (this.onStage !== undefined && this.joins < initial) {
+      this.joins++
+      if (this.joins % STAGE_STEP === 0 || this.joins === initial) this.onStage({ name: 'joins', done: this.joins, total: initial })
+    }
     this.network.bringUp(i)
     this.membership.joined(i, this.sim.now())
     this.messageLayer?.joined(i)
@@ -230,8 +248,7 @@ export class Simulation {
 
   /** Rough simulated time the run needs, for progress and ETA. */
   expectedEndMs(): number {
-    const w = this.scenario.workload
-    return Math.min(this.endMs, w.warmupS * 1000 + (w.messagesPerPublisher / w.ratePerSecond) * 1000 + 1000)
+    return expectedEndMsOf(this.scenario)
   }
 
   /** Mutual links of a stream part among its online members (SummarySource). */
@@ -262,6 +279,15 @@ export class Simulation {
     })
   }
 
+}
+
+/** Stages report every this many nodes: often enough for a bar, rarely enough to cost nothing. */
+const STAGE_STEP = 16_384
+
+/** Rough simulated time a scenario's run needs, for progress and ETA. */
+export function expectedEndMsOf(scenario: Scenario): number {
+  const w = scenario.workload
+  return Math.min(scenario.durationS * 1000, w.warmupS * 1000 + (w.messagesPerPublisher / w.ratePerSecond) * 1000 + 1000)
 }
 
 /** Plain flooding unless the scenario signs, orders, stores or has adversaries. */

@@ -71,7 +71,9 @@ class PairlessLatency implements LatencyModel {
   }
 }
 
-export function createLatencyModel(config: LatencyConfig, nodeIds: readonly string[], seed: number): LatencyModel {
+/** `onPlaced(done, total)` hears how far placing the nodes has got, now and then: a million take seconds. */
+export function createLatencyModel(config: LatencyConfig, nodeIds: readonly string[], seed: number,
+  onPlaced?: (done: number, total: number) => void): LatencyModel {
   const n = nodeIds.length
   switch (config.model) {
     case 'fixed':
@@ -99,7 +101,7 @@ export function createLatencyModel(config: LatencyConfig, nodeIds: readonly stri
           oneWay[i * R + j] = rtt / 2
         }
       }
-      return new RegionLatency(regions, placeNodes(nodeIds, regions.map((r) => weights[r.name]), seed), oneWay, config.jitterSdMs)
+      return new RegionLatency(regions, placeNodes(nodeIds, regions.map((r) => weights[r.name]), seed, onPlaced), oneWay, config.jitterSdMs)
     }
     case 'matrix': {
       const matrix = parseRttMatrixCsv(readFileSync(config.file, 'utf8'), config.file)
@@ -115,7 +117,7 @@ export function createLatencyModel(config: LatencyConfig, nodeIds: readonly stri
       const oneWay = new Float64Array(R * R)
       for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) oneWay[i * R + j] = matrix.rttMs[index[i] * M + index[j]] / 2
       const regions = names.map((name) => ({ name, ...coordinatesOf(name) }))
-      return new RegionLatency(regions, placeNodes(nodeIds, names.map((r) => weights[r]), seed), oneWay, config.jitterSdMs)
+      return new RegionLatency(regions, placeNodes(nodeIds, names.map((r) => weights[r]), seed, onPlaced), oneWay, config.jitterSdMs)
     }
   }
 }
@@ -126,10 +128,12 @@ function coordinatesOf(name: string): { lat?: number; lon?: number } {
 }
 
 /** Each node draws its region from its own stream, so adding nodes never moves existing ones. */
-function placeNodes(nodeIds: readonly string[], weights: readonly number[], seed: number): Uint16Array {
+function placeNodes(nodeIds: readonly string[], weights: readonly number[], seed: number,
+  onPlaced?: (done: number, total: number) => void): Uint16Array {
   const total = weights.reduce((a, b) => a + b, 0)
   const placement = new Uint16Array(nodeIds.length)
   for (let i = 0; i < nodeIds.length; i++) {
+    if (onPlaced !== undefined && (i & 0x3fff) === 0) onPlaced(i, nodeIds.length)
     let x = createRandom(seed, 'place', nodeIds[i]).next() * total
     let r = 0
     while (r < weights.length - 1 && x >= weights[r]) x -= weights[r++]
