@@ -3,12 +3,14 @@
 // one JSON line for bench/macro.ts. Usage: node --import tsx bench/macro-child.ts FILE [a.b=v ...]
 // With WALL_LIMIT_S in the environment the run stops after that many wall seconds and reports
 // how far it got (simulated seconds, nodes joined), so a scale this machine cannot finish in
-// reasonable time is measured rather than left out.
+// reasonable time is measured rather than left out. With --bare first it runs the bare
+// typed-array flood of the same scenario instead (bare-flood.ts) and prints a BareChildResult.
 
 import { loadScenario } from '../sim/scenario/load.ts'
 import { EVENTS_PER_CHUNK } from '../sim/runner.ts'
 import { Simulation } from '../sim/simulation.ts'
 import { summarize } from '../sim/results/summarize.ts'
+import { bareFlood } from './bare-flood.ts'
 
 export interface ChildResult {
   nodes: number
@@ -41,11 +43,28 @@ export interface ChildResult {
   atTargetDegree: number
 }
 
-const [file, ...set] = process.argv.slice(2)
-if (file === undefined) throw new Error('usage: macro-child.ts FILE [path=value ...]')
+export interface BareChildResult {
+  firstReceipts: number
+  duplicates: number
+  setupSeconds: number
+  runSeconds: number
+  wallSeconds: number
+  peakRssMb: number
+}
+
+const args = process.argv.slice(2)
+const bare = args[0] === '--bare'
+const [file, ...set] = bare ? args.slice(1) : args
+if (file === undefined) throw new Error('usage: macro-child.ts [--bare] FILE [path=value ...]')
 const startRssMb = process.memoryUsage().rss / 2 ** 20
 const scenario = loadScenario(file, { set })
 const cpu0 = process.cpuUsage()
+if (bare) {
+  const r = bareFlood(scenario)
+  const result: BareChildResult = { ...r, wallSeconds: r.setupSeconds + r.runSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }
+  console.log(JSON.stringify(result))
+  process.exit(0)
+}
 const t0 = performance.now()
 const simulation = new Simulation(scenario)
 const t1 = performance.now()

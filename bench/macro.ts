@@ -1,16 +1,20 @@
 // Whole scenarios at 1k, 10k and 100k nodes, and the 10k secure scenario in both crypto modes
 // (--quick leaves out the 100k runs and real crypto), each run in a fresh child process (bench/macro-child.ts)
 // so peak RSS and JIT state belong to that run alone. With --repeat N every figure is the median
-// of N runs, taken per figure.
+// of N runs, taken per figure. The flooding runs (flood-100k.yaml at 10k, 100k and, with
+// --size 1m, 1,000,000 nodes x 10 messages) each run beside the bare typed-array flood of the
+// same scenario (bare-flood.ts), alternating run by run, and report their ratio.
 
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { PROJECT_ROOT } from '../sim/results/run-metadata.ts'
-import type { ChildResult } from './macro-child.ts'
+import type { BareChildResult, ChildResult } from './macro-child.ts'
 
 export interface MacroOptions {
   quick: boolean
   repeat: number
+  /** Only the flooding runs of these sizes (FLOOD_SIZES); undefined: the default set. */
+  sizes?: readonly string[]
 }
 
 export interface Scale {
@@ -21,6 +25,8 @@ export interface Scale {
   wallLimitS?: number
   /** The child's V8 heap limit, when the default (about 4 GB here) is too small for the run. */
   heapMb?: number
+  /** A flooding run: the bare flood of the same scenario runs beside it. */
+  bare?: boolean
 }
 
 export interface MacroResult {
@@ -29,6 +35,8 @@ export interface MacroResult {
   runs: number
   errors: string[]
   median: ChildResult | null
+  /** The bare flood beside it (flooding runs only), median of its runs. */
+  bare: BareChildResult | null
 }
 
 const QUICKSTART = join(PROJECT_ROOT, 'scenarios/quickstart.yaml')
@@ -36,6 +44,7 @@ const TRACKER = join(PROJECT_ROOT, 'scenarios/tracker-1k.yaml')
 const FLASH_CROWD = join(PROJECT_ROOT, 'scenarios/tracker-flash-crowd.yaml')
 const SECURE_10K = join(PROJECT_ROOT, 'scenarios/secure-10k.yaml')
 const DHT_10K = join(PROJECT_ROOT, 'scenarios/dht-10k.yaml')
+const FLOOD = join(PROJECT_ROOT, 'scenarios/flood-100k.yaml')
 /**
  * DHT runs stop after this much wall time and report how far they got (simulated seconds,
  * nodes joined): on this machine a 10,000-node join takes longer than an hour, and the 100,000
@@ -51,11 +60,20 @@ const DHT_HEAP_MB = 16_000
 // Deliveries are not recorded at any scale, so the three rows differ in size only.
 const NO_DELIVERIES = 'record.deliveries=false'
 
-export function macroScales(quick: boolean): Scale[] {
+/** The flooding runs by size: flood-100k.yaml (100 messages) at 10k and 100k; a million nodes with 10 messages. */
+export const FLOOD_SIZES: Record<string, Scale> = {
+  '10k': { label: 'flood 10k', file: FLOOD, set: ['nodes=10000'], bare: true },
+  '100k': { label: 'flood 100k', file: FLOOD, set: ['nodes=100000'], bare: true },
+  '1m': { label: 'flood 1m', file: FLOOD, set: ['nodes=1000000', 'workload.messagesPerPublisher=10'], bare: true },
+}
+/** Sizes in the default set; 1m runs only when --size names it. */
+export const DEFAULT_FLOOD_SIZES = ['10k', '100k']
+
+export function macroScales(quick: boolean, sizes?: readonly string[]): Scale[] {
+  if (sizes !== undefined) return sizes.map((size) => FLOOD_SIZES[size])
   const scales: Scale[] = [
     { label: 'quickstart 1k', file: QUICKSTART, set: [NO_DELIVERIES] },
-    { label: 'quickstart 10k', file: QUICKSTART, set: ['nodes=10000', NO_DELIVERIES] },
-    { label: 'quickstart 100k', file: QUICKSTART, set: ['nodes=100000', NO_DELIVERIES] },
+    ...DEFAULT_FLOOD_SIZES.map((size) => FLOOD_SIZES[size]),
     // The issue's tracker benchmark: 10,000 nodes arrive through a tracker within 10 s, then 100 messages.
     {
       label: 'tracker flash crowd 10k',
@@ -82,10 +100,11 @@ export function macroScales(quick: boolean): Scale[] {
   return quick ? scales.filter((s) => !long(s)) : scales
 }
 
-function runChild(scale: Scale): Promise<ChildResult> {
+function runChild<T>(scale: Scale, bare = false): Promise<T> {
   return new Promise((resolve, reject) => {
     const heap = scale.heapMb === undefined ? [] : [`--max-old-space-size=${scale.heapMb}`]
-    const child = spawn(process.execPath, [...heap, '--import', 'tsx', join(PROJECT_ROOT, 'bench/macro-child.ts'), scale.file, ...scale.set], {
+    const args = [join(PROJECT_ROOT, 'bench/macro-child.ts'), ...(bare ? ['--bare'] : []), scale.file, ...scale.set]
+    const child = spawn(process.execPath, [...heap, '--import', 'tsx', ...args], {
       cwd: PROJECT_ROOT,
       env: scale.wallLimitS === undefined ? process.env : { ...process.env, WALL_LIMIT_S: String(scale.wallLimitS) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,7 +116,7 @@ function runChild(scale: Scale): Promise<ChildResult> {
     child.on('error', reject)
     child.on('close', (code) => {
       const last = out.trim().split('\n').pop() ?? ''
-      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ChildResult)
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as T)
       else reject(new Error(`exit ${code}: ${(err.trim().split('\n').pop() ?? '').slice(0, 200)}`))
     })
   })
@@ -109,30 +128,37 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-function medianResult(results: ChildResult[]): ChildResult {
-  const keys = Object.keys(results[0]) as (keyof ChildResult)[]
-  return Object.fromEntries(keys.map((k) => [k, median(results.map((r) => r[k]))])) as unknown as ChildResult
+function medianResult<T extends object>(results: T[]): T {
+  const keys = Object.keys(results[0]) as (keyof T)[]
+  return Object.fromEntries(keys.map((k) => [k, median(results.map((r) => r[k] as number))])) as T
 }
 
 export async function macroBench(opts: MacroOptions, progress: (line: string) => void): Promise<MacroResult[]> {
   const out: MacroResult[] = []
-  for (const scale of macroScales(opts.quick)) {
+  for (const scale of macroScales(opts.quick, opts.sizes)) {
     const results: ChildResult[] = []
+    const bares: BareChildResult[] = []
     const errors: string[] = []
     for (let r = 0; r < opts.repeat; r++) {
       progress(`macro: ${scale.label}, run ${r + 1} of ${opts.repeat}`)
       try {
-        results.push(await runChild(scale))
+        results.push(await runChild<ChildResult>(scale))
+        // Side by side: the bare flood right after each run, so both see the same machine load.
+        if (scale.bare === true) bares.push(await runChild<BareChildResult>(scale, true))
       } catch (error) {
         errors.push(error instanceof Error ? error.message : String(error))
       }
     }
-    out.push({ scale, runs: results.length, errors, median: results.length > 0 ? medianResult(results) : null })
+    out.push({
+      scale, runs: results.length, errors,
+      median: results.length > 0 ? medianResult(results) : null,
+      bare: bares.length > 0 ? medianResult(bares) : null,
+    })
   }
   return out
 }
 
 /** Receipts are every content arrival at a node: first receipts plus duplicates. */
-export function receipts(r: ChildResult): number {
+export function receipts(r: Pick<ChildResult, 'firstReceipts' | 'duplicates'>): number {
   return r.firstReceipts + r.duplicates
 }

@@ -4,6 +4,7 @@
 import { formatTable } from '../sim/results/table.ts'
 import type { GroupResult } from './common.ts'
 import { type MacroResult, receipts } from './macro.ts'
+import type { ChildResult } from './macro-child.ts'
 
 export const TARGET_100K_SECONDS = 60
 export const TARGET_RECEIPTS_PER_SECOND = 3_000_000
@@ -12,6 +13,12 @@ export const TARGET_DHT_10K_SECONDS = 60
 /** Issue 13: 100,000 DHT nodes within this wall time and memory. */
 export const TARGET_DHT_100K_SECONDS = 600
 export const TARGET_DHT_100K_RSS_MB = 8 * 1024
+/** Issue 14: the simulator's flooding receipts/s at 100,000 nodes against the bare typed-array flood's. */
+export const TARGET_BARE_RATIO_100K = 0.5
+/** Issue 14: 1,000,000 nodes x 10 messages within this wall time and peak RSS; 100,000 within TARGET_100K_RSS_MB. */
+export const TARGET_1M_SECONDS = 120
+export const TARGET_1M_RSS_MB = 2_000
+export const TARGET_100K_RSS_MB = 250
 
 /** Four significant digits, thousands separated; `-` for missing. */
 export function sig(v: number | null | undefined): string {
@@ -48,6 +55,13 @@ export function formatMacro(results: MacroResult[], repeat: number): string {
       count(((r.peakRssMb - r.startRssMb) * 2 ** 20) / r.nodes), sig(r.deliveryRatio), count(r.published),
       `${sig(r.timeToDataP50Ms)} / ${sig(r.timeToDataP99Ms)} (${count(r.timeToDataCount)})`]
   })
+  const flooding = ok.filter((r) => r.bare !== null).map(({ scale, median: m, bare: b }) => {
+    const r = m!
+    const bareRate = receipts(b!) / b!.wallSeconds
+    return [scale.label, count(r.nodes), sig(r.wallSeconds), count(r.events / r.wallSeconds), count(receipts(r) / r.wallSeconds),
+      count(bareRate), sig(receipts(r) / r.wallSeconds / bareRate), sig((receipts(r) / r.runSeconds) / (receipts(b!) / b!.runSeconds)),
+      sig(r.peakRssMb), count(bytesPerNode(r)), receipts(b!) === receipts(r) ? 'yes' : `no (${count(receipts(b!))})`]
+  })
   const out = [
     `== Whole scenarios, one child process per run (${repeat === 1 ? 'one run each' : `median of the runs column, of ${repeat} attempted`})   [--only macro]`,
     ...results.map((r) => `${r.scale.label}: ${r.scale.file.split('/').pop()} --set ${r.scale.set.join(' ')}`),
@@ -56,8 +70,17 @@ export function formatMacro(results: MacroResult[], repeat: number): string {
     '',
     formatTable(['scale', 'runs', 'peak RSS MB', 'RSS at start MB', 'bytes/node (peak)', 'bytes/node (peak - start)', 'delivery ratio', 'published', 'time to data p50 / p99 ms (n)'], memory),
   ]
+  if (flooding.length > 0) {
+    out.push('', 'Flooding against the bare typed-array flood of the same overlay, latencies and publish times (bench/bare-flood.ts), run right after each simulator run:',
+      'ratio = simulator receipts/s / bare receipts/s, on wall time (setup + run) and on the run phase alone; bytes/node = (peak RSS - RSS at start) / nodes',
+      formatTable(['scale', 'nodes', 'wall s', 'events/s', 'receipts/s', 'bare receipts/s', 'ratio (wall)', 'ratio (run phase)', 'peak RSS MB', 'bytes/node', 'same receipts'], flooding))
+  }
   for (const r of results) for (const e of r.errors) out.push(`FAILED run of ${r.scale.label}: ${e}`)
   return out.join('\n')
+}
+
+function bytesPerNode(r: ChildResult): number {
+  return ((r.peakRssMb - r.startRssMb) * 2 ** 20) / r.nodes
 }
 
 export interface TargetRow {
@@ -69,12 +92,40 @@ export interface TargetRow {
 
 export function judgeTargets(results: MacroResult[]): TargetRow[] {
   const rows: TargetRow[] = []
-  const big = results.find((r) => r.scale.label === 'quickstart 100k')?.median
+  const flood100k = results.find((r) => r.scale.label === 'flood 100k')
+  const big = flood100k?.median
   rows.push({
     target: `100,000-node stream with 100 messages in under ${TARGET_100K_SECONDS} s`,
-    scale: 'quickstart 100k',
+    scale: 'flood 100k',
     measured: big ? `${sig(big.wallSeconds)} s wall (${count(big.published)} messages)` : 'not run (--quick, --only or a failed run)',
     verdict: big ? (big.wallSeconds < TARGET_100K_SECONDS ? 'met' : 'not met') : 'not measured',
+  })
+  rows.push({
+    target: `flooding at 100,000 nodes at >= ${TARGET_BARE_RATIO_100K} of the bare flood's receipts/s (wall)`,
+    scale: 'flood 100k',
+    measured: big && flood100k.bare
+      ? `${sig(receipts(big) / big.wallSeconds / (receipts(flood100k.bare) / flood100k.bare.wallSeconds))} (${count(receipts(big) / big.wallSeconds)}/s against ${count(receipts(flood100k.bare) / flood100k.bare.wallSeconds)}/s)`
+      : 'not run (--size, --only or a failed run)',
+    verdict: big && flood100k.bare
+      ? receipts(big) / big.wallSeconds >= TARGET_BARE_RATIO_100K * receipts(flood100k.bare) / flood100k.bare.wallSeconds ? 'met' : 'not met'
+      : 'not measured',
+  })
+  rows.push({
+    target: `100,000 nodes within ${TARGET_100K_RSS_MB} MB peak RSS`,
+    scale: 'flood 100k',
+    measured: big ? `${sig(big.peakRssMb)} MB (${count(bytesPerNode(big))} bytes/node above the start)` : 'not run (--size, --only or a failed run)',
+    verdict: big ? (big.peakRssMb <= TARGET_100K_RSS_MB ? 'met' : 'not met') : 'not measured',
+  })
+  const million = results.find((r) => r.scale.label === 'flood 1m')?.median
+  rows.push({
+    target: `1,000,000 nodes x 10 messages within ${TARGET_1M_SECONDS} s and ${count(TARGET_1M_RSS_MB)} MB, full delivery`,
+    scale: 'flood 1m',
+    measured: million
+      ? `${sig(million.wallSeconds)} s wall, peak RSS ${sig(million.peakRssMb)} MB, delivery ratio ${sig(million.deliveryRatio)}`
+      : 'not run (npm run bench -- --size 1m)',
+    verdict: million
+      ? million.wallSeconds <= TARGET_1M_SECONDS && million.peakRssMb <= TARGET_1M_RSS_MB && million.deliveryRatio === 1 ? 'met' : 'not met'
+      : 'not measured',
   })
   const dht10k = results.find((r) => r.scale.label === 'dht joins 10k')?.median
   rows.push({

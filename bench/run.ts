@@ -1,7 +1,8 @@
-// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live] [--repeat N]`: micro
+// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live] [--repeat N] [--size 10k,100k,1m]`: micro
 // benchmarks (tinybench), whole-scenario runs and live runs on this machine, printed as tables and
 // written to results/bench/<timestamp>.json with the version, commit and machine they came from.
-// The live group takes minutes, so --quick leaves it out unless --only names it.
+// The live group takes minutes, so --quick leaves it out unless --only names it. --size runs only
+// the flooding runs of those sizes (each beside the bare flood); 1m is in no default set.
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -14,7 +15,7 @@ import { cryptoBench } from './crypto.bench.ts'
 import { duplicateDetectorBench } from './duplicate-detector.bench.ts'
 import { engineBench } from './engine.bench.ts'
 import { eventQueueBench } from './event-queue.bench.ts'
-import { macroBench, type MacroResult } from './macro.ts'
+import { FLOOD_SIZES, macroBench, type MacroResult } from './macro.ts'
 import { relayBench } from './relay.bench.ts'
 import { formatLive, liveBench, type LiveBenchOutput } from './live.ts'
 import { formatGroup, formatMacro, formatTargets, judgeTargets } from './report.ts'
@@ -28,7 +29,7 @@ const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
 }
 const GROUPS = [...Object.keys(MICRO), 'macro', 'live']
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N]`
+const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N] [--size ${Object.keys(FLOOD_SIZES).join(',')}]`
 
 function options() {
   try {
@@ -37,6 +38,7 @@ function options() {
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
         repeat: { type: 'string', default: '1' },
+        size: { type: 'string' },
       },
     }).values
   } catch (error) {
@@ -48,8 +50,11 @@ function options() {
 async function main(): Promise<number> {
   const values = options()
   if (values === undefined) return 2
-  const only = values.only === undefined ? GROUPS.filter((g) => !(values.quick && g === 'live')) : values.only.split(',').map((s) => s.trim())
-  const unknown = only.filter((g) => !GROUPS.includes(g))
+  const sizes = values.size?.split(',').map((s) => s.trim().toLowerCase())
+  // --size alone means those flooding runs and nothing else.
+  const only = values.only !== undefined ? values.only.split(',').map((s) => s.trim())
+    : sizes !== undefined ? ['macro'] : GROUPS.filter((g) => !(values.quick && g === 'live'))
+  const unknown = [...only.filter((g) => !GROUPS.includes(g)), ...(sizes ?? []).filter((s) => !(s in FLOOD_SIZES))]
   const repeat = Number(values.repeat)
   if (unknown.length > 0 || !(Number.isInteger(repeat) && repeat >= 1)) {
     console.error(USAGE)
@@ -72,7 +77,7 @@ async function main(): Promise<number> {
     `Block RTC testbed benchmarks, version ${version}, commit ${commit}, ${started.toISOString()}`,
     `machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, ${machine.platform}, node ${machine.node} (V8 ${machine.v8})`,
     `load average at start: ${machine.loadAverageAtStart.join(' ')} (other processes on this machine count in every figure below)`,
-    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k or DHT runs, no live group unless --only names it)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}`,
+    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k or DHT runs, no live group unless --only names it)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}${sizes ? `; flooding sizes: ${sizes.join(', ')}` : ''}`,
     'micro figures: median over samples of (operations per sample / sample time); samples = timed tinybench iterations',
     '',
   ].join('\n'))
@@ -86,7 +91,7 @@ async function main(): Promise<number> {
   }
   let macro: MacroResult[] = []
   if (only.includes('macro')) {
-    macro = await macroBench({ quick, repeat }, (line) => console.error(line))
+    macro = await macroBench({ quick, repeat, sizes }, (line) => console.error(line))
     console.log(formatMacro(macro, repeat) + '\n')
   }
   let live: LiveBenchOutput | undefined
@@ -101,7 +106,7 @@ async function main(): Promise<number> {
   const dir = join(PROJECT_ROOT, 'results', 'bench')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${timestampId(started)}.json`)
-  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat }, micro, macro, live, targets }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat, sizes }, micro, macro, live, targets }, null, 2) + '\n')
   console.log(`bench took ${seconds.toFixed(0)} s; written to ${file}`)
   const failed = micro.flatMap((g) => g.checks).filter((c) => !c.pass && c.expectFail !== true)
   const liveFailed = live !== undefined && (live.workloads.some((w) => w.errors.length > 0) || 'error' in live.calibration)
