@@ -11,14 +11,17 @@ export interface LinkCarrier {
   closeLink(connection: SimConnection, reason: string): void
   connect(src: number, peer: NodeId): void
   setHandler(index: number, handler: TransportHandler): void
-  /** Open: neither end has closed it, and it is this network's current end with this id. */
+  /** Open: neither end has closed it (and its id has not been reused). */
   isOpen(connection: SimConnection): boolean
 }
 
 export class SimConnection implements Connection {
   constructor(
-    /** Ends of one link are ids 2k and 2k + 1; an id is reused once both ends are closed and idle. */
-    readonly id: number,
+    /**
+     * Ends of one link are ids 2k and 2k + 1; an id is reused once both ends are closed and idle,
+     * and the ends that had it get -1, so a stale end never reaches a newer link's state.
+     */
+    public id: number,
     readonly local: number,
     readonly remote: number,
     readonly remoteId: NodeId,

@@ -148,7 +148,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   }
 
   isOpen(connection: SimConnection): boolean {
-    return this.ends[connection.id] === connection && (this.flags[connection.id] & OPEN) !== 0
+    return connection.id >= 0 && (this.flags[connection.id] & OPEN) !== 0
   }
 
   /** Open links of a node (one end each, the node's own), in the order they opened. */
@@ -226,7 +226,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   transmit(connection: SimConnection, message: WireMessage): void {
     const content = message.kind === WIRE_CONTENT
     const id = connection.id
-    if (this.ends[id] !== connection || (this.flags[id] & OPEN) === 0) {
+    if (id < 0 || (this.flags[id] & OPEN) === 0) {
       // The peer crashed and this end has not noticed yet: the message goes nowhere.
       if (content) this.lost.closed++
       return
@@ -364,6 +364,8 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
   private release(end: number): void {
     const other = end ^ 1
     if (this.pending[other] !== 0 || (this.flags[other] & OPEN) !== 0 || this.ends[end] === undefined) return
+    this.ends[end]!.id = -1
+    this.ends[other]!.id = -1
     this.ends[end] = undefined
     this.ends[other] = undefined
     this.freeLinks.push(end >> 1)
@@ -441,7 +443,7 @@ export class SimNetwork implements EventHandler, SetupNetwork, ObservedNetwork, 
 
   /** Cuts (or heals) an open link: both directions lose what is sent on it. */
   setCut(connection: SimConnection, cut: boolean): void {
-    if (this.ends[connection.id] !== connection) return
+    if (connection.id < 0) return
     for (const e of [connection.id, connection.id ^ 1]) this.flags[e] = cut ? this.flags[e] | CUT : this.flags[e] & ~CUT
   }
 
