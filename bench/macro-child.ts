@@ -49,7 +49,13 @@ export interface BareChildResult {
   setupSeconds: number
   runSeconds: number
   wallSeconds: number
+  cpuSeconds: number
   peakRssMb: number
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start)
+  return (u.user + u.system) / 1e6
 }
 
 const args = process.argv.slice(2)
@@ -61,7 +67,9 @@ const scenario = loadScenario(file, { set })
 const cpu0 = process.cpuUsage()
 if (bare) {
   const r = bareFlood(scenario)
-  const result: BareChildResult = { ...r, wallSeconds: r.setupSeconds + r.runSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }
+  const result: BareChildResult = {
+    ...r, wallSeconds: r.setupSeconds + r.runSeconds, cpuSeconds: cpuSecondsSince(cpu0), peakRssMb: process.resourceUsage().maxRSS / 1024,
+  }
   console.log(JSON.stringify(result))
   process.exit(0)
 }
@@ -77,7 +85,7 @@ while (simulation.step(EVENTS_PER_CHUNK)) {
   }
 }
 const t2 = performance.now()
-const cpu = process.cpuUsage(cpu0)
+const cpuSeconds = cpuSecondsSince(cpu0)
 const summary = summarize(simulation, { wallSeconds: (t2 - t0) / 1000, startedAt: new Date().toISOString() })
 const t3 = performance.now()
 const result: ChildResult = {
@@ -91,7 +99,7 @@ const result: ChildResult = {
   setupSeconds: (t1 - t0) / 1000,
   runSeconds: (t2 - t1) / 1000,
   wallSeconds: (t2 - t0) / 1000,
-  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  cpuSeconds,
   summarizeSeconds: (t3 - t2) / 1000,
   startRssMb,
   peakRssMb: process.resourceUsage().maxRSS / 1024,

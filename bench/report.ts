@@ -58,8 +58,9 @@ export function formatMacro(results: MacroResult[], repeat: number): string {
   const flooding = ok.filter((r) => r.bare !== null).map(({ scale, median: m, bare: b }) => {
     const r = m!
     const bareRate = receipts(b!) / b!.wallSeconds
-    return [scale.label, count(r.nodes), sig(r.wallSeconds), count(r.events / r.wallSeconds), count(receipts(r) / r.wallSeconds),
-      count(bareRate), sig(receipts(r) / r.wallSeconds / bareRate), sig((receipts(r) / r.runSeconds) / (receipts(b!) / b!.runSeconds)),
+    return [scale.label, count(r.nodes), sig(r.wallSeconds), sig(r.cpuSeconds), count(r.events / r.wallSeconds), count(receipts(r) / r.wallSeconds),
+      count(bareRate), sig(receipts(r) / r.wallSeconds / bareRate), sig(b!.cpuSeconds / r.cpuSeconds),
+      sig((receipts(r) / r.runSeconds) / (receipts(b!) / b!.runSeconds)),
       sig(r.peakRssMb), count(bytesPerNode(r)), receipts(b!) === receipts(r) ? 'yes' : `no (${count(receipts(b!))})`]
   })
   const out = [
@@ -72,8 +73,8 @@ export function formatMacro(results: MacroResult[], repeat: number): string {
   ]
   if (flooding.length > 0) {
     out.push('', 'Flooding against the bare typed-array flood of the same overlay, latencies and publish times (bench/bare-flood.ts), run right after each simulator run:',
-      'ratio = simulator receipts/s / bare receipts/s, on wall time (setup + run) and on the run phase alone; bytes/node = (peak RSS - RSS at start) / nodes',
-      formatTable(['scale', 'nodes', 'wall s', 'events/s', 'receipts/s', 'bare receipts/s', 'ratio (wall)', 'ratio (run phase)', 'peak RSS MB', 'bytes/node', 'same receipts'], flooding))
+      'ratio = simulator receipts/s / bare receipts/s: on wall time (setup + run), on CPU time (user + system, all threads; steadier when the machine is shared) and on the run phase\'s wall time; bytes/node = (peak RSS - RSS at start) / nodes',
+      formatTable(['scale', 'nodes', 'wall s', 'CPU s', 'events/s', 'receipts/s', 'bare receipts/s', 'ratio (wall)', 'ratio (CPU)', 'ratio (run phase)', 'peak RSS MB', 'bytes/node', 'same receipts'], flooding))
   }
   for (const r of results) for (const e of r.errors) out.push(`FAILED run of ${r.scale.label}: ${e}`)
   return out.join('\n')
