@@ -1,7 +1,7 @@
 // How much memory a simulated run will need, estimated before anything is built, so that a run
 // this machine cannot hold is refused with the estimate and the limit instead of dying out of
 // memory an hour in. The coefficients are measured (peak RSS of flood-100k-style runs on this
-// project's machine, fitted over 100,000 nodes x 100 messages and 1,000,000 nodes x 5); they are
+// project's machine at 100,000 nodes x 100 messages and 1,000,000 nodes x 10); they are
 // upper-side estimates for refusing, not predictions to report.
 
 import { getHeapStatistics } from 'node:v8'
@@ -11,7 +11,13 @@ import type { Scenario } from './scenario/types.ts'
 
 /** The process before any node: Node.js, the modules, the engine. */
 export const BASE_BYTES = 150e6
-/** Per node: its NetworkNode, stream part, links and metrics slots on a static overlay. */
+/**
+ * Per node on a static overlay: its NetworkNode, stream part, links and metrics slots (about
+ * 2.6 kB a node once joined) and, at the peak, its share of the join at time zero, when every
+ * link attempt's signalling and timers are pending at once. A million nodes peaked at 4.25 GB
+ * during their joins (before: 4.5 GB with 5 messages); 100,000 at 0.91 GB (before: 1.25 GB),
+ * where V8 leaves the heap more room to grow, so per node the smaller run looks larger.
+ */
 export const STATIC_NODE_BYTES = 4_500
 /** Per node with trackers: the tracker client, the trackers' graphs and instructions. */
 export const TRACKER_NODE_BYTES = 9_000
@@ -24,8 +30,11 @@ export const TRACKER_NODE_BYTES = 9_000
 export const DHT_NODE_BYTES = 400_000
 /** Per node running the message layer: identity, publisher or subscriber, validator, caches. */
 export const MESSAGE_LAYER_NODE_BYTES = 65_000
-/** Per node and message: the latency, hop and stretch samples of a first receipt and its hop slot. */
-export const RECEIPT_BYTES = 26
+/**
+ * Per node and message: the latency (8 bytes), hop and stretch (4 each) samples of a first
+ * receipt, reserved up front, and its slot in the message's hop table (2).
+ */
+export const RECEIPT_BYTES = 18
 /** Per node and message with record.deliveries: about three rows (first copy and duplicates) of ~30 bytes. */
 export const DELIVERY_LOG_BYTES = 100
 /** Typed arrays and buffers live outside the JavaScript heap: this much beyond its limit is allowed. */
