@@ -87,5 +87,5 @@ export interface RealRandom extends Random {
 /** The simulator's generator, named the same way: `seed` (and a path) or, without one, 128 random bits. */
 export function createRealRandom(seed?: string | number, ...path: (string | number)[]): RealRandom {
   const stream = createRandom(seed ?? randomHex(16), ...path)
-  return { seed: stream.name, next: stream.next }
+  return { seed: stream.name, next: () => stream.next() }
 }

@@ -5,6 +5,7 @@
 // It is ported here as one class rather than taken from seedrandom, whose generator is a closure
 // with four more closures on it: a million-node run holds two million generators, and the class
 // is a third of the memory. test/random.test.ts checks it draws seedrandom's numbers.
+// `next` is a method: call it on the stream (`r.next()`), do not pass `r.next` around alone.
 
 import type { Random } from '../../core/ports.ts'
 
