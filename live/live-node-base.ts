@@ -113,7 +113,7 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
     })
     this.overlay = new TrackerOverlay(options.trackers.map((t) => t.id), {
       timers: this.timers, randomFor: () => createRealRandom(this.random.seed, 'tracker'),
-    }, options.trackerClient)
+    }, { reportUnreachable: true, ...options.trackerClient })
     webrtc.setSignalSender((to, payload) => this.sendSignal(to, payload))
     this.identity = liveIdentity(options, this.id)
     this.security = liveSecurityPorts(realClock, this.timers)

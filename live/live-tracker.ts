@@ -9,6 +9,14 @@ import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-
 /** Where a tracker process listens unless told otherwise (`npm run tracker`). */
 export const DEFAULT_TRACKER_PORT = 7700
 
+/**
+ * Ours: a live tracker applies the liveness rules (core/tracker/liveness.ts); a peer reported
+ * unreachable stays apart from its reporter for 5 minutes, long enough that 20 Sybils cost an
+ * honest node at most one failed connect each, short enough that a node behind a passing network
+ * fault gets paired again.
+ */
+export const DEFAULT_LIVE_UNREACHABLE_MEMORY_MS = 300_000
+
 export interface LiveTrackerOptions {
   id: NodeId
   host: string
@@ -32,7 +40,8 @@ export class LiveTracker {
     this.timers = new RealTimers(onError === undefined ? {} : { onError: (e) => onError(e, 'timer') })
     this.random = createRealRandom(options.seed, options.id)
     this.transport = new WebSocketTransport(options.id, { ...options.websocket, ...(onError !== undefined ? { onError } : {}) })
-    this.tracker = new Tracker({ clock: realClock, timers: this.timers, random: this.random, transport: this.transport }, options.tracker)
+    this.tracker = new Tracker({ clock: realClock, timers: this.timers, random: this.random, transport: this.transport },
+      { unreachableMemoryMs: DEFAULT_LIVE_UNREACHABLE_MEMORY_MS, ...options.tracker })
   }
 
   /** Starts a tracker listening on host:port. */

@@ -154,8 +154,10 @@ export class WireCodec {
         if (!Array.isArray(m.neighbours) || m.neighbours.length > MAX_LISTED_NODES) {
           throw new MessageLayerException(ERR.BAD_LENGTH, `neighbours must be a list of at most ${MAX_LISTED_NODES}`)
         }
-        w.u16(m.neighbours.length)
-        for (const id of m.neighbours) writeString(w, id, 'neighbour id')
+        writeNodeIds(w, m.neighbours, 'neighbours')
+        // Unreachable peers ride as an optional trailer: a status without them is the reference's bytes.
+        const unreachable = kind === WIRE_TRACKER_STATUS ? (m as TrackerStatusMessage).unreachable ?? [] : []
+        if (unreachable.length > 0) writeNodeIds(w, unreachable, 'unreachable')
         return
       }
       case WIRE_TRACKER_SIGNAL: {
@@ -222,16 +224,16 @@ export class WireCodec {
         const counter = r.f64('counter')
         const min = kind === WIRE_TRACKER_STATUS ? COUNTER_LEFT : 0
         if (!Number.isSafeInteger(counter) || counter < min) r.fail(ERR.OUT_OF_RANGE, `bad counter ${counter}`)
-        const count = r.u16('neighbour count')
-        if (count > MAX_LISTED_NODES) r.fail(ERR.OUT_OF_RANGE, `${count} neighbours listed, at most ${MAX_LISTED_NODES}`)
-        // Each id needs at least its 2-byte length: a count the frame cannot hold allocates nothing.
-        if (count * 2 > r.remaining) r.fail(ERR.TRUNCATED, `${count} neighbours cannot fit in ${r.remaining} bytes`)
-        const neighbours: string[] = []
-        for (let i = 0; i < count; i++) neighbours.push(readString(r, 'neighbour id'))
-        const m: TrackerStatusMessage | TrackerInstructionMessage = kind === WIRE_TRACKER_STATUS
+        const neighbours = readNodeIds(r, 'neighbours')
+        if (kind === WIRE_TRACKER_INSTRUCTION) {
+          const instruction: TrackerInstructionMessage = { kind: WIRE_TRACKER_INSTRUCTION, sizeBytes, streamPartId, neighbours, counter }
+          return instruction
+        }
+        const unreachable = r.remaining > 0 ? readNodeIds(r, 'unreachable') : []
+        const status: TrackerStatusMessage = unreachable.length === 0
           ? { kind: WIRE_TRACKER_STATUS, sizeBytes, streamPartId, neighbours, counter }
-          : { kind: WIRE_TRACKER_INSTRUCTION, sizeBytes, streamPartId, neighbours, counter }
-        return m
+          : { kind: WIRE_TRACKER_STATUS, sizeBytes, streamPartId, neighbours, counter, unreachable }
+        return status
       }
       case WIRE_TRACKER_SIGNAL: {
         const from = readString(r, 'from')
@@ -267,4 +269,22 @@ function readString(r: ByteReader, field: string, prefix: LengthPrefix = 'u16'):
 function writeString(w: ByteWriter, value: unknown, field: string, prefix: LengthPrefix = 'u16'): void {
   if (typeof value !== 'string') throw new MessageLayerException(ERR.BAD_STRING, `${field} is not a string`)
   w.lengthPrefixed(utf8(value), prefix)
+}
+
+function writeNodeIds(w: ByteWriter, ids: unknown, field: string): void {
+  if (!Array.isArray(ids) || ids.length > MAX_LISTED_NODES) {
+    throw new MessageLayerException(ERR.BAD_LENGTH, `${field} must be a list of at most ${MAX_LISTED_NODES}`)
+  }
+  w.u16(ids.length)
+  for (const id of ids) writeString(w, id, `${field} id`)
+}
+
+function readNodeIds(r: ByteReader, field: string): string[] {
+  const count = r.u16(`${field} count`)
+  if (count > MAX_LISTED_NODES) r.fail(ERR.OUT_OF_RANGE, `${count} ${field} listed, at most ${MAX_LISTED_NODES}`)
+  // Each id needs at least its 2-byte length: a count the frame cannot hold allocates nothing.
+  if (count * 2 > r.remaining) r.fail(ERR.TRUNCATED, `${count} ${field} cannot fit in ${r.remaining} bytes`)
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) ids.push(readString(r, `${field} id`))
+  return ids
 }

@@ -28,6 +28,9 @@ try {
 /** The attacker's messages are this size (security-attacker.ts), so subscribers' lines show them. */
 const ATTACK_BYTES = 77
 const SUBSCRIBERS = ['s1', 's2', 's3']
+/** The Sybil attack of the issue: this many made-up ids, measured over this window from its start. */
+const SYBILS = 20
+const SYBIL_WINDOW_MS = 45_000
 
 const Attacks = suite('live attacks')
 
@@ -140,6 +143,26 @@ if (!nodeDataChannel) {
       }
     })
   }
+
+  Attacks('20 Sybil identities at the tracker that never complete a link do not cut honest subscribers off', async () => {
+    const net = new Network()
+    try {
+      await net.start()
+      const a = net.node('a', 1, 100)
+      const subs = SUBSCRIBERS.map((id, i) => net.node(id, i + 2, 0))
+      await until('every subscriber hears a', () => subs.every((s, i) => messages(s.output(), SUBSCRIBERS[i], 'got').length > 0), 60_000, 100)
+      const attacker = net.track(runAttacker([net.url, 't0', 'demo#0', 'sybil', String(SYBILS)]))
+      await until('the Sybils are linked to the tracker', () => /attacker forged at/.test(attacker.output()), 60_000, 100)
+      const struck = Number(/attacker forged at (\d+)/.exec(attacker.output())![1])
+      await sleep(SYBIL_WINDOW_MS + 3_000)
+      const honest = deliveryRatios([a.output()], subs, struck, struck + SYBIL_WINDOW_MS)
+      const linked = Math.max(0, ...[...attacker.output().matchAll(/attacker sybils linked (\d+)/g)].map((m) => Number(m[1])))
+      console.log(`FIGURE Sybil (${SYBILS} made-up ids, ${linked} admitted by the tracker): honest delivery over ${SYBIL_WINDOW_MS / 1000} s ${fmt(honest)}`)
+      for (const r of honest) assert.ok(r >= 0.99, `honest delivery ${r}:\n${net.tracker.output().slice(-3000)}`)
+    } finally {
+      await net.close()
+    }
+  })
 
   Attacks('messages signed with the README-derived key of node a are not accepted as a\'s', async () => {
     const net = new Network()

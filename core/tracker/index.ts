@@ -1,6 +1,6 @@
 // Brubeck, the tracker-built overlay: re-exports only.
 
-export { formInstructions } from './form-instructions.ts'
+export { type PairingRules, formInstructions } from './form-instructions.ts'
 export { OverlayGraph } from './overlay-graph.ts'
 export { trackerIndexOf, trackerOf } from './tracker-assignment.ts'
 export {
@@ -11,5 +11,6 @@ export { TrackerOverlay, type TrackerOverlayPorts } from './tracker-overlay.ts'
 export * from './tracker-messages.ts'
 export {
   DEFAULT_INSTRUCTION_DEBOUNCE_MS, DEFAULT_INSTRUCTION_MAX_WAIT_MS, DEFAULT_MAX_NEIGHBOURS, DEFAULT_TRACKER_OPTIONS,
+  DEFAULT_UNREACHABLE_MEMORY_MS, DEFAULT_UNREACHABLE_REPORTERS,
   Tracker, type TrackerOptions, type TrackerPorts, type TrackerStats, createTrackerOptions,
 } from './tracker.ts'

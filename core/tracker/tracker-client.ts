@@ -44,6 +44,11 @@ export interface TrackerClientOptions {
   instructionSettleMs: number
   /** While a needed tracker is unreachable, it is tried this often (at the next tick first: a random phase). */
   reconnectIntervalMs: number
+  /**
+   * Whether a status names the listed neighbours the node could not link since the last one, so
+   * that the tracker stops pairing them (live nodes; the reference's statuses do not).
+   */
+  reportUnreachable: boolean
 }
 
 /** The Brubeck reference's values (the only era with trackers); see protocol-era.ts for their sources. */
@@ -53,6 +58,7 @@ export const DEFAULT_TRACKER_CLIENT_OPTIONS: Readonly<TrackerClientOptions> = {
   statusEveryNthRetry: BRUBECK_TRACKER.statusEveryNthRetry,
   instructionSettleMs: BRUBECK_TRACKER.instructionSettleMs,
   reconnectIntervalMs: BRUBECK_TRACKER.reconnectIntervalMs,
+  reportUnreachable: false,
 }
 
 /** Fills in defaults and rejects values the client cannot work with. */
@@ -98,6 +104,8 @@ interface PartState {
   counter: number
   /** While an instruction is being applied: listed neighbours not yet linked. */
   awaiting: Set<NodeId> | null
+  /** Listed neighbours that failed to link since the last status (kept only with reportUnreachable). */
+  readonly unreachable: Set<NodeId>
   /** Whether the status goes out when the application settles (false for a quiet retry)... */
   reportWhenSettled: boolean
   /** ...which it does anyway if a listed neighbour could not be linked. */
@@ -158,7 +166,7 @@ export class TrackerClient implements LinkProtocol {
     if (!this.parts.has(streamPartId)) {
       const trackerId = trackerOf(streamPartId, this.trackerIds)
       this.parts.set(streamPartId, {
-        trackerId, counter: 0, awaiting: null, reportWhenSettled: true, failedWhileSettling: false, settleTimer: undefined,
+        trackerId, counter: 0, awaiting: null, unreachable: new Set(), reportWhenSettled: true, failedWhileSettling: false, settleTimer: undefined,
         lastInstruction: undefined, retries: 0, retryTimer: undefined,
       })
       this.ensureLink(trackerId)
@@ -325,6 +333,7 @@ export class TrackerClient implements LinkProtocol {
     for (const [sp, part] of this.parts) {
       if (part.awaiting?.delete(peer) === true) {
         part.failedWhileSettling = true
+        if (this.options.reportUnreachable) part.unreachable.add(peer)
         this.checkSettled(sp, part)
       }
     }
@@ -345,6 +354,7 @@ export class TrackerClient implements LinkProtocol {
     part.settleTimer = undefined
     // Listed neighbours still missing at the deadline failed too.
     const failed = part.failedWhileSettling || part.awaiting.size > 0
+    if (this.options.reportUnreachable) for (const peer of part.awaiting) part.unreachable.add(peer)
     part.awaiting = null
     if (part.reportWhenSettled || failed) this.markDirty(sp)
     part.reportWhenSettled = true
@@ -390,7 +400,8 @@ export class TrackerClient implements LinkProtocol {
     const connection = this.trackers.get(part.trackerId)?.connection
     if (connection === undefined) return
     const neighbours = cdn.neighbours.map((n) => n.remoteId)
-    this.node.send(connection, statusMessage(sp, neighbours, part.counter))
+    this.node.send(connection, statusMessage(sp, neighbours, part.counter, [...part.unreachable].filter((id) => !cdn.hasNeighbour(id))))
+    part.unreachable.clear()
     this.counts.statusesSent++
   }
 

@@ -34,6 +34,11 @@ export interface TrackerStatusMessage {
   readonly neighbours: readonly NodeId[]
   /** The counter of the last instruction applied (0 before any), or COUNTER_LEFT. */
   readonly counter: number
+  /**
+   * Listed neighbours the node could not link since its last status (a node whose tracker client
+   * reports them; absent otherwise, as in the reference). The tracker stops pairing them.
+   */
+  readonly unreachable?: readonly NodeId[]
 }
 
 /** Tracker -> node: the whole neighbour list to have in `streamPartId`, numbered by `counter`. */
@@ -60,8 +65,11 @@ function listSizeBytes(streamPartId: string, neighbours: readonly NodeId[]): num
   return TRACKER_MESSAGE_HEADER_BYTES + streamPartId.length + NODE_ID_BYTES * neighbours.length
 }
 
-export function statusMessage(streamPartId: string, neighbours: readonly NodeId[], counter: number): TrackerStatusMessage {
-  return { kind: WIRE_TRACKER_STATUS, sizeBytes: listSizeBytes(streamPartId, neighbours), streamPartId, neighbours, counter }
+export function statusMessage(
+  streamPartId: string, neighbours: readonly NodeId[], counter: number, unreachable: readonly NodeId[] = []
+): TrackerStatusMessage {
+  const status = { kind: WIRE_TRACKER_STATUS, sizeBytes: listSizeBytes(streamPartId, neighbours), streamPartId, neighbours, counter } as const
+  return unreachable.length === 0 ? status : { ...status, sizeBytes: status.sizeBytes + NODE_ID_BYTES * unreachable.length, unreachable }
 }
 
 export function instructionMessage(streamPartId: string, neighbours: readonly NodeId[], counter: number): TrackerInstructionMessage {
@@ -77,6 +85,7 @@ export function isTrackerStatusMessage(x: unknown): x is TrackerStatusMessage {
   const m = x as Partial<TrackerStatusMessage>
   return typeof m.streamPartId === 'string' && isNodeIdList(m.neighbours)
     && Number.isSafeInteger(m.counter) && (m.counter as number) >= COUNTER_LEFT
+    && (m.unreachable === undefined || isNodeIdList(m.unreachable))
 }
 
 export function isTrackerInstructionMessage(x: unknown): x is TrackerInstructionMessage {

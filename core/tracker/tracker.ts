@@ -10,6 +10,7 @@
 import type { Clock, Connection, NodeId, Random, Timers, Transport, TransportHandler, WireMessage } from '../ports.ts'
 import { BRUBECK } from '../protocol-era.ts'
 import { formInstructions } from './form-instructions.ts'
+import { PartLiveness } from './liveness.ts'
 import { KeyedDebouncer } from './keyed-debouncer.ts'
 import { OverlayGraph } from './overlay-graph.ts'
 import {
@@ -24,17 +25,33 @@ export interface TrackerOptions {
   instructionDebounceMs: number
   /** ...but never longer than this after the first pending change (reference: 2 s). */
   instructionMaxWaitMs: number
+  /**
+   * Liveness rules (liveness.ts): how long a reported unreachable peer stays apart from its
+   * reporter (ms). 0: no rules, every member is believed, as by the reference's tracker.
+   */
+  unreachableMemoryMs: number
+  /** Distinct proven reporters that take an unproven member out of every pairing (with the rules on). */
+  unreachableReporters: number
 }
 
 // The Brubeck reference's values (the only era with trackers); see protocol-era.ts for their sources.
 export const DEFAULT_MAX_NEIGHBOURS = BRUBECK.tracker!.maxNeighbours
 export const DEFAULT_INSTRUCTION_DEBOUNCE_MS = BRUBECK.tracker!.instructionDebounceMs
 export const DEFAULT_INSTRUCTION_MAX_WAIT_MS = BRUBECK.tracker!.instructionMaxWaitMs
+/** The reference's tracker has no liveness rules (and the simulator's trackers keep its behaviour). */
+export const DEFAULT_UNREACHABLE_MEMORY_MS = 0
+/**
+ * Ours: two, so that one proven node's failed connect (its own network trouble) takes a newcomer
+ * out of that node's pairings only, and a second independent failure out of everyone's.
+ */
+export const DEFAULT_UNREACHABLE_REPORTERS = 2
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = {
   maxNeighbours: DEFAULT_MAX_NEIGHBOURS,
   instructionDebounceMs: DEFAULT_INSTRUCTION_DEBOUNCE_MS,
   instructionMaxWaitMs: DEFAULT_INSTRUCTION_MAX_WAIT_MS,
+  unreachableMemoryMs: DEFAULT_UNREACHABLE_MEMORY_MS,
+  unreachableReporters: DEFAULT_UNREACHABLE_REPORTERS,
 }
 
 /** Fills in defaults and rejects values the tracker cannot work with. */
@@ -44,6 +61,10 @@ export function createTrackerOptions(options: Partial<TrackerOptions> = {}): Tra
   if (!(o.instructionDebounceMs >= 0)) throw new RangeError(`instructionDebounceMs must be >= 0, got ${o.instructionDebounceMs}`)
   if (!(o.instructionMaxWaitMs >= o.instructionDebounceMs)) {
     throw new RangeError(`instructionMaxWaitMs must be >= instructionDebounceMs, got ${o.instructionMaxWaitMs}`)
+  }
+  if (!(o.unreachableMemoryMs >= 0)) throw new RangeError(`unreachableMemoryMs must be >= 0, got ${o.unreachableMemoryMs}`)
+  if (!Number.isInteger(o.unreachableReporters) || o.unreachableReporters < 1) {
+    throw new RangeError(`unreachableReporters must be a positive integer, got ${o.unreachableReporters}`)
   }
   return o
 }
@@ -81,6 +102,8 @@ interface StreamPartState {
   readonly counters: Map<NodeId, number>
   /** Members owed an instruction at the next flush. */
   readonly pending: Set<NodeId>
+  /** With unreachableMemoryMs > 0. */
+  readonly liveness: PartLiveness | undefined
 }
 
 export class Tracker implements TransportHandler {
@@ -184,7 +207,10 @@ export class Tracker implements TransportHandler {
       return
     }
     if (part === undefined) {
-      part = { graph: new OverlayGraph(this.options.maxNeighbours), counters: new Map(), pending: new Set() }
+      const liveness = this.options.unreachableMemoryMs > 0
+        ? new PartLiveness({ memoryMs: this.options.unreachableMemoryMs, reporters: this.options.unreachableReporters }, () => this.ports.clock.now())
+        : undefined
+      part = { graph: new OverlayGraph(this.options.maxNeighbours), counters: new Map(), pending: new Set(), liveness }
       this.parts.set(sp, part)
     }
     // A higher counter than ours means we restarted and lost count: continue from the node's.
@@ -196,7 +222,8 @@ export class Tracker implements TransportHandler {
     }
     mine.add(sp)
     part.graph.report(node, status.neighbours)
-    this.instruct(sp, part, formInstructions(part.graph, node, this.ports.random))
+    part.liveness?.status(node, status.neighbours, status.unreachable ?? [])
+    this.instruct(sp, part, formInstructions(part.graph, node, this.ports.random, part.liveness))
   }
 
   /** Takes `node` out of the stream part and re-forms its former neighbours, who are all told. */
@@ -209,6 +236,7 @@ export class Tracker implements TransportHandler {
     const part = this.parts.get(sp)
     if (part === undefined || !part.graph.isMember(node)) return
     const former = part.graph.remove(node)
+    part.liveness?.remove(node)
     part.counters.delete(node)
     part.pending.delete(node)
     if (part.graph.members.length === 0) {
@@ -218,7 +246,7 @@ export class Tracker implements TransportHandler {
     }
     for (const n of former) {
       if (!part.graph.isMember(n)) continue
-      this.instruct(sp, part, [n, ...formInstructions(part.graph, n, this.ports.random)])
+      this.instruct(sp, part, [n, ...formInstructions(part.graph, n, this.ports.random, part.liveness)])
     }
   }
 

@@ -5,6 +5,7 @@
 // the same port, so nodes reconnect to the address they know.
 
 import type { NodeId } from '../../core/ports.ts'
+import { DEFAULT_UNREACHABLE_MEMORY_MS } from '../../core/tracker/index.ts'
 import type { DelayQueue } from '../delay-line.ts'
 import { DelayedTransport } from '../delayed-transport.ts'
 import type { TrackerAddress } from '../live-node.ts'
@@ -64,7 +65,8 @@ export class ScenarioTrackers {
     if (slot.tracker !== undefined) return
     const tracker = await LiveTracker.start({
       id: slot.id, seed: `${this.scenario.seed}/${slot.id}`, port: slot.port, onError: this.onError,
-      tracker: { maxNeighbours: this.scenario.topology.degree },
+      // The simulator's trackers have no liveness rules: live runs of a scenario keep them off too.
+      tracker: { maxNeighbours: this.scenario.topology.degree, unreachableMemoryMs: DEFAULT_UNREACHABLE_MEMORY_MS },
     })
     slot.port = Number(new URL(tracker.url).port)
     if (this.queue !== null && slot.placed >= 0) {

@@ -9,7 +9,10 @@
 //                       signs 20 messages with the key the README's example node had
 //                       (keccak256 of "SEED/ID", as seed-derived keys were made) claiming the
 //                       publisher ADDRESS, 77 bytes each so subscribers' lines show them;
-//   join                only joins STREAM_PART (whose id may carry control characters: log injection).
+//   join                only joins STREAM_PART (whose id may carry control characters: log injection);
+//   sybil COUNT         also opens COUNT more WebSocket links to the tracker, each saying hello with
+//                       a made-up node id and reporting STREAM_PART joined with no neighbours, again
+//                       every second; none ever completes a link with a node (it answers no signal).
 // It prints "attacker ready", "attacker forged at EPOCH_MS" when it first strikes, and runs until
 // SIGINT/SIGTERM.
 // usage: tsx test/helpers/security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART ATTACK ARGS...
@@ -19,14 +22,17 @@ import { signStreamMessage } from '../../core/message-layer/signing.ts'
 import { createStreamMessage, type StreamMessage, streamMessageOf } from '../../core/message.ts'
 import { SilentObserver } from '../../core/observer.ts'
 import { contentWireMessage } from '../../core/wire.ts'
+import { statusMessage } from '../../core/tracker/tracker-messages.ts'
 import { LiveNode } from '../../live/live-node.ts'
+import { WebSocketTransport } from '../../live/websocket-transport.ts'
+import { Recorder } from './live.ts'
 import { shutdownWebRtc } from '../../live/webrtc-transport.ts'
 
 /** The size that marks the attacker's messages in subscribers' verbose lines. */
 export const ATTACK_PAYLOAD_BYTES = 77
 
 const [url, trackerId, streamPartId, attack, ...args] = process.argv.slice(2)
-if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS | join)')
+if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS | join | sybil COUNT)')
 const [streamId, partition] = [streamPartId.slice(0, streamPartId.lastIndexOf('#')), Number(streamPartId.slice(streamPartId.lastIndexOf('#') + 1))]
 
 let newest: StreamMessage | undefined
@@ -55,6 +61,7 @@ const strike = () => {
 }
 
 const timers: ReturnType<typeof setInterval>[] = []
+const stopping: (() => Promise<void>)[] = []
 if (attack === 'poison') {
   const aheadMs = Number(args[0])
   let last: StreamMessage | undefined
@@ -86,12 +93,37 @@ if (attack === 'poison') {
     strike()
     n++
   }, 200))
+} else if (attack === 'sybil') {
+  const count = Number(args[0])
+  const sybils = Array.from({ length: count }, (_, i) => {
+    const recorder = new Recorder()
+    const transport = new WebSocketTransport(`sybil-${process.pid}-${i}`, { peers: { [trackerId]: url } })
+    transport.setHandler(recorder)
+    transport.connect(trackerId)
+    return { transport, recorder }
+  })
+  timers.push(setInterval(() => {
+    let linked = 0
+    for (const { transport } of sybils) {
+      const link = transport.connectionTo(trackerId)
+      if (link === undefined) {
+        transport.connect(trackerId)
+        continue
+      }
+      link.send(statusMessage(streamPartId, [], 0))
+      linked++
+    }
+    console.log(`attacker sybils linked ${linked}`)
+    if (linked > 0) strike()
+  }, 1000))
+  stopping.push(...sybils.map((s) => () => s.transport.close()))
 } else if (attack !== 'join') {
   throw new Error(`unknown attack ${attack}`)
 }
 
 const stop = async () => {
   for (const t of timers) clearInterval(t)
+  await Promise.all(stopping.map((s) => s()))
   await node.stop({ graceful: false })
   shutdownWebRtc()
   process.exit(0)
