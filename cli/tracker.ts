@@ -1,10 +1,11 @@
 // A live Brubeck tracker as a process:
-//   npm run tracker -- --port 7700 [--host 127.0.0.1] [--id t0] [--seed S] [--max-neighbours 4] [--stats-interval-ms 10000]
+//   npm run tracker -- --port 7700 [--host 127.0.0.1] [--id t0] [--seed S] [--max-neighbours 4] [--max-per-address 16]
+//                      [--stats-interval-ms 10000]
 // Nodes reach it at ws://host:port with its id (see cli/node.ts). Ctrl-C stops it.
 
 import { parseArgs } from 'node:util'
 import { BRUBECK } from '../core/protocol-era.ts'
-import { DEFAULT_TRACKER_PORT, LiveTracker } from '../live/live-tracker.ts'
+import { DEFAULT_TRACKER_PORT, DEFAULT_TRACKER_SOCKETS_PER_ADDRESS, LiveTracker } from '../live/live-tracker.ts'
 import { logText } from '../live/log-text.ts'
 import { LOOPBACK_HOST, integerOption, portOption, runCommand } from './options.ts'
 
@@ -12,13 +13,13 @@ import { LOOPBACK_HOST, integerOption, portOption, runCommand } from './options.
 const DEFAULT_STATS_INTERVAL_MS = 10_000
 
 const USAGE = `usage: npm run tracker -- --port N (default ${DEFAULT_TRACKER_PORT}) [--host ${LOOPBACK_HOST}] [--id t0] [--seed S] `
-  + `[--max-neighbours ${BRUBECK.tracker!.maxNeighbours}] [--stats-interval-ms ${DEFAULT_STATS_INTERVAL_MS}]`
+  + `[--max-neighbours ${BRUBECK.tracker!.maxNeighbours}] [--max-per-address ${DEFAULT_TRACKER_SOCKETS_PER_ADDRESS}] [--stats-interval-ms ${DEFAULT_STATS_INTERVAL_MS}]`
 
 async function main(): Promise<number> {
   const args = parseArgs({
     options: {
       port: { type: 'string' }, host: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' },
-      'max-neighbours': { type: 'string' }, 'stats-interval-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'max-neighbours': { type: 'string' }, 'max-per-address': { type: 'string' }, 'stats-interval-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   }).values
@@ -28,12 +29,13 @@ async function main(): Promise<number> {
   }
   const port = portOption(args.port, '--port', DEFAULT_TRACKER_PORT)
   const maxNeighbours = integerOption(args['max-neighbours'], '--max-neighbours', BRUBECK.tracker!.maxNeighbours, 1)
+  const maxSocketsPerAddress = integerOption(args['max-per-address'], '--max-per-address', DEFAULT_TRACKER_SOCKETS_PER_ADDRESS, 1)
   const statsIntervalMs = integerOption(args['stats-interval-ms'], '--stats-interval-ms', DEFAULT_STATS_INTERVAL_MS, 0)
   const id = args.id ?? 't0'
   let tracker: LiveTracker
   try {
     tracker = await LiveTracker.start({
-      id, host: args.host ?? LOOPBACK_HOST, port, tracker: { maxNeighbours },
+      id, host: args.host ?? LOOPBACK_HOST, port, tracker: { maxNeighbours }, websocket: { maxSocketsPerAddress },
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
       onError: (error, where) => console.error(`[${id}] ${where}:`, error),
     })
@@ -46,7 +48,8 @@ async function main(): Promise<number> {
     const s = tracker.tracker.stats
     const parts = tracker.tracker.streamPartIds().map((sp) => `${logText(sp)}: ${tracker.tracker.overlay(sp).size} nodes`).join(', ')
     console.log(`${id}: ${tracker.tracker.linkedNodes().length} linked; ${parts || 'no stream parts'}; statuses ${s.statusesReceived}, `
-      + `instructions ${s.instructionsSent}, signals relayed ${s.signalsRelayed} (dropped ${s.signalsDropped}), malformed ${s.malformedReceived}`)
+      + `instructions ${s.instructionsSent}, signals relayed ${s.signalsRelayed} (dropped ${s.signalsDropped}), malformed ${s.malformedReceived}, `
+      + `sockets refused (over ${maxSocketsPerAddress} per address) ${tracker.transport.socketsRefused}`)
   }, statsIntervalMs) : undefined
   let stopping = false
   const stop = async () => {

@@ -17,6 +17,13 @@ export const DEFAULT_TRACKER_PORT = 7700
  */
 export const DEFAULT_LIVE_UNREACHABLE_MEMORY_MS = 300_000
 
+/**
+ * Ours: node links a tracker accepts from one source address at once (so identities per
+ * address): the handful of nodes behind one home or office NAT, while 20 made-up ids from one
+ * machine get 16 at most. Tests that run more nodes on loopback raise it.
+ */
+export const DEFAULT_TRACKER_SOCKETS_PER_ADDRESS = 16
+
 export interface LiveTrackerOptions {
   id: NodeId
   host: string
@@ -39,7 +46,9 @@ export class LiveTracker {
     const onError = options.onError
     this.timers = new RealTimers(onError === undefined ? {} : { onError: (e) => onError(e, 'timer') })
     this.random = createRealRandom(options.seed, options.id)
-    this.transport = new WebSocketTransport(options.id, { ...options.websocket, ...(onError !== undefined ? { onError } : {}) })
+    this.transport = new WebSocketTransport(options.id, {
+      maxSocketsPerAddress: DEFAULT_TRACKER_SOCKETS_PER_ADDRESS, ...options.websocket, ...(onError !== undefined ? { onError } : {}),
+    })
     this.tracker = new Tracker({ clock: realClock, timers: this.timers, random: this.random, transport: this.transport },
       { unreachableMemoryMs: DEFAULT_LIVE_UNREACHABLE_MEMORY_MS, ...options.tracker })
   }

@@ -14,13 +14,21 @@ import { DEFAULT_WEBSOCKET_LINK_OPTIONS, type SocketEvents, WebSocketTransportBa
 export interface WebSocketTransportOptions extends WebSocketLinkOptions {
   /** An accepted socket that has not said hello by then is dropped. */
   helloTimeoutMs: number
+  /**
+   * Accepted sockets open at once from one source address; more are cut on arrival. Each
+   * identity at a listener needs its own socket, so this caps identities per address too.
+   */
+  maxSocketsPerAddress: number
 }
 
 export const DEFAULT_HELLO_TIMEOUT_MS = 5_000
+/** Ours: a transport caps nothing by itself; listeners open to strangers (trackers) set a cap. */
+export const DEFAULT_MAX_SOCKETS_PER_ADDRESS = Number.POSITIVE_INFINITY
 
 export const DEFAULT_WEBSOCKET_TRANSPORT_OPTIONS: Readonly<WebSocketTransportOptions> = {
   ...DEFAULT_WEBSOCKET_LINK_OPTIONS,
   helloTimeoutMs: DEFAULT_HELLO_TIMEOUT_MS,
+  maxSocketsPerAddress: DEFAULT_MAX_SOCKETS_PER_ADDRESS,
 }
 
 export { DEFAULT_CLOSE_GRACE_MS } from './websocket-transport-base.ts'
@@ -28,6 +36,10 @@ export { CLOSE_BAD_HELLO, CLOSE_DUPLICATE, CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE
 
 export class WebSocketTransport extends WebSocketTransportBase<WebSocket> {
   private readonly helloTimeoutMs: number
+  private readonly maxSocketsPerAddress: number
+  /** Accepted sockets open per source address. */
+  private readonly socketsPerAddress = new Map<string, number>()
+  private refusedSockets = 0
   private server: WebSocketServer | undefined
   private listenUrl: string | undefined
 
@@ -36,6 +48,13 @@ export class WebSocketTransport extends WebSocketTransportBase<WebSocket> {
     super(localId, o)
     if (!(o.helloTimeoutMs > 0)) throw new RangeError(`helloTimeoutMs must be > 0, got ${o.helloTimeoutMs}`)
     this.helloTimeoutMs = o.helloTimeoutMs
+    if (!(o.maxSocketsPerAddress >= 1)) throw new RangeError(`maxSocketsPerAddress must be >= 1, got ${o.maxSocketsPerAddress}`)
+    this.maxSocketsPerAddress = o.maxSocketsPerAddress
+  }
+
+  /** Accepted sockets cut on arrival because their address had maxSocketsPerAddress open. */
+  get socketsRefused(): number {
+    return this.refusedSockets
   }
 
   /** The URL peers reach this transport at, once listening. */
@@ -54,11 +73,27 @@ export class WebSocketTransport extends WebSocketTransportBase<WebSocket> {
       server.once('error', reject)
     })
     server.on('error', (error) => this.reportError(error, 'server'))
-    server.on('connection', (ws) => this.guard('accept', () => this.accept(ws, this.helloTimeoutMs)))
+    server.on('connection', (ws, request) => this.guard('accept', () => this.acceptFrom(ws, request.socket.remoteAddress ?? '')))
     const address = server.address()
     const actualPort = typeof address === 'object' && address !== null ? address.port : port
     this.listenUrl = `ws://${host.includes(':') ? `[${host}]` : host}:${actualPort}`
     return this.listenUrl
+  }
+
+  private acceptFrom(ws: WebSocket, address: string): void {
+    const open = this.socketsPerAddress.get(address) ?? 0
+    if (open >= this.maxSocketsPerAddress) {
+      this.refusedSockets++
+      ws.terminate()
+      return
+    }
+    this.socketsPerAddress.set(address, open + 1)
+    ws.once('close', () => {
+      const n = (this.socketsPerAddress.get(address) ?? 1) - 1
+      if (n > 0) this.socketsPerAddress.set(address, n)
+      else this.socketsPerAddress.delete(address)
+    })
+    this.accept(ws, this.helloTimeoutMs)
   }
 
   protected canBeDialed(): boolean {

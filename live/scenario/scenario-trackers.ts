@@ -67,6 +67,8 @@ export class ScenarioTrackers {
       id: slot.id, seed: `${this.scenario.seed}/${slot.id}`, port: slot.port, onError: this.onError,
       // The simulator's trackers have no liveness rules: live runs of a scenario keep them off too.
       tracker: { maxNeighbours: this.scenario.topology.degree, unreachableMemoryMs: DEFAULT_UNREACHABLE_MEMORY_MS },
+      // Every node of a live scenario runs on this machine: one address.
+      websocket: { maxSocketsPerAddress: Number.POSITIVE_INFINITY },
     })
     slot.port = Number(new URL(tracker.url).port)
     if (this.queue !== null && slot.placed >= 0) {
