@@ -300,15 +300,19 @@ liveTest(Interfaces, 'a WebSocket publish on a reaches a WebSocket subscriber on
       JSON.stringify({ type: 'publish', streamId: 'app-ws', content: 1, contentBase64: 'AA==' }),
       JSON.stringify({ type: 'publish', streamId: 'app-ws', contentBase64: 'not base64!' }),
       JSON.stringify({ type: 'publish', streamId: '', content: 1 }),
-      '{"type":"publish","streamId":"\\ud800x","content":1}']) pub.socket.send(bad)
+      '{"type":"publish","streamId":"\\ud800x","content":1}',
+      // Nested deeper than MAX_JSON_DEPTH (at 10^5 levels, in a node with room for such a frame,
+      // JSON.stringify overflowed the stack: a 500 and a stack trace in the log).
+      `{"type":"publish","streamId":"app-ws","content":${'['.repeat(1000)}${']'.repeat(1000)}}`]) pub.socket.send(bad)
     pub.socket.send(new Uint8Array([1, 2, 3]))
-    await until('nine errors', () => pub.frames.filter((f) => f.type === 'error').length === 9)
+    await until('ten errors', () => pub.frames.filter((f) => f.type === 'error').length === 10)
     assert.equal(pub.frames.filter((f) => f.type === 'error').map((f) => [f.status, f.error]), [
       [400, 'bad-body'], [400, 'bad-body'], [400, 'bad-request'], [400, 'bad-partition'], [400, 'bad-body'], [400, 'bad-body'],
-      [400, 'bad-stream-id'], [400, 'bad-stream-id'], [400, 'bad-request'],
+      [400, 'bad-stream-id'], [400, 'bad-stream-id'], [400, 'bad-body'], [400, 'bad-request'],
     ])
+    assert.match(pub.frames.filter((f) => f.type === 'error')[8].message, /nests deeper than 64/)
     assert.is(pub.frames.find((f) => f.error === 'bad-partition').id, 'p')
-    assert.is(a.app.stats.rejected.get('ws bad-body'), 4)
+    assert.is(a.app.stats.rejected.get('ws bad-body'), 5)
 
     pub.send({ type: 'publish', streamId: 'app-ws', partition: 1, contentBase64: 'AAEC' })
     await until('the socket still works', () => sub.frames.filter((f) => f.type === 'message').length === 2)
@@ -484,6 +488,7 @@ liveTest(Interfaces, 'a malformed request gets a 4xx naming what was wrong and i
     ['partition over 99', '/streams/s/publish?partition=100', { method: 'POST', body: '1' }, 400, 'bad-partition'],
     ['negative partition', '/streams/s/poll?partition=-1', {}, 400, 'bad-partition'],
     ['JSON that is not', '/streams/s/publish', { method: 'POST', body: '{"a": ', headers: { 'content-type': 'application/json' } }, 400, 'bad-body'],
+    ['JSON nested too deep', '/streams/s/publish', { method: 'POST', body: `${'['.repeat(1000)}${']'.repeat(1000)}`, headers: { 'content-type': 'application/json' } }, 400, 'bad-body'],
     ['too large', '/streams/s/publish', { method: 'POST', body: new Uint8Array(5000), headers: { 'content-type': 'application/octet-stream' } }, 413, 'too-large'],
     ['stream id too long', `/streams/${'x'.repeat(300)}/publish`, { method: 'POST', body: '1' }, 400, 'bad-stream-id'],
     ['stream id far too long', `/streams/${'x'.repeat(3000)}/publish`, { method: 'POST', body: '1' }, 400, 'bad-stream-id'],
@@ -521,7 +526,7 @@ liveTest(Interfaces, 'a malformed request gets a 4xx naming what was wrong and i
   }
   const info = await request(b, '/info')
   assert.is(info.body.nodeId, 'b')
-  assert.is(info.body.stats.rejected['http bad-body'], 1)
+  assert.is(info.body.stats.rejected['http bad-body'], 2)
   assert.equal([a.errors, b.errors, a.app.stats.errors + b.app.stats.errors], [[], [], 0])
 })
 

@@ -23,12 +23,37 @@ export function parseEncoding(value: unknown): ContentEncoding | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** The content's text when it is UTF-8 JSON, else undefined. */
+/**
+ * Ours: JSON an app sends may nest arrays and objects this deep. JSON.parse takes any depth, but
+ * JSON.stringify and most consumers recurse, and 10^5 levels overflow their stack (a 500 with a
+ * stack trace, before this bound).
+ */
+export const MAX_JSON_DEPTH = 64
+
+/** Whether `text` nests arrays and objects deeper than MAX_JSON_DEPTH (counted without parsing or recursing). */
+export function jsonTooDeep(text: string): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
+/** The content's text when it is UTF-8 JSON no deeper than MAX_JSON_DEPTH, else undefined. */
 export function jsonText(content: Uint8Array): string | undefined {
   if (content.byteLength === 0) return undefined
   let text: string
   try {
     text = utf8.decode(content)
+    if (jsonTooDeep(text)) return undefined
     JSON.parse(text)
   } catch {
     return undefined

@@ -14,7 +14,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { badRequest } from './app-error.ts'
-import { type ContentEncoding, jsonText, parseEncoding } from './app-message.ts'
+import { type ContentEncoding, MAX_JSON_DEPTH, jsonText, parseEncoding } from './app-message.ts'
 import type { NodeGateway } from './node-gateway.ts'
 import { SseStream } from './sse-stream.ts'
 import { type StreamPart, streamPart } from './stream-part.ts'
@@ -67,7 +67,7 @@ export function registerHttpRoutes(app: FastifyInstance, gateway: NodeGateway, o
     const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0)
     const contentType = request.headers['content-type'] ?? ''
     if (/^application\/([\w.+-]+\+)?json\b/i.test(contentType) && jsonText(body) === undefined) {
-      throw badRequest('bad-body', 'Content-Type says JSON but the body is not UTF-8 JSON')
+      throw badRequest('bad-body', `Content-Type says JSON but the body is not UTF-8 JSON nested at most ${MAX_JSON_DEPTH} deep`)
     }
     return reply.send(gateway.publish('http', request.params.streamId, request.query.partition, body))
   })

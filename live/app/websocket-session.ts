@@ -18,7 +18,7 @@
 
 import type { WebSocket } from 'ws'
 import { AppError, badRequest } from './app-error.ts'
-import { type ContentEncoding, parseEncoding } from './app-message.ts'
+import { type ContentEncoding, MAX_JSON_DEPTH, jsonTooDeep, parseEncoding } from './app-message.ts'
 import type { NodeGateway } from './node-gateway.ts'
 import { streamPart } from './stream-part.ts'
 import type { BufferedMessage } from './subscriptions.ts'
@@ -50,8 +50,10 @@ export class WebSocketSession {
     try {
       if (isBinary) throw badRequest('bad-request', 'send commands as JSON text frames')
       let command: Command
+      const text = String(data)
+      if (jsonTooDeep(text)) throw badRequest('bad-body', `frame nests deeper than ${MAX_JSON_DEPTH}`)
       try {
-        command = JSON.parse(String(data)) as Command
+        command = JSON.parse(text) as Command
       } catch {
         throw badRequest('bad-body', 'frame is not JSON')
       }
