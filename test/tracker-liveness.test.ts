@@ -44,6 +44,8 @@ Liveness('an unreachable report keeps the pair apart until it expires; two prove
   assert.not.ok(rules.mayLink('c', 's'), 'two proven reporters: paired with nobody')
   advance(1_001)
   assert.ok(rules.mayLink('a', 's') && rules.mayLink('c', 's'))
+  rules.status('a', [], ['b'])
+  assert.ok(rules.mayLink('a', 'b'), 'a proven peer that failed once is paired again')
 })
 
 Liveness('an unproven member takes free slots but breaks no full members\' link', () => {

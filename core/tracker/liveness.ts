@@ -6,9 +6,10 @@
 //   - a member is proven once a link it is in is confirmed by both ends' statuses, with a proven
 //     member (or with anyone while no member is proven: the part's first link);
 //   - an unproven member takes free slots only: it never breaks a link;
-//   - a node that reports a listed neighbour unreachable is not paired with it again, and an
-//     unproven member reported unreachable by `reporters` distinct proven members is paired with
-//     nobody, for `memoryMs` after the report.
+//   - a node that reports an unproven listed neighbour unreachable is not paired with it again,
+//     and an unproven member reported unreachable by `reporters` distinct proven members is paired
+//     with nobody, for `memoryMs` after the report. A proven member that could not be reached is
+//     only having a bad moment (or a reporter's network is): it is paired again as before.
 // A framed newcomer (reported by proven colluders) waits out memoryMs; many keyed nodes that do
 // complete links are out of scope (README, "Security model").
 
@@ -48,7 +49,8 @@ export class PartLiveness implements PairingRules {
     }
     const until = this.now() + this.options.memoryMs
     for (const peer of unreachable) {
-      if (peer === node || listed.has(peer)) continue
+      // A proven peer (or anyone, before a link is proven) failed for a reason of the moment: try again.
+      if (peer === node || listed.has(peer) || this.proven.size === 0 || this.proven.has(peer)) continue
       entry(this.apart, node).set(peer, until)
       entry(this.apart, peer).set(node, until)
       if (this.proven.has(node)) entry(this.reportedUnreachable, peer).set(node, until)
