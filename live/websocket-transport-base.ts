@@ -95,6 +95,8 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
   /** Every socket not yet closed. */
   private readonly sockets = new Set<SocketLink<S>>()
   private readonly closeGraceMs: number
+  /** Accepted sockets waiting for their hello (a hello timer running). */
+  private ungreeted = 0
   private onAllClosed: (() => void) | undefined
 
   constructor(localId: NodeId, options: WebSocketLinkOptions) {
@@ -149,6 +151,11 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
     this.abandon(link, CLOSE_NORMAL, 'connect abandoned')
   }
 
+  /** Accepted sockets that have not said hello yet. */
+  protected get ungreetedSockets(): number {
+    return this.ungreeted
+  }
+
   /** A socket a peer opened to us: it becomes a link once it says hello within `helloTimeoutMs`. */
   protected accept(socket: S, helloTimeoutMs: number): void {
     if (this.closed) {
@@ -157,6 +164,7 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
     }
     const link = this.track(socket, undefined)
     link.helloTimer = setTimeout(() => this.guard('helloTimeout', () => this.abandon(link, CLOSE_BAD_HELLO, 'no hello')), helloTimeoutMs)
+    this.ungreeted++
   }
 
   private track(socket: S, dialed: NodeId | undefined): SocketLink<S> {
@@ -218,8 +226,7 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
       this.abandon(link, CLOSE_BAD_HELLO, 'bad hello')
       return
     }
-    clearTimeout(link.helloTimer)
-    link.helloTimer = undefined
+    this.stopHelloTimer(link)
     const peer = frame.nodeId
     const existing = this.connectionTo(peer)
     const dial = this.dials.get(peer)
@@ -244,7 +251,7 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
   }
 
   private onClose(link: SocketLink<S>, code: number, reason: string): void {
-    clearTimeout(link.helloTimer)
+    this.stopHelloTimer(link)
     this.sockets.delete(link)
     if (this.sockets.size === 0) this.onAllClosed?.()
     if (link.connection !== undefined) {
@@ -259,6 +266,13 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
     this.failConnect(peer, describeClose(code, reason, link.lastError))
   }
 
+  private stopHelloTimer(link: SocketLink<S>): void {
+    if (link.helloTimer === undefined) return
+    clearTimeout(link.helloTimer)
+    link.helloTimer = undefined
+    this.ungreeted--
+  }
+
   private dialFailed(link: SocketLink<S>, peer: NodeId, code: number, reason: string): void {
     if (this.dials.get(peer) === link) this.dials.delete(peer)
     this.abandon(link, code, reason)
@@ -268,7 +282,7 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
   private abandon(link: SocketLink<S>, code: number, reason: string): void {
     if (link.abandoned) return
     link.abandoned = true
-    clearTimeout(link.helloTimer)
+    this.stopHelloTimer(link)
     this.closeSocket(link.socket, code, reason)
   }
 

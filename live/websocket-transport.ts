@@ -19,16 +19,25 @@ export interface WebSocketTransportOptions extends WebSocketLinkOptions {
    * identity at a listener needs its own socket, so this caps identities per address too.
    */
   maxSocketsPerAddress: number
+  /** Accepted sockets waiting for their hello at once, from all addresses; more are cut on arrival. */
+  maxUngreetedSockets: number
 }
 
 export const DEFAULT_HELLO_TIMEOUT_MS = 5_000
 /** Ours: a transport caps nothing by itself; listeners open to strangers (trackers) set a cap. */
 export const DEFAULT_MAX_SOCKETS_PER_ADDRESS = Number.POSITIVE_INFINITY
+/**
+ * Ours: with the 5 s hello timeout, 256 sockets waiting for their hello admit about 50 honest
+ * (re)connections a second, far more than a restarted tracker's nodes need, while a flood of
+ * idle sockets from many addresses holds at most 256 at once.
+ */
+export const DEFAULT_MAX_UNGREETED_SOCKETS = 256
 
 export const DEFAULT_WEBSOCKET_TRANSPORT_OPTIONS: Readonly<WebSocketTransportOptions> = {
   ...DEFAULT_WEBSOCKET_LINK_OPTIONS,
   helloTimeoutMs: DEFAULT_HELLO_TIMEOUT_MS,
   maxSocketsPerAddress: DEFAULT_MAX_SOCKETS_PER_ADDRESS,
+  maxUngreetedSockets: DEFAULT_MAX_UNGREETED_SOCKETS,
 }
 
 export { DEFAULT_CLOSE_GRACE_MS } from './websocket-transport-base.ts'
@@ -37,6 +46,7 @@ export { CLOSE_BAD_HELLO, CLOSE_DUPLICATE, CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE
 export class WebSocketTransport extends WebSocketTransportBase<WebSocket> {
   private readonly helloTimeoutMs: number
   private readonly maxSocketsPerAddress: number
+  private readonly maxUngreetedSockets: number
   /** Accepted sockets open per source address. */
   private readonly socketsPerAddress = new Map<string, number>()
   private refusedSockets = 0
@@ -50,9 +60,11 @@ export class WebSocketTransport extends WebSocketTransportBase<WebSocket> {
     this.helloTimeoutMs = o.helloTimeoutMs
     if (!(o.maxSocketsPerAddress >= 1)) throw new RangeError(`maxSocketsPerAddress must be >= 1, got ${o.maxSocketsPerAddress}`)
     this.maxSocketsPerAddress = o.maxSocketsPerAddress
+    if (!(o.maxUngreetedSockets >= 1)) throw new RangeError(`maxUngreetedSockets must be >= 1, got ${o.maxUngreetedSockets}`)
+    this.maxUngreetedSockets = o.maxUngreetedSockets
   }
 
-  /** Accepted sockets cut on arrival because their address had maxSocketsPerAddress open. */
+  /** Accepted sockets cut on arrival: their address had maxSocketsPerAddress open, or maxUngreetedSockets waited for a hello. */
   get socketsRefused(): number {
     return this.refusedSockets
   }
@@ -82,7 +94,7 @@ export class WebSocketTransport extends WebSocketTransportBase<WebSocket> {
 
   private acceptFrom(ws: WebSocket, address: string): void {
     const open = this.socketsPerAddress.get(address) ?? 0
-    if (open >= this.maxSocketsPerAddress) {
+    if (open >= this.maxSocketsPerAddress || this.ungreetedSockets >= this.maxUngreetedSockets) {
       this.refusedSockets++
       ws.terminate()
       return

@@ -7,7 +7,8 @@
 //   - messages signed with the key the README's example node used to have (derived from its seed
 //     and id) must not be accepted as that node's;
 //   - 20 Sybil identities announced at the tracker that never complete a link must not cut honest
-//     subscribers off (liveness rules, then the per-address cap as well).
+//     subscribers off (liveness rules, then the per-address cap as well);
+//   - 300 sockets that never say hello must be capped and cut, with honest delivery going on.
 // Honest delivery is the figure: per subscriber, the share of what the publisher published in the
 // measured window that the subscriber received.
 
@@ -19,6 +20,7 @@ import * as assert from 'uvu/assert'
 import { type LiveProcess, runLiveProcess, sleep, until } from './helpers/live.ts'
 import { spawn } from 'node:child_process'
 import { MAX_LOGGED_CHARS, logText } from '../live/log-text.ts'
+import { DEFAULT_MAX_UNGREETED_SOCKETS } from '../live/websocket-transport.ts'
 
 let nodeDataChannel = true
 try {
@@ -33,6 +35,8 @@ const SUBSCRIBERS = ['s1', 's2', 's3']
 /** The Sybil attack of the issue: this many made-up ids, measured over this window from its start. */
 const SYBILS = 20
 const SYBIL_WINDOW_MS = 45_000
+/** The idle-socket flood: more than a tracker lets wait for a hello at once. */
+const IDLE_SOCKETS = 300
 
 const Attacks = suite('live attacks')
 
@@ -173,6 +177,32 @@ if (!nodeDataChannel) {
       }
     })
   }
+
+  Attacks(`${IDLE_SOCKETS} sockets that never say hello are capped and cut, and honest delivery goes on`, async () => {
+    const net = new Network()
+    try {
+      // The per-address cap raised: the flood comes from the honest nodes' address (loopback); the cap on sockets waiting for a hello is tested.
+      await net.start(['--max-per-address', '1000', '--stats-interval-ms', '1000'])
+      const a = net.node('a', 1, 100)
+      const subs = SUBSCRIBERS.map((id, i) => net.node(id, i + 2, 0))
+      await until('every subscriber hears a', () => subs.every((s, i) => messages(s.output(), SUBSCRIBERS[i], 'got').length > 0), 60_000, 100)
+      const attacker = net.track(runAttacker([net.url, 't0', 'demo#0', 'idle', String(IDLE_SOCKETS)]))
+      await until('the attacker counts', () => /attacker idle sockets/.test(attacker.output()), 60_000, 100)
+      const struck = Number(/attacker forged at (\d+)/.exec(attacker.output())![1])
+      await sleep(2_000)
+      const open = Number(/open (\d+)/.exec(attacker.output())![1])
+      const refused = Math.max(...[...net.tracker.output().matchAll(/sockets refused \(over \d+ per address\) (\d+)/g)].map((m) => Number(m[1])))
+      const later = IDLE_SOCKETS - refused - open
+      const honest = deliveryRatios([a.output()], subs, struck, Date.now() - 1_000)
+      console.log(`FIGURE idle sockets (${IDLE_SOCKETS} that never say hello): refused on arrival ${refused}, cut at the hello timeout ${later}, `
+        + `still open after 8 s ${open}; honest delivery ${fmt(honest)}`)
+      assert.ok(refused >= IDLE_SOCKETS - DEFAULT_MAX_UNGREETED_SOCKETS, `${refused} refused`)
+      assert.is(open, 0)
+      for (const r of honest) assert.ok(r >= 0.99, `honest delivery ${r}`)
+    } finally {
+      await net.close()
+    }
+  })
 
   Attacks('messages signed with the README-derived key of node a are not accepted as a\'s', async () => {
     const net = new Network()

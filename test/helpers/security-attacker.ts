@@ -12,7 +12,9 @@
 //   join                only joins STREAM_PART (whose id may carry control characters: log injection);
 //   sybil COUNT         also opens COUNT more WebSocket links to the tracker, each saying hello with
 //                       a made-up node id and reporting STREAM_PART joined with no neighbours, again
-//                       every second; none ever completes a link with a node (it answers no signal).
+//                       every second; none ever completes a link with a node (it answers no signal);
+//   idle COUNT          also opens COUNT WebSockets to the tracker at once that never say hello, and
+//                       prints, 8 s later, how many the tracker still holds: "attacker idle sockets: open O".
 // It prints "attacker ready", "attacker forged at EPOCH_MS" when it first strikes, and runs until
 // SIGINT/SIGTERM.
 // usage: tsx test/helpers/security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART ATTACK ARGS...
@@ -21,18 +23,27 @@ import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
 import { signStreamMessage } from '../../core/message-layer/signing.ts'
 import { createStreamMessage, type StreamMessage, streamMessageOf } from '../../core/message.ts'
 import { SilentObserver } from '../../core/observer.ts'
+import type { TransportHandler } from '../../core/ports.ts'
 import { contentWireMessage } from '../../core/wire.ts'
 import { statusMessage } from '../../core/tracker/tracker-messages.ts'
 import { LiveNode } from '../../live/live-node.ts'
 import { WebSocketTransport } from '../../live/websocket-transport.ts'
-import { Recorder } from './live.ts'
+import WebSocket from 'ws'
 import { shutdownWebRtc } from '../../live/webrtc-transport.ts'
 
 /** The size that marks the attacker's messages in subscribers' verbose lines. */
 export const ATTACK_PAYLOAD_BYTES = 77
 
+/** The Sybils' links hear nothing they answer. */
+class SilentHandler implements TransportHandler {
+  onConnected(): void {}
+  onConnectFailed(): void {}
+  onMessage(): void {}
+  onDisconnected(): void {}
+}
+
 const [url, trackerId, streamPartId, attack, ...args] = process.argv.slice(2)
-if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS | join | sybil COUNT)')
+if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS | join | sybil COUNT | idle COUNT)')
 const [streamId, partition] = [streamPartId.slice(0, streamPartId.lastIndexOf('#')), Number(streamPartId.slice(streamPartId.lastIndexOf('#') + 1))]
 
 let newest: StreamMessage | undefined
@@ -60,7 +71,7 @@ const strike = () => {
   }
 }
 
-const timers: ReturnType<typeof setInterval>[] = []
+const timers: ReturnType<typeof setTimeout>[] = []
 const stopping: (() => Promise<void>)[] = []
 if (attack === 'poison') {
   const aheadMs = Number(args[0])
@@ -96,11 +107,10 @@ if (attack === 'poison') {
 } else if (attack === 'sybil') {
   const count = Number(args[0])
   const sybils = Array.from({ length: count }, (_, i) => {
-    const recorder = new Recorder()
     const transport = new WebSocketTransport(`sybil-${process.pid}-${i}`, { peers: { [trackerId]: url } })
-    transport.setHandler(recorder)
+    transport.setHandler(new SilentHandler())
     transport.connect(trackerId)
-    return { transport, recorder }
+    return { transport }
   })
   timers.push(setInterval(() => {
     let linked = 0
@@ -117,12 +127,26 @@ if (attack === 'poison') {
     if (linked > 0) strike()
   }, 1000))
   stopping.push(...sybils.map((s) => () => s.transport.close()))
+} else if (attack === 'idle') {
+  const count = Number(args[0])
+  let closed = 0
+  const sockets = Array.from({ length: count }, () => {
+    const ws = new WebSocket(url)
+    ws.on('error', () => {})
+    ws.on('close', () => closed++)
+    return ws
+  })
+  strike()
+  timers.push(setTimeout(() => {
+    console.log(`attacker idle sockets: open ${count - closed}`)
+    for (const ws of sockets) ws.terminate()
+  }, 8_000))
 } else if (attack !== 'join') {
   throw new Error(`unknown attack ${attack}`)
 }
 
 const stop = async () => {
-  for (const t of timers) clearInterval(t)
+  for (const t of timers) clearTimeout(t)
   await Promise.all(stopping.map((s) => s()))
   await node.stop({ graceful: false })
   shutdownWebRtc()
