@@ -62,7 +62,19 @@ export interface WebRtcAttemptOptions extends LiveLinkOptions {
   maxAttempts: number
   /** Offer a=setup:active so the offerer is the DTLS client (see above). */
   offererIsDtlsClient: boolean
+  /**
+   * Offers from peers we did not ask to connect to, answered at once (each costs a peer
+   * connection and its UDP sockets until it opens or times out); more are dropped and counted.
+   */
+  maxUnsolicitedAnswers: number
 }
+
+/**
+ * Ours: above the 49 peers that may offer a node of the 50-node DHT scenario a link at once at
+ * start-up (a tracker-era node is asked by at most its neighbour target at once), so honest
+ * offers are never refused; 150 unasked offers no longer make 150 peer connections.
+ */
+export const DEFAULT_MAX_UNSOLICITED_ANSWERS = 64
 
 export const DEFAULT_WEBRTC_ATTEMPT_OPTIONS: Readonly<WebRtcAttemptOptions> = {
   ...DEFAULT_LIVE_LINK_OPTIONS,
@@ -70,6 +82,7 @@ export const DEFAULT_WEBRTC_ATTEMPT_OPTIONS: Readonly<WebRtcAttemptOptions> = {
   attemptTimeoutMs: DEFAULT_ATTEMPT_TIMEOUT_MS,
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
   offererIsDtlsClient: true,
+  maxUnsolicitedAnswers: DEFAULT_MAX_UNSOLICITED_ANSWERS,
 }
 
 /** A remote ICE candidate as signalled: the candidate line and its media id. */
@@ -115,6 +128,7 @@ export abstract class WebRtcTransportBase<Pc, Dc extends { close(): void }> exte
 
   constructor(localId: NodeId, options: WebRtcAttemptOptions) {
     super(localId, options)
+    if (!(options.maxUnsolicitedAnswers >= 0)) throw new RangeError(`maxUnsolicitedAnswers must be >= 0, got ${options.maxUnsolicitedAnswers}`)
     if (!(options.attemptTimeoutMs > 0)) throw new RangeError(`attemptTimeoutMs must be > 0, got ${options.attemptTimeoutMs}`)
     if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer >= 1, got ${options.maxAttempts}`)
     this.attemptOptions = options
@@ -210,9 +224,20 @@ export abstract class WebRtcTransportBase<Pc, Dc extends { close(): void }> exte
       this.drop(pend)
     }
     if (this.sender === undefined) return
+    if (!this.isWanted(from) && this.unsolicitedAnswers() >= this.attemptOptions.maxUnsolicitedAnswers) {
+      this.rtcCounts.offersRefused++
+      return
+    }
     const attempt = this.createAttempt(from, id, 'answerer', incarnation)
     this.acceptChannel(attempt)
     this.setRemote(attempt, sdp, 'offer')
+  }
+
+  /** Answerer attempts under way for peers we did not ask to connect to. */
+  private unsolicitedAnswers(): number {
+    let n = 0
+    for (const attempt of this.pending.values()) if (attempt.role === 'answerer' && !this.isWanted(attempt.peer)) n++
+    return n
   }
 
   private onAnswer(from: NodeId, id: string, incarnation: string, sdp: string): void {

@@ -45,10 +45,12 @@ export interface WebRtcStats {
   badSignals: number
   /** Well-formed but for no attempt we know (late, duplicate, stale). */
   staleSignals: number
+  /** Offers from peers we did not ask, dropped over maxUnsolicitedAnswers. */
+  offersRefused: number
 }
 
 export function zeroWebRtcStats(): WebRtcStats {
-  return { attemptsStarted: 0, attemptsFailed: 0, racesResolved: 0, signalsSent: 0, signalsReceived: 0, badSignals: 0, staleSignals: 0 }
+  return { attemptsStarted: 0, attemptsFailed: 0, racesResolved: 0, signalsSent: 0, signalsReceived: 0, badSignals: 0, staleSignals: 0, offersRefused: 0 }
 }
 
 /** Never throws: undefined for anything that is not one of our signalling payloads. */

@@ -18,6 +18,7 @@ export {
   DATA_CHANNEL_LABEL, DATA_CHANNEL_PROTOCOL, DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS,
   type SignalSender, type WebRtcStats,
 } from './webrtc-signalling.ts'
+export { DEFAULT_MAX_UNSOLICITED_ANSWERS } from './webrtc-attempts.ts'
 
 export interface WebRtcTransportOptions extends WebRtcAttemptOptions {
   /** STUN/TURN servers as libdatachannel URLs ("stun:host:port"); none on a LAN or loopback. */

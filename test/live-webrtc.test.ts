@@ -96,7 +96,8 @@ rtcTest(LiveNodes, 'two nodes link over WebRTC, signalled through a real Tracker
 })
 
 rtcTest(LiveNodes, 'a 20-node live overlay built by a tracker delivers every message to every node; receipts obey the flooding identity', async () => {
-  const tracker = open.add(await liveTracker!.LiveTracker.start({ id: 't0', seed: 2 }))
+  // All 20 nodes are on loopback: one address, over the tracker's default cap per address.
+  const tracker = open.add(await liveTracker!.LiveTracker.start({ id: 't0', seed: 2, websocket: { maxSocketsPerAddress: 64 } }))
   const count = 20
   const observers = Array.from({ length: count }, () => new Counting())
   const nodes = observers.map((observer, i) => open.add(new liveNode!.LiveNode({
@@ -190,6 +191,27 @@ rtcTest(Transport, 'a closed data channel is onDisconnected at the other end; a 
   ra.connections[0].send(content(1))
   assert.is(ta.stats.sentOnClosed, 1)
   await Promise.all([ta.close(), tb.close()])
+})
+
+rtcTest(Transport, '150 offers nobody asked for make at most maxUnsolicitedAnswers peer connections', async () => {
+  // A real offer, captured instead of delivered, then sent to the victim under 150 made-up peer ids.
+  const offerer = open.add(new rtc!.WebRtcTransport('o', LOOPBACK))
+  let offer: string | undefined
+  offerer.setSignalSender((_to, payload) => { if (offer === undefined && payload.includes('"offer"')) offer = payload; return true })
+  offerer.setHandler(new Recorder())
+  offerer.connect('v')
+  await until('an offer', () => offer !== undefined, 10_000)
+  const victim = open.add(new rtc!.WebRtcTransport('v', LOOPBACK))
+  victim.setSignalSender(() => true)
+  victim.setHandler(new Recorder())
+  for (let i = 0; i < 150; i++) victim.handleSignal(`flood-${i}`, offer!)
+  const made = victim.peerConnectionCount
+  console.log(`  FIGURE offer flood: 150 unsolicited offers made ${made} peer connections (cap ${rtc!.DEFAULT_MAX_UNSOLICITED_ANSWERS}), `
+    + `${victim.rtcStats.offersRefused} refused`)
+  assert.is(made, rtc!.DEFAULT_MAX_UNSOLICITED_ANSWERS)
+  assert.is(victim.rtcStats.offersRefused, 150 - rtc!.DEFAULT_MAX_UNSOLICITED_ANSWERS)
+  await victim.close()
+  await offerer.close()
 })
 
 rtcTest(Transport, 'with no signalling path, connect retries, then answers onConnectFailed once', async () => {
