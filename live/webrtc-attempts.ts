@@ -48,6 +48,7 @@
 // in one): subclasses run every callback under guard(), and the hooks here expect to be called so.
 
 import type { NodeId } from '../core/ports.ts'
+import { TATUM } from '../core/protocol-era.ts'
 import { DEFAULT_LIVE_LINK_OPTIONS, type FrameSink, LiveConnection, type LiveLinkOptions, LiveTransportBase } from './live-link.ts'
 import { randomHex } from './random-hex.ts'
 import {
@@ -70,11 +71,13 @@ export interface WebRtcAttemptOptions extends LiveLinkOptions {
 }
 
 /**
- * Ours: above the 49 peers that may offer a node of the 50-node DHT scenario a link at once at
- * start-up (a tracker-era node is asked by at most its neighbour target at once), so honest
- * offers are never refused; 150 unasked offers no longer make 150 peer connections.
+ * As many as a node may hold connections (ConnectionManager.ts maxConnections 80, dht 103.3.1, as
+ * the Tatum era's connection cap carries it; the DHT's routed offers are admitted by the same
+ * bound, live/dht/dht-link-transport.ts): a tracker-era node is asked for at most its neighbour
+ * target at once, so honest offers are never refused, and 150 unasked offers no longer make 150
+ * peer connections.
  */
-export const DEFAULT_MAX_UNSOLICITED_ANSWERS = 64
+export const DEFAULT_MAX_UNSOLICITED_ANSWERS = TATUM.overlay!.connectionCap.maxConnections
 
 export const DEFAULT_WEBRTC_ATTEMPT_OPTIONS: Readonly<WebRtcAttemptOptions> = {
   ...DEFAULT_LIVE_LINK_OPTIONS,
