@@ -530,6 +530,29 @@ liveTest(Interfaces, 'a malformed request gets a 4xx naming what was wrong and i
   assert.equal([a.errors, b.errors, a.app.stats.errors + b.app.stats.errors], [[], [], 0])
 })
 
+liveTest(Interfaces, 'a node at its maxStreamParts leaves the part apps joined that went unused for streamPartIdleMs, never one listened to', async () => {
+  const idleMs = 1_500
+  const c = await appNode('c', tracker, { host: '127.0.0.1', httpPort: 0, maxStreamParts: 2, streamPartIdleMs: idleMs })
+  const sse = await openSse(`${c.app.httpUrl}/streams/listened/subscribe`)
+  try {
+    await until('subscribed', () => sse.events.some((e) => e.event === 'subscribed'))
+    assert.is((await post(c, '/streams/p1/publish', '1', 'application/json')).status, 200)
+    assert.is((await post(c, '/streams/p2/publish', '1', 'application/json')).status, 403, 'p1 was used just now')
+    await sleep(idleMs + 500)
+    // p1 idle long enough: left for p2. The listened part stays, however long idle.
+    assert.is((await post(c, '/streams/p2/publish', '1', 'application/json')).status, 200)
+    assert.equal(streamPartIds(c).sort(), ['listened#0', 'p2#0'])
+    await sleep(idleMs + 500)
+    assert.is((await post(c, '/streams/p3/publish', '1', 'application/json')).status, 200)
+    assert.equal(streamPartIds(c).sort(), ['listened#0', 'p3#0'])
+    console.log(`  FIGURE stream parts: at the cap of 2 with one listened to, 3 parts published to in turn; parts left ${c.app.gateway.released}`)
+  } finally {
+    await sse.close()
+    await c.app.stop()
+    await c.node.stop()
+  }
+})
+
 liveTest(Interfaces, 'a node at its maxStreamParts refuses new stream parts with 403 and keeps serving the ones it has', async () => {
   const c = await appNode('c', tracker, { host: '127.0.0.1', httpPort: 0, maxStreamParts: 1 })
   try {
@@ -557,6 +580,7 @@ Config('checks the app section field by field, naming every problem; streams are
     assert.equal(ok.config.streams, [])
     assert.equal(ok.config.app, {
       host: '127.0.0.1', httpPort: 0, mqttPort: undefined, apiKey: KEY, maxMessageBytes: 524288, bufferMessages: 1000, bufferBytes: 4194304, maxStreamParts: 100,
+      streamPartIdleMs: 60000,
     })
   }
   const bad = parseNodeConfig(`${tracker}\nstreams: [demo]\napp: { host: example.com, httpPort: 70000, mqttPort: 1.5, apiKey: short, colour: red, bufferMessages: 0 }`, 'bad.yaml')

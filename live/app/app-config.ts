@@ -9,7 +9,8 @@
 //     maxMessageBytes: 524288   # largest content an app may publish (413 above)
 //     bufferMessages: 1000      # messages kept per stream part for long polls and SSE/WS resume
 //     bufferBytes: 4194304      # bytes kept per stream part, the same
-//     maxStreamParts: 100       # stream parts the node may be in; apps joining more get 403
+//     maxStreamParts: 100       # stream parts the node may be in; apps joining more get 403...
+//     streamPartIdleMs: 60000   # ...unless one apps joined has had no use and no listener this long: it is left
 
 import { isIP } from 'node:net'
 
@@ -22,9 +23,15 @@ export interface AppConfig {
   bufferMessages: number
   bufferBytes: number
   maxStreamParts: number
+  streamPartIdleMs: number
 }
 
-const KNOWN_APP = ['host', 'httpPort', 'mqttPort', 'apiKey', 'maxMessageBytes', 'bufferMessages', 'bufferBytes', 'maxStreamParts']
+const KNOWN_APP = ['host', 'httpPort', 'mqttPort', 'apiKey', 'maxMessageBytes', 'bufferMessages', 'bufferBytes', 'maxStreamParts', 'streamPartIdleMs']
+/**
+ * Ours: a stream part an app joined is left to make room for another only after a minute with no
+ * publish, no subscribe and no listener, so apps that come and go do not churn the overlay.
+ */
+export const DEFAULT_STREAM_PART_IDLE_MS = 60_000
 /** Below the 1 MiB frame of the live transport, with room for the message header and ids. */
 export const MAX_APP_MESSAGE_BYTES = 1_000_000
 
@@ -69,7 +76,8 @@ export function checkAppConfig(raw: unknown, problem: Problem): AppConfig | unde
   const bufferMessages = int('bufferMessages', 1000, 1, 1_000_000)!
   const bufferBytes = int('bufferBytes', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024)!
   const maxStreamParts = int('maxStreamParts', 100, 1, 10_000)!
+  const streamPartIdleMs = int('streamPartIdleMs', DEFAULT_STREAM_PART_IDLE_MS, 0, 86_400_000)!
 
   if (!ok) return undefined
-  return { host: host as string, httpPort, mqttPort, apiKey: apiKey as string, maxMessageBytes, bufferMessages, bufferBytes, maxStreamParts }
+  return { host: host as string, httpPort, mqttPort, apiKey: apiKey as string, maxMessageBytes, bufferMessages, bufferBytes, maxStreamParts, streamPartIdleMs }
 }

@@ -48,7 +48,9 @@ export async function startAppInterfaces(
       else stats.invalidMessage(verdict)
     }),
   })
-  const gateway = new NodeGateway(node, subscriptions, stats, { maxMessageBytes: config.maxMessageBytes, maxStreamParts: config.maxStreamParts })
+  const gateway = new NodeGateway(node, subscriptions, stats, {
+    maxMessageBytes: config.maxMessageBytes, maxStreamParts: config.maxStreamParts, streamPartIdleMs: config.streamPartIdleMs,
+  })
 
   let http: HttpInterface | undefined
   let mqtt: MqttBridge | undefined

@@ -82,7 +82,7 @@ export async function startMqttBridge(gateway: NodeGateway, options: MqttBridgeO
       try {
         const error = topicError(subscription.topic)
         if (error !== undefined) throw error
-        gateway.open(subscription.topic, MQTT_PARTITION)
+        gateway.open(subscription.topic, MQTT_PARTITION, true)
         done(null, { ...subscription, qos: 0 })
       } catch (error) {
         if (error instanceof AppError) stats.reject('mqtt', error.code)

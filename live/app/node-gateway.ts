@@ -1,13 +1,15 @@
 // The app interfaces' one way into the node. It checks what apps name (stream id, partition,
 // content size), joins a stream part through the tracker the first time an app publishes or
-// subscribes to it, refuses once the node is in `maxStreamParts` parts, and publishes. Joined
-// parts stay joined for the life of the process: apps come and go, the overlay should not churn
-// with them.
+// subscribes to it, and publishes. At `maxStreamParts` parts, it leaves the part apps joined that
+// has gone longest unused, if that is `streamPartIdleMs` or more with no listener, and refuses
+// otherwise: apps come and go, and the overlay should not churn with them. Parts the node's config
+// names, and parts an MQTT client subscribed to (the broker's subscriptions are not followed), are
+// never left.
 
 import type { LiveNode } from '../live-node.ts'
 
 /** What the app interfaces use of a node: a tracker node (LiveNode) or a DHT node (LiveDhtNode) has it. */
-export type AppNode = Pick<LiveNode, 'id' | 'node' | 'neighbours' | 'join' | 'publish' | 'security' | 'validator'>
+export type AppNode = Pick<LiveNode, 'id' | 'node' | 'neighbours' | 'join' | 'leave' | 'publish' | 'security' | 'validator'>
 import { AppError } from './app-error.ts'
 import type { AppInterfaceName, AppStats } from './app-stats.ts'
 import { type StreamPart, streamPart } from './stream-part.ts'
@@ -16,6 +18,7 @@ import type { Subscriptions } from './subscriptions.ts'
 export interface GatewayLimits {
   maxMessageBytes: number
   maxStreamParts: number
+  streamPartIdleMs: number
 }
 
 export interface PublishReceipt {
@@ -29,6 +32,13 @@ export interface PublishReceipt {
 }
 
 export class NodeGateway {
+  /** Parts apps joined that may be left: stream part id -> when an app last used it (ms). */
+  private readonly lastUsed = new Map<string, number>()
+  /** Parts apps joined that are never left (MQTT subscriptions). */
+  private readonly pinned = new Set<string>()
+  /** Parts left to make room so far. */
+  released = 0
+
   constructor(
     readonly node: AppNode,
     readonly subscriptions: Subscriptions,
@@ -36,10 +46,14 @@ export class NodeGateway {
     readonly limits: GatewayLimits,
   ) {}
 
-  /** The stream part an app names, joined if it was not; throws AppError if refused. */
-  open(streamId: unknown, partition: unknown): StreamPart {
+  /** The stream part an app names, joined if it was not; throws AppError if refused. `pin`: never left. */
+  open(streamId: unknown, partition: unknown, pin = false): StreamPart {
     const part = streamPart(streamId, partition)
     this.join(part)
+    if (pin) {
+      this.pinned.add(part.streamPartId)
+      this.lastUsed.delete(part.streamPartId)
+    }
     return part
   }
 
@@ -59,15 +73,34 @@ export class NodeGateway {
     }
   }
 
-  /** Joins `part` (already checked) through the tracker unless the node is in it. */
+  /** Joins `part` (already checked) through the tracker unless the node is in it, and marks it used. */
   join(part: StreamPart): void {
-    if (this.node.node.streamPart(part.streamPartId) === undefined) {
+    const sp = part.streamPartId
+    if (this.node.node.streamPart(sp) === undefined) {
       const joined = this.node.node.streamPartIds().length
-      if (joined >= this.limits.maxStreamParts) {
+      if (joined >= this.limits.maxStreamParts && !this.releaseIdle()) {
         throw new AppError(403, 'too-many-stream-parts',
-          `the node is in ${joined} stream parts, its limit (app.maxStreamParts); ${part.streamPartId} is not one of them`)
+          `the node is in ${joined} stream parts, its limit (app.maxStreamParts), each used within app.streamPartIdleMs or listened to; `
+          + `${sp} is not one of them`)
       }
-      this.node.join(part.streamPartId)
+      this.node.join(sp)
+      if (!this.pinned.has(sp)) this.lastUsed.set(sp, Date.now())
+    } else if (this.lastUsed.has(sp)) this.lastUsed.set(sp, Date.now())
+  }
+
+  /** Leaves the part apps joined that has gone longest unused, if idle long enough and unlistened; false if none. */
+  private releaseIdle(): boolean {
+    const now = Date.now()
+    let oldest: string | undefined
+    for (const [sp, at] of this.lastUsed) {
+      if (now - at < this.limits.streamPartIdleMs || this.subscriptions.isListened(sp)) continue
+      if (oldest === undefined || at < this.lastUsed.get(oldest)!) oldest = sp
     }
+    if (oldest === undefined) return false
+    this.lastUsed.delete(oldest)
+    this.node.leave(oldest)
+    this.subscriptions.forget(oldest)
+    this.released++
+    return true
   }
 }

@@ -111,6 +111,16 @@ export class Subscriptions implements DeliveryListener {
     return () => this.everyPart.delete(listener)
   }
 
+  /** Whether anyone listens to `streamPartId` (a subscriber, a long poll). */
+  isListened(streamPartId: string): boolean {
+    return (this.parts.get(streamPartId)?.listeners.size ?? 0) > 0
+  }
+
+  /** Drops the buffer of a stream part the node left (its cursors restart, as with the node). */
+  forget(streamPartId: string): void {
+    this.parts.delete(streamPartId)
+  }
+
   latest(streamPartId: string): number {
     return this.parts.get(streamPartId)?.latest ?? 0
   }
