@@ -4,7 +4,6 @@
 // tolerance, 0 within it. The shipped results/baselines/quickstart.json must hold for the current
 // code: when a change alters simulated behaviour on purpose, re-save it (README, "Baselines in CI").
 
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,24 +17,12 @@ import { readBaseline, type Baseline } from '../sim/results/baseline-file.ts'
 import { WALL_CLOCK_FIELDS } from '../sim/results/summary-types.ts'
 import { parseTolerances } from '../cli/baseline-check.ts'
 import { UsageError } from '../cli/options.ts'
+import { ROOT, sim, thrown } from './helpers/sim-cli.ts'
 
-const ROOT = join(import.meta.dirname, '..')
 const SHIPPED = 'results/baselines/quickstart.json'
 const tmp = mkdtempSync(join(tmpdir(), 'baseline-'))
 
-function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
 
-function thrown(run: () => unknown): Error {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof Error) return error
-  }
-  throw new Error('expected an error')
-}
 
 const Compare = suite('baseline comparison')
 

@@ -5,22 +5,19 @@
 // It starts dozens of CLI processes: 146 s on the 2-core machine while other jobs ran.
 // time-limit: 420 s
 
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { sim } from './helpers/sim-cli.ts'
 
 const BadInput = suite('command line, bad input')
 const dir = mkdtempSync(join(tmpdir(), 'cli-bad-'))
 BadInput.after(() => rmSync(dir, { recursive: true, force: true }))
 
-function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
 
 function file(name: string, text: string): string {
   const path = join(dir, name)

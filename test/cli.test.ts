@@ -1,18 +1,14 @@
 // The command line as CI uses it: exit codes, budget lines, error messages, result files.
 
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { sim } from './helpers/sim-cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-'))
 
-function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
 
 function scenario(name: string, budgets: string[], extra = ''): string {
   const file = join(dir, `${name}.yaml`)

@@ -3,7 +3,6 @@
 // a tiny comparison writes the right rows and columns and the same bytes twice, bad input is
 // refused before anything runs, and the explorer serves the comparison.
 
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,24 +17,10 @@ import { latencyQuantiles, pooledCdf } from '../sim/results/compare-cdf.ts'
 import { formatInterval } from '../sim/results/compare-markdown.ts'
 import { buildApp } from '../viz/app.ts'
 import { scenarioFrom } from './helpers/scenario.ts'
+import { sim, thrown } from './helpers/sim-cli.ts'
 
-const ROOT = join(import.meta.dirname, '..')
 const tmp = mkdtempSync(join(tmpdir(), 'compare-'))
 
-function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
-
-function thrown(run: () => unknown): Error {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof Error) return error
-  }
-  assert.unreachable('expected an error')
-  throw new Error('unreachable')
-}
 
 const TATUM = 'name: designs\nprotocol: tatum\nnodes: 50\ntopology: { builder: dht }\n'
 const BRUBECK = 'name: designs\nprotocol: brubeck\nnodes: 50\n'

@@ -4,7 +4,7 @@
 // replicated point must be the t intervals computed by hand.
 // time-limit: 300 s
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -17,14 +17,11 @@ import { replicatedRow, sweepCsvHead, type SweepCsvPlan } from '../sim/results/s
 import { parseShard, shardFromEnvironment, shardPointIndices } from '../sim/results/sweep-shard.ts'
 import { parseBudget } from '../sim/scenario/budget.ts'
 import type { Budget } from '../sim/scenario/types.ts'
+import { sim } from './helpers/sim-cli.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'sweep-parallel-'))
 const children = new Set<ChildProcess>()
 
-function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
 
 /** The CLI as a separate process, as a shard of an array job runs; closed if the test fails first. */
 function simProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; err: string }> {
