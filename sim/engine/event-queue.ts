@@ -10,6 +10,8 @@
 // the heap is rebuilt without them, so each costs O(1) amortised and the heap stays at most
 // twice the live events. Keys are a total order, so rebuilding changes no pop order.
 
+import { grown } from './typed-arrays.ts'
+
 const INITIAL_CAPACITY = 1024
 /** Below this many dead events a rebuild is not worth its pass over the heap. */
 const MIN_DEAD_TO_REBUILD = 1024
@@ -183,24 +185,20 @@ export class EventQueue {
 
   private growHeap(): void {
     const n = this.heapTime.length * 2
-    this.heapTime = grow(this.heapTime, new Float64Array(n))
-    this.heapSeq = grow(this.heapSeq, new Float64Array(n))
-    this.heapSlot = grow(this.heapSlot, new Int32Array(n))
+    this.heapTime = grown(this.heapTime, new Float64Array(n))
+    this.heapSeq = grown(this.heapSeq, new Float64Array(n))
+    this.heapSlot = grown(this.heapSlot, new Int32Array(n))
   }
 
   private growSlots(): void {
     const n = this.kind.length * 2
-    this.kind = grow(this.kind, new Uint8Array(n))
-    this.a = grow(this.a, new Int32Array(n))
-    this.b = grow(this.b, new Int32Array(n))
-    this.freeSlots = grow(this.freeSlots, new Int32Array(n))
-    this.dead = grow(this.dead, new Uint8Array(n))
+    this.kind = grown(this.kind, new Uint8Array(n))
+    this.a = grown(this.a, new Int32Array(n))
+    this.b = grown(this.b, new Int32Array(n))
+    this.freeSlots = grown(this.freeSlots, new Int32Array(n))
+    this.dead = grown(this.dead, new Uint8Array(n))
     const ref = this.ref
     for (let i = ref.length; i < n; i++) ref.push(undefined)
   }
 }
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from)
-  return to
-}

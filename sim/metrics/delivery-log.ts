@@ -2,6 +2,7 @@
 // at the end. Only allocated when a scenario asks for it.
 
 import type { StreamMessage } from '../../core/message.ts'
+import { grown } from '../engine/typed-arrays.ts'
 
 /** What a copy is, in deliveries.csv's `copy` column. */
 export const COPY_GENUINE = 'genuine'
@@ -51,12 +52,11 @@ export class DeliveryLog {
 
   private grow(): void {
     const n = this.node.length * 2
-    const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T, b: T): T => (b.set(a), b)
-    this.message = g(this.message, new Int32Array(n))
-    this.node = g(this.node, new Int32Array(n))
-    this.receivedAtMs = g(this.receivedAtMs, new Float64Array(n))
-    this.hops = g(this.hops, new Int32Array(n))
-    this.from = g(this.from, new Int32Array(n))
-    this.duplicate = g(this.duplicate, new Uint8Array(n))
+    this.message = grown(this.message, new Int32Array(n))
+    this.node = grown(this.node, new Int32Array(n))
+    this.receivedAtMs = grown(this.receivedAtMs, new Float64Array(n))
+    this.hops = grown(this.hops, new Int32Array(n))
+    this.from = grown(this.from, new Int32Array(n))
+    this.duplicate = grown(this.duplicate, new Uint8Array(n))
   }
 }

@@ -18,6 +18,7 @@ import { PairTable } from './pair-table.ts'
 import { type LinkCarrier, SimConnection, SimTransport } from './sim-connection.ts'
 import type { LatencyModel } from './latency-model.ts'
 import type { LossCounters, ObservedNetwork } from './observed-network.ts'
+import { grown } from '../engine/typed-arrays.ts'
 
 export type { LossCounters }
 export { SimConnection }
@@ -470,7 +471,3 @@ const NO_RANDOM: Random = {
   },
 }
 
-function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from)
-  return to
-}
