@@ -14,6 +14,13 @@ import { ProcessObserver, percentile } from './node-observer.ts'
 import { startPublishing } from './node-publisher.ts'
 import { RunFailure } from './options.ts'
 
+/** Links closed because their peer proved no key, or the wrong one (link-proof.ts). */
+function proofsRefused(node: LiveDhtNode): number {
+  const ws = node.websocket.stats
+  const rtc = node.webrtc.stats
+  return ws.proofsRefused + ws.proofTimeouts + rtc.proofsRefused + rtc.proofTimeouts
+}
+
 async function resolveEntryPoints(config: NodeProcessConfig): Promise<EntryPointAddress[]> {
   const out: EntryPointAddress[] = []
   const failures: string[] = []
@@ -81,7 +88,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
       console.log(`${label}: ${neighbours || 'no stream parts'}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.websocket.connectedPeers().length} websocket, `
         + `${node.webrtc.connectedPeers().length} webrtc; dht contacts ${node.directory.size}; garbage ${garbage}, `
-        + `malformed ${observer.malformeds}, links refused ${node.auth?.counts.refused ?? 0}, rejected ${observer.rejectionSummary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
+        + `malformed ${observer.malformeds}, links refused ${proofsRefused(node)}, rejected ${observer.rejectionSummary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -93,7 +100,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
     const garbage = node.webrtc.stats.garbageFrames + node.websocket.stats.garbageFrames
     console.log(`node ${label} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} `
       + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
-      + `links refused ${node.auth?.counts.refused ?? 0}, before proof ${node.auth?.counts.droppedBeforeProof ?? 0}, `
+      + `links refused ${proofsRefused(node)}, before proof ${node.websocket.stats.framesBeforeProof + node.webrtc.stats.framesBeforeProof}, `
       + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}`)
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })

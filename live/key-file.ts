@@ -65,8 +65,13 @@ function readOrCreateKeyFile(path: string): string {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`cannot read key file ${path}: ${(error as Error).message}`)
     const key = bytesToHex(generateKeyPair(systemSecureRandom).privateKey)
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    // wx: never overwrite a key another process created meanwhile.
-    writeFileSync(path, `${key}\n`, { mode: KEY_FILE_MODE, flag: 'wx' })
+    // wx: never overwrite a key another process created meanwhile; if one did, that key is the key.
+    try {
+      writeFileSync(path, `${key}\n`, { mode: KEY_FILE_MODE, flag: 'wx' })
+    } catch (raced) {
+      if ((raced as NodeJS.ErrnoException).code === 'EEXIST') return readOrCreateKeyFile(path)
+      throw new InputError(`cannot create key file ${path}: ${(raced as Error).message}`)
+    }
     chmodSync(path, KEY_FILE_MODE)
     console.error(`created key file ${path} (a fresh random key, readable only by you)`)
     return key

@@ -6,11 +6,12 @@
 //
 // The transport stack, from core down:
 //   CompositeTransport (a tap that feeds the peer directory from RPC messages)
-//   AuthenticatingTransport (dht/link-auth.ts: no link reaches core before its peer proved its id)
 //   DhtLinkTransport (dht/dht-link-transport.ts: WebSocket, connect-back or WebRTC per peer,
 //                     signalling and connect-back requests routed over layer 0)
-//   a WebSocket transport (dials, and in Node listens when the node has a server) + a WebRTC one.
-// With authentication (the default) the node id is the address of the node's key.
+//   a WebSocket transport (dials, and in Node listens when the node has a server) + a WebRTC one,
+//   each of which lets no link through before its peer proved its key (link-proof.ts).
+// With authentication (the default) the node id is the address of the node's key, and a peer's
+// id must be the address of the key it proves.
 // live-dht-node.ts supplies Node's transports (ws, node-datachannel), browser/browser-dht-node.ts
 // the browser's; nothing here touches a platform API.
 
@@ -30,7 +31,6 @@ import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { CompositeTransport } from './composite-transport.ts'
 import type { LivePeerDescriptor } from './dht/descriptor-wire.ts'
 import { DhtLinkTransport } from './dht/dht-link-transport.ts'
-import { AuthenticatingTransport } from './dht/link-auth.ts'
 import { PeerDirectory } from './dht/peer-directory.ts'
 import { liveIdentity, livePublisher, liveSecurityPorts, validateAtRelays } from './live-message-layer.ts'
 import type { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
@@ -63,7 +63,10 @@ export interface LiveDhtNodeOptions {
   server?: { host: string; port: number }
   /** Host in the URL others dial (default: the host the server binds to). */
   advertisedHost?: string
-  /** Prove node ids on every link (default true). Off only among processes that trust each other. */
+  /**
+   * The node id is its key's address, and so must every peer's be (default true). Off, ids are
+   * names (scenario runs' n0, n1, ...), each bound to the first key that proves it (link-proof.ts).
+   */
   authenticate?: boolean
   /** Region number on the locality ring (0: locality off). */
   region?: number
@@ -99,7 +102,6 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   readonly webrtc: R
   readonly directory: PeerDirectory
   readonly links: DhtLinkTransport
-  readonly auth: AuthenticatingTransport | undefined
   readonly node: NetworkNode
   readonly publisher: Publisher
   /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives (the app interfaces). */
@@ -113,24 +115,24 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   private stopped = false
 
   /** The node's id and key as `options` make them, before any transport exists (the transports need the id). */
-  static identityOf(options: LiveDhtNodeOptions): { id: NodeId; identity: KeyPair } {
+  static identityOf(options: LiveDhtNodeOptions): { id: NodeId; identity: KeyPair; idIsAddress: boolean } {
     const authenticate = options.authenticate ?? true
     // Unauthenticated scenario nodes sign as the key of their name, as the other scenario nodes do.
     const identity = liveIdentity(options, !authenticate && options.id !== undefined ? options.id : 'dht-node')
     if (authenticate && options.id !== undefined && options.id !== identity.address) {
       throw new RangeError(`with authentication the node id is the key's address ${identity.address}, not ${options.id}`)
     }
-    return { id: options.id ?? identity.address, identity }
+    return { id: options.id ?? identity.address, identity, idIsAddress: authenticate }
   }
 
   /**
    * The transports must be new, for the id of `made` (identityOf(options), made once: without a
    * seed or key every call draws a fresh key).
    */
-  constructor(readonly options: LiveDhtNodeOptions, websocket: W, webrtc: R, made: { id: NodeId; identity: KeyPair }) {
-    const authenticate = options.authenticate ?? true
+  constructor(readonly options: LiveDhtNodeOptions, websocket: W, webrtc: R, made: { id: NodeId; identity: KeyPair; idIsAddress: boolean }) {
     const { id, identity } = made
     if (websocket.localId !== id || webrtc.localId !== id) throw new RangeError(`the transports are not for ${id}`)
+    if (websocket.identity !== identity || webrtc.identity !== identity) throw new RangeError(`the transports do not prove ${id}'s key`)
     this.identity = identity
     this.id = id
     const onError = options.onError
@@ -140,8 +142,7 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
     this.webrtc = webrtc
     this.directory = new PeerDirectory(id)
     this.links = new DhtLinkTransport(id, this.websocket, this.webrtc, this.directory, options.server !== undefined)
-    this.auth = authenticate ? new AuthenticatingTransport(this.links, this.identity) : undefined
-    const below: Transport = this.auth ?? this.links
+    const below: Transport = this.links
     const wrapped = options.wrapTransport?.(below) ?? below
     const transport = new CompositeTransport(id, [wrapped], () => wrapped, (connection, message) => {
       const kind = (message as { kind?: unknown }).kind
@@ -251,7 +252,6 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
     }
     this.timers.dispose()
     this.links.dispose()
-    this.auth?.dispose()
     await Promise.all([this.websocket.close(), this.webrtc.close()])
   }
 }

@@ -18,7 +18,7 @@ export class LiveDhtNode extends LiveDhtNodeBase<WebSocketTransport, WebRtcTrans
   constructor(override readonly options: NodeDhtNodeOptions) {
     const made = LiveDhtNodeBase.identityOf(options)
     const id = made.id
-    const reporting = options.onError !== undefined ? { onError: options.onError } : {}
+    const reporting = { identity: made.identity, idIsAddress: made.idIsAddress, ...(options.onError !== undefined ? { onError: options.onError } : {}) }
     super(options, new WebSocketTransport(id, { ...reporting }), new WebRtcTransport(id, { ...options.webrtc, ...reporting }), made)
   }
 

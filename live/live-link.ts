@@ -17,12 +17,17 @@
 //   - A link that drops, is closed by either side, or is silent for idleTimeoutMs (keep-alive
 //     pings every keepAliveMs) reaches core once as onDisconnected. Closing a link locally
 //     reports it at once, as the simulator does.
+//   - No link reaches core, nor replaces the link core holds, before its peer has proved the key
+//     behind its id (link-proof.ts); frames before the proof are garbage, a link unproved after
+//     proofTimeoutMs is closed, and core never hears of a link that did not prove itself.
 //   - Every call into core is wrapped: an exception there is counted and reported to onError,
 //     never thrown into a socket's or node-datachannel's callback.
 
 import { describeDecodeError } from '../core/message-layer/errors.ts'
 import type { Connection, NodeId, Transport, TransportHandler, WireMessage } from '../core/ports.ts'
-import { LINK_PING, decodeLinkFrame, encodeLinkFrame, isLinkFrame } from './link-frames.ts'
+import type { KeyPair } from '../core/message-layer/identity.ts'
+import { LINK_CHALLENGE, LINK_PING, LINK_PROOF, decodeLinkFrame, encodeLinkFrame, isLinkFrame } from './link-frames.ts'
+import { DEFAULT_PROOF_TIMEOUT_MS, IdBindings, ephemeralIdentity, newChallenge, proveTo, proverOf } from './link-proof.ts'
 import { randomHex } from './random-hex.ts'
 import { DEFAULT_MAX_FRAME_BYTES, WireCodec } from './wire-codec.ts'
 
@@ -41,6 +46,12 @@ export interface LiveLinkOptions {
   idleTimeoutMs: number
   /** Where exceptions from core's handler and from socket callbacks are reported. */
   onError?: (error: unknown, where: string) => void
+  /** The key this transport proves; default a fresh one per transport (a node passes its own). */
+  identity?: KeyPair
+  /** Peers' ids are their keys' addresses (Tatum nodes); otherwise a named id is bound to the first key that proves it. */
+  idIsAddress?: boolean
+  /** A link whose peer has not proved its key by then is closed. */
+  proofTimeoutMs?: number
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
@@ -94,6 +105,14 @@ export interface LiveTransportStats {
   idleTimeouts: number
   /** Exceptions thrown by core's handler or inside socket callbacks. */
   errors: number
+  /** Links whose peer proved its key (link-proof.ts). */
+  proofsAccepted: number
+  /** Links closed for a proof that did not recover, or recovered a key other than the id's. */
+  proofsRefused: number
+  /** Links closed because no proof came within proofTimeoutMs. */
+  proofTimeouts: number
+  /** Frames other than challenge and proof on a link not yet proved: dropped. */
+  framesBeforeProof: number
 }
 
 function zeroStats(): LiveTransportStats {
@@ -101,6 +120,7 @@ function zeroStats(): LiveTransportStats {
     connectsRequested: 0, connectsFailed: 0, connectionsOpened: 0, connectionsClosed: 0, framesSent: 0, bytesSent: 0,
     framesReceived: 0, bytesReceived: 0, messagesReceived: 0, garbageFrames: 0, closedForGarbage: 0, encodeErrors: 0,
     droppedBackpressure: 0, sentOnClosed: 0, idleTimeouts: 0, errors: 0,
+    proofsAccepted: 0, proofsRefused: 0, proofTimeouts: 0, framesBeforeProof: 0,
   }
 }
 
@@ -119,6 +139,15 @@ export class LiveConnection implements Connection {
   garbageFrames = 0
   lastHeardMs: number
   lastSentMs: number
+  /** The peer proved its key: the link is core's (link-proof.ts). */
+  proved = false
+  /** The address whose key the peer proved. */
+  remoteAddress: string | undefined
+  /** Our challenge to the peer, while we wait for its proof. */
+  challenge: Uint8Array | undefined
+  /** We answered the peer's challenge (once per link). */
+  answered = false
+  proofTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     readonly remoteId: NodeId,
@@ -152,6 +181,11 @@ export abstract class LiveTransportBase implements Transport {
   protected handler: TransportHandler | undefined
   /** The open link to each peer, the one core holds. */
   protected readonly links = new Map<NodeId, LiveConnection>()
+  /** The key this transport proves on every link. */
+  readonly identity: KeyPair
+  /** Links up whose peer has not proved its key yet. */
+  private readonly proving = new Set<LiveConnection>()
+  private readonly bindings = new IdBindings()
   /** Peers whose connect() awaits an answer, with its deadline timer. */
   private readonly wanted = new Map<NodeId, ReturnType<typeof setTimeout>>()
   private keepAliveTimer: ReturnType<typeof setInterval> | undefined
@@ -161,6 +195,8 @@ export abstract class LiveTransportBase implements Transport {
   constructor(readonly localId: NodeId, options: LiveLinkOptions) {
     validateLiveLinkOptions(options)
     this.options = options
+    this.identity = options.identity ?? ephemeralIdentity()
+    if (options.idIsAddress === true && this.identity.address !== localId) throw new RangeError(`node id ${localId} is not the key's address ${this.identity.address}`)
     this.codec = new WireCodec({ maxFrameBytes: options.maxFrameBytes })
   }
 
@@ -237,13 +273,79 @@ export abstract class LiveTransportBase implements Transport {
     this.emit('onConnectFailed', peer, reason)
   }
 
-  /** A link is up: it becomes the peer's link (replacing an older one) and core hears of it. */
-  protected surface(connection: LiveConnection): void {
+  /** Whether a link to `peer` is up and waiting for its proof. */
+  protected isProving(peer: NodeId): boolean {
+    for (const c of this.proving) if (c.remoteId === peer) return true
+    return false
+  }
+
+  /** A link we dialed to `peer` that waits for its proof: for settling dial races. */
+  protected provingDialTo(peer: NodeId): LiveConnection | undefined {
+    for (const c of this.proving) if (c.remoteId === peer && c.dialedByMe) return c
+    return undefined
+  }
+
+  /**
+   * A channel to the peer is up: both sides challenge each other now, and the link becomes the
+   * peer's (replacing an older one, as each transport's rules say) only once its proof checks.
+   */
+  protected establish(connection: LiveConnection): void {
     if (this.closed) {
       connection.open = false
       connection.sink.close('transport closed')
       return
     }
+    this.proving.add(connection)
+    connection.challenge = newChallenge()
+    connection.proofTimer = setTimeout(() => this.guard('proofTimeout', () => {
+      if (connection.proved || !connection.open) return
+      this.counts.proofTimeouts++
+      this.closeConnection(connection, 'no proof of identity')
+    }), this.options.proofTimeoutMs ?? DEFAULT_PROOF_TIMEOUT_MS)
+    this.sendFrame(connection, encodeLinkFrame({ type: LINK_CHALLENGE, bytes: connection.challenge }))
+  }
+
+  /** A frame on a link that has not proved its peer yet: only a challenge and a proof mean anything. */
+  private proofFrame(connection: LiveConnection, frame: Uint8Array): void {
+    const decoded = isLinkFrame(frame) ? decodeLinkFrame(frame) : undefined
+    const link = decoded?.ok === true ? decoded.value : undefined
+    if (link?.type === LINK_CHALLENGE && !connection.answered) {
+      connection.answered = true
+      this.sendFrame(connection, encodeLinkFrame({ type: LINK_PROOF, bytes: proveTo(this.identity, link.bytes, this.localId, connection.remoteId) }))
+      return
+    }
+    if (link?.type === LINK_PROOF && connection.challenge !== undefined) {
+      const peer = connection.remoteId
+      const address = proverOf(link.bytes, connection.challenge, peer, this.localId)
+      if (address === undefined || !this.mayClaim(peer, address)) {
+        this.counts.proofsRefused++
+        this.closeConnection(connection, address === undefined ? 'bad proof of identity' : `${peer} is bound to another key`)
+        return
+      }
+      connection.proved = true
+      connection.remoteAddress = address
+      connection.challenge = undefined
+      clearTimeout(connection.proofTimer)
+      this.proving.delete(connection)
+      if (this.options.idIsAddress !== true) this.bindings.bind(peer, address)
+      this.counts.proofsAccepted++
+      this.surface(connection)
+      return
+    }
+    this.counts.framesBeforeProof++
+    this.garbage(connection, 'frame before proof of identity')
+  }
+
+  /** Whether the key of `address` may speak as `peer` here. */
+  private mayClaim(peer: NodeId, address: string): boolean {
+    if (this.options.idIsAddress === true) return address === peer
+    const linked = this.links.get(peer)
+    const bound = linked?.open === true ? linked.remoteAddress : this.bindings.get(peer)
+    return bound === undefined || bound === address
+  }
+
+  /** A proved link: it becomes the peer's link (replacing an older one) and core hears of it. */
+  private surface(connection: LiveConnection): void {
     const peer = connection.remoteId
     const timer = this.wanted.get(peer)
     if (timer !== undefined) {
@@ -264,6 +366,10 @@ export abstract class LiveTransportBase implements Transport {
     this.counts.framesReceived++
     this.counts.bytesReceived += frame.byteLength
     connection.lastHeardMs = performance.now()
+    if (!connection.proved) {
+      this.proofFrame(connection, frame)
+      return
+    }
     if (isLinkFrame(frame)) {
       // Only pings are expected once a link is up; a repeated hello is garbage.
       const link = decodeLinkFrame(frame)
@@ -295,6 +401,13 @@ export abstract class LiveTransportBase implements Transport {
   protected connectionLost(connection: LiveConnection, reason: string): void {
     if (!connection.open) return
     connection.open = false
+    if (!connection.proved) {
+      // Core never heard of it; a connect() it was to answer fails.
+      clearTimeout(connection.proofTimer)
+      this.proving.delete(connection)
+      if (connection.dialedByMe && this.connectionTo(connection.remoteId) === undefined) this.failConnect(connection.remoteId, reason)
+      return
+    }
     if (this.links.get(connection.remoteId) === connection) this.links.delete(connection.remoteId)
     this.counts.connectionsClosed++
     this.emit('onDisconnected', connection, reason)
@@ -363,7 +476,7 @@ export abstract class LiveTransportBase implements Transport {
   /** Closes every link (core hears onDisconnected "transport closed") and releases everything. */
   async close(): Promise<void> {
     if (this.closed) return
-    for (const connection of [...this.links.values()]) this.closeConnection(connection, 'transport closed')
+    for (const connection of [...this.links.values(), ...this.proving]) this.closeConnection(connection, 'transport closed')
     this.closed = true
     for (const timer of this.wanted.values()) clearTimeout(timer)
     for (const peer of [...this.wanted.keys()]) this.guard('abortConnect', () => this.abortConnect(peer))

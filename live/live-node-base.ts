@@ -91,6 +91,11 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
   private stopped = false
 
   /** The transports must be new, for `options.id`, with the trackers' addresses in `websocket`. */
+  /** The node's key (live-message-layer.ts liveIdentity), made once for both transports, which prove it on every link. */
+  static identityOf(options: LiveNodeBaseOptions): KeyPair {
+    return liveIdentity(options, options.id)
+  }
+
   constructor(readonly options: LiveNodeBaseOptions, readonly websocket: W, readonly webrtc: R) {
     if (options.trackers.length === 0) throw new RangeError('a live node needs at least one tracker')
     this.id = options.id
@@ -115,7 +120,9 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
       timers: this.timers, randomFor: () => createRealRandom(this.random.seed, 'tracker'),
     }, { reportUnreachable: true, ...options.trackerClient })
     webrtc.setSignalSender((to, payload) => this.sendSignal(to, payload))
-    this.identity = liveIdentity(options, this.id)
+    // The key the transports prove on every link is the one the node signs with.
+    if (websocket.identity !== webrtc.identity) throw new RangeError(`the transports of ${this.id} prove different keys`)
+    this.identity = websocket.identity
     this.security = liveSecurityPorts(realClock, this.timers)
     this.validator = options.relayValidation === false ? undefined : validateAtRelays(this.node, this.security)
     this.publisher = livePublisher(this.node, this.identity, this.security, createRealRandom(this.random.seed, 'publisher'))

@@ -17,7 +17,7 @@ export interface LiveNodeOptions extends LiveNodeBaseOptions {
 export class LiveNode extends LiveNodeBase<WebSocketTransport, WebRtcTransport> {
   constructor(override readonly options: LiveNodeOptions) {
     const onError = options.onError
-    const reporting = onError !== undefined ? { onError } : {}
+    const reporting = { identity: LiveNodeBase.identityOf(options), ...(onError !== undefined ? { onError } : {}) }
     super(options,
       new WebSocketTransport(options.id, { ...options.websocket, peers: LiveNodeBase.trackerDirectory(options.trackers), ...reporting }),
       new WebRtcTransport(options.id, { ...options.webrtc, ...reporting }))

@@ -41,8 +41,10 @@
 // wins: the larger one drops its own attempt without a word and answers; the smaller ignores the
 // other's offer. The node that dropped its attempt still has its connect() answered, by the
 // winning link's onConnected or, if that fails too, by onConnectFailed. An offer from a peer
-// already linked replaces the link (the peer restarted or lost it), except a stale offer from a
-// race (our winning link, same peer incarnation), which is ignored.
+// already linked makes a new link, which replaces the old one (the peer restarted or lost it)
+// only once the peer has proved the same key over it (link-proof.ts, run by LiveTransportBase on
+// the open channel), except a stale offer from a race (our winning link, same peer incarnation,
+// also while it is still proving), which is ignored.
 //
 // Platform callbacks must never throw (node-datachannel aborts the process on an exception thrown
 // in one): subclasses run every callback under guard(), and the hooks here expect to be called so.
@@ -190,7 +192,7 @@ export abstract class WebRtcTransportBase<Pc, Dc extends { close(): void }> exte
   }
 
   protected startConnect(peer: NodeId): void {
-    if (this.pending.has(peer) || this.connectionTo(peer) !== undefined) return
+    if (this.pending.has(peer) || this.connectionTo(peer) !== undefined || this.isProving(peer)) return
     this.offer(peer)
   }
 
@@ -210,7 +212,7 @@ export abstract class WebRtcTransportBase<Pc, Dc extends { close(): void }> exte
   }
 
   private onOffer(from: NodeId, id: string, incarnation: string, sdp: string): void {
-    const existing = this.connectionTo(from)
+    const existing = this.connectionTo(from) ?? this.provingDialTo(from)
     const pend = this.pending.get(from)
     if (pend?.id === id || this.byId.has(`${from}/${id}`)) {
       this.rtcCounts.staleSignals++
@@ -349,7 +351,7 @@ export abstract class WebRtcTransportBase<Pc, Dc extends { close(): void }> exte
     const sink: FrameSink = { ...this.channelSink(attempt.dc!), close: () => this.teardown(attempt) }
     const connection = new LiveConnection(attempt.peer, attempt.role === 'offerer', attempt.remoteIncarnation, sink, this)
     attempt.connection = connection
-    this.surface(connection)
+    this.establish(connection)
     for (const frame of attempt.early.splice(0)) this.receiveFrame(connection, frame)
   }
 
@@ -380,7 +382,7 @@ export abstract class WebRtcTransportBase<Pc, Dc extends { close(): void }> exte
     this.drop(attempt)
     this.rtcCounts.attemptsFailed++
     const peer = attempt.peer
-    if (this.closed || !this.isWanted(peer) || this.pending.has(peer) || this.connectionTo(peer) !== undefined) return
+    if (this.closed || !this.isWanted(peer) || this.pending.has(peer) || this.connectionTo(peer) !== undefined || this.isProving(peer)) return
     if ((this.tries.get(peer) ?? 0) < this.attemptOptions.maxAttempts) this.offer(peer)
     else this.failConnect(peer, reason)
   }

@@ -13,17 +13,19 @@
 // answers welcome (the same of its own) or closes the socket with a 4xxx code
 // (websocket-close-codes.ts). The dialer checks that the acceptor is the node it meant to reach.
 // Until the hello, an accepted socket is nobody: it must say hello within helloTimeoutMs or it is
-// dropped. Node ids are taken as declared: there is no authentication here (PROTOCOL.md's
-// signatures belong to the message layer).
+// dropped. After hello and welcome both sides prove their keys (link-proof.ts, run by
+// LiveTransportBase); only then is the link core's, so a hello with a connected peer's id and
+// another key replaces nothing.
 //
 // Two nodes dialing each other at once: the dial of the smaller id wins. The acceptor refuses the
 // other with CLOSE_DUPLICATE; its dialer does not fail but waits (until its connect timeout) for
 // the winning dial, which the acceptor side turns into its link. A dial that has not even opened
 // yet (no hello sent) wins nothing: the hello that did arrive is accepted and our dial dropped, so
 // a peer we cannot reach (not listening, no route) still gets its own link to us. A hello from a
-// peer we already have a link with replaces that link (the peer restarted, or dropped it and we
-// have not noticed yet), unless ours is the winning dial and the peer is the same incarnation:
-// then it is a stale dial from a race, and refused.
+// peer we already have a link with replaces that link once it has proved the same key (the peer
+// restarted, or dropped it and we have not noticed yet), unless ours is the winning dial and the
+// peer is the same incarnation: then it is a stale dial from a race, and refused. A dial of ours
+// still proving its peer counts as our link for that rule.
 
 import type { NodeId } from '../core/ports.ts'
 import { LINK_HELLO, LINK_WELCOME, type LinkFrame, decodeLinkFrame, encodeLinkFrame } from './link-frames.ts'
@@ -135,7 +137,7 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
   }
 
   protected startConnect(peer: NodeId): void {
-    if (this.dials.has(peer) || this.connectionTo(peer) !== undefined) return
+    if (this.dials.has(peer) || this.connectionTo(peer) !== undefined || this.isProving(peer)) return
     const url = this.directory.get(peer)
     if (url === undefined) {
       this.failConnect(peer, 'no address for peer')
@@ -228,7 +230,7 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
     }
     this.stopHelloTimer(link)
     const peer = frame.nodeId
-    const existing = this.connectionTo(peer)
+    const existing = this.connectionTo(peer) ?? this.provingDialTo(peer)
     const dial = this.dials.get(peer)
     const myDialWins = this.localId < peer
     if ((existing !== undefined && existing.dialedByMe && myDialWins && existing.remoteIncarnation === frame.incarnation)
@@ -247,7 +249,7 @@ export abstract class WebSocketTransportBase<S extends WebSocketLike> extends Li
 
   private open(link: SocketLink<S>, connection: LiveConnection): void {
     link.connection = connection
-    this.surface(connection)
+    this.establish(connection)
   }
 
   private onClose(link: SocketLink<S>, code: number, reason: string): void {

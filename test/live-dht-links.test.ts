@@ -1,15 +1,13 @@
 // The live DHT node's link layer without sockets: DhtLinkTransport picks WebSocket, connect-back
 // or WebRTC per peer, fails a connect-back nobody answers at its timeout, and bounds the dials and
-// offers peers can make it start; AuthenticatingTransport lets a link reach core only once its
-// peer proved its id, and closes one that never does. Stub transports, real timers (milliseconds).
+// offers peers can make it start. Stub transports, real timers (milliseconds). Proofs of identity
+// on every link are the transports' own (test/live-link-proof.test.ts).
 
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type PeerDescriptor, peerDescriptorOf } from '../core/dht/peer-descriptor.ts'
-import { keyPairFromSeed } from '../core/message-layer/identity.ts'
-import type { Connection, NodeId, TransportHandler, WireMessage } from '../core/ports.ts'
+import type { Connection, NodeId, TransportHandler } from '../core/ports.ts'
 import { DhtLinkTransport, MAX_CONNECT_BACKS_SERVED, MAX_INBOUND_OFFERS } from '../live/dht/dht-link-transport.ts'
-import { AuthenticatingTransport, MAX_UNAUTHENTICATED_MESSAGES, WIRE_LINK_AUTH } from '../live/dht/link-auth.ts'
 import { PeerDirectory } from '../live/dht/peer-directory.ts'
 import { Recorder, sleep, until } from './helpers/live.ts'
 
@@ -120,73 +118,4 @@ Links('connect-back requests are served by dialling the source, at most a bounde
   assert.is(a.rtc.signals.length, MAX_INBOUND_OFFERS + 3)
 })
 
-const Auth = suite('AuthenticatingTransport')
-
-/** Two authenticating ends joined in memory, each over a stub link. */
-function pair(keyA = keyPairFromSeed('auth/a'), keyB = keyPairFromSeed('auth/b'), timeoutMs = 100) {
-  const ends = [keyA, keyB].map((key) => {
-    const inner = new StubTransport(key.address)
-    const auth = new AuthenticatingTransport(inner, key, timeoutMs)
-    const recorder = new Recorder()
-    auth.setHandler(recorder)
-    return { key, inner, auth, recorder, conn: undefined as unknown as Connection }
-  })
-  const [a, b] = ends
-  // Each side's connection delivers what it sends to the other side's handler, asynchronously and in order.
-  const link = (from: typeof a, to: typeof a): Connection => ({
-    remoteId: to.key.address,
-    send: (m: WireMessage) => { queueMicrotask(() => to.inner.handler!.onMessage(to.conn, m)) },
-    close: () => {},
-  })
-  a.conn = link(a, b)
-  b.conn = link(b, a)
-  return { a, b, open: () => { a.inner.handler!.onConnected(a.conn); b.inner.handler!.onConnected(b.conn) } }
-}
-
-Auth('both ends prove their ids and only then does core hear of the link; what came before the proof is dropped', async () => {
-  const { a, b, open } = pair()
-  a.auth.connect(b.key.address)
-  open()
-  assert.equal(a.recorder.events, [])
-  await until('both proved', () => a.recorder.events.length === 1 && b.recorder.events.length === 1, 1_000)
-  assert.equal(a.recorder.events, [`connected ${b.key.address}`])
-  assert.is(a.auth.counts.proved, 1)
-  a.conn.send({ kind: 99, sizeBytes: 1 } as WireMessage)
-  await sleep(1)
-  assert.is(b.recorder.messages.length, 1, 'after the proof, messages reach core')
-})
-
-Auth('a peer that never proves is closed at the timeout and a connect to it fails; one that talks first is closed after a few messages', async () => {
-  const key = keyPairFromSeed('auth/me')
-  const inner = new StubTransport(key.address)
-  const auth = new AuthenticatingTransport(inner, key, 30)
-  const recorder = new Recorder()
-  auth.setHandler(recorder)
-  let closed = 0
-  const silent = keyPairFromSeed('auth/silent').address
-  auth.connect(silent)
-  inner.handler!.onConnected({ remoteId: silent, send: () => {}, close: () => { closed++ } })
-  await until('the timeout', () => recorder.events.length > 0, 1_000)
-  assert.equal(recorder.events, [`failed ${silent}: authentication timeout`])
-  assert.is(closed, 1)
-  const chatty = keyPairFromSeed('auth/chatty').address
-  const c: Connection = { remoteId: chatty, send: () => {}, close: () => { closed++ } }
-  inner.handler!.onConnected(c)
-  for (let i = 0; i < MAX_UNAUTHENTICATED_MESSAGES; i++) inner.handler!.onMessage(c, { kind: 20, sizeBytes: 1 })
-  assert.is(closed, 2)
-  assert.is(auth.counts.droppedBeforeProof, MAX_UNAUTHENTICATED_MESSAGES)
-  // A link whose id is no address never gets a challenge.
-  inner.handler!.onConnected({ remoteId: 'n17', send: () => { throw new Error('challenged') }, close: () => { closed++ } })
-  assert.is(closed, 3)
-  // A proof that is not hex of the right length is refused.
-  const odd = keyPairFromSeed('auth/odd').address
-  const d: Connection = { remoteId: odd, send: () => {}, close: () => { closed++ } }
-  inner.handler!.onConnected(d)
-  inner.handler!.onMessage(d, { kind: WIRE_LINK_AUTH, sizeBytes: 1, proof: 'zz' } as WireMessage)
-  assert.is(closed, 4)
-  assert.equal(recorder.events.length, 1, 'core heard of none of them')
-  auth.dispose()
-})
-
 Links.run()
-Auth.run()

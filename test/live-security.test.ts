@@ -8,7 +8,8 @@
 //     and id) must not be accepted as that node's;
 //   - 20 Sybil identities announced at the tracker that never complete a link must not cut honest
 //     subscribers off (liveness rules, then the per-address cap as well);
-//   - 300 sockets that never say hello must be capped and cut, with honest delivery going on.
+//   - 300 sockets that never say hello must be capped and cut, with honest delivery going on;
+//   - a second process with an honest subscriber's id and its own key must not take its place.
 // Honest delivery is the figure: per subscriber, the share of what the publisher published in the
 // measured window that the subscriber received.
 
@@ -35,6 +36,8 @@ const SUBSCRIBERS = ['s1', 's2', 's3']
 /** The Sybil attack of the issue: this many made-up ids, measured over this window from its start. */
 const SYBILS = 20
 const SYBIL_WINDOW_MS = 45_000
+/** The impostor runs this long (the issue's 150 messages at 10 a second is 15 s). */
+const IMPOSTOR_WINDOW_MS = 20_000
 /** The idle-socket flood: more than a tracker lets wait for a hello at once. */
 const IDLE_SOCKETS = 300
 
@@ -198,6 +201,30 @@ if (!nodeDataChannel) {
         + `still open after 8 s ${open}; honest delivery ${fmt(honest)}`)
       assert.ok(refused >= IDLE_SOCKETS - DEFAULT_MAX_UNGREETED_SOCKETS, `${refused} refused`)
       assert.is(open, 0)
+      for (const r of honest) assert.ok(r >= 0.99, `honest delivery ${r}`)
+    } finally {
+      await net.close()
+    }
+  })
+
+  Attacks('a second process with an honest subscriber\'s id and another key cannot take its place (impostor)', async () => {
+    const net = new Network()
+    try {
+      await net.start(['--stats-interval-ms', '1000'])
+      const a = net.node('a', 1, 100)
+      const subs = SUBSCRIBERS.map((id, i) => net.node(id, i + 2, 0))
+      await until('every subscriber hears a', () => subs.every((s, i) => messages(s.output(), SUBSCRIBERS[i], 'got').length > 0), 60_000, 100)
+      const attacker = net.track(runAttacker([net.url, 't0', 'demo#0', 'impostor', SUBSCRIBERS[0]]))
+      await until('the impostor tries', () => /attacker forged at/.test(attacker.output()), 60_000, 100)
+      const struck = Number(/attacker forged at (\d+)/.exec(attacker.output())![1])
+      await sleep(IMPOSTOR_WINDOW_MS + 2_000)
+      const honest = deliveryRatios([a.output()], subs, struck, struck + IMPOSTOR_WINDOW_MS)
+      const refused = Math.max(0, ...[...net.tracker.output().matchAll(/links refused \(proof of identity\) (\d+)/g)].map((m) => Number(m[1])))
+      const neighbours = Math.max(0, ...[...attacker.output().matchAll(/neighbours (\d+)/g)].map((m) => Number(m[1])))
+      console.log(`FIGURE impostor (a second ${SUBSCRIBERS[0]} with its own key): tracker refused its link ${refused} times, it had at most `
+        + `${neighbours} neighbours; honest delivery over ${IMPOSTOR_WINDOW_MS / 1000} s ${fmt(honest)}`)
+      assert.ok(refused >= 1, net.tracker.output().slice(-2000))
+      assert.is(neighbours, 0)
       for (const r of honest) assert.ok(r >= 0.99, `honest delivery ${r}`)
     } finally {
       await net.close()

@@ -193,6 +193,35 @@ rtcTest(Transport, 'a closed data channel is onDisconnected at the other end; a 
   await Promise.all([ta.close(), tb.close()])
 })
 
+rtcTest(Transport, 'an offer from a linked id with another key opens a channel but replaces nothing (impostor); the same key replaces the link', async () => {
+  const { ta, tb, ra, rb } = rtcPair('a', 'b')
+  ta.connect('b')
+  await until('linked', () => ra.events.length === 1 && rb.events.length === 1, 10_000)
+  // A second process calling itself a, with its own key, signalling to b as a (a tracker that did not check, a routed DHT offer).
+  const impostor = open.add(new rtc!.WebRtcTransport('a', LOOPBACK))
+  impostor.setSignalSender((to, payload) => { if (to === 'b') setTimeout(() => tb.handleSignal('a', payload), 1); return to === 'b' })
+  tb.setSignalSender((to, payload) => {
+    if (to !== 'a') return false
+    setTimeout(() => { ta.handleSignal('b', payload); impostor.handleSignal('b', payload) }, 1)
+    return true
+  })
+  impostor.setHandler(new Recorder())
+  impostor.connect('b')
+  await until('refused', () => tb.stats.proofsRefused === 1, 10_000)
+  await sleep(100)
+  assert.equal(rb.events, ['connected a'], 'b never heard of the impostor')
+  assert.is(tb.connectionTo('a')!.remoteIncarnation, ta.incarnation)
+  // The real a, restarted with its key: its new link replaces the old one.
+  const restarted = open.add(new rtc!.WebRtcTransport('a', { ...LOOPBACK, identity: ta.identity }))
+  restarted.setSignalSender((to, payload) => { if (to === 'b') setTimeout(() => tb.handleSignal('a', payload), 1); return to === 'b' })
+  tb.setSignalSender((to, payload) => { if (to === 'a') setTimeout(() => restarted.handleSignal('b', payload), 1); return to === 'a' })
+  restarted.setHandler(new Recorder())
+  restarted.connect('b')
+  await until('replaced', () => tb.connectionTo('a')?.remoteIncarnation === restarted.incarnation, 10_000)
+  assert.equal(rb.events, ['connected a', 'disconnected a: replaced by a new link', 'connected a'])
+  await Promise.all([impostor.close(), restarted.close(), ta.close(), tb.close()])
+})
+
 rtcTest(Transport, '150 offers nobody asked for make at most maxUnsolicitedAnswers peer connections', async () => {
   // A real offer, captured instead of delivered, then sent to the victim under 150 made-up peer ids.
   const offerer = open.add(new rtc!.WebRtcTransport('o', LOOPBACK))

@@ -13,6 +13,8 @@ import { WIRE_HANDSHAKE } from '../core/ports.ts'
 import { Tracker, TrackerOverlay } from '../core/tracker/index.ts'
 import { controlWireMessage } from '../core/wire.ts'
 import { LINK_HELLO, LINK_WELCOME, decodeLinkFrame, encodeLinkFrame } from '../live/link-frames.ts'
+import { ephemeralIdentity } from '../live/link-proof.ts'
+import { openRawLink } from './helpers/raw-link.ts'
 import { RealTimers, createRealRandom, realClock } from '../live/real-time.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { WebSocketTransport } from '../live/websocket-transport.ts'
@@ -130,9 +132,7 @@ Transport('takes a raw socket\'s hello, counts and drops garbage frames, deliver
   const url = await server.listen(0)
   const raw = new WebSocket(url)
   await new Promise((resolve) => raw.once('open', resolve))
-  const welcome = new Promise<Buffer>((resolve) => raw.once('message', (d) => resolve(d as Buffer)))
-  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
-  const w = decodeLinkFrame(await welcome)
+  const w = decodeLinkFrame(await openRawLink(raw, 'raw', 'srv'))
   assert.equal(w.ok && w.value.type === LINK_WELCOME ? w.value.nodeId : undefined, 'srv')
   await until('connected', () => rec.events.includes('connected raw'))
   const codec = new WireCodec()
@@ -160,7 +160,7 @@ Transport('closes a link after maxGarbageFrames, and drops a socket that never s
   const url = await server.listen(0)
   const raw = new WebSocket(url)
   await new Promise((resolve) => raw.once('open', resolve))
-  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'raw', incarnation: 'i1' }))
+  await openRawLink(raw, 'raw', 'srv')
   await until('connected', () => rec.events.includes('connected raw'))
   const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
   for (let i = 0; i < 5; i++) raw.send(Uint8Array.of(0xb1, 0, i))
@@ -256,12 +256,13 @@ Transport('replaces the old link of a peer that restarts (new incarnation)', asy
   const rec = new Recorder()
   srv.setHandler(rec)
   const url = await srv.listen(0)
-  const c1 = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
+  const key = ephemeralIdentity()
+  const c1 = open.add(new WebSocketTransport('c', { peers: { srv: url }, identity: key }))
   c1.setHandler(new Recorder())
   c1.connect('srv')
   await until('first link', () => rec.events.length === 1)
-  // The restarted process: same id, new transport. The old socket is still open.
-  const c2 = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
+  // The restarted process: same id and key (its key file), new transport. The old socket is still open.
+  const c2 = open.add(new WebSocketTransport('c', { peers: { srv: url }, identity: key }))
   c2.setHandler(new Recorder())
   c2.connect('srv')
   await until('replaced', () => rec.events.length === 3)
@@ -272,6 +273,37 @@ Transport('replaces the old link of a peer that restarts (new incarnation)', asy
   await Promise.all([c1.close(), c2.close(), srv.close()])
 })
 
+Transport('refuses a link claiming a linked id with another key, and keeps the real one (impostor)', async () => {
+  const srv = open.add(new WebSocketTransport('srv'))
+  const rec = new Recorder()
+  srv.setHandler(rec)
+  const url = await srv.listen(0)
+  const real = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
+  const realEvents = new Recorder()
+  real.setHandler(realEvents)
+  real.connect('srv')
+  await until('real link', () => rec.events.length === 1)
+  const impostor = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
+  const impostorEvents = new Recorder()
+  impostor.setHandler(impostorEvents)
+  impostor.connect('srv')
+  // The impostor may have taken the server's proof before the server refused its own.
+  await until('impostor refused', () => srv.stats.proofsRefused === 1 && /bound to another key/.test(impostorEvents.events.at(-1) ?? ''))
+  assert.equal(rec.events, ['connected c'], 'the server never heard of the impostor')
+  assert.is(srv.connectionTo('c')!.remoteIncarnation, real.incarnation)
+  assert.is(realEvents.events.length, 1, 'the real link was never touched')
+  // Even after the real node leaves, its id stays bound to its key here.
+  await real.close()
+  await until('real gone', () => rec.events.length === 2)
+  const again = open.add(new WebSocketTransport('c', { peers: { srv: url } }))
+  const againEvents = new Recorder()
+  again.setHandler(againEvents)
+  again.connect('srv')
+  await until('refused again', () => srv.stats.proofsRefused === 2 && /bound to another key/.test(againEvents.events.at(-1) ?? ''))
+  assert.is(rec.events.length, 2)
+  await Promise.all([impostor.close(), again.close(), srv.close()])
+})
+
 Transport('closes a peer that goes silent as timed out (keep-alive)', async () => {
   const srv = open.add(new WebSocketTransport('srv', { keepAliveMs: 20, idleTimeoutMs: 120 }))
   const rec = new Recorder()
@@ -279,7 +311,7 @@ Transport('closes a peer that goes silent as timed out (keep-alive)', async () =
   const url = await srv.listen(0)
   const raw = new WebSocket(url)
   await new Promise((resolve) => raw.once('open', resolve))
-  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: 'mute', incarnation: 'i' }))
+  await openRawLink(raw, 'mute', 'srv')
   await until('connected', () => rec.events.length === 1)
   // The raw socket answers nothing at our level (ws answers pings, but ours are frames).
   await until('timed out', () => rec.events.length === 2, 2_000)

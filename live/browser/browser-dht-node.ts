@@ -18,7 +18,7 @@ export class BrowserDhtNode extends LiveDhtNodeBase<BrowserWebSocketTransport, B
   constructor(options: BrowserDhtNodeOptions) {
     const made = LiveDhtNodeBase.identityOf(options)
     const id = made.id
-    const reporting = options.onError !== undefined ? { onError: options.onError } : {}
+    const reporting = { identity: made.identity, idIsAddress: made.idIsAddress, ...(options.onError !== undefined ? { onError: options.onError } : {}) }
     super(options, new BrowserWebSocketTransport(id, { ...reporting }), new BrowserWebRtcTransport(id, { ...options.webrtc, ...reporting }), made)
   }
 

@@ -14,7 +14,7 @@ export interface BrowserNodeOptions extends LiveNodeBaseOptions {
 
 export class BrowserNode extends LiveNodeBase<BrowserWebSocketTransport, BrowserWebRtcTransport> {
   constructor(override readonly options: BrowserNodeOptions) {
-    const reporting = options.onError !== undefined ? { onError: options.onError } : {}
+    const reporting = { identity: LiveNodeBase.identityOf(options), ...(options.onError !== undefined ? { onError: options.onError } : {}) }
     super(options,
       new BrowserWebSocketTransport(options.id, { ...options.websocket, peers: LiveNodeBase.trackerDirectory(options.trackers), ...reporting }),
       new BrowserWebRtcTransport(options.id, { ...options.webrtc, ...reporting }))

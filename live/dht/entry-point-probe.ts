@@ -1,7 +1,7 @@
 // An entry point given only as a ws:// URL: core needs its node id (its descriptor), so ask the
 // node there. The probe opens a WebSocket, says hello under a throwaway id and reads the node
 // id from the welcome, then closes. The id is a claim: the link the node then makes to it is
-// authenticated (link-auth.ts) like any other, so a wrong answer only costs a failed join.
+// proved (link-proof.ts) like any other, so a wrong answer only costs a failed join.
 // Platform-neutral: the caller opens the socket (Node's `ws`, or the browser's WebSocket; both
 // have this event API).
 

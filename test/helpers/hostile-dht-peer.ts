@@ -3,7 +3,8 @@
 // "hostile sent {json}" with what it sent and exits 0.
 //   1. A link under a node id that is not its key's: it answers the challenge with a proof
 //      signed by its own key (the node must refuse the link).
-//   2. A link that speaks before proving its id (the node must drop what comes first).
+//   2. A raw socket that says hello and speaks before proving its id (the node must drop what
+//      comes first).
 //   3. A link proved as itself, then:
 //      - RPCs whose sender is some other node (wrong sender id),
 //      - a closest-peers request for 100,000 contacts and a routed message naming 1,000 nodes
@@ -16,11 +17,12 @@
 import { peerDescriptorOf } from '../../core/dht/peer-descriptor.ts'
 import { DHT_CLOSEST_PEERS, DHT_PING, DHT_ROUTE, DHT_STORE } from '../../core/dht/dht-messages.ts'
 import { keyPairFromSeed } from '../../core/message-layer/identity.ts'
-import { personalMessageHash, signHash } from '../../core/message-layer/signing.ts'
 import type { Connection, NodeId, TransportHandler, WireMessage } from '../../core/ports.ts'
 import { WIRE_RPC_NOTICE, WIRE_RPC_REQUEST } from '../../core/rpc/rpc-messages.ts'
 import { LiveDhtNode } from '../../live/live-dht-node.ts'
-import { AuthenticatingTransport, WIRE_LINK_AUTH } from '../../live/dht/link-auth.ts'
+import { LINK_HELLO, encodeLinkFrame } from '../../live/link-frames.ts'
+import { WireCodec } from '../../live/wire-codec.ts'
+import WebSocket from 'ws'
 import type { LiveConnection } from '../../live/live-link.ts'
 import { WebSocketTransport } from '../../live/websocket-transport.ts'
 
@@ -56,40 +58,34 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 // 1. Claims the victim's id, proves with its own key.
 {
-  const t = new WebSocketTransport(victim.address, { peers: { [target]: url } })
-  const h = handler(() => {}, (c, m) => {
-    const challenge = (m as { kind: number; challenge?: string }).kind === WIRE_LINK_AUTH ? (m as { challenge?: string }).challenge : undefined
-    if (challenge === undefined) return
-    const hash = personalMessageHash(enc.encode(`brtc-link-auth/1:${challenge}:${victim.address}:${target}`))
-    const proof = Buffer.from(signHash(hash, me.privateKey)).toString('hex')
-    c.send({ kind: WIRE_LINK_AUTH, sizeBytes: 0, proof } as WireMessage)
-    sent.impersonations++
-  })
+  const t = new WebSocketTransport(victim.address, { peers: { [target]: url }, identity: me })
+  const h = handler(() => {})
   t.setHandler(h)
   t.connect(target)
+  sent.impersonations++
   await Promise.race([h.failed, sleep(3000)])
   await t.close()
 }
 
-// 2. Speaks before proving anything.
+// 2. Speaks before proving anything: a raw socket, as our transport never would.
 {
-  const t = new WebSocketTransport(me.address, { peers: { [target]: url } })
-  const h = handler((c) => {
-    for (let i = 0; i < 3; i++) {
-      c.send({ kind: WIRE_RPC_REQUEST, sizeBytes: 0, service: 'layer0', method: DHT_PING, requestId: i + 1, sender: peerDescriptorOf(me.address), body: null } as WireMessage)
-      sent.beforeProof++
-    }
-  })
-  t.setHandler(h)
-  t.connect(target)
+  const raw = new WebSocket(url)
+  await new Promise((resolve, reject) => { raw.once('open', resolve); raw.once('error', reject) })
+  raw.send(encodeLinkFrame({ type: LINK_HELLO, nodeId: me.address, incarnation: 'hostile' }))
+  const codec = new WireCodec()
+  for (let i = 0; i < 3; i++) {
+    const frame = codec.encode({ kind: WIRE_RPC_REQUEST, sizeBytes: 0, service: 'layer0', method: DHT_PING, requestId: i + 1, sender: peerDescriptorOf(me.address), body: null } as WireMessage)
+    if (!frame.ok) throw new Error(frame.error)
+    raw.send(frame.frame)
+    sent.beforeProof++
+  }
   await sleep(500)
-  await t.close()
+  raw.close()
 }
 
 // 3. Proved as itself, then forged and malformed messages.
 {
-  const ws = new WebSocketTransport(me.address, { peers: { [target]: url } })
-  const t = new AuthenticatingTransport(ws, me)
+  const t = new WebSocketTransport(me.address, { peers: { [target]: url }, identity: me, idIsAddress: true })
   let opened: (c: Connection) => void = () => {}
   const open = new Promise<Connection>((resolve) => { opened = resolve })
   const h = handler((c) => opened(c))
@@ -133,8 +129,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
   c.send({ kind: 99, sizeBytes: 0, anything: true } as unknown as WireMessage)
   sent.unknownKind++
   await sleep(500)
-  t.dispose()
-  await ws.close()
+  await t.close()
 }
 
 console.log(`hostile sent ${JSON.stringify(sent)}`)

@@ -13,6 +13,8 @@
 //   sybil COUNT         also opens COUNT more WebSocket links to the tracker, each saying hello with
 //                       a made-up node id and reporting STREAM_PART joined with no neighbours, again
 //                       every second; none ever completes a link with a node (it answers no signal);
+//   impostor ID         joins as node ID (an honest node's id) with a key of its own, and prints
+//                       every second what became of its links to the tracker;
 //   idle COUNT          also opens COUNT WebSockets to the tracker at once that never say hello, and
 //                       prints, 8 s later, how many the tracker still holds: "attacker idle sockets: open O".
 // It prints "attacker ready", "attacker forged at EPOCH_MS" when it first strikes, and runs until
@@ -43,7 +45,7 @@ class SilentHandler implements TransportHandler {
 }
 
 const [url, trackerId, streamPartId, attack, ...args] = process.argv.slice(2)
-if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS | join | sybil COUNT | idle COUNT)')
+if (attack === undefined) throw new Error('usage: security-attacker.ts TRACKER_URL TRACKER_ID STREAM_PART (poison AHEAD_MS | readme-key SEED ID ADDRESS | join | sybil COUNT | idle COUNT | impostor ID)')
 const [streamId, partition] = [streamPartId.slice(0, streamPartId.lastIndexOf('#')), Number(streamPartId.slice(streamPartId.lastIndexOf('#') + 1))]
 
 let newest: StreamMessage | undefined
@@ -53,7 +55,8 @@ class Listening extends SilentObserver {
   }
 }
 
-const node = new LiveNode({ id: `attacker-${process.pid}`, trackers: [{ id: trackerId, url }], webrtc: { bindAddress: '127.0.0.1' }, observer: new Listening() })
+// The impostor takes the id of the node it impersonates, with a key of its own (it has no other).
+const node = new LiveNode({ id: attack === 'impostor' ? args[0] : `attacker-${process.pid}`, trackers: [{ id: trackerId, url }], webrtc: { bindAddress: '127.0.0.1' }, observer: new Listening() })
 node.join(streamPartId)
 console.log(`attacker ready as ${node.id}`)
 
@@ -141,6 +144,13 @@ if (attack === 'poison') {
     console.log(`attacker idle sockets: open ${count - closed}`)
     for (const ws of sockets) ws.terminate()
   }, 8_000))
+} else if (attack === 'impostor') {
+  // Joining as ID is the attack; it reports what became of its links to the tracker.
+  timers.push(setInterval(() => {
+    const s = node.websocket.stats
+    console.log(`attacker impostor as ${node.id}: tracker links opened ${s.connectionsOpened}, cut ${s.connectionsClosed}, failed ${s.connectsFailed}; neighbours ${node.neighbours(streamPartId).length}`)
+    strike()
+  }, 1000))
 } else if (attack !== 'join') {
   throw new Error(`unknown attack ${attack}`)
 }

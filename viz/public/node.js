@@ -22,6 +22,21 @@ let session = null
 
 $('tracker-url').value = param('tracker') ?? 'ws://127.0.0.1:7700'
 $('tracker-id').value = param('trackerId') ?? 't0'
+/**
+ * The page's key for node id `id`, kept in this browser's local storage: every link proves it, and
+ * peers bind a named id to the first key that proved it, so a reload must come back with the same
+ * key. Anyone who can run script on this origin can read it: a page is a test node, not a vault.
+ */
+function pageKey(id) {
+  const slot = `brtc-node-key:${id}`
+  let key = null
+  try { key = localStorage.getItem(slot) } catch { /* storage off: a fresh key per load */ }
+  if (key && /^[0-9a-f]{64}$/.test(key)) return key
+  key = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('')
+  try { localStorage.setItem(slot, key) } catch { /* as above */ }
+  return key
+}
+
 $('node-id').value = param('id') ?? `browser-${Math.random().toString(16).slice(2, 8)}`
 $('stream-part').value = param('stream') ?? 'demo#0'
 $('entry-point').value = param('entryPoint') ?? ''
@@ -62,7 +77,7 @@ function join() {
   const stun = param('stun')
   try {
     s.node = new lib.BrowserNode({
-      id, trackers: [{ id: trackerId, url }], observer: observerFor(s),
+      id, privateKey: pageKey(id), trackers: [{ id: trackerId, url }], observer: observerFor(s),
       onError: (error, where) => noteError(s, `${where}: ${error && error.message ? error.message : error}`),
       ...(stun ? { webrtc: { iceServers: [stun] } } : {}),
     })
