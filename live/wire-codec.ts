@@ -20,6 +20,9 @@
 //   status (10), instruction (11): streamPartId str16, counter f64 (a safe integer),
 //                    count u16, count x node id str16
 //   signal (12):     from str16, to str16, payload str32
+//   key request (33), key response (34): the StreamMessage in the message layer's codec, as
+//                    content, whose messageType must be the kind's (the ECIES-sealed keys are
+//                    bytes inside it: JSON would mangle them)
 //   rpc (20-22):     UTF-8 JSON as below, with peer descriptors and byte strings in the forms of
 //                    dht/descriptor-wire.ts (a descriptor's DHT id derived from its node id)
 //   other >= 13:     UTF-8 JSON of the message without kind and sizeBytes
@@ -45,6 +48,8 @@ import {
   type TrackerStatusMessage, WIRE_TRACKER_INSTRUCTION, WIRE_TRACKER_SIGNAL, WIRE_TRACKER_STATUS,
 } from '../core/tracker/tracker-messages.ts'
 import { RPC_WIRE_KINDS } from '../core/rpc/rpc-messages.ts'
+import { type KeyExchangeWireMessage, WIRE_GROUP_KEY_REQUEST, WIRE_GROUP_KEY_RESPONSE } from '../core/security/key-exchange-messages.ts'
+import { MESSAGE_TYPE_GROUP_KEY_REQUEST, MESSAGE_TYPE_GROUP_KEY_RESPONSE } from '../core/message.ts'
 import { DescriptorWireError, rpcReplacer, rpcReviver } from './dht/descriptor-wire.ts'
 
 /** First byte of every wire-message frame: magic and format version. */
@@ -78,6 +83,11 @@ const ACCEPTED_ABSENT = 2
 const INITIAL_WRITER_BYTES = 1024
 /** Offset of a content frame's StreamMessage: after magic and kind. */
 const CONTENT_OFFSET = 2
+
+/** The StreamMessage type a key-exchange kind carries. */
+function keyExchangeMessageType(kind: number): number | undefined {
+  return kind === WIRE_GROUP_KEY_REQUEST ? MESSAGE_TYPE_GROUP_KEY_REQUEST : kind === WIRE_GROUP_KEY_RESPONSE ? MESSAGE_TYPE_GROUP_KEY_RESPONSE : undefined
+}
 
 /**
  * Encodes and decodes wire frames. Stateless apart from a reused buffer and two caches that
@@ -123,7 +133,7 @@ export class WireCodec {
     if (frame.byteLength < MIN_FRAME_BYTES) return refuse(ERR.TRUNCATED, 'frame', 0, `${frame.byteLength} bytes, at least ${MIN_FRAME_BYTES}`)
     // Content gets its own copy of the frame: its bytes are a view into it, and relaying sends
     // it as is. A socket's buffer may be a view into a larger chunk the message would pin.
-    const own = frame[1] === WIRE_CONTENT ? frame.slice() : frame
+    const own = frame[1] === WIRE_CONTENT || keyExchangeMessageType(frame[1]) !== undefined ? frame.slice() : frame
     const read = decodeWith(own, (r) => this.read(r, own))
     return read.ok ? { ok: true, message: read.value } : read
   }
@@ -137,6 +147,14 @@ export class WireCodec {
     switch (kind) {
       case WIRE_CONTENT:
         return this.writeContent(w, (message as ContentWireMessage).message)
+      case WIRE_GROUP_KEY_REQUEST:
+      case WIRE_GROUP_KEY_RESPONSE: {
+        const m = (message as KeyExchangeWireMessage).message
+        if (typeof m !== 'object' || m === null || m.messageType !== keyExchangeMessageType(kind)) {
+          throw new MessageLayerException(ERR.INCONSISTENT_FIELDS, `kind ${kind} must carry a StreamMessage of type ${keyExchangeMessageType(kind)}`)
+        }
+        return this.writeContent(w, m)
+      }
       case WIRE_HANDSHAKE:
       case WIRE_HANDSHAKE_REPLY:
       case WIRE_LEAVE: {
@@ -205,6 +223,15 @@ export class WireCodec {
       case WIRE_CONTENT: {
         const wire: ContentWireMessage = { kind: WIRE_CONTENT, sizeBytes, message: this.readContent(r) }
         this.framesOfDecoded.set(wire, frame)
+        return wire
+      }
+      case WIRE_GROUP_KEY_REQUEST:
+      case WIRE_GROUP_KEY_RESPONSE: {
+        const message = this.readContent(r)
+        if (message.messageType !== keyExchangeMessageType(kind)) {
+          r.failAt('content.messageType', CONTENT_OFFSET + 2, ERR.INCONSISTENT_FIELDS, `kind ${kind} carries a message of type ${message.messageType}`)
+        }
+        const wire: KeyExchangeWireMessage = { kind, sizeBytes, message }
         return wire
       }
       case WIRE_HANDSHAKE:

@@ -14,6 +14,10 @@ import { contentWireMessage, controlWireMessage, isContentWireMessage, isControl
 import { LINK_HELLO, LINK_PING, LINK_WELCOME, decodeLinkFrame, encodeLinkFrame } from '../live/link-frames.ts'
 import { RealTimers, createRealRandom, realClock } from '../live/real-time.ts'
 import { DEFAULT_MAX_FRAME_BYTES, WIRE_FRAME_MAGIC, WireCodec } from '../live/wire-codec.ts'
+import { createGroupKeyRequest, createGroupKeyResponse, validateGroupKeyRequest, validateGroupKeyResponse } from '../core/message-layer/key-exchange.ts'
+import { isKeyExchangeWireMessage, keyExchangeWireMessage, WIRE_GROUP_KEY_REQUEST, WIRE_GROUP_KEY_RESPONSE } from '../core/security/key-exchange-messages.ts'
+import { RealCrypto } from '../core/security/real-crypto.ts'
+import { systemSecureRandom } from '../live/live-message-layer.ts'
 
 const publisher = keyPairFromSeed('live-codec/publisher')
 const id = { streamId: '0xabc/sensors/temp', streamPartition: 7, timestamp: 1_764_000_000_123, sequenceNumber: 3, publisherId: publisher.address, msgChainId: 'chainÅ€' }
@@ -104,6 +108,42 @@ Wire('carries a kind with no binary form (a future protocol) as JSON; kind and s
   assert.ok(e.ok)
 })
 
+/** A group key request from a subscriber and the publisher's response sealing one key for it, on the wire. */
+function keyExchange() {
+  const suite = new RealCrypto(systemSecureRandom)
+  const subscriber = keyPairFromSeed('live-codec/subscriber')
+  const envelope = { streamId: id.streamId, streamPartition: id.streamPartition, timestamp: id.timestamp, sequenceNumber: 0, msgChainId: 'kx' }
+  const { message, pending } = createGroupKeyRequest(suite, subscriber, envelope, { requestId: '7', publisherId: publisher.address, groupKeyIds: ['gk-1'] })
+  const request = validateGroupKeyRequest(suite, message, publisher.address)
+  if (!request.ok) throw new Error(request.error.detail)
+  const key = suite.groupKey()
+  const response = createGroupKeyResponse(suite, publisher, { timestamp: id.timestamp + 1, sequenceNumber: 0, msgChainId: 'kr' }, request.value, [{ ...key, id: 'gk-1' }])
+  return { suite, subscriber, pending, key, request: keyExchangeWireMessage(message), response: keyExchangeWireMessage(response) }
+}
+
+Wire('carries group key requests and responses in binary: the sealed key survives and opens for the requester only', () => {
+  const kx = keyExchange()
+  const request = roundTrip(new WireCodec(), kx.request)
+  assert.ok(isKeyExchangeWireMessage(request, WIRE_GROUP_KEY_REQUEST))
+  same(request, kx.request)
+  const response = roundTrip(new WireCodec(), kx.response)
+  assert.ok(isKeyExchangeWireMessage(response, WIRE_GROUP_KEY_RESPONSE))
+  if (!isKeyExchangeWireMessage(response, WIRE_GROUP_KEY_RESPONSE)) return
+  const keys = validateGroupKeyResponse(kx.suite, response.message, kx.subscriber, kx.pending)
+  assert.ok(keys.ok)
+  if (keys.ok) assert.equal([...keys.value[0].key], [...kx.key.key])
+  // A kind that names the other message type is refused both ways.
+  assert.not.ok(new WireCodec().encode({ ...kx.request, kind: WIRE_GROUP_KEY_RESPONSE } as unknown as WireMessage).ok)
+  const frame = new WireCodec().encode(kx.request)
+  assert.ok(frame.ok)
+  if (!frame.ok) return
+  const swapped = frame.frame.slice()
+  swapped[1] = WIRE_GROUP_KEY_RESPONSE
+  const d = new WireCodec().decode(swapped)
+  assert.not.ok(d.ok)
+  if (!d.ok) assert.is(d.error.field, 'content.messageType')
+})
+
 Wire('refuses to encode what cannot go on the wire, as an error value', () => {
   const codec = new WireCodec({ maxFrameBytes: 1024 })
   const bad: unknown[] = [
@@ -127,8 +167,9 @@ Wire('refuses to encode what cannot go on the wire, as an error value', () => {
 Wire('never throws decoding garbage and always says why: random bytes, truncations, bit flips, bad fields', () => {
   const codec = new WireCodec()
   const random = createRealRandom(7)
+  const kx = keyExchange()
   const valid = [content(), content(0, null), controlWireMessage(WIRE_HANDSHAKE_REPLY, 's#0', true),
-    statusMessage('s#0', ['n1'], 2), instructionMessage('s#0', ['n1', 'n2'], 3), signalMessage('a', 'b', 'payload')]
+    statusMessage('s#0', ['n1'], 2), instructionMessage('s#0', ['n1', 'n2'], 3), signalMessage('a', 'b', 'payload'), kx.request, kx.response]
     .map((m) => { const e = codec.encode(m); if (!e.ok) throw new Error(e.error); return e.frame })
   let errors = 0
   let decodedOk = 0
