@@ -32,7 +32,9 @@ import { CompositeTransport } from './composite-transport.ts'
 import type { LivePeerDescriptor } from './dht/descriptor-wire.ts'
 import { DhtLinkTransport } from './dht/dht-link-transport.ts'
 import { PeerDirectory } from './dht/peer-directory.ts'
-import { liveIdentity, livePublisher, liveSecurityPorts, validateAtRelays } from './live-message-layer.ts'
+import { liveIdentity, liveSecurityPorts, liveStreamRegistry, validateAtRelays } from './live-message-layer.ts'
+import { LiveMessageRoles, type LiveMessageOptions } from './live-message-roles.ts'
+import type { StreamRegistry } from '../core/security/stream-registry.ts'
 import type { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
 import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
 import type { LiveTransportBase } from './live-link.ts'
@@ -55,6 +57,8 @@ export interface LiveDhtNodeOptions {
   insecureTestKeys?: boolean
   /** Check signatures at every relay, before duplicate detection (default true; scenario runs mirror their scenario). */
   relayValidation?: boolean
+  /** Encryption, key schedule, subscriber, ordering and storage nodes (live-message-roles.ts); unset fields take its defaults. */
+  messageLayer?: Partial<LiveMessageOptions>
   /** Node id when `authenticate` is false (scenario runs name nodes n0, n1, ...); else the key's address. */
   id?: NodeId
   /** Nodes to join through; empty: this node is the first (it needs a server then). */
@@ -103,7 +107,10 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   readonly directory: PeerDirectory
   readonly links: DhtLinkTransport
   readonly node: NetworkNode
-  readonly publisher: Publisher
+  /** The message layer's roles: publisher (encrypting if configured), subscriber with keys, ordering and gap fill. */
+  readonly messages: LiveMessageRoles
+  /** What the node's permission declarations fill (security.permissions asks it). */
+  readonly registry: StreamRegistry
   /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives (the app interfaces). */
   readonly security: SecurityPorts
   /** Judges every receipt before it is remembered or relayed; undefined with relayValidation false. */
@@ -157,9 +164,13 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
       propagation: TATUM.propagation,
       ...options.network,
     })
-    this.security = liveSecurityPorts(realClock, this.timers)
+    this.registry = liveStreamRegistry(realClock)
+    this.security = liveSecurityPorts(realClock, this.timers, this.registry)
     this.validator = options.relayValidation === false ? undefined : validateAtRelays(this.node, this.security)
-    this.publisher = livePublisher(this.node, this.identity, this.security, createRealRandom(this.random.seed, 'publisher'))
+    this.messages = new LiveMessageRoles({
+      node: this.node, identity: this.identity, security: this.security, registry: this.registry, relayValidator: this.validator,
+      timers: this.timers, seed: this.random.seed, era: TATUM,
+    }, options.messageLayer)
   }
 
   /** Listens (with a server), then starts layer 0 through the entry points. */
@@ -223,16 +234,24 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   }
 
   join(streamPartId: string): void {
-    if (!this.stopped) this.tatum?.joinStreamPart(streamPartId)
+    if (this.stopped || this.tatum === undefined) return
+    const joined = this.tatum.memberships.has(streamPartId)
+    this.tatum.joinStreamPart(streamPartId)
+    if (!joined) this.messages.joined(streamPartId)
   }
 
   leave(streamPartId: string): void {
     if (!this.stopped) this.tatum?.leaveStreamPart(streamPartId)
   }
 
-  /** Signs `content` as this node's identity and floods it. */
+  /** The message layer's publisher on this node. */
+  get publisher(): Publisher {
+    return this.messages.publisher
+  }
+
+  /** Signs (and, with encryption, encrypts) `content` as this node's identity and floods it. */
   publish(streamId: string, partition: number, content: Uint8Array): StreamMessage {
-    return this.publisher.publish(streamId, partition, content)
+    return this.messages.publish(streamId, partition, content)
   }
 
   neighbours(streamPartId: string): NodeId[] {

@@ -1,7 +1,8 @@
 // The message layer's ports on a live node: real cryptography with randomness from the
 // platform's CSPRNG (crypto.getRandomValues, in Node and in browsers), no modelled CPU cost (the
 // real CPU spends the time), and a permission registry with no chain behind it: streams nobody
-// registered are open, so validation checks who signed a message, not whether they may publish.
+// registered (or declared on the node, local-permissions.ts) are open, so validation checks who
+// signed a message, not whether they may publish.
 // Live links carry signed messages only, so every live publisher goes through the Publisher.
 
 import type { KeyPair } from '../core/message-layer/identity.ts'
@@ -29,7 +30,12 @@ export const systemSecureRandom: SecureRandom = {
   },
 }
 
-export function liveSecurityPorts(clock: Clock, timers: Timers, registry = new StreamRegistry(clock, { confirmationDelayMs: 0, openUnknownStreams: true })): SecurityPorts {
+/** The registry a live node asks: what the node declares takes effect at once; undeclared streams are open. */
+export function liveStreamRegistry(clock: Clock): StreamRegistry {
+  return new StreamRegistry(clock, { confirmationDelayMs: 0, openUnknownStreams: true })
+}
+
+export function liveSecurityPorts(clock: Clock, timers: Timers, registry = liveStreamRegistry(clock)): SecurityPorts {
   return {
     clock, timers, cpu: new CpuQueue(clock, timers), suite: new RealCrypto(systemSecureRandom), costs: ZERO_CRYPTO_COSTS,
     permissions: new PermissionCache(registry, clock, PERMISSION_CACHE_TTL_MS),
@@ -67,9 +73,9 @@ export function validateAtRelays(node: NetworkNode, ports: SecurityPorts): Strea
   return validator
 }
 
-/** An unencrypting publisher that signs as `identity` on `node`. */
-export function livePublisher(node: NetworkNode, identity: KeyPair, ports: SecurityPorts, random: Random): Publisher {
-  const publisher = new Publisher(node, identity, ports, random, { encrypt: false })
+/** A publisher that signs as `identity` on `node`, and encrypts with group keys if `encrypt`. */
+export function livePublisher(node: NetworkNode, identity: KeyPair, ports: SecurityPorts, random: Random, encrypt = false): Publisher {
+  const publisher = new Publisher(node, identity, ports, random, { encrypt })
   node.attach(publisher)
   return publisher
 }

@@ -23,7 +23,9 @@ import type { KeyPair } from '../core/message-layer/identity.ts'
 import type { Publisher } from '../core/security/publisher.ts'
 import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { CompositeTransport } from './composite-transport.ts'
-import { liveIdentity, livePublisher, liveSecurityPorts, validateAtRelays } from './live-message-layer.ts'
+import { liveIdentity, liveSecurityPorts, liveStreamRegistry, validateAtRelays } from './live-message-layer.ts'
+import { LiveMessageRoles, type LiveMessageOptions } from './live-message-roles.ts'
+import type { StreamRegistry } from '../core/security/stream-registry.ts'
 import type { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
 import type { LiveTransportBase } from './live-link.ts'
 import { type RealRandom, RealTimers, createRealRandom, realClock } from './real-time.ts'
@@ -46,6 +48,8 @@ export interface LiveNodeBaseOptions {
   insecureTestKeys?: boolean
   /** Check signatures at every relay, before duplicate detection (default true; scenario runs mirror their scenario). */
   relayValidation?: boolean
+  /** Encryption, key schedule, subscriber, ordering and storage nodes (live-message-roles.ts); unset fields take its defaults. */
+  messageLayer?: Partial<LiveMessageOptions>
   trackers: readonly TrackerAddress[]
   network?: Partial<NetworkNodeOptions>
   trackerClient?: Partial<TrackerClientOptions>
@@ -81,7 +85,10 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
   readonly random: RealRandom
   /** The key this node signs what it publishes with (live links carry signed messages only). */
   readonly identity: KeyPair
-  readonly publisher: Publisher
+  /** The message layer's roles: publisher (encrypting if configured), subscriber with keys, ordering and gap fill. */
+  readonly messages: LiveMessageRoles
+  /** What the node's permission declarations fill (security.permissions asks it). */
+  readonly registry: StreamRegistry
   /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives. */
   readonly security: SecurityPorts
   /** Judges every receipt before it is remembered or relayed; undefined with relayValidation false. */
@@ -123,9 +130,13 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
     // The key the transports prove on every link is the one the node signs with.
     if (websocket.identity !== webrtc.identity) throw new RangeError(`the transports of ${this.id} prove different keys`)
     this.identity = websocket.identity
-    this.security = liveSecurityPorts(realClock, this.timers)
+    this.registry = liveStreamRegistry(realClock)
+    this.security = liveSecurityPorts(realClock, this.timers, this.registry)
     this.validator = options.relayValidation === false ? undefined : validateAtRelays(this.node, this.security)
-    this.publisher = livePublisher(this.node, this.identity, this.security, createRealRandom(this.random.seed, 'publisher'))
+    this.messages = new LiveMessageRoles({
+      node: this.node, identity: this.identity, security: this.security, registry: this.registry, relayValidator: this.validator,
+      timers: this.timers, seed: this.random.seed, era: BRUBECK,
+    }, options.messageLayer)
   }
 
   /** Tracker addresses as the tracker transport's address book wants them. */
@@ -148,17 +159,24 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
   join(streamPartId: string): void {
     if (this.stopped) return
     const first = this.client === undefined
+    const joined = this.node.streamPart(streamPartId) !== undefined
     this.overlay.join(this.node, streamPartId)
     if (first) this.client!.onSignal((from, payload) => this.webrtc.handleSignal(from, payload))
+    if (!joined) this.messages.joined(streamPartId)
   }
 
   leave(streamPartId: string): void {
     this.overlay.leave(this.node, streamPartId)
   }
 
-  /** Signs `content` as this node's identity and floods it. */
+  /** The message layer's publisher on this node. */
+  get publisher(): Publisher {
+    return this.messages.publisher
+  }
+
+  /** Signs (and, with encryption, encrypts) `content` as this node's identity and floods it. */
   publish(streamId: string, partition: number, content: Uint8Array): StreamMessage {
-    return this.publisher.publish(streamId, partition, content)
+    return this.messages.publish(streamId, partition, content)
   }
 
   neighbours(streamPartId: string): NodeId[] {

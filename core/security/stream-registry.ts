@@ -119,6 +119,11 @@ export class PermissionCache {
 
   constructor(private readonly registry: StreamRegistry, private readonly clock: Clock, private readonly ttlMs: number) {}
 
+  /** Forgets every answer: for a source that knows it has just changed (a live node's own declarations), so a revocation counts at once. */
+  clear(): void {
+    this.entries.clear()
+  }
+
   allows(streamId: string, address: Address, permission: Permission): boolean {
     if (streamId !== this.lastStreamId || address !== this.lastAddress || permission !== this.lastPermission) {
       this.lastStreamId = streamId

@@ -1,12 +1,11 @@
 // Starts a live node's app interfaces as its config's `app:` section asks: the subscriptions
 // hub that listens to the node's deliveries and publications, the gateway they all go through, and the HTTP/WebSocket
 // server and the MQTT broker. The node process and the tests attach them the same way.
-// What the network delivers is validated (the publisher's signature) before any app sees it: by
-// the node at every relay (its default), or here, as the reference validates at the subscriber,
-// when the node does not; either way a forged message is counted and kept back.
+// Apps get what the node's message layer (live-message-roles.ts) hands on: validated (the
+// publisher's signature and permission: by the node at every relay, its default, or by its
+// subscriber, as the reference validates, when it does not), decrypted and in chain order. A
+// forged message, and one the node could not get the key for, is counted and kept back.
 
-import { VERDICT_VALID } from '../../core/message-validator.ts'
-import { StreamMessageValidator } from '../../core/security/stream-message-validator.ts'
 import type { AppConfig } from './app-config.ts'
 import { AppStats } from './app-stats.ts'
 import { type HttpInterface, startHttpInterface } from './http-interface.ts'
@@ -33,21 +32,15 @@ export interface AppInterfaces {
 export async function startAppInterfaces(
   node: AppNode, config: AppConfig, onError: (error: unknown, where: string) => void,
 ): Promise<AppInterfaces> {
-  const relayValidator = node.validator
-  const stats = new AppStats(relayValidator === undefined ? undefined : () => relayValidator.stats.rejected)
+  const messages = node.messages
+  const subscriber = messages.subscriber
+  if (subscriber === undefined) throw new Error('the app interfaces need the node\'s subscriber (messageLayer.subscribe)')
+  const stats = new AppStats(() => messages.validator.stats.rejected, () => subscriber.stats.undecryptable + subscriber.stats.decryptFailures)
   const subscriptions = new Subscriptions({ maxMessages: config.bufferMessages, maxBytes: config.bufferBytes }, (error) => {
     stats.errors++
     onError(error, 'app subscriber')
   })
-  const validator = relayValidator === undefined ? new StreamMessageValidator(node.security) : undefined
-  node.node.listen({
-    published: (message) => subscriptions.published(message),
-    // What a validating node delivers has passed its relay validation.
-    delivered: validator === undefined ? (message) => subscriptions.delivered(message) : (message) => validator.validate(message, (verdict) => {
-      if (verdict === VERDICT_VALID) subscriptions.delivered(message)
-      else stats.invalidMessage(verdict)
-    }),
-  })
+  const stopListening = messages.onContent((message, content) => subscriptions.add(message, content))
   const gateway = new NodeGateway(node, subscriptions, stats, {
     maxMessageBytes: config.maxMessageBytes, maxStreamParts: config.maxStreamParts, streamPartIdleMs: config.streamPartIdleMs,
   })
@@ -63,12 +56,14 @@ export async function startAppInterfaces(
     }
     if (config.mqttPort !== undefined) mqtt = await startMqttBridge(gateway, { host: config.host, port: config.mqttPort, apiKey: config.apiKey, onError })
   } catch (error) {
+    stopListening()
     await http?.close()
     throw error
   }
   return {
     gateway, stats, httpUrl: http?.url, webSocketUrl: http?.webSocketUrl, mqttUrl: mqtt?.url,
     async stop() {
+      stopListening()
       await Promise.all([http?.close(), mqtt?.close()])
     },
   }

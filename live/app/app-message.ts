@@ -8,8 +8,9 @@
 // publisher's text is spliced in unchanged, not re-serialised), and a base64 string otherwise
 // (encoding "base64"). A subscriber that wants the exact bytes whatever they hold asks for
 // base64. The content-type flag of the message is reported but not relied on: LiveNode.publish
-// marks every message binary, so the bytes themselves decide. Encrypted content is ciphertext
-// and always base64.
+// marks every message binary, so the bytes themselves decide. `encrypted` says whether the
+// message travelled encrypted; apps always get the plaintext (the node's subscriber decrypted it,
+// and a message it could not decrypt never reaches them).
 
 import type { StreamMessage } from '../../core/message.ts'
 import { CONTENT_TYPE_JSON, ENCRYPTION_NONE } from '../../core/message.ts'
@@ -61,15 +62,16 @@ export function jsonText(content: Uint8Array): string | undefined {
   return text
 }
 
-export function renderAppMessage(message: StreamMessage, cursor: number, encoding: ContentEncoding): string {
+/** `content`: the message's plaintext. */
+export function renderAppMessage(message: StreamMessage, content: Uint8Array, cursor: number, encoding: ContentEncoding): string {
   const id = message.messageId
   const encrypted = message.encryptionType !== ENCRYPTION_NONE
-  const text = encoding === 'auto' && !encrypted ? jsonText(message.content) : undefined
+  const text = encoding === 'auto' ? jsonText(content) : undefined
   const head = JSON.stringify({
     streamId: id.streamId, partition: id.streamPartition, cursor, publisherId: id.publisherId, msgChainId: id.msgChainId,
     timestamp: id.timestamp, sequenceNumber: id.sequenceNumber, contentType: message.contentType === CONTENT_TYPE_JSON ? 'json' : 'binary',
     encrypted, encoding: text === undefined ? 'base64' : 'json',
   })
-  const content = text ?? JSON.stringify(Buffer.from(message.content.buffer, message.content.byteOffset, message.content.byteLength).toString('base64'))
-  return `${head.slice(0, -1)},"content":${content}}`
+  const rendered = text ?? JSON.stringify(Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('base64'))
+  return `${head.slice(0, -1)},"content":${rendered}}`
 }

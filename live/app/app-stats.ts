@@ -11,26 +11,27 @@ export class AppStats {
   slowConsumersClosed = 0
   /** Exceptions caught in the interfaces (a bug, not a client's fault). */
   errors = 0
-  /** Messages from the network that failed the app interfaces' own validation (a node that does not validate at relays), by verdict. */
-  private readonly ownInvalid: Record<string, number> = {}
-
-  /** `relayRejected`: the node's relay validator's refusals, by verdict, when it validates at relays. */
-  constructor(private readonly relayRejected?: () => Readonly<Record<string, number>>) {}
+  /**
+   * `rejected`: the node's validator's refusals, by verdict (at relays or at its subscriber);
+   * `unreadable`: encrypted messages it never got the key for (not permitted) or that did not decrypt.
+   */
+  constructor(private readonly rejected_: () => Readonly<Record<string, number>>, private readonly unreadable: () => number) {}
 
   /** Messages from the network that failed validation and were kept from the apps, by verdict. */
   get invalidMessages(): Record<string, number> {
-    const out = { ...this.ownInvalid }
-    for (const [verdict, n] of Object.entries(this.relayRejected?.() ?? {})) if (n > 0) out[verdict] = (out[verdict] ?? 0) + n
+    const out: Record<string, number> = {}
+    for (const [verdict, n] of Object.entries(this.rejected_())) if (n > 0) out[verdict] = n
     return out
+  }
+
+  /** Encrypted messages kept from the apps because the node could not read them (its key request refused or unanswered). */
+  get undecryptableMessages(): number {
+    return this.unreadable()
   }
 
   reject(where: AppInterfaceName, code: string): void {
     const key = `${where} ${code}`
     this.rejected.set(key, (this.rejected.get(key) ?? 0) + 1)
-  }
-
-  invalidMessage(verdict: string): void {
-    this.ownInvalid[verdict] = (this.ownInvalid[verdict] ?? 0) + 1
   }
 
   rejectedTotal(): number {
@@ -45,12 +46,13 @@ export class AppStats {
     return `app published http ${p.http}, ws ${p.ws}, mqtt ${p.mqtt}; rejected ${this.rejectedTotal()}${rejected ? ` (${rejected})` : ''}`
       + `; slow consumers closed ${this.slowConsumersClosed}`
       + `; invalid messages kept from apps ${Object.values(this.invalidMessages).reduce((a, b) => a + b, 0)}`
+      + `; undecryptable ${this.undecryptableMessages}`
   }
 
   toJSON(): object {
     return {
       published: this.published, rejected: Object.fromEntries(this.rejected), slowConsumersClosed: this.slowConsumersClosed,
-      invalidMessages: this.invalidMessages, errors: this.errors,
+      invalidMessages: this.invalidMessages, undecryptableMessages: this.undecryptableMessages, errors: this.errors,
     }
   }
 }

@@ -9,7 +9,7 @@
 import type { LiveNode } from '../live-node.ts'
 
 /** What the app interfaces use of a node: a tracker node (LiveNode) or a DHT node (LiveDhtNode) has it. */
-export type AppNode = Pick<LiveNode, 'id' | 'node' | 'neighbours' | 'join' | 'leave' | 'publish' | 'security' | 'validator'>
+export type AppNode = Pick<LiveNode, 'id' | 'node' | 'neighbours' | 'join' | 'leave' | 'publish' | 'messages'>
 import { AppError } from './app-error.ts'
 import type { AppInterfaceName, AppStats } from './app-stats.ts'
 import { type StreamPart, streamPart } from './stream-part.ts'

@@ -1,13 +1,13 @@
-// The app-facing side of a node's deliveries: every first receipt and every own publication of
-// a content message, numbered per stream part by a cursor (1, 2, 3...) and kept in a bounded
+// The app-facing side of a node's deliveries: every content message the node's subscriber hands
+// on (decrypted, in chain order) and every own publication, with its plaintext, numbered per
+// stream part by a cursor (1, 2, 3...) and kept in a bounded
 // buffer, so a long poller that comes back with its last cursor gets what it missed while it was
 // away, as long as the buffer still holds it, and learns how many it lost when not. Listeners
 // (SSE streams, WebSocket sessions, the MQTT bridge) hear each message as it arrives.
 //
-// It is a DeliveryListener of the node (NetworkNode.listen), so it runs inside the node's
+// It hears the node's message layer (LiveMessageRoles.onContent), so it runs inside the node's
 // receive path: a listener that throws is counted and reported, never passed back into core.
 
-import type { DeliveryListener } from '../../core/delivery-listener.ts'
 import { MESSAGE_TYPE_CONTENT, type StreamMessage } from '../../core/message.ts'
 import { type ContentEncoding, renderAppMessage } from './app-message.ts'
 
@@ -29,14 +29,15 @@ export class BufferedMessage {
   bytes: number
   evicted = false
 
-  constructor(readonly cursor: number, readonly message: StreamMessage, private readonly part: PartBuffer) {
-    this.bytes = message.content.byteLength + ENTRY_OVERHEAD_BYTES
+  /** `content`: the plaintext (the message's own content unless it travelled encrypted). */
+  constructor(readonly cursor: number, readonly message: StreamMessage, readonly content: Uint8Array, private readonly part: PartBuffer) {
+    this.bytes = content.byteLength + ENTRY_OVERHEAD_BYTES
   }
 
   render(encoding: ContentEncoding): string {
     let s = encoding === 'auto' ? this.auto : this.base64
     if (s === undefined) {
-      s = renderAppMessage(this.message, this.cursor, encoding)
+      s = renderAppMessage(this.message, this.content, this.cursor, encoding)
       if (encoding === 'auto') this.auto = s
       else this.base64 = s
       this.bytes += s.length
@@ -84,19 +85,11 @@ class PartBuffer {
   }
 }
 
-export class Subscriptions implements DeliveryListener {
+export class Subscriptions {
   private readonly parts = new Map<string, PartBuffer>()
   private readonly everyPart = new Set<MessageListener>()
 
   constructor(private readonly limits: BufferLimits, private readonly onError: (error: unknown) => void) {}
-
-  delivered(message: StreamMessage): void {
-    this.add(message)
-  }
-
-  published(message: StreamMessage): void {
-    this.add(message)
-  }
 
   /** Calls `listener` with each new message of `streamPartId`; returns the way to stop. */
   listen(streamPartId: string, listener: MessageListener): () => void {
@@ -150,11 +143,12 @@ export class Subscriptions implements DeliveryListener {
     return part
   }
 
-  private add(message: StreamMessage): void {
+  /** A message the node published or received, with its plaintext `content`. */
+  add(message: StreamMessage, content: Uint8Array): void {
     // Group key requests and responses are the message layer's business, not the apps'.
     if (message.messageType !== MESSAGE_TYPE_CONTENT) return
     const part = this.part(message.streamPartId)
-    const entry = new BufferedMessage(++part.latest, message, part)
+    const entry = new BufferedMessage(++part.latest, message, content, part)
     part.entries.push(entry)
     part.bytes += entry.bytes
     // The newest message always stays, even alone over the byte bound: a poller must see it.

@@ -37,7 +37,7 @@ export class DhtBuiltNode implements ScenarioNode {
     const delayed = options.shaper !== undefined && options.queue !== undefined ? { shaper: options.shaper, queue: options.queue as DelayQueue } : undefined
     this.live = new LiveDhtNode({
       // Every node of a run is ours and no node validates (live-compatibility.ts).
-      id: options.id, seed: options.seed, insecureTestKeys: true, relayValidation: false, authenticate: false, entryPoints: [], webrtc: LOOPBACK_WEBRTC,
+      id: options.id, seed: options.seed, insecureTestKeys: true, relayValidation: false, messageLayer: { subscribe: false }, authenticate: false, entryPoints: [], webrtc: LOOPBACK_WEBRTC,
       server: settings.server ? { host: '127.0.0.1', port: 0 } : undefined,
       region: settings.region, neighbourTargetCount: settings.neighbourTargetCount, plumtree: settings.plumtree,
       ...(settings.observer !== undefined ? { dhtObserver: settings.observer } : {}),

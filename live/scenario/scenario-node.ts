@@ -81,7 +81,7 @@ export class TrackerBuiltNode implements ScenarioNode {
   constructor(options: ScenarioNodeOptions, trackers: readonly TrackerAddress[]) {
     // Every node of a run is ours and no node validates (live-compatibility.ts): keys from the seed, no relay validation.
     this.live = new LiveNode({
-      id: options.id, seed: options.seed, insecureTestKeys: true, relayValidation: false, trackers, webrtc: LOOPBACK_WEBRTC,
+      id: options.id, seed: options.seed, insecureTestKeys: true, relayValidation: false, messageLayer: { subscribe: false }, trackers, webrtc: LOOPBACK_WEBRTC,
       observer: options.observer, onError: options.onError,
     })
     this.shim = options.shaper !== undefined && options.queue !== undefined

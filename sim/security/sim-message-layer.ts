@@ -3,7 +3,6 @@
 // validation), wired to the scenario's choices and to the app metrics. Honest behaviour only:
 // adversaries.ts adds the misbehaving nodes.
 
-import { createOrderingBuffer } from '../../core/ordering/ordering-buffer.ts'
 import type { NetworkNode } from '../../core/network-node.ts'
 import type { KeyPair } from '../../core/message-layer/identity.ts'
 import { createDeterministicSecureRandom } from '../../core/message-layer/secure-random.ts'
@@ -15,8 +14,8 @@ import { RealCrypto } from '../../core/security/real-crypto.ts'
 import type { SecurityPorts } from '../../core/security/security-ports.ts'
 import { StreamMessageValidator } from '../../core/security/stream-message-validator.ts'
 import { PermissionCache, StreamRegistry } from '../../core/security/stream-registry.ts'
-import { DEFAULT_MAX_WAITING_PER_CHAIN, Subscriber } from '../../core/security/subscriber.ts'
-import { createResendClient } from '../../core/storage/resend-client.ts'
+import { attachSubscriber } from '../../core/security/attach-subscriber.ts'
+import { DEFAULT_MAX_WAITING_PER_CHAIN, type Subscriber } from '../../core/security/subscriber.ts'
 import { storageNodesOf, storedPartsOf } from '../../core/storage/storage-assignment.ts'
 import { StorageNode, createStorageNodeOptions } from '../../core/storage/storage-node.ts'
 import { createRandom, sample } from '../engine/random.ts'
@@ -192,7 +191,7 @@ export class SimMessageLayer {
   }
 
   private createSubscribers(): void {
-    const { scenario, nodes, nodeIds, storageIds, excluded, publishers, sim } = this.ctx
+    const { scenario, nodes, nodeIds, storageIds, excluded, publishers } = this.ctx
     const candidates = nodes.map((_, i) => i).filter((i) => !publishers.has(i) && !excluded.has(i))
     const permittedCount = Math.round(scenario.security.permissions.subscriberFraction * candidates.length)
     const permitted = new Set(sample(createRandom(scenario.seed, 'security', 'subscribers'), candidates, permittedCount))
@@ -203,7 +202,8 @@ export class SimMessageLayer {
         if (this.signed) for (const part of this.ctx.streamParts) this.registry.grantFromStart(part.streamId, this.identities[s]!.address, 'subscribe')
       }
       const identity = this.identities[s] ?? this.suite.keyPair(`${scenario.seed}/node/${nodeIds[s]}`)
-      const subscriber = new Subscriber(nodes[s], identity, this.portsOf(s), this.validators[s] ?? new StreamMessageValidator(this.portsOf(s)),
+      const o = scenario.ordering
+      const { subscriber } = attachSubscriber(nodes[s], identity, this.portsOf(s), this.validators[s] ?? new StreamMessageValidator(this.portsOf(s)),
         (address) => { const n = this.byAddress.get(address); return n === undefined ? undefined : nodeIds[n] },
         createRandom(scenario.seed, 'node', nodeIds[s], 'subscriber'),
         {
@@ -212,16 +212,11 @@ export class SimMessageLayer {
           maxKeyRequestsPerSecond: security.maxKeyRequestsPerSecond,
           maxWaitingPerChain: DEFAULT_MAX_WAITING_PER_CHAIN,
         },
-        (message) => this.app.onDelivered(s, message))
-      nodes[s].attach(subscriber)
-      if (scenario.ordering.enabled) {
-        const o = scenario.ordering
-        const client = createResendClient(nodes[s], { timers: sim }, (sp) => storageNodesOf(sp, storageIds, scenario.storage.replicas),
-          (m) => subscriber.receive(m))
-        subscriber.useOrdering(createOrderingBuffer({ clock: sim, timers: sim }, client, subscriber.ordered, {
-          gapMode: o.gapMode, initialWaitMs: o.initialWaitMs, retryWaitMs: o.retryWaitMs, maxResendRequests: o.maxResendRequests, giveUpAfter: o.giveUpAfter,
-        }), client, o.initialWaitMs)
-      }
+        (message) => this.app.onDelivered(s, message),
+        o.enabled ? {
+          options: { gapMode: o.gapMode, initialWaitMs: o.initialWaitMs, retryWaitMs: o.retryWaitMs, maxResendRequests: o.maxResendRequests, giveUpAfter: o.giveUpAfter },
+          storageNodesOf: (sp) => storageNodesOf(sp, storageIds, scenario.storage.replicas),
+        } : undefined)
       this.subscribers.set(s, subscriber)
     }
   }
