@@ -7,7 +7,8 @@
 
 import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
 import { type EntryPointAddress, LiveDhtNode } from '../live/live-dht-node.ts'
-import type { NodeProcessConfig } from '../live/node-config.ts'
+import { type NodeProcessConfig, messageLayerOptions } from '../live/node-config.ts'
+import { followPermissionsFile } from './node-permissions.ts'
 import type { ProcessKey } from '../live/key-file.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { ProcessObserver, percentile } from './node-observer.ts'
@@ -48,7 +49,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
   try {
     node = new LiveDhtNode({
       seed: config.seed, insecureTestKeys: config.insecureTestKeys, ...(key.privateKey !== undefined ? { privateKey: key.privateKey } : {}),
-      entryPoints, webrtc: config.webrtc, observer,
+      entryPoints, webrtc: config.webrtc, observer, messageLayer: messageLayerOptions(config),
       server: config.wsPort === undefined ? undefined : { host: config.wsHost, port: config.wsPort },
       ...(config.wsAdvertisedHost !== undefined ? { advertisedHost: config.wsAdvertisedHost } : {}),
       onError: (error, where) => console.error(`[${label}] ${where}:`, error),
@@ -61,6 +62,14 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
   const via = entryPoints.length === 0 ? 'as the first node' : `via ${entryPoints.map((e) => e.url).join(', ')}`
   console.log(`node ${label} ${node.id} (key: ${key.source}; seed ${node.random.seed}) joining the DHT ${via}`
     + (node.url !== undefined ? `; entry point at ${node.url}` : '; no server'))
+  let unfollow: (() => void) | undefined
+  try {
+    if (config.permissionsFile !== undefined) unfollow = followPermissionsFile(config.permissionsFile, node.messages, (line) => console.log(`node ${label} ${line}`))
+  } catch (error) {
+    await node.stop({ graceful: false })
+    shutdownWebRtc()
+    throw error
+  }
   for (const s of config.streams) node.join(s.streamPartId)
   if (config.streams.length > 0) console.log(`node ${label} joining ${config.streams.map((s) => s.streamPartId).join(', ')}`)
   let app: AppInterfaces | undefined
@@ -88,7 +97,8 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
       console.log(`${label}: ${neighbours || 'no stream parts'}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.websocket.connectedPeers().length} websocket, `
         + `${node.webrtc.connectedPeers().length} webrtc; dht contacts ${node.directory.size}; garbage ${garbage}, `
-        + `malformed ${observer.malformeds}, links refused ${proofsRefused(node)}, rejected ${observer.rejectionSummary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
+        + `malformed ${observer.malformeds}, links refused ${proofsRefused(node)}, rejected ${observer.rejectionSummary()}`
+        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -97,11 +107,12 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
     if (stopping) return
     stopping = true
     for (const t of timers) clearInterval(t)
+    unfollow?.()
     const garbage = node.webrtc.stats.garbageFrames + node.websocket.stats.garbageFrames
     console.log(`node ${label} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} `
       + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
       + `links refused ${proofsRefused(node)}, before proof ${node.websocket.stats.framesBeforeProof + node.webrtc.stats.framesBeforeProof}, `
-      + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}`)
+      + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}; ${node.messages.summary()}`)
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()

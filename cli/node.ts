@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util'
 import { parse as parseYaml } from 'yaml'
 import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
 import { LiveNode } from '../live/live-node.ts'
-import { type NodeProcessConfig, checkNodeConfig, isDhtConfig, parseNodeConfig } from '../live/node-config.ts'
+import { type NodeProcessConfig, checkNodeConfig, isDhtConfig, messageLayerOptions, parseNodeConfig } from '../live/node-config.ts'
+import { followPermissionsFile } from './node-permissions.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { DEFAULT_KEY_DIR, PRIVATE_KEY_ENV, processKey } from '../live/key-file.ts'
 import { runDhtNode } from './dht-node.ts'
@@ -123,7 +124,7 @@ async function main(): Promise<number> {
   let node: LiveNode
   try {
     node = new LiveNode({
-      id: config.id, seed: config.seed, insecureTestKeys: config.insecureTestKeys, trackers: config.trackers,
+      id: config.id, seed: config.seed, insecureTestKeys: config.insecureTestKeys, trackers: config.trackers, messageLayer: messageLayerOptions(config),
       ...(key.privateKey !== undefined ? { privateKey: key.privateKey } : {}), webrtc: config.webrtc, observer,
       onError: (error, where) => console.error(`[${config.id}] ${where}:`, error),
     })
@@ -132,6 +133,14 @@ async function main(): Promise<number> {
   }
   console.log(`node ${config.id} address ${node.identity.address} (key: ${key.source}; seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ') || 'what apps use'} `
     + `via ${config.trackers.map((t) => `${t.id}=${t.url}`).join(', ')}`)
+  let unfollow: (() => void) | undefined
+  try {
+    if (config.permissionsFile !== undefined) unfollow = followPermissionsFile(config.permissionsFile, node.messages, (line) => console.log(`node ${config.id} ${line}`))
+  } catch (error) {
+    await node.stop({ graceful: false })
+    shutdownWebRtc()
+    throw error
+  }
   for (const s of config.streams) node.join(s.streamPartId)
   let app: AppInterfaces | undefined
   if (config.app !== undefined) {
@@ -158,7 +167,7 @@ async function main(): Promise<number> {
       console.log(`${config.id}: ${neighbours}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.webrtc.connectedPeers().length} webrtc, `
         + `${node.websocket.connectedPeers().length} tracker; garbage ${rtc.garbageFrames + node.websocket.stats.garbageFrames}, malformed ${observer.malformeds}, rejected ${observer.rejectionSummary()}`
-        + (app !== undefined ? `; ${app.stats.summary()}` : ''))
+        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -167,8 +176,9 @@ async function main(): Promise<number> {
     if (stopping) return
     stopping = true
     for (const t of timers) clearInterval(t)
+    unfollow?.()
     console.log(`node ${config.id} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} (+${observer.duplicates} duplicates); `
-      + `rejected ${observer.rejectionSummary()}`)
+      + `rejected ${observer.rejectionSummary()}; ${node.messages.summary()}`)
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()

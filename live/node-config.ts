@@ -23,6 +23,13 @@
 //     bindAddress: 127.0.0.1
 //   app:                          # HTTP, WebSocket and MQTT for apps; live/app/app-config.ts lists the fields
 //     { httpPort: 7800, mqttPort: 1883, apiKey: "change-me-please" }
+//   encryption: false             # encrypt what this node publishes with group keys (live-message-roles.ts)
+//   rotateKeyIntervalS: 0         # with encryption: rotate each stream's key this often (next key inside a message); 0 never
+//   rekeyIntervalS: 0             # with encryption: a new key only still-permitted subscribers get, by asking; 0 never
+//   keyRequestTimeoutS: 30        # a key request unanswered this long: its messages are dropped as undecryptable
+//   permissionsFile: perms.yaml   # this node's stream permissions (live/local-permissions.ts), re-read when it changes
+//   publisherNodes: { "0x...": a } # where to ask a publisher for keys: its address -> node id (default: the address)
+//   storageNodes: [st1]           # storage nodes to fill gaps from; none: a gap is skipped after the era's initial wait
 //
 // `streams` may be empty or absent when `app` is set: apps make the node join what they use.
 // Every problem in a file is reported at once, each naming the field.
@@ -33,6 +40,8 @@ import { type AppConfig, checkAppConfig } from './app/app-config.ts'
 import { MAX_PARTITION } from '../core/message-layer/stream-message.ts'
 import type { TrackerAddress } from './live-node.ts'
 import { DEFAULT_KEY_DIR, isPrivateKeyHex } from './key-file.ts'
+import { isAddress } from '../core/message-layer/identity.ts'
+import type { LiveMessageOptions } from './live-message-roles.ts'
 
 export interface NodeProcessConfig {
   id: string
@@ -64,6 +73,14 @@ export interface NodeProcessConfig {
   }
   /** The app interfaces; absent: none. */
   app: AppConfig | undefined
+  encryption: boolean
+  rotateKeyIntervalS: number
+  rekeyIntervalS: number
+  /** Absent: the era's. */
+  keyRequestTimeoutS: number | undefined
+  permissionsFile: string | undefined
+  publisherNodes: Record<string, string>
+  storageNodes: string[]
 }
 
 /** An entry point as configured: its URL, and its node id when given as ID@URL. */
@@ -92,7 +109,8 @@ export function parseEntryPoint(text: string): EntryPointSpec | undefined {
   return { nodeId, url }
 }
 
-const KNOWN = ['id', 'seed', 'privateKey', 'keyFile', 'insecureTestKeys', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app']
+const KNOWN = ['id', 'seed', 'privateKey', 'keyFile', 'insecureTestKeys', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app',
+  'encryption', 'rotateKeyIntervalS', 'rekeyIntervalS', 'keyRequestTimeoutS', 'permissionsFile', 'publisherNodes', 'storageNodes']
 const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
 
 export type ConfigResult = { ok: true; config: NodeProcessConfig } | { ok: false; problems: string[] }
@@ -251,13 +269,49 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
 
   const app = withApp ? checkAppConfig(c.app, problem) : undefined
 
+  if (c.encryption !== undefined && typeof c.encryption !== 'boolean') problem('encryption', c.encryption, 'true or false')
+  const rotateKeyIntervalS = num('rotateKeyIntervalS', 0, 0, false)
+  const rekeyIntervalS = num('rekeyIntervalS', 0, 0, false)
+  const keyRequestTimeoutS = c.keyRequestTimeoutS === undefined ? undefined : num('keyRequestTimeoutS', 0, 0, false)
+  let permissionsFile: string | undefined
+  if (c.permissionsFile !== undefined) {
+    if (typeof c.permissionsFile === 'string' && c.permissionsFile.length > 0) permissionsFile = c.permissionsFile
+    else problem('permissionsFile', c.permissionsFile, 'a file path')
+  }
+  const publisherNodes: Record<string, string> = {}
+  if (c.publisherNodes !== undefined) {
+    if (typeof c.publisherNodes !== 'object' || c.publisherNodes === null || Array.isArray(c.publisherNodes)) problem('publisherNodes', c.publisherNodes, 'a mapping of publisher address -> node id')
+    else {
+      for (const [address, nodeId] of Object.entries(c.publisherNodes as Record<string, unknown>)) {
+        if (!isAddress(address.toLowerCase())) problem(`publisherNodes.${address}`, address, 'an address (0x and 40 hex digits) as the key')
+        else if (typeof nodeId !== 'string' || nodeId.length === 0 || nodeId.length > 100) problem(`publisherNodes.${address}`, nodeId, 'a node id')
+        else publisherNodes[address.toLowerCase()] = nodeId
+      }
+    }
+  }
+  const storageNodes: string[] = []
+  if (c.storageNodes !== undefined) {
+    if (!Array.isArray(c.storageNodes) || !c.storageNodes.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 100)) problem('storageNodes', c.storageNodes, 'a list of node ids')
+    else storageNodes.push(...(c.storageNodes as string[]))
+  }
+
   if (problems.length > 0) return { ok: false, problems }
   return {
     ok: true,
     config: {
       id: id as string, seed: seed as string | number | undefined, privateKey: c.privateKey as string | undefined, keyFile,
       insecureTestKeys: c.insecureTestKeys === true, trackers, entryPoints, wsPort, wsHost, wsAdvertisedHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
-      durationS, verbose: c.verbose === true, webrtc, app,
+      durationS, verbose: c.verbose === true, webrtc, app, encryption: c.encryption === true, rotateKeyIntervalS, rekeyIntervalS, keyRequestTimeoutS,
+      permissionsFile, publisherNodes, storageNodes,
     },
+  }
+}
+
+/** The message layer options the config's fields make. */
+export function messageLayerOptions(c: NodeProcessConfig): Partial<LiveMessageOptions> {
+  return {
+    encryption: c.encryption, rotateKeyIntervalMs: c.rotateKeyIntervalS * 1000, rekeyIntervalMs: c.rekeyIntervalS * 1000,
+    ...(c.keyRequestTimeoutS !== undefined ? { keyRequestTimeoutMs: c.keyRequestTimeoutS * 1000 } : {}),
+    publisherNodes: c.publisherNodes, storageNodes: c.storageNodes,
   }
 }
