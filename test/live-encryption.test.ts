@@ -16,6 +16,15 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { keyPairFromSeed } from '../core/message-layer/identity.ts'
+import { createGroupKeyRequest, createGroupKeyResponse, validateGroupKeyRequest } from '../core/message-layer/key-exchange.ts'
+import { createStreamMessage } from '../core/message.ts'
+import { signStreamMessage } from '../core/message-layer/signing.ts'
+import type { Connection } from '../core/ports.ts'
+import { keyExchangeWireMessage } from '../core/security/key-exchange-messages.ts'
+import { RealCrypto } from '../core/security/real-crypto.ts'
+import { contentWireMessage } from '../core/wire.ts'
+import { systemSecureRandom } from '../live/live-message-layer.ts'
+import { WireCodec } from '../live/wire-codec.ts'
 import { type LiveProcess, loadWebRtcModules, runLiveProcess, sleep, until } from './helpers/live.ts'
 
 const { modules, skipReason } = await loadWebRtcModules()
@@ -144,4 +153,83 @@ else {
   })
 }
 
+const Frames = suite('malformed key exchange')
+
+/** Raw bytes onto a live link, under the codec (as a broken or hostile peer would send them). */
+function sendRaw(connection: Connection, frame: Uint8Array): void {
+  (connection as unknown as { sink: { send(f: Uint8Array): void } }).sink.send(frame)
+}
+
+if (skipReason === undefined) {
+  Frames('malformed key-exchange frames and forged requests and responses are dropped and counted, and the exchange goes on', async () => {
+    const { LiveNode } = modules!.liveNode
+    const tracker = await modules!.liveTracker.LiveTracker.start({ id: 't0', seed: 1 })
+    const errors: string[] = []
+    const common = {
+      trackers: [{ id: tracker.id, url: tracker.url }], webrtc: { bindAddress: '127.0.0.1', iceServers: [] as string[] },
+      onError: (error: unknown, where: string) => errors.push(`${where}: ${String(error)}`),
+    }
+    const a = new LiveNode({ id: 'a', seed: 'a', ...common, messageLayer: { encryption: true } })
+    const b = new LiveNode({ id: 'b', seed: 'b', ...common, messageLayer: { publisherNodes: { [a.identity.address]: 'a' } } })
+    try {
+      const read: string[] = []
+      b.messages.onContent((_m, content) => read.push(new TextDecoder().decode(content)))
+      a.join('demo#0')
+      b.join('demo#0')
+      let n = 0
+      await until('b reads a', () => {
+        a.publish('demo', 0, new TextEncoder().encode(`m${n++}`))
+        return read.length > 0
+      }, 30_000, 100)
+      const toA = b.node.connection('a')!
+      const toB = a.node.connection('b')!
+      const suite = new RealCrypto(systemSecureRandom)
+      const garbageBefore = a.webrtc.stats.garbageFrames
+
+      // Frames of the key-request kind that do not decode: no body, a truncated message, a content message under kind 33.
+      sendRaw(toA, Uint8Array.of(0xb1, 33))
+      sendRaw(toA, Uint8Array.of(0xb1, 33, 1, 0, 1))
+      const stranger = keyPairFromSeed('live-encryption/stranger')
+      const id = { streamId: 'demo', streamPartition: 0, timestamp: Date.now(), sequenceNumber: 0, publisherId: stranger.address, msgChainId: 'x' }
+      const encoded = new WireCodec().encode(contentWireMessage(signStreamMessage(createStreamMessage(id, null, new Uint8Array(4)), stranger)))
+      assert.ok(encoded.ok)
+      if (encoded.ok) sendRaw(toA, Uint8Array.of(...encoded.frame.subarray(0, 1), 33, ...encoded.frame.subarray(2)))
+
+      // Well-formed but not genuine: a request addressed to another publisher, one whose signature was altered.
+      const envelope = { streamId: 'demo', streamPartition: 0, timestamp: Date.now(), sequenceNumber: 0, msgChainId: 'forged' }
+      const elsewhere = createGroupKeyRequest(suite, b.identity, envelope, { requestId: '1', publisherId: stranger.address, groupKeyIds: ['k'] })
+      toA.send(keyExchangeWireMessage(elsewhere.message))
+      const genuine = createGroupKeyRequest(suite, b.identity, envelope, { requestId: '2', publisherId: a.identity.address, groupKeyIds: ['k'] }).message
+      const badSignature = new Uint8Array(genuine.signature)
+      badSignature[5] ^= 1
+      toA.send(keyExchangeWireMessage({ ...genuine, signature: badSignature }))
+      // A response b never asked for, from a stranger.
+      const asked = createGroupKeyRequest(suite, b.identity, envelope, { requestId: '3', publisherId: stranger.address, groupKeyIds: ['k'] })
+      const valid = validateGroupKeyRequest(suite, asked.message, stranger.address)
+      assert.ok(valid.ok)
+      if (valid.ok) toB.send(keyExchangeWireMessage(createGroupKeyResponse(suite, stranger, { timestamp: Date.now(), sequenceNumber: 0, msgChainId: 'r' }, valid.value, [{ ...suite.groupKey(), id: 'k' }])))
+
+      await until('the forgeries are counted', () => a.publisher.stats.keyRequestsInvalid === 2 && b.messages.subscriber!.keyRequester.stats.invalidResponses === 1, 10_000, 20)
+      await until('the garbage is counted', () => a.webrtc.stats.garbageFrames - garbageBefore === 3, 10_000, 20)
+      console.log(`FIGURE malformed key exchange: garbage frames dropped ${a.webrtc.stats.garbageFrames - garbageBefore}, forged requests `
+        + `${a.publisher.stats.keyRequestsInvalid}, unasked responses ${b.messages.subscriber!.keyRequester.stats.invalidResponses}`)
+
+      // The link and the exchange still work: after a rekey b asks for the new key and reads on.
+      a.publisher.rekey('demo')
+      const answered = a.publisher.stats.keyRequestsAnswered
+      const from = read.length
+      await until('b reads after the rekey', () => {
+        a.publish('demo', 0, new TextEncoder().encode(`m${n++}`))
+        return read.length > from + 3
+      }, 30_000, 100)
+      assert.ok(a.publisher.stats.keyRequestsAnswered > answered)
+      assert.equal(errors, [])
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+      await tracker.stop()
+    }
+  })
+}
+
 Processes.run()
+Frames.run()
