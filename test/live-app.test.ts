@@ -553,6 +553,40 @@ liveTest(Interfaces, 'a node at its maxStreamParts leaves the part apps joined t
   }
 })
 
+liveTest(Interfaces, 'a part an MQTT client subscribed to is held while it is subscribed, and may be left once it unsubscribes', async () => {
+  const idleMs = 1_000
+  const c = await appNode('c', tracker, { host: '127.0.0.1', httpPort: 0, mqttPort: 0, maxStreamParts: 2, streamPartIdleMs: idleMs })
+  const client = await mqttClient(c)
+  try {
+    await client.subscribeAsync('held')
+    assert.is((await post(c, '/streams/p1/publish', '1', 'application/json')).status, 200)
+    await sleep(idleMs + 300)
+    // Both idle long enough; the held one stays.
+    assert.is((await post(c, '/streams/p2/publish', '1', 'application/json')).status, 200)
+    assert.equal(streamPartIds(c).sort(), ['held#0', 'p2#0'])
+    await client.unsubscribeAsync('held')
+    await sleep(idleMs + 300)
+    // Unsubscribed, and idle since: p2 (older) goes first, then held.
+    assert.is((await post(c, '/streams/p3/publish', '1', 'application/json')).status, 200)
+    assert.is((await post(c, '/streams/p4/publish', '1', 'application/json')).status, 200)
+    assert.equal(streamPartIds(c).sort(), ['p3#0', 'p4#0'])
+    // A client that disconnects holds nothing either.
+    await sleep(idleMs + 300)
+    const other = await mqttClient(c)
+    await other.subscribeAsync('gone')
+    await other.endAsync()
+    await sleep(idleMs + 300)
+    assert.is((await post(c, '/streams/p5/publish', '1', 'application/json')).status, 200)
+    assert.is((await post(c, '/streams/p6/publish', '1', 'application/json')).status, 200)
+    assert.equal(streamPartIds(c).sort(), ['p5#0', 'p6#0'], 'gone was left once its subscriber had gone')
+    console.log(`  FIGURE MQTT-held parts: parts left after their subscribers went ${c.app.gateway.released}`)
+  } finally {
+    await client.endAsync()
+    await c.app.stop()
+    await c.node.stop()
+  }
+})
+
 liveTest(Interfaces, 'a node at its maxStreamParts refuses new stream parts with 403 and keeps serving the ones it has', async () => {
   const c = await appNode('c', tracker, { host: '127.0.0.1', httpPort: 0, maxStreamParts: 1 })
   try {

@@ -9,7 +9,8 @@
 //
 // The password is the API key (any user name); a wrong one gets CONNACK 4. A publish the node
 // refuses (too large, bad topic, too many stream parts) disconnects the client, since MQTT 3.1.1
-// has no way to refuse one publish. The broker never routes a client's packet itself: only what
+// has no way to refuse one publish. A part a client subscribed to is never left while some client
+// is subscribed to it (NodeGateway.hold); after the last unsubscribes or disconnects it may be. The broker never routes a client's packet itself: only what
 // the node delivers reaches subscribers, so a message is seen once, in the node's JSON form.
 
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes'
@@ -52,6 +53,8 @@ export async function startMqttBridge(gateway: NodeGateway, options: MqttBridgeO
   const stats = gateway.stats
   /** Payloads this bridge handed to the broker: the only packets it forwards to subscribers. */
   const ours = new WeakSet<Buffer>()
+  /** Per client, the topics it subscribed to and the release of the node's hold on each part. */
+  const holds = new Map<Client, Map<string, () => void>>()
 
   const broker = await Aedes.createBroker({
     authenticate(_client: Client, _username: string | undefined, password: Buffer | undefined, done) {
@@ -78,11 +81,14 @@ export async function startMqttBridge(gateway: NodeGateway, options: MqttBridgeO
         done(error as Error)
       }
     },
-    authorizeSubscribe(_client: Client, subscription: Subscription, done) {
+    authorizeSubscribe(client: Client, subscription: Subscription, done) {
       try {
         const error = topicError(subscription.topic)
         if (error !== undefined) throw error
-        gateway.open(subscription.topic, MQTT_PARTITION, true)
+        const part = gateway.open(subscription.topic, MQTT_PARTITION)
+        let topics = holds.get(client)
+        if (topics === undefined) holds.set(client, (topics = new Map()))
+        if (!topics.has(subscription.topic)) topics.set(subscription.topic, gateway.hold(part))
         done(null, { ...subscription, qos: 0 })
       } catch (error) {
         if (error instanceof AppError) stats.reject('mqtt', error.code)
@@ -101,6 +107,19 @@ export async function startMqttBridge(gateway: NodeGateway, options: MqttBridgeO
   // An 'error' event nobody listens to would throw and take the node down with the broker.
   const brokerEvents: EventEmitter = broker
   brokerEvents.on('error', (error: unknown) => options.onError(error, 'mqtt broker'))
+  // A part stays held while some client is subscribed to it; QoS 0 keeps nothing for an absent
+  // client, so one that disconnects holds nothing, whatever its session.
+  brokerEvents.on('unsubscribe', (topics: string[], client: Client | null) => {
+    const mine = client === null ? undefined : holds.get(client)
+    for (const topic of topics) {
+      mine?.get(topic)?.()
+      mine?.delete(topic)
+    }
+  })
+  brokerEvents.on('clientDisconnect', (client: Client) => {
+    for (const release of holds.get(client)?.values() ?? []) release()
+    holds.delete(client)
+  })
 
   const stopListening = gateway.subscriptions.listenAll((m) => {
     const id = m.message.messageId

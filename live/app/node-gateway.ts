@@ -3,8 +3,8 @@
 // subscribes to it, and publishes. At `maxStreamParts` parts, it leaves the part apps joined that
 // has gone longest unused, if that is `streamPartIdleMs` or more with no listener, and refuses
 // otherwise: apps come and go, and the overlay should not churn with them. Parts the node's config
-// names, and parts an MQTT client subscribed to (the broker's subscriptions are not followed), are
-// never left.
+// names are never left; a part an MQTT client is subscribed to is held (hold()) until the last
+// such client unsubscribes or goes, and is idle from then on.
 
 import type { LiveNode } from '../live-node.ts'
 
@@ -34,8 +34,8 @@ export interface PublishReceipt {
 export class NodeGateway {
   /** Parts apps joined that may be left: stream part id -> when an app last used it (ms). */
   private readonly lastUsed = new Map<string, number>()
-  /** Parts apps joined that are never left (MQTT subscriptions). */
-  private readonly pinned = new Set<string>()
+  /** Parts MQTT clients are subscribed to, with how many subscriptions: never left while held. */
+  private readonly holds = new Map<string, number>()
   /** Parts left to make room so far. */
   released = 0
 
@@ -46,15 +46,28 @@ export class NodeGateway {
     readonly limits: GatewayLimits,
   ) {}
 
-  /** The stream part an app names, joined if it was not; throws AppError if refused. `pin`: never left. */
-  open(streamId: unknown, partition: unknown, pin = false): StreamPart {
+  /** The stream part an app names, joined if it was not; throws AppError if refused. */
+  open(streamId: unknown, partition: unknown): StreamPart {
     const part = streamPart(streamId, partition)
     this.join(part)
-    if (pin) {
-      this.pinned.add(part.streamPartId)
-      this.lastUsed.delete(part.streamPartId)
-    }
     return part
+  }
+
+  /** Keeps `part` (open already) from being left until the returned release is called (once). */
+  hold(part: StreamPart): () => void {
+    const sp = part.streamPartId
+    this.holds.set(sp, (this.holds.get(sp) ?? 0) + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (this.holds.get(sp) ?? 1) - 1
+      if (left > 0) this.holds.set(sp, left)
+      else {
+        this.holds.delete(sp)
+        if (this.lastUsed.has(sp)) this.lastUsed.set(sp, Date.now())
+      }
+    }
   }
 
   /** Checks everything before joining, so a refused publish leaves the node as it was. */
@@ -84,7 +97,7 @@ export class NodeGateway {
           + `${sp} is not one of them`)
       }
       this.node.join(sp)
-      if (!this.pinned.has(sp)) this.lastUsed.set(sp, Date.now())
+      this.lastUsed.set(sp, Date.now())
     } else if (this.lastUsed.has(sp)) this.lastUsed.set(sp, Date.now())
   }
 
@@ -93,7 +106,7 @@ export class NodeGateway {
     const now = Date.now()
     let oldest: string | undefined
     for (const [sp, at] of this.lastUsed) {
-      if (now - at < this.limits.streamPartIdleMs || this.subscriptions.isListened(sp)) continue
+      if (now - at < this.limits.streamPartIdleMs || this.subscriptions.isListened(sp) || this.holds.has(sp)) continue
       if (oldest === undefined || at < this.lastUsed.get(oldest)!) oldest = sp
     }
     if (oldest === undefined) return false
