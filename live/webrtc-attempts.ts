@@ -229,13 +229,22 @@ export abstract class WebRtcTransportBase<Pc, Dc extends { close(): void }> exte
       this.drop(pend)
     }
     if (this.sender === undefined) return
-    if (!this.isWanted(from) && this.unsolicitedAnswers() >= this.attemptOptions.maxUnsolicitedAnswers) {
+    if (!this.answersOfferFrom(from)) {
       this.rtcCounts.offersRefused++
       return
     }
     const attempt = this.createAttempt(from, id, 'answerer', incarnation)
     this.acceptChannel(attempt)
     this.setRemote(attempt, sdp, 'offer')
+  }
+
+  /**
+   * Whether an offer from `from` would be answered now: one we asked for always is; one nobody
+   * asked for only while fewer than maxUnsolicitedAnswers such attempts are under way. The one
+   * bound on offers, for whoever hands offers in (the DHT asks before it learns their source).
+   */
+  answersOfferFrom(from: NodeId): boolean {
+    return this.isWanted(from) || this.pending.get(from)?.role === 'answerer' || this.unsolicitedAnswers() < this.attemptOptions.maxUnsolicitedAnswers
   }
 
   /** Answerer attempts under way for peers we did not ask to connect to. */

@@ -18,7 +18,7 @@ import { WIRE_RPC_REQUEST, isRpcMessage } from '../core/rpc/rpc-messages.ts'
 import { createRandom } from '../sim/engine/random.ts'
 import { WireCodec } from '../live/wire-codec.ts'
 import { isDhtConfig, parseNodeConfig } from '../live/node-config.ts'
-import { MAX_INBOUND_OFFERS } from '../live/dht/dht-link-transport.ts'
+import { DEFAULT_MAX_UNSOLICITED_ANSWERS } from '../live/webrtc-attempts.ts'
 import { type LiveProcess, runLiveProcess, until } from './helpers/live.ts'
 
 let nodeDataChannel = true
@@ -225,7 +225,7 @@ if (!nodeDataChannel) {
       assert.ok(dropped !== null, ep.process.output())
       const [garbage, malformed, refused, beforeProof, offersRefused] = dropped!.slice(1).map(Number)
       // Offers from made-up sources: answered up to the cap, the rest dropped.
-      assert.is(offersRefused, sent.offers - MAX_INBOUND_OFFERS)
+      assert.is(offersRefused, sent.offers - DEFAULT_MAX_UNSOLICITED_ANSWERS)
       // Frames before the proof are garbage too (the link layer drops them before anything reads them).
       assert.is(garbage, sent.badFrames + sent.beforeProof)
       assert.is(malformed, sent.wrongSender + sent.oversize + sent.badBody + sent.unknownKind)

@@ -10,15 +10,15 @@
 // (serving a peer's connect-back) surface to core as inbound links when they open, and their
 // failures are not core's business. A peer can make us dial: at most MAX_CONNECT_BACKS_SERVED
 // such dials run at once, and each is to a ws:// URL that must then prove to be the peer
-// (the WebSocket welcome, and the link authentication above this transport). A peer can also
-// make us answer WebRTC offers, each a peer connection with native resources: offers from at most
-// MAX_INBOUND_OFFERS sources are in flight at once (until their link opens or their attempt's
-// time is up); further sources' offers are dropped and counted.
+// (the WebSocket welcome, and the transports' proof of identity). A peer can also make us answer
+// WebRTC offers, each a peer connection with native resources: the WebRTC transport's one bound on
+// unasked offers (maxUnsolicitedAnswers, the era's connection cap) applies, and an offer it would
+// refuse is dropped here before its claimed source is learnt.
 
 import type { Connection, NodeId, Transport, TransportHandler } from '../../core/ports.ts'
 import type { PeerDescriptor } from '../../core/dht/peer-descriptor.ts'
 import { TATUM } from '../../core/protocol-era.ts'
-import { DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS, parseSignal } from '../webrtc-signalling.ts'
+import { parseSignal } from '../webrtc-signalling.ts'
 import { descriptorUrl } from './descriptor-wire.ts'
 import type { PeerDirectory } from './peer-directory.ts'
 
@@ -34,14 +34,6 @@ export const CONNECT_BACK_TIMEOUT_MS = TATUM.overlay!.connectionTimeouts.websock
  */
 export const MAX_CONNECT_BACKS_SERVED = 32
 
-/**
- * Sources whose WebRTC offers may be in flight at once: as many as the node may hold connections
- * (ConnectionManager.ts maxConnections 80, dht 103.3.1, as the era's connection cap carries it).
- */
-export const MAX_INBOUND_OFFERS = TATUM.overlay!.connectionCap.maxConnections
-/** How long an answered offer counts as in flight without a link: the WebRTC transport's connect timeout. */
-export const INBOUND_OFFER_HOLD_MS = DEFAULT_WEBRTC_CONNECT_TIMEOUT_MS
-
 const ROUTED_SIGNAL = 'w'
 const ROUTED_CONNECT_BACK = 'b'
 
@@ -55,6 +47,8 @@ export interface DialingTransport extends Transport {
 export interface SignalledPeerTransport extends Transport {
   setSignalSender(sender: ((to: NodeId, payload: string) => boolean) | undefined): void
   handleSignal(from: NodeId, payload: string): void
+  /** Whether an offer from `from` would be answered now (webrtc-attempts.ts). */
+  answersOfferFrom(from: NodeId): boolean
   connectionTo(peer: NodeId): Connection | undefined
 }
 
@@ -68,8 +62,6 @@ export class DhtLinkTransport implements Transport {
   private readonly asked = new Map<NodeId, { part: Transport | undefined; timer: ReturnType<typeof setTimeout> | undefined }>()
   /** Peers we dial because they asked us to. */
   private readonly servingConnectBack = new Set<NodeId>()
-  /** Sources of offers in flight, with when they stop counting. */
-  private readonly inboundOffers = new Map<NodeId, number>()
   readonly counts = {
     connectBacksAsked: 0, connectBacksServed: 0, connectBacksRefused: 0, connectBackTimeouts: 0, unroutable: 0, badRouted: 0, offersRefused: 0,
   }
@@ -117,7 +109,7 @@ export class DhtLinkTransport implements Transport {
     const kind = payload.charAt(0)
     if (kind === ROUTED_SIGNAL) {
       const signal = payload.slice(1)
-      if (!this.admitOffer(source.nodeId, signal)) {
+      if (parseSignal(signal)?.t === 'offer' && !this.webrtc.answersOfferFrom(source.nodeId)) {
         this.counts.offersRefused++
         return
       }
@@ -128,18 +120,6 @@ export class DhtLinkTransport implements Transport {
     } else {
       this.counts.badRouted++
     }
-  }
-
-  /** False for an offer from a new source while MAX_INBOUND_OFFERS sources have offers in flight. */
-  private admitOffer(from: NodeId, signal: string): boolean {
-    if (parseSignal(signal)?.t !== 'offer') return true
-    const now = performance.now()
-    if (!this.inboundOffers.has(from) && this.inboundOffers.size >= MAX_INBOUND_OFFERS) {
-      for (const [peer, until] of this.inboundOffers) if (until <= now) this.inboundOffers.delete(peer)
-      if (this.inboundOffers.size >= MAX_INBOUND_OFFERS) return false
-    }
-    this.inboundOffers.set(from, now + INBOUND_OFFER_HOLD_MS)
-    return true
   }
 
   private partFor(peer: NodeId): Transport | 'connect-back' | undefined {
@@ -201,7 +181,6 @@ export class DhtLinkTransport implements Transport {
     return {
       onConnected: (c) => {
         this.servingConnectBack.delete(c.remoteId)
-        this.inboundOffers.delete(c.remoteId)
         const asked = this.asked.get(c.remoteId)
         if (asked !== undefined) {
           if (asked.timer !== undefined) clearTimeout(asked.timer)
@@ -227,6 +206,5 @@ export class DhtLinkTransport implements Transport {
     for (const a of this.asked.values()) if (a.timer !== undefined) clearTimeout(a.timer)
     this.asked.clear()
     this.servingConnectBack.clear()
-    this.inboundOffers.clear()
   }
 }

@@ -25,6 +25,7 @@ import { WireCodec } from '../../live/wire-codec.ts'
 import WebSocket from 'ws'
 import type { LiveConnection } from '../../live/live-link.ts'
 import { WebSocketTransport } from '../../live/websocket-transport.ts'
+import { WebRtcTransport, shutdownWebRtc } from '../../live/webrtc-transport.ts'
 
 const url = process.argv[2]
 if (url === undefined) throw new Error('usage: hostile-dht-peer.ts ws://HOST:PORT')
@@ -117,10 +118,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
   sink.send(rawFrame(WIRE_RPC_REQUEST, envelope(`{"$d":["${me.address}",0,0,null]}`, `{"key":{"$b":"${'ab'.repeat(500)}"}}`)))
   sink.send(rawFrame(WIRE_RPC_REQUEST, '{not json'))
   sent.badFrames += 4
-  // WebRTC offers routed to the node from 100 made-up sources: it answers at most its cap at once.
+  // WebRTC offers routed to the node from 100 made-up sources, each a real offer (so each answer
+  // is a peer connection that waits for its peer): it answers at most its cap at once.
+  const sdp = await realOfferSdp()
   for (let i = 0; i < 100; i++) {
     const fake = peerDescriptorOf(`0x${(i + 1).toString(16).padStart(40, 'f')}`)
-    const offer = JSON.stringify({ t: 'offer', a: `x${i}`, i: 'inc', sdp: 'v=0\r\n' })
+    const offer = JSON.stringify({ t: 'offer', a: `x${i}`, i: 'inc', sdp })
     const targetDescriptor = peerDescriptorOf(target)
     request(DHT_ROUTE, { id: `flood:${i}`, parallelRoots: [], target: targetDescriptor, via: null, source: fake, reachableThrough: [], path: [me.address], payload: `w${offer}` })
     sent.offers++
@@ -133,4 +136,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 }
 
 console.log(`hostile sent ${JSON.stringify(sent)}`)
+shutdownWebRtc()
 process.exit(0)
+
+/** The SDP of an offer node-datachannel makes, captured instead of sent. */
+async function realOfferSdp(): Promise<string> {
+  const offerer = new WebRtcTransport('hostile-offerer', { bindAddress: '127.0.0.1' })
+  let captured: string | undefined
+  offerer.setSignalSender((_to, payload) => {
+    const s = JSON.parse(payload) as { t: string; sdp?: string }
+    if (captured === undefined && s.t === 'offer') captured = s.sdp
+    return true
+  })
+  offerer.setHandler(handler(() => {}))
+  offerer.connect('nobody')
+  while (captured === undefined) await sleep(10)
+  await offerer.close()
+  return captured
+}
