@@ -14,7 +14,7 @@ import type { CryptoCosts } from '../core/security/crypto-suite.ts'
 import { RealCrypto } from '../core/security/real-crypto.ts'
 import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
-import { PermissionCache, StreamRegistry } from '../core/security/stream-registry.ts'
+import { type Permission, type PermissionSource, PermissionCache, StreamRegistry } from '../core/security/stream-registry.ts'
 import { Simulator } from '../sim/engine/simulator.ts'
 import { ModelledCrypto } from '../sim/security/modelled-crypto.ts'
 import { createRandom } from '../sim/engine/random.ts'
@@ -49,20 +49,60 @@ Registry('applies a grant or revoke after the confirmation delay, and lets anyon
 
 const Cache = suite('PermissionCache')
 
+/** The cache's answer, which a source that answers at once gives at once. */
+function cachedAnswer(cache: PermissionCache, streamId: string, address: string, permission: Permission): boolean | undefined {
+  let answer: boolean | undefined
+  cache.check(streamId, address, permission, (allowed) => { answer = allowed })
+  return answer
+}
+
 Cache('shows a node a revocation only once its cached answer expires', () => {
   const sim = new Simulator()
   const registry = new StreamRegistry(sim, { confirmationDelayMs: 0 })
   registry.createStream('s', owner.address)
   registry.grantFromStart('s', alice.address, 'subscribe')
   const cache = new PermissionCache(registry, sim, 10_000)
-  const seen: boolean[] = []
-  sim.call(0, () => seen.push(cache.allows('s', alice.address, 'subscribe')))
+  const seen: (boolean | undefined)[] = []
+  sim.call(0, () => seen.push(cachedAnswer(cache, 's', alice.address, 'subscribe')))
   sim.call(1_000, () => registry.revoke('s', alice.address, 'subscribe'))
-  sim.call(9_999, () => seen.push(cache.allows('s', alice.address, 'subscribe')))
-  sim.call(10_000, () => seen.push(cache.allows('s', alice.address, 'subscribe')))
+  sim.call(9_999, () => seen.push(cachedAnswer(cache, 's', alice.address, 'subscribe')))
+  sim.call(10_000, () => seen.push(cachedAnswer(cache, 's', alice.address, 'subscribe')))
   sim.run(20_000)
   assert.equal(seen, [true, true, false])
   assert.is(registry.queries, 2, 'one chain query per expiry')
+})
+
+/** A source whose answers the test gives, as a chain node's come back later. */
+class LaterSource implements PermissionSource {
+  readonly asked: { key: string; answer: (allowed: boolean | undefined) => void }[] = []
+  lookup(streamId: string, address: string, permission: Permission, answer: (allowed: boolean | undefined) => void): void {
+    this.asked.push({ key: `${permission} ${streamId} ${address}`, answer })
+  }
+}
+
+Cache('asks a later source once for questions that wait together, refuses without remembering a failed lookup, and bounds who waits', () => {
+  const sim = new Simulator()
+  const source = new LaterSource()
+  const cache = new PermissionCache(source, sim, 10_000, 100, 3)
+  const got: string[] = []
+  const ask = (who: string, address: string) => cache.check('s', address, 'publish', (allowed) => got.push(`${who}:${allowed}`))
+  ask('a1', alice.address)
+  ask('a2', alice.address)
+  ask('m1', mallory.address)
+  ask('m2', mallory.address)
+  assert.equal(got, ['m2:false'], 'the fourth waiting question is refused at once')
+  assert.is(source.asked.length, 2, 'one lookup per question')
+  assert.is(cache.stats.overflowed, 1)
+  source.asked[0].answer(true)
+  source.asked[1].answer(undefined)
+  assert.equal(got, ['m2:false', 'a1:true', 'a2:true', 'm1:false'])
+  assert.is(cache.stats.failed, 1)
+  ask('a3', alice.address)
+  ask('m3', mallory.address)
+  assert.equal(got.slice(4), ['a3:true'], 'the answer is remembered; the failure is asked again')
+  assert.is(source.asked.length, 3)
+  source.asked[2].answer(false)
+  assert.equal(got.slice(5), ['m3:false'])
 })
 
 const Cpu = suite('CpuQueue')
@@ -131,6 +171,26 @@ for (const kind of ['real', 'modelled'] as const) {
     assert.equal(validator.stats.rejected, { 'bad-signature': 2, 'not-permitted': 1, malformed: 1 })
   })
 }
+
+Validator('holds a message until a later permission source answers; duplicates meanwhile wait for the same verdict', () => {
+  const sim = new Simulator()
+  const suite = new RealCrypto(createDeterministicSecureRandom('core-test/later'))
+  const source = new LaterSource()
+  const ports: SecurityPorts = { clock: sim, timers: sim, cpu: new CpuQueue(sim, sim), suite, costs: COSTS, permissions: new PermissionCache(source, sim, 60_000) }
+  const validator = new StreamMessageValidator(ports)
+  const o = suite.keyPair('core-test/owner')
+  const genuine = suite.sign(unsignedBy(o.address), o)
+  const verdicts: [string, Verdict, number][] = []
+  sim.call(0, () => {
+    validator.validate(genuine, (v) => verdicts.push(['first', v, sim.now()]))
+    validator.validate(genuine, (v) => verdicts.push(['duplicate', v, sim.now()]))
+  })
+  sim.call(50, () => source.asked[0].answer(true))
+  sim.run(100)
+  assert.is(source.asked.length, 1)
+  assert.equal(verdicts, [['first', VERDICT_VALID, 51], ['duplicate', VERDICT_VALID, 51]], 'judged when the answer came, then verified on the CPU')
+  assert.is(validator.stats.verified, 1)
+})
 
 const Modelled = suite('ModelledCrypto')
 

@@ -9,7 +9,7 @@ import { MessageChains } from '../message-chains.ts'
 import { CONTENT_TYPE_BINARY, type ContentType, ENCRYPTION_AES, ENCRYPTION_NONE, type EncryptedGroupKey, MESSAGE_TYPE_CONTENT, type StreamMessage } from '../message.ts'
 import type { GroupKey } from '../message-layer/encryption.ts'
 import type { KeyPair } from '../message-layer/identity.ts'
-import { createGroupKeyResponse, validateGroupKeyRequest } from '../message-layer/key-exchange.ts'
+import { type ValidGroupKeyRequest, createGroupKeyResponse, validateGroupKeyRequest } from '../message-layer/key-exchange.ts'
 import type { NetworkNode } from '../network-node.ts'
 import type { Connection, Random } from '../ports.ts'
 import { WIRE_GROUP_KEY_REQUEST, isKeyExchangeWireMessage, keyExchangeWireMessage } from './key-exchange-messages.ts'
@@ -112,7 +112,7 @@ export class Publisher implements LinkProtocol {
   handleMessage(connection: Connection, message: { kind: number }): boolean {
     if (!isKeyExchangeWireMessage(message, WIRE_GROUP_KEY_REQUEST)) return false
     this.stats.keyRequests++
-    const { suite, costs, cpu, permissions, clock } = this.ports
+    const { suite, costs, cpu, permissions } = this.ports
     const request = validateGroupKeyRequest(suite, message.message, this.identity.address)
     if (!request.ok) {
       this.stats.keyRequestsInvalid++
@@ -120,18 +120,24 @@ export class Publisher implements LinkProtocol {
       return true
     }
     const r = request.value
-    if (!permissions.allows(r.streamId, r.requesterId, 'subscribe')) {
-      this.stats.keyRequestsRefused++
-      cpu.run(costs.verifyMs, () => {})
-      return true
-    }
+    permissions.check(r.streamId, r.requesterId, 'subscribe', (allowed) => {
+      if (allowed) this.answerKeyRequest(connection, r)
+      else {
+        this.stats.keyRequestsRefused++
+        cpu.run(costs.verifyMs, () => {})
+      }
+    })
+    return true
+  }
+
+  private answerKeyRequest(connection: Connection, r: ValidGroupKeyRequest): void {
+    const { suite, costs, cpu, clock } = this.ports
     const known = this.keys.get(r.streamId)?.all
     const keys = r.groupKeyIds.map((id) => known?.get(id)).filter((k): k is GroupKey => k !== undefined)
     const { messageId, prevMsgRef } = this.responseChains.next(r.streamId, r.streamPartition, clock.now())
     const response = createGroupKeyResponse(suite, this.identity, { ...messageId, prevMsgRef }, r, keys)
     this.stats.keyRequestsAnswered++
     cpu.run(costs.verifyMs + keys.length * costs.sealMs + costs.signMs, () => this.node.send(connection, keyExchangeWireMessage(response)))
-    return true
   }
 
   private keysOf(streamId: string): StreamKeys {

@@ -20,38 +20,61 @@ export interface ValidatorStats {
 /** Verdicts remembered per node; at 10 messages/s, the last 25 s. */
 export const REMEMBERED_VERDICTS = 256
 
+interface VerdictRecord {
+  verdict: Verdict
+  readyAtMs: number
+  /** Duplicates that came while the publisher's permission was being looked up; undefined once judged. */
+  waiting: ((verdict: Verdict) => void)[] | undefined
+}
+
 export class StreamMessageValidator implements MessageValidator {
-  private readonly verdicts = new Map<StreamMessage, { verdict: Verdict; readyAtMs: number }>()
+  private readonly verdicts = new Map<StreamMessage, VerdictRecord>()
   readonly stats: ValidatorStats = { verified: 0, rejected: { 'bad-signature': 0, 'not-permitted': 0, malformed: 0 } }
 
   constructor(private readonly ports: SecurityPorts) {}
 
+  /**
+   * A message whose publisher's permission is not cached waits for the registry's answer (a live
+   * node's chain call), held by the PermissionCache, whose bound on waiting questions bounds it.
+   */
   validate(message: StreamMessage, done: (verdict: Verdict) => void): void {
     const { clock, timers, cpu, costs } = this.ports
     const known = this.verdicts.get(message)
     if (known !== undefined) {
+      if (known.waiting !== undefined) {
+        known.waiting.push(done)
+        return
+      }
       const wait = known.readyAtMs - clock.now()
       if (wait <= 0) done(known.verdict)
       else timers.setTimeout(() => done(known.verdict), wait)
       return
     }
-    const verdict = this.judge(message)
-    this.stats.verified++
-    if (verdict !== VERDICT_VALID) this.stats.rejected[verdict]++
-    const record = { verdict, readyAtMs: clock.now() }
+    const record: VerdictRecord = { verdict: VERDICT_VALID, readyAtMs: clock.now(), waiting: undefined }
     if (this.verdicts.size >= REMEMBERED_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value!)
     this.verdicts.set(message, record)
-    record.readyAtMs = cpu.run(costs.verifyMs, () => done(verdict))
+    let judged = false
+    this.judge(message, (verdict) => {
+      judged = true
+      this.stats.verified++
+      if (verdict !== VERDICT_VALID) this.stats.rejected[verdict]++
+      record.verdict = verdict
+      const duplicates = record.waiting
+      record.waiting = undefined
+      record.readyAtMs = cpu.run(costs.verifyMs, () => {
+        done(verdict)
+        if (duplicates !== undefined) for (const d of duplicates) d(verdict)
+      })
+    })
+    if (!judged) record.waiting = []
   }
 
-  private judge(message: StreamMessage): Verdict {
-    if (typeof message !== 'object' || message === null || message.signatureType === SIGNATURE_TYPE_NONE) return VERDICT_MALFORMED
+  private judge(message: StreamMessage, verdict: (verdict: Verdict) => void): void {
+    if (typeof message !== 'object' || message === null || message.signatureType === SIGNATURE_TYPE_NONE) return verdict(VERDICT_MALFORMED)
     const signer = this.ports.suite.signer(message)
     const id = message.messageId
-    if (signer === null || signer !== id.publisherId) return VERDICT_BAD_SIGNATURE
-    if (message.messageType === MESSAGE_TYPE_CONTENT && !this.ports.permissions.allows(id.streamId, id.publisherId, 'publish')) {
-      return VERDICT_NOT_PERMITTED
-    }
-    return VERDICT_VALID
+    if (signer === null || signer !== id.publisherId) return verdict(VERDICT_BAD_SIGNATURE)
+    if (message.messageType !== MESSAGE_TYPE_CONTENT) return verdict(VERDICT_VALID)
+    this.ports.permissions.check(id.streamId, id.publisherId, 'publish', (allowed) => verdict(allowed ? VERDICT_VALID : VERDICT_NOT_PERMITTED))
   }
 }

@@ -3,6 +3,11 @@
 // permissions per address, public streams that anyone may subscribe to. A change is a
 // transaction: it takes effect `confirmationDelayMs` after it is submitted, as a chain confirms
 // it, and nodes see it later still if they cached the old answer (PermissionCache).
+//
+// A node asks through a PermissionSource: in the simulator the registry itself answers at once;
+// a live node asks a chain node (live/registry/registry-client.ts), whose answer comes later. The
+// cache and everything that asks it take the answer through a callback, so both are one code path,
+// and with a source that answers at once nothing waits and nothing is scheduled.
 
 import type { Clock } from '../ports.ts'
 import type { Address } from '../message-layer/identity.ts'
@@ -33,7 +38,17 @@ interface StreamRecord {
   readonly changes: Map<string, Change[]>
 }
 
-export class StreamRegistry {
+/** Where a node's permission answers come from. */
+export interface PermissionSource {
+  /**
+   * Calls `answer` once with what the registry says now, at once or later. `undefined`: no
+   * answer could be had (the chain node failed or did not answer in time); the asker refuses
+   * and asks again next time rather than remembering it.
+   */
+  lookup(streamId: string, address: Address, permission: Permission, answer: (allowed: boolean | undefined) => void): void
+}
+
+export class StreamRegistry implements PermissionSource {
   private readonly streams = new Map<string, StreamRecord>()
   /** Lookups answered, for metrics (each is an RPC to a chain node in a live network). */
   queries = 0
@@ -85,6 +100,10 @@ export class StreamRegistry {
     return false
   }
 
+  lookup(streamId: string, address: Address, permission: Permission, answer: (allowed: boolean | undefined) => void): void {
+    answer(this.allows(streamId, address, permission))
+  }
+
   isPublic(streamId: string): boolean {
     const record = this.streams.get(streamId)
     return record !== undefined && record.publicFromMs <= this.clock.now()
@@ -105,26 +124,54 @@ export class StreamRegistry {
   }
 }
 
+/** Answers a node remembers; beyond it the oldest goes (a publisher asked by every reader of a big stream needs thousands). */
+export const MAX_CACHED_PERMISSIONS = 100_000
+/** Questions that may wait for a source's answer at once; beyond it they are refused at once (counted). */
+export const MAX_WAITING_PERMISSION_QUESTIONS = 10_000
+
+export interface PermissionCacheStats {
+  /** Questions the source was asked (each a chain call on a live node). */
+  lookups: number
+  /** Lookups with no answer (errors, timeouts): their questions were refused. */
+  failed: number
+  /** Questions refused because MAX_WAITING_PERMISSION_QUESTIONS were already waiting. */
+  overflowed: number
+}
+
+type Answer = (allowed: boolean) => void
+
 /**
  * A node's view of the registry: answers are cached for `ttlMs`, as a node caches chain
- * lookups, so a revocation reaches a node only once its cached answer expires.
+ * lookups, so a revocation reaches a node only once its cached answer expires. Questions asked
+ * while the same lookup is on its way wait for it instead of asking again.
  */
 export class PermissionCache {
+  readonly stats: PermissionCacheStats = { lookups: 0, failed: 0, overflowed: 0 }
   private readonly entries = new Map<string, { allowed: boolean; expiresAtMs: number }>()
+  /** Lookups on their way: key -> who waits for the answer. */
+  private readonly pending = new Map<string, Answer[]>()
+  private waitingCount = 0
   /** One-entry cache of the last question: a node asks about the same publisher message after message. */
   private lastStreamId = ''
   private lastAddress = ''
   private lastPermission: Permission | '' = ''
   private lastKey = ''
 
-  constructor(private readonly registry: StreamRegistry, private readonly clock: Clock, private readonly ttlMs: number) {}
+  constructor(
+    private readonly source: PermissionSource,
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+    private readonly maxEntries = MAX_CACHED_PERMISSIONS,
+    private readonly maxWaiting = MAX_WAITING_PERMISSION_QUESTIONS
+  ) {}
 
   /** Forgets every answer: for a source that knows it has just changed (a live node's own declarations), so a revocation counts at once. */
   clear(): void {
     this.entries.clear()
   }
 
-  allows(streamId: string, address: Address, permission: Permission): boolean {
+  /** Calls `answer` with whether `address` holds `permission` on `streamId`: at once when cached or the source answers at once, else when it answers. */
+  check(streamId: string, address: Address, permission: Permission, answer: Answer): void {
     if (streamId !== this.lastStreamId || address !== this.lastAddress || permission !== this.lastPermission) {
       this.lastStreamId = streamId
       this.lastAddress = address
@@ -134,9 +181,38 @@ export class PermissionCache {
     const key = this.lastKey
     const now = this.clock.now()
     const cached = this.entries.get(key)
-    if (cached !== undefined && cached.expiresAtMs > now) return cached.allowed
-    const allowed = this.registry.allows(streamId, address, permission)
-    this.entries.set(key, { allowed, expiresAtMs: now + this.ttlMs })
-    return allowed
+    if (cached !== undefined && cached.expiresAtMs > now) {
+      answer(cached.allowed)
+      return
+    }
+    if (this.waitingCount >= this.maxWaiting) {
+      this.stats.overflowed++
+      answer(false)
+      return
+    }
+    this.waitingCount++
+    const waiting = this.pending.get(key)
+    if (waiting !== undefined) {
+      waiting.push(answer)
+      return
+    }
+    const waiters: Answer[] = [answer]
+    this.pending.set(key, waiters)
+    this.stats.lookups++
+    this.source.lookup(streamId, address, permission, (allowed) => {
+      if (this.pending.get(key) !== waiters) return
+      this.pending.delete(key)
+      this.waitingCount -= waiters.length
+      if (allowed === undefined) this.stats.failed++
+      else this.remember(key, allowed, now)
+      for (const w of waiters) w(allowed === true)
+    })
+  }
+
+  private remember(key: string, allowed: boolean, askedAtMs: number): void {
+    // Delete first, so the Map's order stays the order of remembering and the oldest goes first.
+    if (!this.entries.delete(key) && this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!)
+    // From when it was asked: the chain answered about that moment or later.
+    this.entries.set(key, { allowed, expiresAtMs: askedAtMs + this.ttlMs })
   }
 }

@@ -128,10 +128,16 @@ export class Subscriber implements LinkProtocol, DeliveryListener {
   private reject(message: StreamMessage, verdict: Verdict): void {
     this.stats.rejected++
     const id = message.messageId
-    if (this.resends === undefined || verdict !== VERDICT_BAD_SIGNATURE) return
-    // Only a permitted publisher's position can hold a genuine message worth fetching.
-    if (!this.ports.permissions.allows(id.streamId, id.publisherId, 'publish')) return
     const resends = this.resends
+    if (resends === undefined || verdict !== VERDICT_BAD_SIGNATURE) return
+    // Only a permitted publisher's position can hold a genuine message worth fetching.
+    this.ports.permissions.check(id.streamId, id.publisherId, 'publish', (allowed) => {
+      if (allowed) this.refetch(message, resends)
+    })
+  }
+
+  private refetch(message: StreamMessage, resends: ResendSource): void {
+    const id = message.messageId
     const at = { timestamp: id.timestamp, sequenceNumber: id.sequenceNumber }
     this.ports.timers.setTimeout(() => {
       // The genuine message may have come meanwhile, by another path.
