@@ -8,6 +8,7 @@
 import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
 import { type EntryPointAddress, LiveDhtNode } from '../live/live-dht-node.ts'
 import { type NodeProcessConfig, messageLayerOptions } from '../live/node-config.ts'
+import { registryPermissions } from '../live/registry/registry-client.ts'
 import { followPermissionsFile } from './node-permissions.ts'
 import type { ProcessKey } from '../live/key-file.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
@@ -45,11 +46,13 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
   const label = config.id
   const observer = new ProcessObserver(() => config.verbose, () => label)
   const entryPoints = await resolveEntryPoints(config)
+  const registry = registryPermissions(config.registry)
   let node: LiveDhtNode
   try {
     node = new LiveDhtNode({
       seed: config.seed, insecureTestKeys: config.insecureTestKeys, ...(key.privateKey !== undefined ? { privateKey: key.privateKey } : {}),
       entryPoints, webrtc: config.webrtc, observer, messageLayer: messageLayerOptions(config),
+      ...(registry !== undefined ? { permissions: registry.permissions } : {}),
       server: config.wsPort === undefined ? undefined : { host: config.wsHost, port: config.wsPort },
       ...(config.wsAdvertisedHost !== undefined ? { advertisedHost: config.wsAdvertisedHost } : {}),
       onError: (error, where) => console.error(`[${label}] ${where}:`, error),
@@ -98,7 +101,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.websocket.connectedPeers().length} websocket, `
         + `${node.webrtc.connectedPeers().length} webrtc; dht contacts ${node.directory.size}; garbage ${garbage}, `
         + `malformed ${observer.malformeds}, links refused ${proofsRefused(node)}, rejected ${observer.rejectionSummary()}`
-        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
+        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : '') + (registry !== undefined ? `; ${registry.source.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -112,7 +115,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
     console.log(`node ${label} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} `
       + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
       + `links refused ${proofsRefused(node)}, before proof ${node.websocket.stats.framesBeforeProof + node.webrtc.stats.framesBeforeProof}, `
-      + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}; ${node.messages.summary()}`)
+      + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}; ${node.messages.summary()}${registry !== undefined ? `; ${registry.source.summary()}` : ''}`)
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()

@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml'
 import { type AppInterfaces, startAppInterfaces } from '../live/app/app-interfaces.ts'
 import { LiveNode } from '../live/live-node.ts'
 import { type NodeProcessConfig, checkNodeConfig, isDhtConfig, messageLayerOptions, parseNodeConfig } from '../live/node-config.ts'
+import { registryPermissions } from '../live/registry/registry-client.ts'
 import { followPermissionsFile } from './node-permissions.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { DEFAULT_KEY_DIR, PRIVATE_KEY_ENV, processKey } from '../live/key-file.ts'
@@ -121,18 +122,21 @@ async function main(): Promise<number> {
   const key = processKey({ configKey: config.privateKey, keyFile: config.keyFile, insecureTestKeys: config.insecureTestKeys })
   if (isDhtConfig(config)) return runDhtNode(config, key)
   const observer = new ProcessObserver(() => config.verbose, () => config.id)
+  const registry = registryPermissions(config.registry)
   let node: LiveNode
   try {
     node = new LiveNode({
       id: config.id, seed: config.seed, insecureTestKeys: config.insecureTestKeys, trackers: config.trackers, messageLayer: messageLayerOptions(config),
       ...(key.privateKey !== undefined ? { privateKey: key.privateKey } : {}), webrtc: config.webrtc, observer,
+      ...(registry !== undefined ? { permissions: registry.permissions } : {}),
       onError: (error, where) => console.error(`[${config.id}] ${where}:`, error),
     })
   } catch (error) {
     throw new RunFailure(`cannot start: ${(error as Error).message}`)
   }
   console.log(`node ${config.id} address ${node.identity.address} (key: ${key.source}; seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ') || 'what apps use'} `
-    + `via ${config.trackers.map((t) => `${t.id}=${t.url}`).join(', ')}`)
+    + `via ${config.trackers.map((t) => `${t.id}=${t.url}`).join(', ')}`
+    + (registry !== undefined ? `; permissions from the registry at ${config.registry!.url}, cached ${config.registry!.cacheTtlMs} ms` : ''))
   let unfollow: (() => void) | undefined
   try {
     if (config.permissionsFile !== undefined) unfollow = followPermissionsFile(config.permissionsFile, node.messages, (line) => console.log(`node ${config.id} ${line}`))
@@ -167,7 +171,7 @@ async function main(): Promise<number> {
       console.log(`${config.id}: ${neighbours}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.webrtc.connectedPeers().length} webrtc, `
         + `${node.websocket.connectedPeers().length} tracker; garbage ${rtc.garbageFrames + node.websocket.stats.garbageFrames}, malformed ${observer.malformeds}, rejected ${observer.rejectionSummary()}`
-        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : ''))
+        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : '') + (registry !== undefined ? `; ${registry.source.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -178,7 +182,7 @@ async function main(): Promise<number> {
     for (const t of timers) clearInterval(t)
     unfollow?.()
     console.log(`node ${config.id} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} (+${observer.duplicates} duplicates); `
-      + `rejected ${observer.rejectionSummary()}; ${node.messages.summary()}`)
+      + `rejected ${observer.rejectionSummary()}; ${node.messages.summary()}${registry !== undefined ? `; ${registry.source.summary()}` : ''}`)
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
     shutdownWebRtc()

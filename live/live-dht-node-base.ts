@@ -32,7 +32,7 @@ import { CompositeTransport } from './composite-transport.ts'
 import type { LivePeerDescriptor } from './dht/descriptor-wire.ts'
 import { DhtLinkTransport } from './dht/dht-link-transport.ts'
 import { PeerDirectory } from './dht/peer-directory.ts'
-import { liveIdentity, liveSecurityPorts, liveStreamRegistry, validateAtRelays } from './live-message-layer.ts'
+import { type LivePermissions, liveIdentity, liveSecurityPorts, liveStreamRegistry, validateAtRelays } from './live-message-layer.ts'
 import { LiveMessageRoles, type LiveMessageOptions } from './live-message-roles.ts'
 import type { StreamRegistry } from '../core/security/stream-registry.ts'
 import type { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
@@ -57,6 +57,8 @@ export interface LiveDhtNodeOptions {
   insecureTestKeys?: boolean
   /** Check signatures at every relay, before duplicate detection (default true; scenario runs mirror their scenario). */
   relayValidation?: boolean
+  /** Permissions from a chain's registry (a node config's `registry`); absent: the node's own registry (declarations; undeclared streams open). */
+  permissions?: LivePermissions
   /** Encryption, key schedule, subscriber, ordering and storage nodes (live-message-roles.ts); unset fields take its defaults. */
   messageLayer?: Partial<LiveMessageOptions>
   /** Node id when `authenticate` is false (scenario runs name nodes n0, n1, ...); else the key's address. */
@@ -111,7 +113,7 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
   readonly messages: LiveMessageRoles
   /** What the node's permission declarations fill (security.permissions asks it). */
   readonly registry: StreamRegistry
-  /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives (the app interfaces). */
+  /** The message layer's ports (real crypto, the permission registry), for roles that validate what the node receives (the app interfaces). */
   readonly security: SecurityPorts
   /** Judges every receipt before it is remembered or relayed; undefined with relayValidation false. */
   readonly validator: StreamMessageValidator | undefined
@@ -165,7 +167,7 @@ export class LiveDhtNodeBase<W extends DhtWebSocketTransport, R extends DhtWebRt
       ...options.network,
     })
     this.registry = liveStreamRegistry(realClock)
-    this.security = liveSecurityPorts(realClock, this.timers, this.registry)
+    this.security = liveSecurityPorts(realClock, this.timers, this.registry, options.permissions)
     this.validator = options.relayValidation === false ? undefined : validateAtRelays(this.node, this.security)
     this.messages = new LiveMessageRoles({
       node: this.node, identity: this.identity, security: this.security, registry: this.registry, relayValidator: this.validator,

@@ -1,8 +1,9 @@
 // The message layer's ports on a live node: real cryptography with randomness from the
 // platform's CSPRNG (crypto.getRandomValues, in Node and in browsers), no modelled CPU cost (the
-// real CPU spends the time), and a permission registry with no chain behind it: streams nobody
-// registered (or declared on the node, local-permissions.ts) are open, so validation checks who
-// signed a message, not whether they may publish.
+// real CPU spends the time), and the permission registry: a chain's (`registry` in a node's
+// config, live/registry/), or the node's own, where streams nobody registered (or declared on the
+// node, local-permissions.ts) are open, so validation checks who signed a message, not whether
+// they may publish.
 // Live links carry signed messages only, so every live publisher goes through the Publisher.
 
 import type { KeyPair } from '../core/message-layer/identity.ts'
@@ -16,10 +17,16 @@ import { Publisher } from '../core/security/publisher.ts'
 import { RealCrypto } from '../core/security/real-crypto.ts'
 import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
-import { PermissionCache, StreamRegistry } from '../core/security/stream-registry.ts'
+import { PermissionCache, type PermissionSource, StreamRegistry } from '../core/security/stream-registry.ts'
 
-/** How long a live node trusts a permission answer. */
-const PERMISSION_CACHE_TTL_MS = 60_000
+/** How long a live node trusts a permission answer: the simulator's default cacheTtlS. */
+export const PERMISSION_CACHE_TTL_MS = 60_000
+
+/** Where a live node's permission answers come from, and how long it trusts one. */
+export interface LivePermissions {
+  source: PermissionSource
+  cacheTtlMs: number
+}
 
 export const systemSecureRandom: SecureRandom = {
   bytes(n: number): Uint8Array {
@@ -30,15 +37,21 @@ export const systemSecureRandom: SecureRandom = {
   },
 }
 
-/** The registry a live node asks: what the node declares takes effect at once; undeclared streams are open. */
+/** The registry a live node asks without a chain: what the node declares takes effect at once; undeclared streams are open. */
 export function liveStreamRegistry(clock: Clock): StreamRegistry {
   return new StreamRegistry(clock, { confirmationDelayMs: 0, openUnknownStreams: true })
 }
 
-export function liveSecurityPorts(clock: Clock, timers: Timers, registry = liveStreamRegistry(clock)): SecurityPorts {
+/**
+ * With `permissions` (a node config's `registry`: live/registry/registry-client.ts) a message
+ * waits for its publisher's answer from the chain, and a stream nobody created allows nothing;
+ * else the node's own `registry` answers.
+ */
+export function liveSecurityPorts(clock: Clock, timers: Timers, registry = liveStreamRegistry(clock), permissions?: LivePermissions): SecurityPorts {
+  const source = permissions?.source ?? registry
   return {
     clock, timers, cpu: new CpuQueue(clock, timers), suite: new RealCrypto(systemSecureRandom), costs: ZERO_CRYPTO_COSTS,
-    permissions: new PermissionCache(registry, clock, PERMISSION_CACHE_TTL_MS),
+    permissions: new PermissionCache(source, clock, permissions?.cacheTtlMs ?? PERMISSION_CACHE_TTL_MS),
   }
 }
 

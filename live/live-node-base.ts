@@ -23,7 +23,7 @@ import type { KeyPair } from '../core/message-layer/identity.ts'
 import type { Publisher } from '../core/security/publisher.ts'
 import type { SecurityPorts } from '../core/security/security-ports.ts'
 import { CompositeTransport } from './composite-transport.ts'
-import { liveIdentity, liveSecurityPorts, liveStreamRegistry, validateAtRelays } from './live-message-layer.ts'
+import { type LivePermissions, liveIdentity, liveSecurityPorts, liveStreamRegistry, validateAtRelays } from './live-message-layer.ts'
 import { LiveMessageRoles, type LiveMessageOptions } from './live-message-roles.ts'
 import type { StreamRegistry } from '../core/security/stream-registry.ts'
 import type { StreamMessageValidator } from '../core/security/stream-message-validator.ts'
@@ -48,6 +48,8 @@ export interface LiveNodeBaseOptions {
   insecureTestKeys?: boolean
   /** Check signatures at every relay, before duplicate detection (default true; scenario runs mirror their scenario). */
   relayValidation?: boolean
+  /** Permissions from a chain's registry (a node config's `registry`); absent: the node's own registry (declarations; undeclared streams open). */
+  permissions?: LivePermissions
   /** Encryption, key schedule, subscriber, ordering and storage nodes (live-message-roles.ts); unset fields take its defaults. */
   messageLayer?: Partial<LiveMessageOptions>
   trackers: readonly TrackerAddress[]
@@ -89,7 +91,7 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
   readonly messages: LiveMessageRoles
   /** What the node's permission declarations fill (security.permissions asks it). */
   readonly registry: StreamRegistry
-  /** The message layer's ports (real crypto, open registry), for roles that validate what the node receives. */
+  /** The message layer's ports (real crypto, the permission registry), for roles that validate what the node receives. */
   readonly security: SecurityPorts
   /** Judges every receipt before it is remembered or relayed; undefined with relayValidation false. */
   readonly validator: StreamMessageValidator | undefined
@@ -131,7 +133,7 @@ export class LiveNodeBase<W extends TrackerTransport, R extends SignalledTranspo
     if (websocket.identity !== webrtc.identity) throw new RangeError(`the transports of ${this.id} prove different keys`)
     this.identity = websocket.identity
     this.registry = liveStreamRegistry(realClock)
-    this.security = liveSecurityPorts(realClock, this.timers, this.registry)
+    this.security = liveSecurityPorts(realClock, this.timers, this.registry, options.permissions)
     this.validator = options.relayValidation === false ? undefined : validateAtRelays(this.node, this.security)
     this.messages = new LiveMessageRoles({
       node: this.node, identity: this.identity, security: this.security, registry: this.registry, relayValidator: this.validator,

@@ -30,6 +30,12 @@
 //   permissionsFile: perms.yaml   # this node's stream permissions (live/local-permissions.ts), re-read when it changes
 //   publisherNodes: { "0x...": a } # where to ask a publisher for keys: its address -> node id (default: the address)
 //   storageNodes: [st1]           # storage nodes to fill gaps from; none: a gap is skipped after the era's initial wait
+//   registry:                     # permissions from a StreamRegistry chain (npm run registry), instead of permissionsFile;
+//                                 # absent: the node's own (permissionsFile), and every undeclared stream is open
+//     url: http://127.0.0.1:8545  # its JSON-RPC endpoint
+//     address: 0x5743...0001      # the contract; default where `npm run registry` puts it
+//     cacheTtlMs: 60000           # how long an answer is trusted (a grant or revoke reaches the node within it)
+//     timeoutMs: 3000             # an eth_call with no answer by then counts as failed (the message is refused)
 //
 // `streams` may be empty or absent when `app` is set: apps make the node join what they use.
 // Every problem in a file is reported at once, each naming the field.
@@ -40,6 +46,8 @@ import { type AppConfig, checkAppConfig } from './app/app-config.ts'
 import { MAX_PARTITION } from '../core/message-layer/stream-message.ts'
 import type { TrackerAddress } from './live-node.ts'
 import { DEFAULT_KEY_DIR, isPrivateKeyHex } from './key-file.ts'
+import { PERMISSION_CACHE_TTL_MS } from './live-message-layer.ts'
+import { DEFAULT_REGISTRY_TIMEOUT_MS } from './registry/registry-client.ts'
 import { isAddress } from '../core/message-layer/identity.ts'
 import type { LiveMessageOptions } from './live-message-roles.ts'
 
@@ -81,6 +89,15 @@ export interface NodeProcessConfig {
   permissionsFile: string | undefined
   publisherNodes: Record<string, string>
   storageNodes: string[]
+  /** The permission registry's chain; absent: the node's own registry (permissionsFile). */
+  registry: RegistryConfig | undefined
+}
+
+export interface RegistryConfig {
+  url: string
+  address: string | undefined
+  cacheTtlMs: number
+  timeoutMs: number
 }
 
 /** An entry point as configured: its URL, and its node id when given as ID@URL. */
@@ -110,8 +127,9 @@ export function parseEntryPoint(text: string): EntryPointSpec | undefined {
 }
 
 const KNOWN = ['id', 'seed', 'privateKey', 'keyFile', 'insecureTestKeys', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app',
-  'encryption', 'rotateKeyIntervalS', 'rekeyIntervalS', 'keyRequestTimeoutS', 'permissionsFile', 'publisherNodes', 'storageNodes']
+  'encryption', 'rotateKeyIntervalS', 'rekeyIntervalS', 'keyRequestTimeoutS', 'permissionsFile', 'publisherNodes', 'storageNodes', 'registry']
 const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
+const KNOWN_REGISTRY = ['url', 'address', 'cacheTtlMs', 'timeoutMs']
 
 export type ConfigResult = { ok: true; config: NodeProcessConfig } | { ok: false; problems: string[] }
 
@@ -294,6 +312,9 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
     if (!Array.isArray(c.storageNodes) || !c.storageNodes.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 100)) problem('storageNodes', c.storageNodes, 'a list of node ids')
     else storageNodes.push(...(c.storageNodes as string[]))
   }
+  const registry = c.registry === undefined ? undefined : checkRegistryConfig(c.registry, problem)
+  // One source of permissions: the chain's, or the node's own declarations.
+  if (c.registry !== undefined && c.permissionsFile !== undefined) problem('permissionsFile', c.permissionsFile, 'no permissionsFile with registry (permissions come from the chain)')
 
   if (problems.length > 0) return { ok: false, problems }
   return {
@@ -302,7 +323,7 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
       id: id as string, seed: seed as string | number | undefined, privateKey: c.privateKey as string | undefined, keyFile,
       insecureTestKeys: c.insecureTestKeys === true, trackers, entryPoints, wsPort, wsHost, wsAdvertisedHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
       durationS, verbose: c.verbose === true, webrtc, app, encryption: c.encryption === true, rotateKeyIntervalS, rekeyIntervalS, keyRequestTimeoutS,
-      permissionsFile, publisherNodes, storageNodes,
+      permissionsFile, publisherNodes, storageNodes, registry,
     },
   }
 }
@@ -314,4 +335,33 @@ export function messageLayerOptions(c: NodeProcessConfig): Partial<LiveMessageOp
     ...(c.keyRequestTimeoutS !== undefined ? { keyRequestTimeoutMs: c.keyRequestTimeoutS * 1000 } : {}),
     publisherNodes: c.publisherNodes, storageNodes: c.storageNodes,
   }
+}
+
+function checkRegistryConfig(raw: unknown, problem: (field: string, got: unknown, expected: string) => void): RegistryConfig | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problem('registry', raw, 'a mapping { url, address?, cacheTtlMs?, timeoutMs? }')
+    return undefined
+  }
+  const r = raw as Record<string, unknown>
+  for (const key of Object.keys(r)) if (!KNOWN_REGISTRY.includes(key)) problem(`registry.${key}`, r[key], `a known field (${KNOWN_REGISTRY.join(', ')})`)
+  let urlOk = typeof r.url === 'string'
+  if (urlOk) {
+    try {
+      urlOk = ['http:', 'https:'].includes(new URL(r.url as string).protocol)
+    } catch {
+      urlOk = false
+    }
+  }
+  if (!urlOk) problem('registry.url', r.url, "an http:// or https:// URL of the chain's JSON-RPC endpoint")
+  if (r.address !== undefined && (typeof r.address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(r.address))) problem('registry.address', r.address, "the contract's address (0x and 40 hex digits)")
+  const ms = (field: 'cacheTtlMs' | 'timeoutMs', fallback: number, min: number): number => {
+    const v = r[field]
+    if (v === undefined) return fallback
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= 86_400_000) return v
+    problem(`registry.${field}`, v, `an integer ${min}..86400000 (ms)`)
+    return fallback
+  }
+  const cacheTtlMs = ms('cacheTtlMs', PERMISSION_CACHE_TTL_MS, 0)
+  const timeoutMs = ms('timeoutMs', DEFAULT_REGISTRY_TIMEOUT_MS, 1)
+  return urlOk ? { url: r.url as string, address: r.address as string | undefined, cacheTtlMs, timeoutMs } : undefined
 }

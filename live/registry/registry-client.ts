@@ -5,6 +5,8 @@
 
 import type { Address } from '../../core/message-layer/identity.ts'
 import type { Permission, PermissionSource } from '../../core/security/stream-registry.ts'
+import type { LivePermissions } from '../live-message-layer.ts'
+import type { RegistryConfig } from '../node-config.ts'
 import { JsonRpcClient } from './rpc-client.ts'
 import { DEFAULT_REGISTRY_ADDRESS, registryCalls, registryResult } from './registry-contract.ts'
 
@@ -62,8 +64,21 @@ export class RegistryPermissionSource implements PermissionSource {
     )
   }
 
+  /** For a node's stats line. */
+  summary(): string {
+    const s = this.stats
+    return `registry ${s.calls} calls, ${s.errors} failed${s.overloaded > 0 ? `, ${s.overloaded} over the in-flight bound` : ''}${s.lastError !== undefined ? ` (last: ${s.lastError.slice(0, 120)})` : ''}`
+  }
+
   private settle(answer: (allowed: boolean | undefined) => void, allowed: boolean | undefined): void {
     this.inFlight--
     answer(allowed)
   }
+}
+
+/** A node process's permissions: from its config's registry, or undefined (every stream open). */
+export function registryPermissions(config: RegistryConfig | undefined): { source: RegistryPermissionSource; permissions: LivePermissions } | undefined {
+  if (config === undefined) return undefined
+  const source = new RegistryPermissionSource({ url: config.url, timeoutMs: config.timeoutMs, ...(config.address !== undefined ? { address: config.address } : {}) })
+  return { source, permissions: { source, cacheTtlMs: config.cacheTtlMs } }
 }

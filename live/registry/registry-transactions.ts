@@ -26,9 +26,15 @@ export class TransactionFailed extends Error {
   }
 }
 
+/** Signs and sends `data` to the contract at `to` and waits for the block that includes it. */
 export async function sendRegistryTransaction(
   rpc: JsonRpcClient, privateKey: string, to: string, data: string, receiptTimeoutMs = DEFAULT_RECEIPT_TIMEOUT_MS
 ): Promise<SentTransaction> {
+  return waitForReceipt(rpc, await submitRegistryTransaction(rpc, privateKey, to, data), receiptTimeoutMs)
+}
+
+/** Signs and sends; the transaction's hash, once the chain node has queued it for a block. */
+export async function submitRegistryTransaction(rpc: JsonRpcClient, privateKey: string, to: string, data: string): Promise<string> {
   const from = keyPairFromPrivateKey(privateKey).address
   let gasLimit: bigint
   try {
@@ -44,8 +50,11 @@ export async function sendRegistryTransaction(
     chainId: BigInt(chainId), nonce, gasLimit, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n,
     to: createAddressFromString(to), data: hexToBytes(data as `0x${string}`),
   }, { common }).sign(hexToBytes(`0x${privateKey.replace(/^0x/, '')}`))
-  const hash = await rpc.request('eth_sendRawTransaction', [bytesToHex(tx.serialize())]) as string
-  const deadline = Date.now() + receiptTimeoutMs
+  return await rpc.request('eth_sendRawTransaction', [bytesToHex(tx.serialize())]) as string
+}
+
+export async function waitForReceipt(rpc: JsonRpcClient, hash: string, timeoutMs = DEFAULT_RECEIPT_TIMEOUT_MS): Promise<SentTransaction> {
+  const deadline = Date.now() + timeoutMs
   for (;;) {
     const receipt = await rpc.request('eth_getTransactionReceipt', [hash]) as { blockNumber: string; status: string } | null
     if (receipt !== null) {
@@ -53,7 +62,7 @@ export async function sendRegistryTransaction(
       if (sent.status === 0) throw new TransactionFailed(`transaction ${hash} reverted in block ${sent.blockNumber}`)
       return sent
     }
-    if (Date.now() > deadline) throw new TransactionFailed(`transaction ${hash} not in a block after ${receiptTimeoutMs} ms`)
+    if (Date.now() > deadline) throw new TransactionFailed(`transaction ${hash} not in a block after ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS))
   }
 }
