@@ -91,5 +91,20 @@ Config('fills defaults, parses stream parts and webrtc options, and reads JSON a
   assert.not.ok(parseNodeConfig('- a list', 'x.yaml').ok)
 })
 
+Config('a registry section: defaults, and each bad field named', () => {
+  const base = 'trackers: [{ id: t0, url: "ws://127.0.0.1:7700" }]\nstreams: [demo]\n'
+  const ok = parseNodeConfig(`${base}registry: { url: "http://127.0.0.1:8545" }`, 'r.yaml')
+  assert.ok(ok.ok)
+  if (ok.ok) assert.equal(ok.config.registry, { url: 'http://127.0.0.1:8545', address: undefined, cacheTtlMs: 60_000, timeoutMs: 3_000 })
+  const none = parseNodeConfig(base, 'r.yaml')
+  assert.ok(none.ok && none.config.registry === undefined, 'absent: no registry (every stream open)')
+  const bad = parseNodeConfig(`${base}registry: { url: "ws://x", address: "0x12", cacheTtlMs: -1, timeoutMs: 0, chain: 1 }`, 'r.yaml')
+  assert.not.ok(bad.ok)
+  if (!bad.ok) for (const field of ['registry.url', 'registry.address', 'registry.cacheTtlMs', 'registry.timeoutMs', 'registry.chain']) {
+    assert.ok(bad.problems.some((p) => p.startsWith(`r.yaml: ${field}:`)), `${field} in ${bad.problems.join('\n')}`)
+  }
+  assert.not.ok(parseNodeConfig(`${base}registry: http://127.0.0.1:8545`, 'r.yaml').ok)
+})
+
 Processes.run()
 Config.run()
