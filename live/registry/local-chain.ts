@@ -53,6 +53,8 @@ export interface ReceiptLog {
 
 export interface Receipt {
   transactionHash: string
+  /** 1 (EIP-2930) or 2 (EIP-1559). */
+  type: number
   transactionIndex: number
   blockNumber: bigint
   blockHash: string
@@ -227,7 +229,7 @@ export class LocalChain {
         const hash = bytesToHex(t.tx.hash())
         if (this.receipts.size >= MAX_RECEIPTS) this.receipts.delete(this.receipts.keys().next().value!)
         this.receipts.set(hash, {
-          transactionHash: hash, transactionIndex: i, blockNumber: block.header.number, blockHash, from: t.from.toString(),
+          transactionHash: hash, type: t.tx.type, transactionIndex: i, blockNumber: block.header.number, blockHash, from: t.from.toString(),
           to: t.tx.to?.toString() ?? null, status: t.status, gasUsed: t.gasUsed, cumulativeGasUsed: t.cumulative, logs: t.logs,
         })
       })

@@ -183,7 +183,7 @@ function receiptJson(r: Receipt): Record<string, unknown> {
   return {
     transactionHash: r.transactionHash, transactionIndex: quantity(BigInt(r.transactionIndex)), blockNumber, blockHash: r.blockHash,
     from: r.from, to: r.to, status: quantity(BigInt(r.status)), gasUsed: quantity(r.gasUsed), cumulativeGasUsed: quantity(r.cumulativeGasUsed),
-    effectiveGasPrice: '0x0', contractAddress: null, type: '0x2',
+    effectiveGasPrice: '0x0', contractAddress: null, type: quantity(BigInt(r.type)),
     logs: r.logs.map((l, i) => ({ ...l, blockNumber, blockHash: r.blockHash, transactionHash: r.transactionHash, logIndex: quantity(BigInt(i)), removed: false })),
   }
 }
