@@ -104,6 +104,8 @@ Config('a registry section: defaults, and each bad field named', () => {
     assert.ok(bad.problems.some((p) => p.startsWith(`r.yaml: ${field}:`)), `${field} in ${bad.problems.join('\n')}`)
   }
   assert.not.ok(parseNodeConfig(`${base}registry: http://127.0.0.1:8545`, 'r.yaml').ok)
+  const both = parseNodeConfig(`${base}registry: { url: "http://127.0.0.1:8545" }\npermissionsFile: p.yaml`, 'r.yaml')
+  assert.ok(!both.ok && both.problems.some((p) => p.startsWith('r.yaml: permissionsFile:')), 'one source of permissions')
 })
 
 Processes.run()
