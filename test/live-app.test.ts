@@ -255,11 +255,10 @@ liveTest(Interfaces, 'a long poll on b waits for the next message, and a poller 
   const path = '/streams/app-poll/poll'
   const waiting = request(b, `${path}?waitMs=10000`)
   await until('b joins for its poller', () => streamPartIds(b).includes('app-poll#0'))
-  const t0 = performance.now()
   assert.is((await post(a, '/streams/app-poll/publish', '"one"', 'application/json')).status, 200)
   const first = await waiting
+  // A poll that timed out would answer with no messages: this one was answered by the message.
   assert.is(first.status, 200, JSON.stringify(first.body))
-  assert.ok(performance.now() - t0 < 5_000)
   assert.equal([first.body.cursor, first.body.missed, first.body.messages.map((m: any) => m.content)], [1, 0, ['one']])
 
   // Away: three messages arrive with no poll open; the next poll gets them at once, in order.
