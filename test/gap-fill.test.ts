@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import type { StreamMessage } from '../core/message.ts'
 import { NetworkNode } from '../core/network-node.ts'
 import { type OrderingBuffer, type OrderingOptions, createOrderingBuffer } from '../core/ordering/index.ts'
-import { type ResendClient, type StorageNode, createResendClient, createStorageNode, storageNodesOf } from '../core/storage/index.ts'
+import { type InMemoryMessageStore, type ResendClient, type StorageNode, createResendClient, createStorageNode, storageNodesOf } from '../core/storage/index.ts'
 import { randomRegularGraph } from '../core/topology/random-regular-graph.ts'
 import { createRandom } from '../sim/engine/random.ts'
 import { Simulator } from '../sim/engine/simulator.ts'
@@ -43,7 +43,7 @@ function world(n: number, subscribers: number[], { storageAt, store = true, orde
     clock: sim, timers: sim, random: createRandom(1, id), transport: network.transport(i), observer: new RecordingObserver(sim),
   }))
   for (const node of nodes) node.joinStreamPart(SP)
-  const storage: StorageNode = createStorageNode(nodes[storageAt])
+  const storage: StorageNode<InMemoryMessageStore> = createStorageNode(nodes[storageAt])
   if (store) storage.assign(SP)
   const subs: Subscriber[] = subscribers.map((i) => {
     const out: StreamMessage[] = []

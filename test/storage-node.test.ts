@@ -7,7 +7,7 @@ import { type StreamMessage, createStreamMessage } from '../core/message.ts'
 import { NetworkNode } from '../core/network-node.ts'
 import type { WireMessage } from '../core/ports.ts'
 import {
-  MAX_ID_CHARS, MessageStore, RESEND_CLIENT_WIRE_KINDS, type ResendClient, type ResendFilter, type ResendQuery,
+  MAX_ID_CHARS, InMemoryMessageStore, RESEND_CLIENT_WIRE_KINDS, type ResendClient, type ResendFilter, type ResendQuery,
   type ResendResult, type StorageNode, WIRE_RESEND_END, WIRE_RESEND_MESSAGE, WIRE_RESEND_REQUEST, createResendClient,
   createStorageNode, resendRequestMessage, storageNodesOf, storedPartsOf,
 } from '../core/storage/index.ts'
@@ -36,7 +36,7 @@ function tapWorld(n: number, options: Partial<SimNetworkOptions> = {}) {
 
 interface Ctx {
   world: ReturnType<typeof tapWorld>
-  storage: StorageNode
+  storage: StorageNode<InMemoryMessageStore>
   client: ResendClient
   received: StreamMessage[]
   published: StreamMessage[]
@@ -273,7 +273,7 @@ function msg(ts: number, seq: number, prev: [number, number] | null, chain = 'c'
 }
 
 memory('late messages are inserted in place; duplicates are refused', () => {
-  const s = new MessageStore()
+  const s = new InMemoryMessageStore()
   assert.ok(s.add(msg(1, 0, null)))
   assert.ok(s.add(msg(3, 0, [2, 0])))
   assert.ok(s.add(msg(2, 0, [1, 0])))
@@ -284,7 +284,7 @@ memory('late messages are inserted in place; duplicates are refused', () => {
 })
 
 memory('each chain keeps at most maxMessagesPerChain, dropping the oldest', () => {
-  const s = new MessageStore({ maxMessagesPerChain: 3, maxMessagesPerResponse: 100 })
+  const s = new InMemoryMessageStore({ maxMessagesPerChain: 3, maxMessagesPerResponse: 100 })
   for (let i = 0; i < 10; i++) s.add(msg(i, 0, i === 0 ? null : [i - 1, 0]))
   for (let i = 0; i < 2; i++) s.add(msg(i, 0, null, 'd'))
   assert.equal(s.chain(SP, 'p/c').map((m) => m.messageId.timestamp), [7, 8, 9])

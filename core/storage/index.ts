@@ -3,5 +3,6 @@
 export * from './storage-messages.ts'
 export * from './storage-assignment.ts'
 export * from './message-store.ts'
+export * from './in-memory-message-store.ts'
 export * from './storage-node.ts'
 export * from './resend-client.ts'

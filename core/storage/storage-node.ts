@@ -1,23 +1,28 @@
 // The storage role of a node (PROTOCOL.md, "Messages"): it joins the stream parts assigned to it,
 // stores every first receipt of them (and what it publishes itself), and answers resend requests
 // over the node's links. It sees receipts as a DeliveryListener of its node (core/delivery-listener.ts),
-// because the node has no other hook for them.
+// because the node has no other hook for them. Where it keeps them is a MessageStore
+// (message-store.ts): in memory in the simulator, a database on a live node.
 
 import type { LinkProtocol } from '../link-protocol.ts'
 import type { StreamMessage } from '../message.ts'
 import type { NetworkNode } from '../network-node.ts'
 import type { DeliveryListener } from '../delivery-listener.ts'
 import type { Connection } from '../ports.ts'
-import { DEFAULT_MESSAGE_STORE_OPTIONS, MessageStore, type MessageStoreOptions } from './message-store.ts'
+import {
+  DEFAULT_IN_MEMORY_MESSAGE_STORE_OPTIONS, InMemoryMessageStore, type InMemoryMessageStoreOptions,
+} from './in-memory-message-store.ts'
+import type { MessageStore } from './message-store.ts'
 import {
   RESEND_NOT_STORED, RESEND_OK, RESEND_TRUNCATED, STORAGE_NODE_WIRE_KINDS, type ResendRequestMessage,
   isResendRequestMessage, resendEndMessage, resendMessageMessage,
 } from './storage-messages.ts'
 
-export type StorageNodeOptions = MessageStoreOptions
-export const DEFAULT_STORAGE_NODE_OPTIONS: Readonly<StorageNodeOptions> = DEFAULT_MESSAGE_STORE_OPTIONS
+/** The options of a storage node that keeps its messages in memory (the simulator's). */
+export type StorageNodeOptions = InMemoryMessageStoreOptions
+export const DEFAULT_STORAGE_NODE_OPTIONS: Readonly<StorageNodeOptions> = DEFAULT_IN_MEMORY_MESSAGE_STORE_OPTIONS
 
-/** Fills in defaults and rejects values the store cannot work with. */
+/** Fills in defaults and rejects values the in-memory store cannot work with. */
 export function createStorageNodeOptions(options: Partial<StorageNodeOptions> = {}): StorageNodeOptions {
   const o = { ...DEFAULT_STORAGE_NODE_OPTIONS, ...options }
   for (const key of ['maxMessagesPerChain', 'maxMessagesPerResponse'] as const) {
@@ -41,17 +46,14 @@ export interface StorageNodeStats {
   messagesSent: number
 }
 
-export class StorageNode implements LinkProtocol, DeliveryListener {
+export class StorageNode<S extends MessageStore = MessageStore> implements LinkProtocol, DeliveryListener {
   readonly kinds = STORAGE_NODE_WIRE_KINDS
-  readonly store: MessageStore
   private readonly assigned = new Set<string>()
   private readonly counts: StorageNodeStats = {
     stored: 0, duplicatesIgnored: 0, requests: 0, malformedRequests: 0, notStored: 0, truncated: 0, messagesSent: 0,
   }
 
-  constructor(private readonly node: NetworkNode, options: StorageNodeOptions = DEFAULT_STORAGE_NODE_OPTIONS) {
-    this.store = new MessageStore(options)
-  }
+  constructor(private readonly node: NetworkNode, readonly store: S) {}
 
   get stats(): Readonly<StorageNodeStats> {
     return this.counts
@@ -65,6 +67,11 @@ export class StorageNode implements LinkProtocol, DeliveryListener {
 
   isAssigned(streamPartId: string): boolean {
     return this.assigned.has(streamPartId)
+  }
+
+  /** The stream parts it stores. */
+  assignedParts(): string[] {
+    return [...this.assigned]
   }
 
   // DeliveryListener
@@ -109,10 +116,15 @@ export class StorageNode implements LinkProtocol, DeliveryListener {
   }
 }
 
-/** A storage node on `node`: attached to its links and listening to what it accepts. */
-export function createStorageNode(node: NetworkNode, options: Partial<StorageNodeOptions> = {}): StorageNode {
-  const storage = new StorageNode(node, createStorageNodeOptions(options))
+/** A storage node on `node` keeping its messages in `store`: attached to its links and listening to what it accepts. */
+export function attachStorageNode<S extends MessageStore>(node: NetworkNode, store: S): StorageNode<S> {
+  const storage = new StorageNode(node, store)
   node.attach(storage)
   node.listen(storage)
   return storage
+}
+
+/** A storage node on `node` that keeps its messages in memory (the simulator's). */
+export function createStorageNode(node: NetworkNode, options: Partial<StorageNodeOptions> = {}): StorageNode<InMemoryMessageStore> {
+  return attachStorageNode(node, new InMemoryMessageStore(createStorageNodeOptions(options)))
 }

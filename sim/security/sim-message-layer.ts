@@ -17,7 +17,8 @@ import { PermissionCache, StreamRegistry } from '../../core/security/stream-regi
 import { attachSubscriber } from '../../core/security/attach-subscriber.ts'
 import { DEFAULT_MAX_WAITING_PER_CHAIN, type Subscriber } from '../../core/security/subscriber.ts'
 import { storageNodesOf, storedPartsOf } from '../../core/storage/storage-assignment.ts'
-import { StorageNode, createStorageNodeOptions } from '../../core/storage/storage-node.ts'
+import { type StorageNode, attachStorageNode, createStorageNodeOptions } from '../../core/storage/storage-node.ts'
+import { InMemoryMessageStore } from '../../core/storage/in-memory-message-store.ts'
 import { createRandom, sample } from '../engine/random.ts'
 import type { Simulator } from '../engine/simulator.ts'
 import { AppMetrics } from '../metrics/app-metrics.ts'
@@ -54,7 +55,7 @@ export class SimMessageLayer {
   readonly validators: (StreamMessageValidator | undefined)[]
   readonly publishersAt = new Map<number, Publisher>()
   readonly subscribers = new Map<number, Subscriber>()
-  readonly storage = new Map<number, StorageNode>()
+  readonly storage = new Map<number, StorageNode<InMemoryMessageStore>>()
   /** Address -> node, for key requests (a DHT lookup in a live network). */
   private readonly byAddress = new Map<string, number>()
   private readonly signed: boolean
@@ -170,10 +171,8 @@ export class SimMessageLayer {
     const partIds = streamParts.map((p) => p.id)
     for (const id of storageIds) {
       const i = nodeIds.indexOf(id)
-      const storage = new StorageNode(nodes[i], createStorageNodeOptions())
-      nodes[i].attach(storage)
       // What reaches it has passed its relay validation (see the constructor).
-      nodes[i].listen(storage)
+      const storage = attachStorageNode(nodes[i], new InMemoryMessageStore(createStorageNodeOptions()))
       for (const sp of storedPartsOf(id, partIds, storageIds, scenario.storage.replicas)) storage.assign(sp)
       this.storage.set(i, storage)
     }
