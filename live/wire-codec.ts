@@ -25,6 +25,8 @@
 //                    bytes inside it: JSON would mangle them)
 //   rpc (20-22):     UTF-8 JSON as below, with peer descriptors and byte strings in the forms of
 //                    dht/descriptor-wire.ts (a descriptor's DHT id derived from its node id)
+//   resend (30-32):  request, resent message (its StreamMessage in the message layer's codec)
+//                    and end marker, in storage/resend-wire.ts's binary form
 //   other >= 13:     UTF-8 JSON of the message without kind and sizeBytes
 // A frame must be consumed exactly: trailing bytes are an error.
 //
@@ -51,6 +53,8 @@ import { RPC_WIRE_KINDS } from '../core/rpc/rpc-messages.ts'
 import { type KeyExchangeWireMessage, WIRE_GROUP_KEY_REQUEST, WIRE_GROUP_KEY_RESPONSE } from '../core/security/key-exchange-messages.ts'
 import { MESSAGE_TYPE_GROUP_KEY_REQUEST, MESSAGE_TYPE_GROUP_KEY_RESPONSE } from '../core/message.ts'
 import { DescriptorWireError, rpcReplacer, rpcReviver } from './dht/descriptor-wire.ts'
+import { RESEND_WIRE_KINDS, readResendBody, writeResendBody } from './storage/resend-wire.ts'
+import { WIRE_RESEND_MESSAGE } from '../core/storage/storage-messages.ts'
 
 /** First byte of every wire-message frame: magic and format version. */
 export const WIRE_FRAME_MAGIC = 0xb1
@@ -131,9 +135,9 @@ export class WireCodec {
     if (!(frame instanceof Uint8Array)) return refuse(ERR.NOT_BYTES, 'frame', 0, 'not bytes')
     if (frame.byteLength > this.options.maxFrameBytes) return refuse(ERR.TOO_LARGE, 'frame', 0, `frame of ${frame.byteLength} bytes exceeds ${this.options.maxFrameBytes}`)
     if (frame.byteLength < MIN_FRAME_BYTES) return refuse(ERR.TRUNCATED, 'frame', 0, `${frame.byteLength} bytes, at least ${MIN_FRAME_BYTES}`)
-    // Content gets its own copy of the frame: its bytes are a view into it, and relaying sends
-    // it as is. A socket's buffer may be a view into a larger chunk the message would pin.
-    const own = frame[1] === WIRE_CONTENT || keyExchangeMessageType(frame[1]) !== undefined ? frame.slice() : frame
+    // Content (and a StreamMessage inside a key exchange or resend) gets its own copy of the frame:
+    // its bytes are a view into it, and relaying sends it as is. A socket's buffer may be a view into a larger chunk the message would pin.
+    const own = frame[1] === WIRE_CONTENT || frame[1] === WIRE_RESEND_MESSAGE || keyExchangeMessageType(frame[1]) !== undefined ? frame.slice() : frame
     const read = decodeWith(own, (r) => this.read(r, own))
     return read.ok ? { ok: true, message: read.value } : read
   }
@@ -190,6 +194,7 @@ export class WireCodec {
       }
       default: {
         if (kind < FIRST_PROTOCOL_WIRE_KIND) throw new MessageLayerException(ERR.BAD_ENUM, `unknown kind ${kind}`)
+        if (RESEND_WIRE_KINDS.includes(kind)) return writeResendBody(w, message, this.messageCodec)
         const { kind: _k, sizeBytes: _s, ...rest } = message as unknown as Record<string, unknown>
         let json: string
         try {
@@ -272,6 +277,7 @@ export class WireCodec {
       }
       default: {
         if (kind < FIRST_PROTOCOL_WIRE_KIND) r.fail(ERR.BAD_ENUM, `unknown kind ${kind}`)
+        if (RESEND_WIRE_KINDS.includes(kind)) return readResendBody(r, kind, sizeBytes, this.messageCodec)
         const text = r.restString('body')
         let body: unknown
         try {
