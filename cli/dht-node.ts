@@ -14,6 +14,7 @@ import type { ProcessKey } from '../live/key-file.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { ProcessObserver, percentile } from './node-observer.ts'
 import { startPublishing } from './node-publisher.ts'
+import { openNodeStore, startStorageRole, storageAppExtensions } from './node-storage.ts'
 import { RunFailure } from './options.ts'
 
 /** Links closed because their peer proved no key, or the wrong one (link-proof.ts). */
@@ -47,6 +48,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
   const observer = new ProcessObserver(() => config.verbose, () => label)
   const entryPoints = await resolveEntryPoints(config)
   const registry = registryPermissions(config.registry)
+  const store = openNodeStore(config)
   let node: LiveDhtNode
   try {
     node = new LiveDhtNode({
@@ -59,6 +61,7 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
     })
     await node.start()
   } catch (error) {
+    store?.close()
     shutdownWebRtc()
     throw new RunFailure(`cannot start: ${(error as Error).message}`)
   }
@@ -70,17 +73,20 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
     if (config.permissionsFile !== undefined) unfollow = followPermissionsFile(config.permissionsFile, node.messages, (line) => console.log(`node ${label} ${line}`))
   } catch (error) {
     await node.stop({ graceful: false })
+    store?.close()
     shutdownWebRtc()
     throw error
   }
+  const storage = startStorageRole(config, node.node, store, label)
   for (const s of config.streams) node.join(s.streamPartId)
   if (config.streams.length > 0) console.log(`node ${label} joining ${config.streams.map((s) => s.streamPartId).join(', ')}`)
   let app: AppInterfaces | undefined
   if (config.app !== undefined) {
     try {
-      app = await startAppInterfaces(node, config.app, (error, where) => console.error(`[${label}] ${where}:`, error))
+      app = await startAppInterfaces(node, config.app, (error, where) => console.error(`[${label}] ${where}:`, error), storageAppExtensions(storage))
     } catch (error) {
       await node.stop({ graceful: false })
+      storage?.close()
       shutdownWebRtc()
       throw new RunFailure(`cannot start the app interfaces on ${config.app.host}: ${(error as Error).message}`)
     }
@@ -101,7 +107,8 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.websocket.connectedPeers().length} websocket, `
         + `${node.webrtc.connectedPeers().length} webrtc; dht contacts ${node.directory.size}; garbage ${garbage}, `
         + `malformed ${observer.malformeds}, links refused ${proofsRefused(node)}, rejected ${observer.rejectionSummary()}`
-        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : '') + (registry !== undefined ? `; ${registry.source.summary()}` : ''))
+        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : '') + (registry !== undefined ? `; ${registry.source.summary()}` : '')
+        + (storage !== undefined ? `; ${storage.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -115,9 +122,11 @@ export async function runDhtNode(config: NodeProcessConfig, key: ProcessKey): Pr
     console.log(`node ${label} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} `
       + `(+${observer.duplicates} duplicates); dropped: garbage ${garbage}, malformed ${observer.malformeds}, `
       + `links refused ${proofsRefused(node)}, before proof ${node.websocket.stats.framesBeforeProof + node.webrtc.stats.framesBeforeProof}, `
-      + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}; ${node.messages.summary()}${registry !== undefined ? `; ${registry.source.summary()}` : ''}`)
+      + `offers refused ${node.links.counts.offersRefused}; rejected ${observer.rejectionSummary()}; ${node.messages.summary()}${registry !== undefined ? `; ${registry.source.summary()}` : ''}`
+      + (storage !== undefined ? `; ${storage.summary()}` : ''))
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
+    storage?.close()
     shutdownWebRtc()
   }
   process.once('SIGINT', () => void stop('SIGINT'))

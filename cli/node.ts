@@ -3,7 +3,8 @@
 //   npm run node -- --entry-point ws://HOST:PORT [--ws-port P] [--stream SP] ...   (a DHT node, no tracker)
 // It reaches the trackers in FILE over WebSockets, joins the stream parts listed, links to the
 // neighbours the trackers give it over WebRTC, and publishes if publishIntervalMs is set. With an
-// `app:` section it also serves apps over HTTP, WebSocket and MQTT (live/app/). node-config.ts
+// `app:` section it also serves apps over HTTP, WebSocket and MQTT (live/app/); with a `storage:`
+// section it is a storage node for its streams (live/storage/, cli/node-storage.ts). node-config.ts
 // describes FILE. Ctrl-C leaves gracefully. Exit codes: 0 fine, 2 bad config or
 // flags, 3 the node failed to run.
 
@@ -18,6 +19,7 @@ import { followPermissionsFile } from './node-permissions.ts'
 import { shutdownWebRtc } from '../live/webrtc-transport.ts'
 import { DEFAULT_KEY_DIR, PRIVATE_KEY_ENV, processKey } from '../live/key-file.ts'
 import { runDhtNode } from './dht-node.ts'
+import { openNodeStore, startStorageRole, storageAppExtensions } from './node-storage.ts'
 import { ProcessObserver, percentile } from './node-observer.ts'
 import { startPublishing } from './node-publisher.ts'
 import { InputError, RunFailure, UsageError, runCommand } from './options.ts'
@@ -123,6 +125,7 @@ async function main(): Promise<number> {
   if (isDhtConfig(config)) return runDhtNode(config, key)
   const observer = new ProcessObserver(() => config.verbose, () => config.id)
   const registry = registryPermissions(config.registry)
+  const store = openNodeStore(config)
   let node: LiveNode
   try {
     node = new LiveNode({
@@ -132,6 +135,7 @@ async function main(): Promise<number> {
       onError: (error, where) => console.error(`[${config.id}] ${where}:`, error),
     })
   } catch (error) {
+    store?.close()
     throw new RunFailure(`cannot start: ${(error as Error).message}`)
   }
   console.log(`node ${config.id} address ${node.identity.address} (key: ${key.source}; seed ${node.random.seed}) joining ${config.streams.map((s) => s.streamPartId).join(', ') || 'what apps use'} `
@@ -142,16 +146,19 @@ async function main(): Promise<number> {
     if (config.permissionsFile !== undefined) unfollow = followPermissionsFile(config.permissionsFile, node.messages, (line) => console.log(`node ${config.id} ${line}`))
   } catch (error) {
     await node.stop({ graceful: false })
+    store?.close()
     shutdownWebRtc()
     throw error
   }
+  const storage = startStorageRole(config, node.node, store, config.id)
   for (const s of config.streams) node.join(s.streamPartId)
   let app: AppInterfaces | undefined
   if (config.app !== undefined) {
     try {
-      app = await startAppInterfaces(node, config.app, (error, where) => console.error(`[${config.id}] ${where}:`, error))
+      app = await startAppInterfaces(node, config.app, (error, where) => console.error(`[${config.id}] ${where}:`, error), storageAppExtensions(storage))
     } catch (error) {
       await node.stop({ graceful: false })
+      storage?.close()
       shutdownWebRtc()
       throw new RunFailure(`cannot start the app interfaces on ${config.app.host}: ${(error as Error).message}`)
     }
@@ -171,7 +178,8 @@ async function main(): Promise<number> {
       console.log(`${config.id}: ${neighbours}; published ${observer.published_}, received ${observer.delivered_} `
         + `(+${observer.duplicates} duplicates), ${latency}; links ${node.webrtc.connectedPeers().length} webrtc, `
         + `${node.websocket.connectedPeers().length} tracker; garbage ${rtc.garbageFrames + node.websocket.stats.garbageFrames}, malformed ${observer.malformeds}, rejected ${observer.rejectionSummary()}`
-        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : '') + (registry !== undefined ? `; ${registry.source.summary()}` : ''))
+        + `; ${node.messages.summary()}` + (app !== undefined ? `; ${app.stats.summary()}` : '') + (registry !== undefined ? `; ${registry.source.summary()}` : '')
+        + (storage !== undefined ? `; ${storage.summary()}` : ''))
     }, config.statsIntervalMs))
   }
 
@@ -182,9 +190,11 @@ async function main(): Promise<number> {
     for (const t of timers) clearInterval(t)
     unfollow?.()
     console.log(`node ${config.id} stopping (${why}): published ${observer.published_}, received ${observer.delivered_} (+${observer.duplicates} duplicates); `
-      + `rejected ${observer.rejectionSummary()}; ${node.messages.summary()}${registry !== undefined ? `; ${registry.source.summary()}` : ''}`)
+      + `rejected ${observer.rejectionSummary()}; ${node.messages.summary()}${registry !== undefined ? `; ${registry.source.summary()}` : ''}`
+      + (storage !== undefined ? `; ${storage.summary()}` : ''))
     await app?.stop()
     await node.stop({ graceful: true, lingerMs: 100 })
+    storage?.close()
     shutdownWebRtc()
   }
   process.once('SIGINT', () => void stop('SIGINT'))

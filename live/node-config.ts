@@ -36,6 +36,8 @@
 //     address: 0x5743...0001      # the contract; default where `npm run registry` puts it
 //     cacheTtlMs: 60000           # how long an answer is trusted (a grant or revoke reaches the node within it)
 //     timeoutMs: 3000             # an eth_call with no answer by then counts as failed (the message is refused)
+//   storage:                      # a storage node for every part in `streams`; live/storage/storage-config.ts lists the fields
+//     { path: data/storage.db }   # (HTTP resends on the app interface when `app` has httpPort)
 //
 // `streams` may be empty or absent when `app` is set: apps make the node join what they use.
 // Every problem in a file is reported at once, each naming the field.
@@ -43,6 +45,7 @@
 import { randomBytes } from 'node:crypto'
 import { parse } from 'yaml'
 import { type AppConfig, checkAppConfig } from './app/app-config.ts'
+import { type StorageConfig, checkStorageConfig } from './storage/storage-config.ts'
 import { MAX_PARTITION } from '../core/message-layer/stream-message.ts'
 import type { TrackerAddress } from './live-node.ts'
 import { DEFAULT_KEY_DIR, isPrivateKeyHex } from './key-file.ts'
@@ -91,6 +94,8 @@ export interface NodeProcessConfig {
   storageNodes: string[]
   /** The permission registry's chain; absent: the node's own registry (permissionsFile). */
   registry: RegistryConfig | undefined
+  /** The storage role (every part in `streams`); absent: not a storage node. */
+  storage: StorageConfig | undefined
 }
 
 export interface RegistryConfig {
@@ -127,7 +132,7 @@ export function parseEntryPoint(text: string): EntryPointSpec | undefined {
 }
 
 const KNOWN = ['id', 'seed', 'privateKey', 'keyFile', 'insecureTestKeys', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app',
-  'encryption', 'rotateKeyIntervalS', 'rekeyIntervalS', 'keyRequestTimeoutS', 'permissionsFile', 'publisherNodes', 'storageNodes', 'registry']
+  'encryption', 'rotateKeyIntervalS', 'rekeyIntervalS', 'keyRequestTimeoutS', 'permissionsFile', 'publisherNodes', 'storageNodes', 'registry', 'storage']
 const KNOWN_WEBRTC = ['bindAddress', 'iceServers', 'portRangeBegin', 'portRangeEnd', 'enableIceUdpMux']
 const KNOWN_REGISTRY = ['url', 'address', 'cacheTtlMs', 'timeoutMs']
 
@@ -286,6 +291,8 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
   }
 
   const app = withApp ? checkAppConfig(c.app, problem) : undefined
+  const storage = c.storage === undefined ? undefined : checkStorageConfig(c.storage, problem)
+  if (c.storage !== undefined && streams.length === 0 && Array.isArray(streamList)) problem('streams', c.streams, 'the stream parts to store (a storage node stores the parts in streams)')
 
   if (c.encryption !== undefined && typeof c.encryption !== 'boolean') problem('encryption', c.encryption, 'true or false')
   const rotateKeyIntervalS = num('rotateKeyIntervalS', 0, 0, false)
@@ -323,7 +330,7 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
       id: id as string, seed: seed as string | number | undefined, privateKey: c.privateKey as string | undefined, keyFile,
       insecureTestKeys: c.insecureTestKeys === true, trackers, entryPoints, wsPort, wsHost, wsAdvertisedHost, streams, publishIntervalMs, payloadBytes, statsIntervalMs,
       durationS, verbose: c.verbose === true, webrtc, app, encryption: c.encryption === true, rotateKeyIntervalS, rekeyIntervalS, keyRequestTimeoutS,
-      permissionsFile, publisherNodes, storageNodes, registry,
+      permissionsFile, publisherNodes, storageNodes, registry, storage,
     },
   }
 }

@@ -12,6 +12,7 @@ export type AppErrorCode =
   | 'too-large'
   | 'not-found'
   | 'too-many-stream-parts'
+  | 'not-stored'
 
 export class AppError extends Error {
   constructor(readonly status: number, readonly code: AppErrorCode, message: string) {

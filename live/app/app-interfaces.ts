@@ -8,7 +8,7 @@
 
 import type { AppConfig } from './app-config.ts'
 import { AppStats } from './app-stats.ts'
-import { type HttpInterface, startHttpInterface } from './http-interface.ts'
+import { type ExtraRoutes, type HttpInterface, startHttpInterface } from './http-interface.ts'
 import { type MqttBridge, startMqttBridge } from './mqtt-bridge.ts'
 import { type AppNode, NodeGateway } from './node-gateway.ts'
 import { Subscriptions } from './subscriptions.ts'
@@ -29,8 +29,14 @@ export interface AppInterfaces {
   stop(): Promise<void>
 }
 
+/** What a role of the node (a storage node) adds to the app interfaces: HTTP routes, and fields of GET /info. */
+export interface AppExtensions {
+  routes?: ExtraRoutes
+  info?: () => object
+}
+
 export async function startAppInterfaces(
-  node: AppNode, config: AppConfig, onError: (error: unknown, where: string) => void,
+  node: AppNode, config: AppConfig, onError: (error: unknown, where: string) => void, extensions: AppExtensions = {},
 ): Promise<AppInterfaces> {
   const messages = node.messages
   const subscriber = messages.subscriber
@@ -47,11 +53,12 @@ export async function startAppInterfaces(
 
   let http: HttpInterface | undefined
   let mqtt: MqttBridge | undefined
-  const info = () => ({ interfaces: { http: http?.url ?? null, webSocket: http?.webSocketUrl ?? null, mqtt: mqtt?.url ?? null } })
+  const info = () => ({ interfaces: { http: http?.url ?? null, webSocket: http?.webSocketUrl ?? null, mqtt: mqtt?.url ?? null }, ...extensions.info?.() })
   try {
     if (config.httpPort !== undefined) {
       http = await startHttpInterface(gateway, {
         host: config.host, port: config.httpPort, apiKey: config.apiKey, maxQueuedBytes: MAX_QUEUED_BYTES, keepAliveMs: SSE_KEEP_ALIVE_MS, info, onError,
+        ...(extensions.routes !== undefined ? { extraRoutes: extensions.routes } : {}),
       })
     }
     if (config.mqttPort !== undefined) mqtt = await startMqttBridge(gateway, { host: config.host, port: config.mqttPort, apiKey: config.apiKey, onError })

@@ -62,8 +62,8 @@ export function jsonText(content: Uint8Array): string | undefined {
   return text
 }
 
-/** `content`: the message's plaintext. */
-export function renderAppMessage(message: StreamMessage, content: Uint8Array, cursor: number, encoding: ContentEncoding): string {
+/** `content`: the message's plaintext; `cursor` undefined: a message not delivered through a subscription (a resend from storage). */
+export function renderAppMessage(message: StreamMessage, content: Uint8Array, cursor: number | undefined, encoding: ContentEncoding): string {
   const id = message.messageId
   const encrypted = message.encryptionType !== ENCRYPTION_NONE
   const text = encoding === 'auto' ? jsonText(content) : undefined

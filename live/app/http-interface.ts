@@ -24,6 +24,13 @@ export interface HttpInterfaceOptions {
   keepAliveMs: number
   info: () => object
   onError: (error: unknown, where: string) => void
+  /** Routes a role of the node adds (a storage node's resends), with their summary for the 404 message. */
+  extraRoutes?: ExtraRoutes
+}
+
+export interface ExtraRoutes {
+  register(app: FastifyInstance): void
+  summary: string
 }
 
 export interface HttpInterface {
@@ -87,7 +94,8 @@ export async function startHttpInterface(gateway: NodeGateway, options: HttpInte
   })
 
   app.setNotFoundHandler((request, reply) => {
-    const e = new AppError(404, 'not-found', `no route ${request.method} ${request.url.split('?')[0]}; routes: ${ROUTES}`)
+    const routes = options.extraRoutes === undefined ? ROUTES : `${ROUTES}, ${options.extraRoutes.summary}`
+    const e = new AppError(404, 'not-found', `no route ${request.method} ${request.url.split('?')[0]}; routes: ${routes}`)
     gateway.stats.reject('http', e.code)
     return reply.code(404).send(e.toJSON())
   })
@@ -97,6 +105,7 @@ export async function startHttpInterface(gateway: NodeGateway, options: HttpInte
     new WebSocketSession(gateway, socket, { maxQueuedBytes: options.maxQueuedBytes, onError: (e) => options.onError(e, 'ws') })
   })
   registerHttpRoutes(app, gateway, { maxQueuedBytes: options.maxQueuedBytes, keepAliveMs: options.keepAliveMs, info: options.info, closing: closing.signal })
+  options.extraRoutes?.register(app)
 
   const url = await app.listen({ host: options.host, port: options.port })
   // Upgraded sockets are not the HTTP server's any more; a client that never answers the
