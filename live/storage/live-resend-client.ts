@@ -11,7 +11,8 @@
 // The wire form is storage/resend-wire.ts, inside live/wire-codec.ts: any live transport carries it.
 //
 // Reaching the storage node: a tracker node links to it over WebRTC, signalled through the
-// tracker of a stream part both have joined (so join the part first). A DHT node dials it by the
+// tracker of a stream part both have joined (so join the part first and let its tracker link
+// come up: a request before that ends "unreachable", and ordering's retry asks again). A DHT node dials it by the
 // URL given in `storageNodeUrls` (a storage node with a WebSocket server), or by what its DHT has
 // learnt of it (an entry point, a layer-1 neighbour).
 
@@ -36,7 +37,7 @@ export interface ResendHost {
 
 export interface LiveResendOptions extends Partial<ResendClientOptions> {
   /**
-   * The storage nodes to ask: ids (a storage node process prints its address), each of which
+   * The storage nodes to ask: node ids (a tracker node's is the `id` of its config, a DHT node's its address), each of which
    * stores every part asked about, or a function of the stream part (e.g. core's storageNodesOf
    * over a list every node shares, for parts spread over several storage nodes).
    */
