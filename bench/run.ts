@@ -1,8 +1,10 @@
-// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live] [--repeat N] [--size 10k,100k,1m]`: micro
+// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live,storage] [--repeat N] [--size 10k,100k,1m]
+// [--storage-messages N]`: micro
 // benchmarks (tinybench), whole-scenario runs and live runs on this machine, printed as tables and
 // written to results/bench/<timestamp>.json with the version, commit and machine they came from.
 // The live group takes minutes, so --quick leaves it out unless --only names it. --size runs only
-// the flooding runs of those sizes (each beside the bare flood); 1m is in no default set.
+// the flooding runs of those sizes (each beside the bare flood); 1m is in no default set. The
+// storage group stores --storage-messages messages (default 1 M, 100 k with --quick).
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -18,6 +20,7 @@ import { eventQueueBench } from './event-queue.bench.ts'
 import { FLOOD_SIZES, macroBench, type MacroResult } from './macro.ts'
 import { relayBench } from './relay.bench.ts'
 import { formatLive, liveBench, type LiveBenchOutput } from './live.ts'
+import { STORAGE_BENCH_MESSAGES, STORAGE_BENCH_QUICK_MESSAGES, formatStorage, storageBench, type StorageBenchOutput } from './storage.ts'
 import { formatGroup, formatMacro, formatTargets, judgeTargets } from './report.ts'
 
 const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
@@ -27,9 +30,9 @@ const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
   engine: engineBench,
   crypto: cryptoBench,
 }
-const GROUPS = [...Object.keys(MICRO), 'macro', 'live']
+const GROUPS = [...Object.keys(MICRO), 'macro', 'live', 'storage']
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N] [--size ${Object.keys(FLOOD_SIZES).join(',')}]`
+const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N] [--size ${Object.keys(FLOOD_SIZES).join(',')}] [--storage-messages N]`
 
 function options() {
   try {
@@ -39,6 +42,7 @@ function options() {
         only: { type: 'string' },
         repeat: { type: 'string', default: '1' },
         size: { type: 'string' },
+        'storage-messages': { type: 'string' },
       },
     }).values
   } catch (error) {
@@ -56,6 +60,12 @@ async function main(): Promise<number> {
     : sizes !== undefined ? ['macro'] : GROUPS.filter((g) => !(values.quick && g === 'live'))
   const unknown = [...only.filter((g) => !GROUPS.includes(g)), ...(sizes ?? []).filter((s) => !(s in FLOOD_SIZES))]
   const repeat = Number(values.repeat)
+  const storageMessages = values['storage-messages'] !== undefined ? Number(values['storage-messages'])
+    : values.quick ? STORAGE_BENCH_QUICK_MESSAGES : STORAGE_BENCH_MESSAGES
+  if (!(Number.isSafeInteger(storageMessages) && storageMessages >= 10_000)) {
+    console.error(`--storage-messages: expected an integer >= 10000, got ${JSON.stringify(values['storage-messages'])}\n${USAGE}`)
+    return 2
+  }
   if (unknown.length > 0 || !(Number.isInteger(repeat) && repeat >= 1)) {
     console.error(USAGE)
     return 2
@@ -99,6 +109,11 @@ async function main(): Promise<number> {
     live = await liveBench({ repeat }, (line) => console.error(line))
     console.log(formatLive(live) + '\n')
   }
+  let storage: StorageBenchOutput | undefined
+  if (only.includes('storage')) {
+    storage = await storageBench({ messages: storageMessages, repeat }, (line) => console.error(line))
+    console.log(formatStorage(storage) + '\n')
+  }
   const targets = judgeTargets(macro)
   if (only.includes('macro')) console.log(formatTargets(targets) + '\n')
 
@@ -106,7 +121,7 @@ async function main(): Promise<number> {
   const dir = join(PROJECT_ROOT, 'results', 'bench')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${timestampId(started)}.json`)
-  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat, sizes }, micro, macro, live, targets }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat, sizes, storageMessages }, micro, macro, live, storage, targets }, null, 2) + '\n')
   console.log(`bench took ${seconds.toFixed(0)} s; written to ${file}`)
   const failed = micro.flatMap((g) => g.checks).filter((c) => !c.pass && c.expectFail !== true)
   const liveFailed = live !== undefined && (live.workloads.some((w) => w.errors.length > 0) || 'error' in live.calibration)
