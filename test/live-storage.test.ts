@@ -12,8 +12,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { StreamMessage } from '../core/message.ts'
 import type { ResendFilter, ResendQuery } from '../core/storage/storage-messages.ts'
-import type { ResendResult } from '../core/storage/resend-client.ts'
-import { type LiveResendClient, createLiveResendClient } from '../live/storage/live-resend-client.ts'
+import { type ResendClient, type ResendResult, createResendClient } from '../core/storage/resend-client.ts'
 import { type LiveProcess, loadWebRtcModules, runLiveProcess, sleep, until } from './helpers/live.ts'
 import { OpenResources } from './helpers/open-resources.ts'
 
@@ -74,9 +73,8 @@ const keyOf = (m: { publisherId: string; msgChainId: string; timestamp: number; 
 const keyOfMessage = (m: StreamMessage) => keyOf(m.messageId)
 
 /** Asks over the network and waits for the end marker. */
-function resendOverNetwork(r: LiveResendClient, got: StreamMessage[], query: ResendQuery, filter: ResendFilter = {}): Promise<ResendResult> {
-  got.length = 0
-  return new Promise((resolve) => r.client.resend(SP, query, filter, resolve))
+function resendOverNetwork(client: ResendClient, query: ResendQuery, filter: ResendFilter = {}, streamPartId = SP): Promise<ResendResult> {
+  return new Promise((resolve) => client.resend(streamPartId, query, filter, resolve))
 }
 
 /** The stats line's count of acknowledged (committed) messages, the last one printed. */
@@ -112,7 +110,7 @@ if (skipReason !== undefined) {
     const window = stored.slice(5, 16)
     const chain = { publisherId, msgChainId: window[0].msgChainId }
     const range = `fromTimestamp=${window[0].timestamp}&fromSequenceNumber=${window[0].sequenceNumber}&toTimestamp=${window[10].timestamp}&toSequenceNumber=${window[10].sequenceNumber}`
-    const byRange = await resendOverHttp(base, `range?${range}&publisherId=${publisherId}&msgChainId=${chain.msgChainId}&encoding=base64`)
+    const byRange = await resendOverHttp(base, `range?${range}&publisherId=${publisherId}&msgChainId=${chain.msgChainId}`)
     assert.equal(byRange.map(keyOf), window.map(keyOf))
     const byFrom = await resendOverHttp(base, `from?fromTimestamp=${window[0].timestamp}`)
     assert.equal(byFrom.slice(0, 11).map(keyOf), window.map(keyOf))
@@ -136,24 +134,26 @@ if (skipReason !== undefined) {
     assert.equal(info.body.streamParts, [SP])
     assert.ok(info.body.store.committed >= 40)
 
-    // Over the network: a live node in the same stream part asks the storage process.
+    // Over the network: a live node in the same stream part, told of the storage node as any
+    // subscriber is (messageLayer.storageNodes), asks through its own resend client, the one its
+    // ordering fills gaps with. A tracker node's id is its config id.
     const { liveNode } = modules!
-    const sub = open.add(new liveNode.LiveNode({ id: 'sub', seed: 'sub', trackers: [{ id: 't0', url: trackerUrl }], webrtc: { bindAddress: '127.0.0.1' } }))
+    const sub = open.add(new liveNode.LiveNode({
+      id: 'sub', seed: 'sub', trackers: [{ id: 't0', url: trackerUrl }], webrtc: { bindAddress: '127.0.0.1' }, messageLayer: { storageNodes: ['store'] },
+    }))
     sub.join(SP)
     // Signals to the storage node go through the tracker of a part both joined: the subscriber's link to it first.
     await until('the subscriber is in the stream part', () => sub.neighbours(SP).length > 0, 20_000)
-    const got: StreamMessage[] = []
-    // A tracker node's id is its config id.
-    const resends = createLiveResendClient(sub, { storageNodes: ['store'], timeoutMs: 15_000 }, (m) => got.push(m))
-    const asked = await resendOverNetwork(resends, got, { type: 'range', from: window[0], to: window[10] }, chain)
-    assert.equal([asked.outcome, asked.received], ['ok', 11], JSON.stringify(asked))
-    assert.equal(got.map(keyOfMessage), window.map(keyOf), 'the same messages as over HTTP, in order')
-    assert.equal(got.map((m) => Buffer.from(m.content).toString('base64')), byRange.map((m) => m.content), 'the same bytes')
-    const last = await resendOverNetwork(resends, got, { type: 'last', count: 5 })
-    assert.equal([last.outcome, got.length], ['ok', 5])
-    const other = await new Promise<ResendResult>((resolve) => resends.client.resend('other#0', { type: 'last', count: 1 }, {}, resolve))
-    assert.is(other.outcome, 'not-stored')
-    assert.equal(resends.refused, { 'bad-signature': 0, 'not-permitted': 0, malformed: 0 })
+    const resends = sub.messages.resends!
+    // The first link to a peer can fail (seen once in a few runs: "unreachable" at once); gap fill
+    // asks again after its retry wait, and so does this test, at most 4 times in all.
+    let asked = await resendOverNetwork(resends, { type: 'range', from: window[0], to: window[10] }, chain)
+    for (let i = 0; i < 3 && asked.outcome === 'unreachable'; i++) asked = await resendOverNetwork(resends, { type: 'range', from: window[0], to: window[10] }, chain)
+    assert.equal([asked.outcome, asked.received, asked.storageNodeId], ['ok', 11, 'store'], `${JSON.stringify(asked)} ${JSON.stringify(resends.stats)} neighbours ${sub.neighbours(SP)}\n${storage.output().split('\n').slice(-4).join('\n')}`)
+    const last = await resendOverNetwork(resends, { type: 'last', count: 5 })
+    assert.equal([last.outcome, last.received], ['ok', 5])
+    assert.is((await resendOverNetwork(resends, { type: 'last', count: 1 }, {}, 'other#0')).outcome, 'not-stored')
+    assert.is(resends.stats.malformed, 0)
 
     // kill -9 mid-stream: everything acknowledged before it is still there after a restart.
     await until('a stats line after the resends', () => lastCommitted(storage) >= stored.length, 10_000)
@@ -196,16 +196,24 @@ if (skipReason !== undefined) {
     }
     assert.ok(stored.length >= 10, `stored ${stored.length}:\n${storage.output()}\n${publisher.output()}`)
 
+    // A DHT node whose own roles are off (messageLayer.subscribe false) gets core's resend client
+    // with a sink that records, to compare what arrives with what HTTP answered, byte for byte.
     const { LiveDhtNode } = await import('../live/live-dht-node.ts')
-    const sub = open.add(new LiveDhtNode({ seed: 'dht-sub', entryPoints: [{ nodeId: storageId, url: entryUrl }], webrtc: { bindAddress: '127.0.0.1' } }))
+    const sub = open.add(new LiveDhtNode({
+      seed: 'dht-sub', entryPoints: [{ nodeId: storageId, url: entryUrl }], webrtc: { bindAddress: '127.0.0.1' }, messageLayer: { subscribe: false },
+    }))
     await sub.start()
     sub.join(SP)
     const got: StreamMessage[] = []
-    const resends = createLiveResendClient(sub, { storageNodes: [storageId], timeoutMs: 15_000 }, (m) => got.push(m))
+    const client = createResendClient(sub.node, { timers: sub.timers }, () => [storageId], (m) => got.push(m), { timeoutMs: 15_000 })
     const window = stored.slice(2, 8)
-    const asked = await resendOverNetwork(resends, got, { type: 'range', from: window[0], to: window[5] }, { publisherId: window[0].publisherId })
+    const range = `fromTimestamp=${window[0].timestamp}&fromSequenceNumber=${window[0].sequenceNumber}&toTimestamp=${window[5].timestamp}&toSequenceNumber=${window[5].sequenceNumber}`
+    const overHttp = await resendOverHttp(base, `range?${range}&publisherId=${window[0].publisherId}&encoding=base64`)
+    const asked = await resendOverNetwork(client, { type: 'range', from: window[0], to: window[5] }, { publisherId: window[0].publisherId })
     assert.equal([asked.outcome, asked.received], ['ok', 6], JSON.stringify(asked))
-    assert.equal(got.map(keyOfMessage), window.map(keyOf))
+    assert.equal(got.map(keyOfMessage), window.map(keyOf), 'the same messages as over HTTP, in order')
+    assert.equal(got.map((m) => Buffer.from(m.content).toString('base64')), overHttp.map((m) => m.content), 'the same bytes')
+    assert.ok(got.every((m) => m.signature.length === 65), 'signed as published')
 
     await stop(publisher)
     await stop(storage)
