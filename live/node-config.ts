@@ -42,6 +42,7 @@
 // `streams` may be empty or absent when `app` is set: apps make the node join what they use.
 // Every problem in a file is reported at once, each naming the field.
 
+import { type Problem, isUrlWith, openSection } from './config-section.ts'
 import { randomBytes } from 'node:crypto'
 import { parse } from 'yaml'
 import { type AppConfig, checkAppConfig } from './app/app-config.ts'
@@ -122,13 +123,7 @@ export function parseEntryPoint(text: string): EntryPointSpec | undefined {
   const nodeId = at > 0 ? text.slice(0, at) : undefined
   const url = at > 0 ? text.slice(at + 1) : text
   if (nodeId !== undefined && (nodeId.length > 100 || /\s/.test(nodeId))) return undefined
-  try {
-    const parsed = new URL(url)
-    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') return undefined
-  } catch {
-    return undefined
-  }
-  return { nodeId, url }
+  return isUrlWith(url, ['ws:', 'wss:']) ? { nodeId, url } : undefined
 }
 
 const KNOWN = ['id', 'seed', 'privateKey', 'keyFile', 'insecureTestKeys', 'trackers', 'entryPoints', 'wsPort', 'wsHost', 'wsAdvertisedHost', 'streams', 'publishIntervalMs', 'payloadBytes', 'statsIntervalMs', 'durationS', 'verbose', 'webrtc', 'app',
@@ -208,14 +203,7 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
     c.trackers.forEach((t, i) => {
       const o = (typeof t === 'object' && t !== null ? t : {}) as Record<string, unknown>
       if (typeof o.id !== 'string' || o.id.length === 0) problem(`trackers[${i}].id`, o.id, 'a tracker id')
-      let urlOk = typeof o.url === 'string'
-      if (urlOk) {
-        try {
-          urlOk = ['ws:', 'wss:'].includes(new URL(o.url as string).protocol)
-        } catch {
-          urlOk = false
-        }
-      }
+      const urlOk = isUrlWith(o.url, ['ws:', 'wss:'])
       if (!urlOk) problem(`trackers[${i}].url`, o.url, 'a ws:// or wss:// URL')
       if (typeof o.id === 'string' && urlOk) trackers.push({ id: o.id, url: o.url as string })
     })
@@ -265,10 +253,9 @@ export function checkNodeConfig(raw: unknown, source: string): ConfigResult {
 
   const webrtc: NodeProcessConfig['webrtc'] = {}
   if (c.webrtc !== undefined) {
-    if (typeof c.webrtc !== 'object' || c.webrtc === null || Array.isArray(c.webrtc)) problem('webrtc', c.webrtc, 'a mapping')
-    else {
-      const w = c.webrtc as Record<string, unknown>
-      for (const key of Object.keys(w)) if (!KNOWN_WEBRTC.includes(key)) problem(`webrtc.${key}`, w[key], `a known field (${KNOWN_WEBRTC.join(', ')})`)
+    const section = openSection(c.webrtc, 'webrtc', KNOWN_WEBRTC, 'a mapping', problem)
+    if (section !== undefined) {
+      const w = section.fields
       if (w.bindAddress !== undefined) {
         if (typeof w.bindAddress === 'string') webrtc.bindAddress = w.bindAddress
         else problem('webrtc.bindAddress', w.bindAddress, 'an IP address')
@@ -344,21 +331,11 @@ export function messageLayerOptions(c: NodeProcessConfig): Partial<LiveMessageOp
   }
 }
 
-function checkRegistryConfig(raw: unknown, problem: (field: string, got: unknown, expected: string) => void): RegistryConfig | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problem('registry', raw, 'a mapping { url, address?, cacheTtlMs?, timeoutMs? }')
-    return undefined
-  }
-  const r = raw as Record<string, unknown>
-  for (const key of Object.keys(r)) if (!KNOWN_REGISTRY.includes(key)) problem(`registry.${key}`, r[key], `a known field (${KNOWN_REGISTRY.join(', ')})`)
-  let urlOk = typeof r.url === 'string'
-  if (urlOk) {
-    try {
-      urlOk = ['http:', 'https:'].includes(new URL(r.url as string).protocol)
-    } catch {
-      urlOk = false
-    }
-  }
+function checkRegistryConfig(raw: unknown, problem: Problem): RegistryConfig | undefined {
+  const section = openSection(raw, 'registry', KNOWN_REGISTRY, 'a mapping { url, address?, cacheTtlMs?, timeoutMs? }', problem)
+  if (section === undefined) return undefined
+  const r = section.fields
+  const urlOk = isUrlWith(r.url, ['http:', 'https:'])
   if (!urlOk) problem('registry.url', r.url, "an http:// or https:// URL of the chain's JSON-RPC endpoint")
   if (r.address !== undefined && (typeof r.address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(r.address))) problem('registry.address', r.address, "the contract's address (0x and 40 hex digits)")
   const ms = (field: 'cacheTtlMs' | 'timeoutMs', fallback: number, min: number): number => {

@@ -12,6 +12,7 @@
 //     maxStreamParts: 100       # stream parts the node may be in; apps joining more get 403...
 //     streamPartIdleMs: 60000   # ...unless one apps joined has had no use and no listener this long: it is left
 
+import { type Problem, openSection } from '../config-section.ts'
 import { isIP } from 'node:net'
 
 export interface AppConfig {
@@ -35,21 +36,11 @@ export const DEFAULT_STREAM_PART_IDLE_MS = 60_000
 /** Below the 1 MiB frame of the live transport, with room for the message header and ids. */
 export const MAX_APP_MESSAGE_BYTES = 1_000_000
 
-type Problem = (field: string, got: unknown, expected: string) => void
-
 /** The checked section, or undefined after reporting every problem through `problem`. */
 export function checkAppConfig(raw: unknown, problem: Problem): AppConfig | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problem('app', raw, 'a mapping with apiKey and httpPort and/or mqttPort')
-    return undefined
-  }
-  const a = raw as Record<string, unknown>
-  let ok = true
-  const bad: Problem = (field, got, expected) => {
-    ok = false
-    problem(`app.${field}`, got, expected)
-  }
-  for (const key of Object.keys(a)) if (!KNOWN_APP.includes(key)) bad(key, a[key], `a known field (${KNOWN_APP.join(', ')})`)
+  const section = openSection(raw, 'app', KNOWN_APP, 'a mapping with apiKey and httpPort and/or mqttPort', problem)
+  if (section === undefined) return undefined
+  const { fields: a, bad } = section
 
   const host = a.host ?? '127.0.0.1'
   if (typeof host !== 'string' || (isIP(host) === 0 && host !== 'localhost')) bad('host', a.host, 'an IP address or "localhost"')
@@ -78,6 +69,6 @@ export function checkAppConfig(raw: unknown, problem: Problem): AppConfig | unde
   const maxStreamParts = int('maxStreamParts', 100, 1, 10_000)!
   const streamPartIdleMs = int('streamPartIdleMs', DEFAULT_STREAM_PART_IDLE_MS, 0, 86_400_000)!
 
-  if (!ok) return undefined
+  if (!section.ok) return undefined
   return { host: host as string, httpPort, mqttPort, apiKey: apiKey as string, maxMessageBytes, bufferMessages, bufferBytes, maxStreamParts, streamPartIdleMs }
 }

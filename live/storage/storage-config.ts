@@ -10,6 +10,7 @@
 //     synchronous: full            # full: a commit is on disk before it counts; normal: survives a crash of the process only
 //     maxMessagesPerResponse: 10000  # messages in one resend answer at most (truncated past it)
 
+import { type Problem, openSection } from '../config-section.ts'
 import {
   DEFAULT_SQLITE_MESSAGE_STORE_OPTIONS, type SqliteMessageStoreOptions, type SynchronousMode,
 } from './sqlite-message-store.ts'
@@ -18,21 +19,11 @@ export type StorageConfig = Omit<SqliteMessageStoreOptions, 'now'>
 
 const KNOWN_STORAGE = ['path', 'maxAgeMs', 'maxBytes', 'batchMessages', 'batchDelayMs', 'synchronous', 'maxMessagesPerResponse']
 
-type Problem = (field: string, got: unknown, expected: string) => void
-
 /** The checked section, or undefined after reporting every problem through `problem`. */
 export function checkStorageConfig(raw: unknown, problem: Problem): StorageConfig | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problem('storage', raw, 'a mapping with at least path (the database file)')
-    return undefined
-  }
-  const s = raw as Record<string, unknown>
-  let ok = true
-  const bad: Problem = (field, got, expected) => {
-    ok = false
-    problem(`storage.${field}`, got, expected)
-  }
-  for (const key of Object.keys(s)) if (!KNOWN_STORAGE.includes(key)) bad(key, s[key], `a known field (${KNOWN_STORAGE.join(', ')})`)
+  const section = openSection(raw, 'storage', KNOWN_STORAGE, 'a mapping with at least path (the database file)', problem)
+  if (section === undefined) return undefined
+  const { fields: s, bad } = section
   if (typeof s.path !== 'string' || s.path.trim() === '') bad('path', s.path, 'the path of the database file')
   const d = DEFAULT_SQLITE_MESSAGE_STORE_OPTIONS
   const int = (field: keyof typeof d & string, min: number): number => {
@@ -51,6 +42,6 @@ export function checkStorageConfig(raw: unknown, problem: Problem): StorageConfi
   const maxMessagesPerResponse = int('maxMessagesPerResponse', 1)
   const synchronous = s.synchronous ?? d.synchronous
   if (synchronous !== 'full' && synchronous !== 'normal') bad('synchronous', s.synchronous, '"full" or "normal"')
-  if (!ok) return undefined
+  if (!section.ok) return undefined
   return { path: s.path as string, maxAgeMs, maxBytes, batchMessages, batchDelayMs, synchronous: synchronous as SynchronousMode, maxMessagesPerResponse }
 }
