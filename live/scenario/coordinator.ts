@@ -4,8 +4,9 @@
 // numbers the static builder's joins, and decides when the run is over:
 //   - at durationS of real time at the latest, as the simulator's hard stop;
 //   - earlier, once the last scripted action (publish, join, leave, tracker event) is past and no
-//     receipt has arrived for QUIET_MS. The simulator ends when no events remain; a live network
-//     never runs out of keep-alives, so silence of content is the nearest equivalent.
+//     receipt (nor app delivery) has arrived for the plan's quietMs. The simulator ends when no
+//     events remain; a live network never runs out of keep-alives, so silence of content is the
+//     nearest equivalent.
 // It returns what the workers recorded; replay.ts turns that into the simulator's metrics.
 
 import { type ChildProcess, fork } from 'node:child_process'
@@ -20,8 +21,6 @@ import { scenarioNeedsShim } from './scenario-link-shaper.ts'
 import { ScenarioTrackers } from './scenario-trackers.ts'
 import type { FromWorker, ToWorker, WorkerResult } from './worker-protocol.ts'
 
-/** No receipt for this long after the last scripted action ends the run. */
-export const QUIET_MS = 2_000
 /** Time zero is set this far ahead, so every worker hears it before it comes. */
 const START_LEAD_MS = 300
 /** Workers get this long to build their nodes (and link them to the relay). */
@@ -126,8 +125,8 @@ function waitForEnd(plan: LiveRunPlan, t0: number, pool: WorkerPool, onProgress?
   return new Promise((resolve, reject) => {
     let lastReceipts = -1
     let lastChangeMs = 0
-    // At the earliest, a live run ends QUIET_MS after its last scripted action.
-    const expectedEndMs = Math.min(plan.endMs, Math.max(plan.expectedEndMs, plan.lastActionMs + QUIET_MS))
+    // At the earliest, a live run ends quietMs after its last scripted action.
+    const expectedEndMs = Math.min(plan.endMs, Math.max(plan.expectedEndMs, plan.lastActionMs + plan.quietMs))
     const tick = setInterval(() => {
       const nowMs = machineNowMs() - t0
       const receipts = pool.receipts()
@@ -143,7 +142,7 @@ function waitForEnd(plan: LiveRunPlan, t0: number, pool: WorkerPool, onProgress?
       } else if (nowMs >= plan.endMs) {
         clearInterval(tick)
         resolve({ endMs: nowMs, endReason: 'durationS' })
-      } else if (nowMs >= plan.lastActionMs + QUIET_MS && nowMs - lastChangeMs >= QUIET_MS) {
+      } else if (nowMs >= plan.lastActionMs + plan.quietMs && nowMs - lastChangeMs >= plan.quietMs) {
         clearInterval(tick)
         resolve({ endMs: nowMs, endReason: 'quiet' })
       }
@@ -185,7 +184,7 @@ class WorkerPool {
     return this.failed
   }
 
-  /** First receipts plus duplicates, as last reported. */
+  /** First receipts, duplicates and app deliveries, as last reported. */
   receipts(): number {
     return this.progress.reduce((a, b) => a + b, 0)
   }
@@ -229,7 +228,7 @@ class WorkerPool {
   }
 
   private handle(message: FromWorker, w: number): void {
-    if (message.type === 'progress') this.progress[w] = message.firstReceipts + message.duplicates
+    if (message.type === 'progress') this.progress[w] = message.firstReceipts + message.duplicates + message.appDeliveries
     if (message.type === 'failed') this.failed = `live worker ${w} failed: ${message.message}`
     for (const listener of [...this.waiting]) listener(message, w)
     this.onMessage?.(message, w)

@@ -8,6 +8,9 @@
 // node's core, as for the other builders.
 
 import type { NetworkNode } from '../../core/network-node.ts'
+import type { StreamMessage } from '../../core/message.ts'
+import type { StreamRegistry } from '../../core/security/stream-registry.ts'
+import type { LiveMessageRoles } from '../live-message-roles.ts'
 import type { DhtObserver } from '../../core/dht/dht-node.ts'
 import type { TatumNode } from '../../core/dht-overlay/tatum-node.ts'
 import type { NodeId } from '../../core/ports.ts'
@@ -57,6 +60,14 @@ export class DhtBuiltNode implements ScenarioNode {
     return this.live.node
   }
 
+  get messages(): LiveMessageRoles {
+    return this.live.messages
+  }
+
+  get registry(): StreamRegistry {
+    return this.live.registry
+  }
+
   /** Its Tatum node, once it joined. */
   get tatum(): TatumNode | undefined {
     return this.begun ? this.live.tatum : undefined
@@ -86,8 +97,8 @@ export class DhtBuiltNode implements ScenarioNode {
     for (const sp of streamPartIds) this.live.join(sp)
   }
 
-  publish(streamId: string, content: Uint8Array): void {
-    this.live.publish(streamId, 0, content)
+  publish(streamId: string, content: Uint8Array): StreamMessage {
+    return this.live.publish(streamId, 0, content)
   }
 
   neighbours(streamPartId: string): NodeId[] {

@@ -19,11 +19,23 @@ export const REC_DELIVER = 4
 export const REC_DUPLICATE = 5
 export const REC_NEIGHBOUR_ADDED = 6
 export const REC_NEIGHBOUR_REMOVED = 7
+/** The message layer (scenarios that run it): the publish call, before signing and encryption. */
+export const REC_APP_PUBLISH = 8
+/** A subscriber's app got the message's plaintext, in chain order. */
+export const REC_APP_DELIVER = 9
+/** A publisher replaced its group keys (a `rekey` event). */
+export const REC_REKEY = 10
+
+/** Kinds whose `a` is a message. */
+export function isMessageRecord(kind: number): boolean {
+  return kind === REC_PUBLISH || kind === REC_DELIVER || kind === REC_DUPLICATE || kind === REC_APP_PUBLISH || kind === REC_APP_DELIVER
+}
 
 /**
  * One row per event. `a` and `b` by kind: publish, deliver, duplicate: a = message (index into
- * messageIds), b = the node it came from (-1 for a publish); neighbour added/removed: a = the
- * peer, b = the stream part (index into the run's stream parts); join, leave, crash: unused.
+ * messageIds), b = the node it came from (-1 for a publish); app publish, app deliver: a = message;
+ * neighbour added/removed: a = the peer, b = the stream part (index into the run's stream parts);
+ * rekey: a = the index of its event in security.events; join, leave, crash: unused.
  */
 export interface RecordColumns {
   length: number
@@ -63,6 +75,7 @@ export class EventRecorder {
   published = 0
   firstReceipts = 0
   duplicates = 0
+  appDeliveries = 0
   /** False before time zero is known and after the final snapshot: nothing is kept then. */
   private recording = false
   private t0 = 0
@@ -92,6 +105,17 @@ export class EventRecorder {
     else if (kind === REC_DELIVER) this.firstReceipts++
     else this.duplicates++
     this.add(kind, node, this.indexOfMessage(message), from === null ? -1 : (this.indexOfNode.get(from.remoteId) ?? -1))
+  }
+
+  /** The message layer: `node`'s app published `message` (the call began at `calledAtMs`, machine clock) or got its plaintext. */
+  app(kind: typeof REC_APP_PUBLISH | typeof REC_APP_DELIVER, node: number, message: StreamMessage, calledAtMs = machineNowMs()): void {
+    if (!this.recording) return
+    if (kind === REC_APP_DELIVER) this.appDeliveries++
+    this.add(kind, node, this.indexOfMessage(message), -1, calledAtMs)
+  }
+
+  rekeyed(node: number, event: number): void {
+    this.add(REC_REKEY, node, event, -1)
   }
 
   neighbour(kind: typeof REC_NEIGHBOUR_ADDED | typeof REC_NEIGHBOUR_REMOVED, node: number, streamPartId: string, peer: NodeId): void {
@@ -145,12 +169,12 @@ export class EventRecorder {
     return index
   }
 
-  private add(kind: number, node: number, a: number, b: number): void {
+  private add(kind: number, node: number, a: number, b: number, atMachineMs = machineNowMs()): void {
     if (!this.recording) return
     if (this.length === this.kind.length) this.grow()
     const i = this.length++
     this.kind[i] = kind
-    this.atMs[i] = machineNowMs() - this.t0
+    this.atMs[i] = atMachineMs - this.t0
     this.node[i] = node
     this.a[i] = a
     this.b[i] = b

@@ -1,8 +1,10 @@
 // What a scenario asks for that a live run cannot give, each named by its field. A live run is
 // real nodes on this one machine, so it is bounded in size and has no model of link capacity
-// or scripted network faults. Sections the live runner does not drive at all (message-layer
-// security, storage, ordering, adversaries, and any section added later) must keep their
-// defaults: every field that differs is refused. The rest carries over (docs/fragments/live-runs.md).
+// or scripted network faults. The message layer (security, ordering) runs live on the static
+// builder's nodes with real cryptography; storage nodes and adversaries are not hosted live.
+// Sections the live runner does not drive at all (adversaries, and any section added later)
+// must keep their defaults: every field that differs is refused. The rest carries over
+// (docs/fragments/live-runs.md).
 // Refusing is the point: a live run that silently ran without the partition its scenario
 // scripts would report numbers that look comparable and are not.
 
@@ -10,9 +12,10 @@ import { relative } from 'node:path'
 import { ScenarioError, ScenarioErrors } from '../../sim/scenario/errors.ts'
 import { parseScenario } from '../../sim/scenario/load.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
+import { usesMessageLayer } from '../../sim/simulation.ts'
 
 /** Top-level fields the live runner carries out (or that only describe the run). */
-const DRIVEN = new Set(['name', 'description', 'protocol', 'seed', 'nodes', 'topology', 'network', 'churn', 'workload', 'durationS', 'record', 'budgets', 'sweep', 'sourceFile'])
+const DRIVEN = new Set(['name', 'description', 'protocol', 'seed', 'nodes', 'topology', 'network', 'churn', 'workload', 'security', 'ordering', 'storage', 'durationS', 'record', 'budgets', 'sweep', 'sourceFile'])
 
 /**
  * Every live node is a real WebRTC endpoint with its own sockets and native threads; on a
@@ -44,11 +47,41 @@ export function liveRefusals(scenario: Scenario): LiveRefusal[] {
   if (scenario.protocol !== 'brubeck' && scenario.topology.builder !== 'dht') {
     out.push({ path: 'protocol', value: scenario.protocol, expected: 'brubeck with --transport live for the static and tracker builders (their live nodes run the tracker era; tatum runs live with topology.builder dht)' })
   }
+  messageLayerRefusals(scenario, out)
   const defaults = parseScenario(`name: defaults\nprotocol: ${scenario.protocol}\nnodes: ${Math.max(2, scenario.nodes)}\n`, 'defaults.yaml') as unknown as Record<string, unknown>
   for (const [key, value] of Object.entries(scenario)) {
     if (!DRIVEN.has(key)) differences(key, value, defaults[key], out)
   }
   return out
+}
+
+/**
+ * The message layer live: real cryptography only (live nodes sign what they publish and encrypt
+ * with real keys; security.costs, the simulator's model of that CPU time, has nothing to model),
+ * on the static builder, whose nodes the run wires with the scenario's settings.
+ */
+function messageLayerRefusals(scenario: Scenario, out: LiveRefusal[]): void {
+  if (scenario.storage.nodes > 0) {
+    out.push({
+      path: 'storage.nodes', value: scenario.storage.nodes,
+      expected: '0 with --transport live (live scenario runs do not host storage nodes: resend requests and responses cross live links only in the JSON fallback, which cannot carry their messages\' bytes); run it in the simulator',
+    })
+  }
+  if (!usesMessageLayer(scenario)) return
+  if (scenario.security.crypto !== 'real') {
+    out.push({
+      path: 'security.crypto', value: scenario.security.crypto,
+      expected: scenario.security.crypto === 'off'
+        ? 'real with --transport live when the scenario orders or stores (live links carry signed messages only, so live subscribers validate signatures)'
+        : 'real with --transport live (live nodes sign and encrypt with real cryptography; modelled crypto is the simulator\'s stand-in)',
+    })
+  }
+  if (scenario.topology.builder !== 'static') {
+    out.push({
+      path: 'topology.builder', value: scenario.topology.builder,
+      expected: 'static with --transport live when the scenario runs the message layer (security, ordering): the static builder\'s live nodes take the scenario\'s message layer settings',
+    })
+  }
 }
 
 /** Every leaf of `value` that is not the default, as a refusal. */
@@ -59,9 +92,7 @@ function differences(path: string, value: unknown, fallback: unknown, out: LiveR
   }
   if (JSON.stringify(value) === JSON.stringify(fallback)) return
   const section = path.split('.')[0]
-  const why = section === 'security'
-    ? 'live runs do not drive the security section: live publishers always sign, as live links require, and no node validates'
-    : `live runs do not drive the ${section} section`
+  const why = section === 'adversaries' ? 'live runs have no adversarial nodes' : `live runs do not drive the ${section} section`
   out.push({ path, value, expected: `the default ${JSON.stringify(fallback) ?? 'absent'} with --transport live (${why})` })
 }
 

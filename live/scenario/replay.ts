@@ -32,12 +32,44 @@ import type { Scenario } from '../../sim/scenario/types.ts'
 import type { StreamPartSetup } from '../../sim/simulation.ts'
 import type { LiveOutcome } from './coordinator.ts'
 import {
-  REC_CRASH, REC_DELIVER, REC_DUPLICATE, REC_JOIN, REC_LEAVE, REC_NEIGHBOUR_ADDED, REC_NEIGHBOUR_REMOVED, REC_PUBLISH,
+  REC_APP_DELIVER, REC_APP_PUBLISH, REC_CRASH, REC_DELIVER, REC_DUPLICATE, REC_JOIN, REC_LEAVE, REC_NEIGHBOUR_ADDED, REC_NEIGHBOUR_REMOVED, REC_PUBLISH,
+  REC_REKEY, isMessageRecord,
 } from './event-recorder.ts'
+import { AppMetrics } from '../../sim/metrics/app-metrics.ts'
+import { type MessageLayerCounts, addCounts } from '../../sim/metrics/message-layer-counts.ts'
+import type { MessageLayerSource } from '../../sim/results/message-layer-summary.ts'
 
 /** Same-time events in the order that keeps cause before effect. */
 const RANK: Record<number, number> = {
-  [REC_JOIN]: 0, [REC_NEIGHBOUR_ADDED]: 1, [REC_PUBLISH]: 2, [REC_DELIVER]: 3, [REC_DUPLICATE]: 4, [REC_NEIGHBOUR_REMOVED]: 5, [REC_LEAVE]: 6, [REC_CRASH]: 6,
+  [REC_JOIN]: 0, [REC_NEIGHBOUR_ADDED]: 1, [REC_REKEY]: 2, [REC_APP_PUBLISH]: 2, [REC_PUBLISH]: 2, [REC_DELIVER]: 3, [REC_DUPLICATE]: 4, [REC_APP_DELIVER]: 4,
+  [REC_NEIGHBOUR_REMOVED]: 5, [REC_LEAVE]: 6, [REC_CRASH]: 6,
+}
+
+/**
+ * The message layer of a live run as summary.json reads it: the simulator's AppMetrics fed from
+ * the subscribers' recorded app deliveries, permissions and revocations from the plan (the same
+ * draws as the simulator's), and the roles' counters as the workers summed them. The nodes'
+ * message layer CPU is not measured per node live (the `live` section has the workers' CPU), so
+ * cpuMsPerNode has no samples.
+ */
+class LiveMessageLayerRecord implements MessageLayerSource {
+  readonly app: AppMetrics
+
+  constructor(clock: Clock, membership: Membership, private readonly subscribers: readonly number[], private readonly workerCounts: readonly MessageLayerCounts[], n: number) {
+    this.app = new AppMetrics(clock, membership, n)
+  }
+
+  subscriberNodes(): readonly number[] {
+    return this.subscribers
+  }
+
+  counts(): MessageLayerCounts {
+    return addCounts(this.workerCounts)
+  }
+
+  cpuMs(): number[] {
+    return []
+  }
 }
 
 const EMPTY = new Uint8Array(0)
@@ -81,6 +113,7 @@ export class LiveRunRecord implements SummarySource {
   readonly warnings: readonly string[]
   /** The message objects the collector was given, in publish order (named by the publishing node). */
   readonly messages: StreamMessage[] = []
+  readonly messageLayer: LiveMessageLayerRecord | undefined
   /** Per stream part: each node online at the end -> its neighbours then. */
   private readonly finalNeighbours = new Map<string, Map<number, number[]>>()
 
@@ -101,6 +134,17 @@ export class LiveRunRecord implements SummarySource {
     if (plan.streamParts.length > 0) this.metrics.timeseries.sampleOverlay = () => overlay.sample()
 
     const events = mergeRecords(outcome)
+    const ml = plan.messageLayer
+    this.messageLayer = ml === undefined ? undefined
+      : new LiveMessageLayerRecord(clock, this.membership, ml.subscribers, outcome.results.flatMap((r) => r.messageLayer === undefined ? [] : [r.messageLayer]), n)
+    const app = this.messageLayer?.app
+    if (ml !== undefined && app !== undefined) {
+      for (const s of ml.subscribers) app.permitted[s] = ml.permitted[s]
+      for (const r of ml.revocations) for (const s of r.nodes) app.revokedAtMs[s] = r.effectiveAtMs
+    }
+    // A rekey event counts once every publisher has done it: from the last one's time on, no message is under an old key.
+    const rekeyDoneAt = new Map<number, number>()
+    for (const i of events.order) if (events.kind[i] === REC_REKEY) rekeyDoneAt.set(events.a[i], events.atMs[i])
     const from = plan.nodeIds.map((id, i) => replayConnection(i, id))
     // A copy from a peer that is not a node of the run (nothing in a scenario sends one).
     const stranger = replayConnection(-1, '?')
@@ -138,6 +182,15 @@ export class LiveRunRecord implements SummarySource {
           break
         case REC_DUPLICATE:
           this.metrics.onDuplicate(node, messageOf(a), from[b] ?? stranger)
+          break
+        case REC_APP_PUBLISH:
+          app?.published(messageOf(a))
+          break
+        case REC_APP_DELIVER:
+          app?.onDelivered(node, messageOf(a))
+          break
+        case REC_REKEY:
+          if (rekeyDoneAt.get(a) === now) app?.rekeyed()
           break
         case REC_NEIGHBOUR_ADDED:
           this.metrics.onNeighbourAdded(node, b === 0)
@@ -240,10 +293,7 @@ function mergeRecords(outcome: LiveOutcome): MergedEvents {
     merged.atMs.set(r.atMs, offset)
     merged.node.set(r.node, offset)
     merged.b.set(r.b, offset)
-    for (let i = 0; i < r.length; i++) {
-      const k = r.kind[i]
-      merged.a[offset + i] = k === REC_PUBLISH || k === REC_DELIVER || k === REC_DUPLICATE ? toGlobal[r.a[i]] : r.a[i]
-    }
+    for (let i = 0; i < r.length; i++) merged.a[offset + i] = isMessageRecord(r.kind[i]) ? toGlobal[r.a[i]] : r.a[i]
     offset += r.length
   }
   // Messages are numbered in publish order, so the replay's message index is the collector's.
@@ -264,10 +314,7 @@ function mergeRecords(outcome: LiveOutcome): MergedEvents {
       ids.push(merged.messageIds[g])
     }
   }
-  for (let i = 0; i < total; i++) {
-    const k = merged.kind[i]
-    if (k === REC_PUBLISH || k === REC_DELIVER || k === REC_DUPLICATE) merged.a[i] = renumber[merged.a[i]]
-  }
+  for (let i = 0; i < total; i++) if (isMessageRecord(merged.kind[i])) merged.a[i] = renumber[merged.a[i]]
   merged.messageIds = ids
   merged.publisherOf = new Int32Array(ids.length).fill(-1)
   for (const i of publishOrder) merged.publisherOf[merged.a[i]] = merged.node[i]

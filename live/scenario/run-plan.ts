@@ -13,6 +13,10 @@ import { createLatencyModel, type LatencyModel } from '../../sim/network/latency
 import type { Scenario } from '../../sim/scenario/types.ts'
 import { type StreamPartSetup, layOutRun } from '../../sim/run-layout.ts'
 import { Workload } from '../../sim/workload.ts'
+import { type LiveMessageLayerPlan, planMessageLayer } from './message-layer-plan.ts'
+
+/** No receipt for this long after the last scripted action ends the run. */
+export const QUIET_MS = 2_000
 
 export type NodeActionKind = 'join' | 'leave' | 'crash'
 
@@ -58,12 +62,20 @@ export interface LiveRunPlan {
   /** What the churn plan could not do as the scenario asked (summary.json `warnings`). */
   readonly warnings: readonly string[]
   readonly endMs: number
+  /** Scenarios that run the message layer: roles, permissions, revocations and key events. */
+  readonly messageLayer: LiveMessageLayerPlan | undefined
+  /**
+   * Silence (no receipt, no app delivery) that ends the run after its last action: QUIET_MS, plus
+   * with ordering the wait a gap gets before it is skipped (its held messages reach the app then).
+   */
+  readonly quietMs: number
 }
 
 export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const { seed, nodes: n, workload, topology } = scenario
   const endMs = scenario.durationS * 1000
   const { nodeIds, trackerIds, streamParts, publishers, entryPoints, hasServer } = layOutRun(scenario)
+  const messageLayer = planMessageLayer(scenario, nodeIds, publishers)
   const latency = createLatencyModel(scenario.network.latency, [...nodeIds, ...trackerIds], seed)
   const staticGraphs = new Map<string, RegularGraph>()
   if (topology.builder === 'static') {
@@ -105,7 +117,9 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const expectedEndMs = Math.min(endMs, workload.warmupS * 1000 + (workload.messagesPerPublisher / workload.ratePerSecond) * 1000 + 1000)
   return {
     nodeIds, trackerIds, streamParts, entryPoints, hasServer, nodeActions, trackerActions, publishes, staticGraphs, latency, endMs, expectedEndMs, warnings,
-    lastActionMs: Math.max(last(nodeActions), last(trackerActions), last(publishes)),
+    messageLayer,
+    lastActionMs: Math.max(last(nodeActions), last(trackerActions), last(publishes), ...(messageLayer?.keyEvents.map((e) => e.atMs) ?? []), ...(messageLayer?.revocations.map((r) => r.atMs) ?? [])),
+    quietMs: QUIET_MS + (messageLayer !== undefined && scenario.ordering.enabled ? scenario.ordering.initialWaitMs : 0),
   }
 }
 

@@ -8,21 +8,29 @@
 //   scenario's seeded graph deciding the neighbours (static-live-overlay.ts) and a
 //   SignalRelayClient carrying the WebRTC signalling through a relay tracker.
 // Live links carry signed messages only, so a publishing node publishes through the message
-// layer's Publisher (live-message-layer.ts; a LiveNode has its own), signing with a key derived
+// layer's Publisher (live-message-roles.ts; a LiveNode has its own), signing with a key derived
 // from the scenario seed and its node id; the signature is real work on the real CPU, done before
-// the message is sent (and before its publish time is taken).
+// the message is sent (and before its publish time is taken). A scenario that runs the message
+// layer (message-layer-plan.ts) gives the static builder's nodes a ScenarioMessageSetup: the
+// scenario's encryption, validation placement, ordering, key exchange limits and permissions, so
+// its subscribers decrypt and order what they receive as the simulator's do.
 
 import { NetworkNode } from '../../core/network-node.ts'
 import { BRUBECK } from '../../core/protocol-era.ts'
 import type { NodeObserver } from '../../core/observer.ts'
-import type { NodeId, Timers, Transport } from '../../core/ports.ts'
+import type { NodeId, Transport } from '../../core/ports.ts'
 import { CompositeTransport } from '../composite-transport.ts'
 import type { DelayQueue } from '../delay-line.ts'
 import { DelayedTransport, type DelayedTransportStats, type LinkShaper } from '../delayed-transport.ts'
 import type { LiveTransportStats } from '../live-link.ts'
 import { LiveNode, type TrackerAddress } from '../live-node.ts'
-import { liveIdentity, livePublisher, liveSecurityPorts } from '../live-message-layer.ts'
-import type { Publisher } from '../../core/security/publisher.ts'
+import { liveSecurityPorts, liveStreamRegistry, validateAtRelays } from '../live-message-layer.ts'
+import { LiveMessageRoles, type LiveMessageOptions } from '../live-message-roles.ts'
+import type { StreamMessage } from '../../core/message.ts'
+import { type EraDefaults } from '../../core/protocol-era.ts'
+import { StreamRegistry } from '../../core/security/stream-registry.ts'
+import { scenarioIdentity } from './message-layer-plan.ts'
+import type { Scenario } from '../../sim/scenario/types.ts'
 import { RealTimers, createRealRandom, realClock } from '../real-time.ts'
 import { WebRtcTransport } from '../webrtc-transport.ts'
 import type { WebRtcStats } from '../webrtc-signalling.ts'
@@ -47,10 +55,14 @@ export interface NodeCounters {
 export interface ScenarioNode {
   readonly id: NodeId
   readonly node: NetworkNode
+  /** Its publisher (signing, and encrypting with a ScenarioMessageSetup that says so) and, with one, its subscriber. */
+  readonly messages: LiveMessageRoles
+  /** What its permission cache asks. */
+  readonly registry: StreamRegistry
   /** Links whatever the node needs before time zero (the static builder's signalling relay). */
   prepare(): Promise<void>
   join(streamPartIds: readonly string[]): void
-  publish(streamId: string, content: Uint8Array): void
+  publish(streamId: string, content: Uint8Array): StreamMessage
   neighbours(streamPartId: string): NodeId[]
   stop(kind: StopKind): Promise<void>
   counters(): NodeCounters
@@ -64,14 +76,22 @@ export interface ScenarioNodeOptions {
   /** With both, every transmission goes through the delay shim. */
   shaper?: LinkShaper
   queue?: DelayQueue
-  /** This node publishes: it gets a signing key. */
-  publishes: boolean
+  scenario: Scenario
+  /** The static builder's message layer for a scenario that runs one; absent: the node only signs what it publishes. */
+  messageLayer?: ScenarioMessageSetup
 }
 
-/** A publisher that signs as the key derived from the scenario seed and the node id. */
-function signingPublisher(node: NetworkNode, timers: Timers, options: ScenarioNodeOptions): Publisher | null {
-  if (!options.publishes) return null
-  return livePublisher(node, liveIdentity({ seed: options.seed, insecureTestKeys: true }, options.id), liveSecurityPorts(realClock, timers), createRealRandom(options.seed, options.id, 'publisher'))
+/** A scenario node's message layer, as its scenario configures it (worker.ts makes it). */
+export interface ScenarioMessageSetup {
+  options: Partial<LiveMessageOptions>
+  /** Brubeck with the scenario's ordering and key exchange settings in place of the era's defaults. */
+  era: EraDefaults
+  /** security.validation relay: every receipt is checked before it is relayed. */
+  relayValidation: boolean
+  permissionCacheTtlMs: number
+  confirmationDelayMs: number
+  /** Fills the node's registry with the run's streams and grants. */
+  declare: (registry: StreamRegistry) => void
 }
 
 export class TrackerBuiltNode implements ScenarioNode {
@@ -98,14 +118,22 @@ export class TrackerBuiltNode implements ScenarioNode {
     return this.live.node
   }
 
+  get messages(): LiveMessageRoles {
+    return this.live.messages
+  }
+
+  get registry(): StreamRegistry {
+    return this.live.registry
+  }
+
   async prepare(): Promise<void> {}
 
   join(streamPartIds: readonly string[]): void {
     for (const sp of streamPartIds) this.live.join(sp)
   }
 
-  publish(streamId: string, content: Uint8Array): void {
-    this.live.publish(streamId, 0, content)
+  publish(streamId: string, content: Uint8Array): StreamMessage {
+    return this.live.publish(streamId, 0, content)
   }
 
   neighbours(streamPartId: string): NodeId[] {
@@ -129,7 +157,8 @@ export class StaticBuiltNode implements ScenarioNode {
   private readonly timers: RealTimers
   private readonly relay: SignalRelayClient
   private readonly shim: DelayedTransport | null
-  private readonly publisher: Publisher | null
+  readonly messages: LiveMessageRoles
+  readonly registry: StreamRegistry
   private stopped = false
 
   constructor(options: ScenarioNodeOptions, relay: TrackerAddress) {
@@ -147,7 +176,15 @@ export class StaticBuiltNode implements ScenarioNode {
     this.relay = new SignalRelayClient(this.node, relay.id)
     this.relay.onSignal = (from, payload) => this.webrtc.handleSignal(from, payload)
     this.webrtc.setSignalSender((to, payload) => this.relay.send(to, payload))
-    this.publisher = signingPublisher(this.node, this.timers, options)
+    const setup = options.messageLayer
+    this.registry = setup === undefined ? liveStreamRegistry(realClock) : new StreamRegistry(realClock, { confirmationDelayMs: setup.confirmationDelayMs })
+    setup?.declare(this.registry)
+    const security = setup === undefined ? liveSecurityPorts(realClock, this.timers, this.registry) : liveSecurityPorts(realClock, this.timers, this.registry, { source: this.registry, cacheTtlMs: setup.permissionCacheTtlMs })
+    this.messages = new LiveMessageRoles({
+      node: this.node, identity: scenarioIdentity(options.scenario, this.id), security, registry: this.registry,
+      relayValidator: setup?.relayValidation === true ? validateAtRelays(this.node, security) : undefined,
+      timers: this.timers, seed: createRealRandom(options.seed, this.id, 'messages').seed, era: setup?.era ?? BRUBECK,
+    }, setup?.options ?? { subscribe: false })
   }
 
   async prepare(): Promise<void> {
@@ -159,8 +196,8 @@ export class StaticBuiltNode implements ScenarioNode {
     for (const sp of streamPartIds) this.node.joinStreamPart(sp)
   }
 
-  publish(streamId: string, content: Uint8Array): void {
-    this.publisher?.publish(streamId, 0, content)
+  publish(streamId: string, content: Uint8Array): StreamMessage {
+    return this.messages.publish(streamId, 0, content)
   }
 
   neighbours(streamPartId: string): NodeId[] {

@@ -11,6 +11,7 @@ import type { Scenario } from '../../sim/scenario/types.ts'
 import type { RecordColumns, SendCounters } from './event-recorder.ts'
 import type { NodeCounters } from './scenario-node.ts'
 import type { DhtFigures } from './dht-figures.ts'
+import type { MessageLayerCounts } from '../../sim/metrics/message-layer-counts.ts'
 
 export const PROGRESS_INTERVAL_MS = 250
 
@@ -65,6 +66,8 @@ export interface WorkerResult {
   process: ProcessFigures
   /** DHT builder: the raw samples of the run's DHT figures (dht-figures.ts). */
   dht?: DhtFigures
+  /** Scenarios that run the message layer: its roles' counters summed over the worker's nodes. */
+  messageLayer?: MessageLayerCounts
   /** Exceptions the nodes' timers and transports reported, with the first few messages. */
   errors: { count: number; first: string[] }
 }
@@ -73,6 +76,6 @@ export type FromWorker =
   | { type: 'ready'; servers?: ServerUrls }
   | { type: 'joined'; node: number }
   | { type: 'left'; node: number }
-  | { type: 'progress'; published: number; firstReceipts: number; duplicates: number }
+  | { type: 'progress'; published: number; firstReceipts: number; duplicates: number; appDeliveries: number }
   | { type: 'result'; result: WorkerResult }
   | { type: 'failed'; message: string }

@@ -7,7 +7,9 @@ import type { NodeId } from '../../core/ports.ts'
 import { DelayQueue } from '../delay-line.ts'
 import { realClock } from '../real-time.ts'
 import { shutdownWebRtc } from '../webrtc-transport.ts'
-import { EventRecorder, REC_CRASH, REC_JOIN, REC_LEAVE } from './event-recorder.ts'
+import { EventRecorder, REC_APP_DELIVER, REC_APP_PUBLISH, REC_CRASH, REC_JOIN, REC_LEAVE } from './event-recorder.ts'
+import { scenarioMessageSetup } from './message-layer-plan.ts'
+import { type MessageLayerCounts, countRoles } from '../../sim/metrics/message-layer-counts.ts'
 import { machineNowMs } from './machine-clock.ts'
 import { type LiveRunPlan, planLiveRun } from './run-plan.ts'
 import { ScenarioLinkShaper, scenarioNeedsShim } from './scenario-link-shaper.ts'
@@ -61,13 +63,15 @@ class Worker {
       if (this.errors.first.length < MAX_ERROR_MESSAGES) this.errors.first.push(`${where}: ${error instanceof Error ? error.message : String(error)}`)
     }
     const publishers = new Set(streamParts.flatMap((p) => p.publishers))
+    const ml = this.plan.messageLayer
     const topology = scenario.topology
     const regions = topology.locality === 'ring' ? regionNumbers(this.plan.latency.regions) : undefined
     this.dht = topology.builder === 'dht' ? new DhtFigureCollector(() => realClock.now()) : null
     for (const i of init.nodes) {
       const id = nodeIds[i]
       const options = {
-        id, seed: scenario.seed, observer: this.recorder.observerFor(i), onError, publishes: publishers.has(i),
+        id, seed: scenario.seed, scenario, observer: this.recorder.observerFor(i), onError,
+        ...(ml !== undefined && topology.builder === 'static' ? { messageLayer: scenarioMessageSetup(scenario, ml, nodeIds, streamParts, i) } : {}),
         ...(this.queue !== null ? { shaper: new ScenarioLinkShaper(this.plan.latency, i, placed, scenario, id), queue: this.queue } : {}),
       }
       this.nodes.set(i, topology.builder === 'tracker' ? new TrackerBuiltNode(options, init.trackers)
@@ -78,6 +82,10 @@ class Worker {
         : new StaticBuiltNode(options, init.relay!))
     }
     this.overlay = scenario.topology.builder === 'static' ? new StaticLiveOverlay(this.plan.staticGraphs, nodeIds, this.nodes) : null
+    // What the subscribers' apps get: plaintext, in chain order.
+    if (ml !== undefined) {
+      for (const i of init.nodes) if (!publishers.has(i)) this.nodes.get(i)!.messages.onContent((message) => this.recorder.app(REC_APP_DELIVER, i, message))
+    }
   }
 
   /** Builds the nodes' links to the relay and starts the DHT servers; returns their URLs. */
@@ -106,18 +114,60 @@ class Worker {
       if (!mine.has(a.node)) continue
       steps.push({ atMs: a.atMs, run: () => a.kind === 'join' ? this.join(a.node) : this.leave(a.node, a.kind === 'crash') })
     }
+    // Before the publishes, so that same-time ones come after, as the simulator schedules them.
+    this.scheduleSecurityEvents(steps)
     const payload = this.init.scenario.workload.payloadBytes
+    const recordApp = this.plan.messageLayer !== undefined
     for (const p of this.plan.publishes) {
       if (!mine.has(p.publisher)) continue
       const streamId = this.plan.streamParts[p.stream].streamId
-      steps.push({ atMs: p.atMs, run: () => { if (this.online.has(p.publisher)) this.nodes.get(p.publisher)!.publish(streamId, new Uint8Array(payload)) } })
+      steps.push({ atMs: p.atMs, run: () => {
+        if (!this.online.has(p.publisher)) return
+        const calledAt = machineNowMs()
+        const message = this.nodes.get(p.publisher)!.publish(streamId, new Uint8Array(payload))
+        if (recordApp) this.recorder.app(REC_APP_PUBLISH, p.publisher, message, calledAt)
+      } })
     }
     // Stable: same-time steps keep the plan's order (joins before publishes).
     steps.sort((x, y) => x.atMs - y.atMs)
     this.runSteps(steps, 0)
     this.progress = setInterval(() => {
-      void send({ type: 'progress', published: this.recorder.published, firstReceipts: this.recorder.firstReceipts, duplicates: this.recorder.duplicates })
+      const r = this.recorder
+      void send({ type: 'progress', published: r.published, firstReceipts: r.firstReceipts, duplicates: r.duplicates, appDeliveries: r.appDeliveries })
     }, PROGRESS_INTERVAL_MS)
+  }
+
+  /**
+   * The scenario's key events on this worker's publishers (a rekey is recorded when done: the
+   * replay counts a revoked reader's reads after it) and its revocations on every node's
+   * registry, which confirms them after permissions.confirmationDelayS.
+   */
+  private scheduleSecurityEvents(steps: { atMs: number; run: () => void }[]): void {
+    const ml = this.plan.messageLayer
+    if (ml === undefined) return
+    const parts = this.plan.streamParts
+    for (const e of ml.keyEvents) {
+      for (const i of this.init.nodes) {
+        const own = parts.filter((p) => p.publishers.includes(i)).map((p) => p.streamId)
+        if (own.length === 0) continue
+        steps.push({ atMs: e.atMs, run: () => {
+          if (!this.online.has(i)) return
+          const publisher = this.nodes.get(i)!.messages.publisher
+          for (const streamId of own) {
+            if (e.kind === 'rotateKey') publisher.rotateKey(streamId)
+            else publisher.rekey(streamId)
+          }
+          if (e.kind === 'rekey') this.recorder.rekeyed(i, e.event)
+        } })
+      }
+    }
+    for (const r of ml.revocations) {
+      steps.push({ atMs: r.atMs, run: () => {
+        for (const node of this.nodes.values()) {
+          for (const part of parts) for (const s of r.nodes) node.registry.revoke(part.streamId, ml.identities[s].address, 'subscribe')
+        }
+      } })
+    }
   }
 
   joinOrder(node: number, seq: number): void {
@@ -142,6 +192,7 @@ class Worker {
     const running = [...this.online].map((i) => this.nodes.get(i)).flatMap((n) => n instanceof DhtBuiltNode && n.tatum !== undefined ? [n.tatum] : [])
     const dht = this.dht?.figures(running, this.partIds[0], realClock.now())
     const rssAtEndMb = mb(process.memoryUsage().rss)
+    const ml = this.plan.messageLayer
     this.queue?.clear()
     this.overlay?.dispose()
     await Promise.race([
@@ -167,7 +218,18 @@ class Worker {
       },
       errors: this.errors,
       ...(dht !== undefined ? { dht } : {}),
+      ...(ml !== undefined ? { messageLayer: this.messageLayerCounts() } : {}),
     }
+  }
+
+  private messageLayerCounts(): MessageLayerCounts {
+    const publishers = new Set(this.plan.streamParts.flatMap((p) => p.publishers))
+    const nodes = [...this.nodes].map(([i, n]) => ({ i, roles: n.messages }))
+    return countRoles(
+      nodes.flatMap((n) => n.roles.subscriber === undefined ? [] : [n.roles.subscriber]),
+      nodes.filter((n) => publishers.has(n.i)).map((n) => n.roles.publisher),
+      [],
+    )
   }
 
   private join(i: number): void {

@@ -1,19 +1,31 @@
 // The message layer's part of summary.json: what apps got, what validation stopped, what
 // adversaries cost, key exchange, ordering and storage. Definitions: README, "Message layer metrics".
+// The simulator (SimMessageLayer) and a live run (live/scenario/replay.ts) are both a
+// MessageLayerSource: app metrics kept by the same AppMetrics, role counters summed the same way.
 
 import { distributionOf } from '../metrics/sample-buffer.ts'
+import type { AppMetrics } from '../metrics/app-metrics.ts'
 import type { MetricsCollector } from '../metrics/collector.ts'
+import type { MessageLayerCounts } from '../metrics/message-layer-counts.ts'
 import type { Adversaries, AdversaryKind } from '../security/adversaries.ts'
-import type { SimMessageLayer } from '../security/sim-message-layer.ts'
 import type { Scenario } from '../scenario/types.ts'
 import type { MessageLayerSummary } from './summary-types.ts'
 
-export function summarizeMessageLayer(scenario: Scenario, layer: SimMessageLayer, adversaries: Adversaries, m: MetricsCollector): MessageLayerSummary {
+export interface MessageLayerSource {
+  readonly app: AppMetrics
+  /** Nodes that run a subscriber pipeline. */
+  subscriberNodes(): readonly number[]
+  counts(): MessageLayerCounts
+  /** Each node's message layer CPU time in ms (the simulator's virtual CPU); empty where not measured per node. */
+  cpuMs(): number[]
+}
+
+/** `adversaries` undefined: a run without any (a live run), every adversary figure 0. */
+export function summarizeMessageLayer(scenario: Scenario, layer: MessageLayerSource, adversaries: Adversaries | undefined, m: MetricsCollector): MessageLayerSummary {
   const app = layer.app
-  const subscribers = [...layer.subscribers.keys()]
+  const subscribers = layer.subscriberNodes()
   const done = app.completeness(subscribers)
-  const sum = <T>(items: Iterable<T>, f: (t: T) => number) => { let s = 0; for (const t of items) s += f(t); return s }
-  const subs = [...layer.subscribers.values()]
+  const counts = layer.counts()
   const relayRejected = Object.fromEntries(['bad-signature', 'not-permitted', 'malformed'].map((k) => [k, m.rejected.get(k) ?? 0])) as Record<string, number>
   const kinds: AdversaryKind[] = ['dropper', 'delayer', 'forger', 'replayer', 'spammer']
   const cpu = Float64Array.from(layer.cpuMs()).sort()
@@ -34,37 +46,18 @@ export function summarizeMessageLayer(scenario: Scenario, layer: SimMessageLayer
     forgedDeliveredToApps: app.forgedDelivered,
     unpermittedDeliveredToApps: app.unpermittedDelivered,
     unpermittedReads: app.unpermittedReads,
-    revokedSubscribers: sum(subscribers, (s) => (app.revokedAtMs[s] !== Infinity ? 1 : 0)),
+    revokedSubscribers: subscribers.reduce((s, n) => s + (app.revokedAtMs[n] !== Infinity ? 1 : 0), 0),
     revokedReadsAfterRekey: app.revokedReadsAfterRekey,
-    rejected: { atRelays: relayRejected, atSubscribers: sum(subs, (s) => s.stats.rejected) },
+    rejected: { atRelays: relayRejected, atSubscribers: counts.rejectedAtSubscribers },
     wastedBytes: m.wastedBytes,
     wastedShare: m.payloadBytes === 0 ? 0 : m.wastedBytes / m.payloadBytes,
     cpuMsPerNode: distributionOf(cpu),
-    keyExchange: {
-      requestsSent: sum(subs, (s) => s.keyRequester.stats.requestsSent),
-      answered: sum(layer.publishersAt.values(), (p) => p.stats.keyRequestsAnswered),
-      refused: sum(layer.publishersAt.values(), (p) => p.stats.keyRequestsRefused),
-      invalid: sum(layer.publishersAt.values(), (p) => p.stats.keyRequestsInvalid),
-      timeouts: sum(subs, (s) => s.keyRequester.stats.timeouts),
-      undecryptable: sum(subs, (s) => s.stats.undecryptable),
-      keysFromRotation: sum(subs, (s) => s.stats.keysFromRotation),
-    },
-    ordering: {
-      gapsDetected: sum(subs, (s) => s.orderingStats?.gapsDetected ?? 0),
-      gapsFilled: sum(subs, (s) => s.orderingStats?.gapsFilled ?? 0),
-      gapsSkipped: sum(subs, (s) => s.orderingStats?.gapsSkipped ?? 0),
-      resendRequests: sum(subs, (s) => s.orderingStats?.resendRequests ?? 0),
-      refetchedRejected: sum(subs, (s) => s.stats.refetched),
-    },
-    storage: {
-      nodes: layer.storage.size,
-      stored: sum(layer.storage.values(), (s) => s.stats.stored),
-      requests: sum(layer.storage.values(), (s) => s.stats.requests),
-      messagesSent: sum(layer.storage.values(), (s) => s.stats.messagesSent),
-    },
+    keyExchange: counts.keyExchange,
+    ordering: counts.ordering,
+    storage: counts.storage,
     adversaries: {
-      ...Object.fromEntries(kinds.map((k) => [`${k}s`, [...adversaries.kindOf.values()].filter((x) => x === k).length])) as Record<`${AdversaryKind}s`, number>,
-      ...adversaries.counts,
+      ...Object.fromEntries(kinds.map((k) => [`${k}s`, adversaries === undefined ? 0 : [...adversaries.kindOf.values()].filter((x) => x === k).length])) as Record<`${AdversaryKind}s`, number>,
+      ...(adversaries?.counts ?? { forgeries: 0, replays: 0, spam: 0 }),
     },
   }
 }

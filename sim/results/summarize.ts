@@ -17,8 +17,7 @@ import { deliveryRatioSince, settleDeliveries } from '../metrics/delivery-accoun
 import type { Membership } from '../metrics/membership.ts'
 import { distributionOf } from '../metrics/sample-buffer.ts'
 import type { Adversaries } from '../security/adversaries.ts'
-import type { SimMessageLayer } from '../security/sim-message-layer.ts'
-import { summarizeMessageLayer } from './message-layer-summary.ts'
+import { type MessageLayerSource, summarizeMessageLayer } from './message-layer-summary.ts'
 import { CONTROL_LAYERS } from '../metrics/control-layers.ts'
 import type { DhtSummary } from '../metrics/dht-metrics.ts'
 
@@ -48,7 +47,7 @@ export interface SummarySource {
   /** How links opened (the simulator's connection setup); absent for live runs, whose links are real. */
   readonly connectionSetup?: SetupStats
   /** Present when the scenario runs the message layer. */
-  readonly messageLayer?: SimMessageLayer
+  readonly messageLayer?: MessageLayerSource
   /** The DHT overlay's figures at the end (builder dht in the simulator). */
   dhtSummary?(): DhtSummary | undefined
   readonly adversaries?: Adversaries
@@ -116,7 +115,7 @@ export function summarize(simulation: SummarySource, wall: WallClock): Summary {
     droppedMalformed: m.malformed,
     overlay: simulation.streamParts.map((part) =>
       overlayStats(part.id, simulation.adjacency(part), createRandom(scenario.seed, 'overlay-stats', part.id))),
-    messageLayer: simulation.messageLayer !== undefined && simulation.adversaries !== undefined
+    messageLayer: simulation.messageLayer !== undefined
       ? summarizeMessageLayer(scenario, simulation.messageLayer, simulation.adversaries, m)
       : undefined,
     dht: simulation.dhtSummary?.(),

@@ -22,6 +22,8 @@ import { InMemoryMessageStore } from '../../core/storage/in-memory-message-store
 import { createRandom, sample } from '../engine/random.ts'
 import type { Simulator } from '../engine/simulator.ts'
 import { AppMetrics } from '../metrics/app-metrics.ts'
+import { type MessageLayerCounts, countRoles } from '../metrics/message-layer-counts.ts'
+import type { MessageLayerSource } from '../results/message-layer-summary.ts'
 import type { Membership } from '../metrics/membership.ts'
 import type { Scenario } from '../scenario/types.ts'
 import { ModelledCrypto } from './modelled-crypto.ts'
@@ -46,7 +48,7 @@ export interface MessageLayerContext {
   storageIds: readonly string[]
 }
 
-export class SimMessageLayer {
+export class SimMessageLayer implements MessageLayerSource {
   readonly suite: CryptoSuite
   readonly registry: StreamRegistry
   readonly app: AppMetrics
@@ -136,6 +138,14 @@ export class SimMessageLayer {
       this.app.revokedAtMs[s] = effectiveAt
     }
     return chosen
+  }
+
+  subscriberNodes(): number[] {
+    return [...this.subscribers.keys()]
+  }
+
+  counts(): MessageLayerCounts {
+    return countRoles(this.subscribers.values(), this.publishersAt.values(), this.storage.values())
   }
 
   /** CPU time every node's message layer used, in ms. */
