@@ -30,6 +30,12 @@ async function main(argv: string[]): Promise<number> {
   console.log(`written: ${outcome.files.join(', ')}`)
   const medianGap = median(outcome.comparisons.map((c) => c.receiptGapMs.p50))
   console.log(`median over live runs of the median receipt gap: ${medianGap.toFixed(3)} ms`)
+  const simApp = outcome.sim.messageLayer?.app
+  if (simApp !== undefined) {
+    const liveApp = outcome.live.map((s) => s.messageLayer!.app)
+    console.log(`app latency p50: sim ${simApp.latencyMs.p50.toFixed(1)} ms, live median ${median(liveApp.map((a) => a.latencyMs.p50)).toFixed(1)} ms; `
+      + `app delivery ratio: sim ${simApp.deliveryRatio.toFixed(4)}, live median ${median(liveApp.map((a) => a.deliveryRatio)).toFixed(4)}`)
+  }
   return 0
 }
 

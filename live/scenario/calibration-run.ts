@@ -13,6 +13,8 @@ import { ScenarioErrors } from '../../sim/scenario/load.ts'
 import { ScenarioError } from '../../sim/scenario/errors.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
 import type { Summary } from '../../sim/results/summary-types.ts'
+import type { AppMetrics } from '../../sim/metrics/app-metrics.ts'
+import { type Simulation, usesMessageLayer } from '../../sim/simulation.ts'
 import { type Comparison, type RunSample, compareRuns, receiptGaps } from './calibration.ts'
 import { type CalibrationRow, calibrationMarkdown, writeCalibration } from './calibration-report.ts'
 import { defaultWorkerCount } from './coordinator.ts'
@@ -23,6 +25,7 @@ export interface CalibrationOutcome {
   files: string[]
   markdown: string
   comparisons: Comparison[]
+  sim: Summary
   live: LiveSummary[]
 }
 
@@ -63,6 +66,8 @@ export async function calibrate(scenario: Scenario, options: { runs: number; wor
   const sim: RunSample = {
     summary: simulated.summary, latencies: Float64Array.from(simulated.simulation.metrics.latencyMs.sorted()),
     log: simulated.simulation.metrics.deliveryLog!, nodeIds: simulated.simulation.nodeIds,
+    ...appLatencies(simulated.simulation.messageLayer),
+    ...signingNames(simulated.simulation),
   }
   const loadAtStart = os.loadavg()
   const lives: (LiveRun & { dir: string })[] = []
@@ -72,6 +77,7 @@ export async function calibrate(scenario: Scenario, options: { runs: number; wor
   }
   const samples: RunSample[] = lives.map((l) => ({
     summary: l.summary, latencies: Float64Array.from(l.record.metrics.latencyMs.sorted()), log: l.record.metrics.deliveryLog!, nodeIds: l.record.nodeIds,
+    ...appLatencies(l.record.messageLayer),
   }))
   const comparisons = samples.map((l) => compareRuns(sim, l))
   const gapMedians = comparisons.map((c) => c.receiptGapMs.p50)
@@ -85,6 +91,7 @@ export async function calibrate(scenario: Scenario, options: { runs: number; wor
       + `in ${workers} worker process(es) (${lives.map((l) => fromRoot(l.dir)).join(', ')}). `
       + `"receipt gap" pairs the first receipt of the k-th message of a publisher at a node in both modes: live minus simulated latency. `
       + `KS: two-sample Kolmogorov-Smirnov distance between the latency distributions, with its critical value at alpha 0.05. `
+      + (usesMessageLayer(s) ? messageLayerMethod : '')
       + `Time to first neighbour is not like for like: live it includes WebRTC signalling through a relay, ICE and DTLS; the simulator opens a link in one round trip. `
       + `Load average when the live runs started (other work on this machine counts in every live figure): ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}.`,
     rows: rowsOf(sim.summary, lives.map((l) => l.summary), comparisons),
@@ -95,12 +102,70 @@ export async function calibrate(scenario: Scenario, options: { runs: number; wor
     conditions: { workers, linkDelays: 'delay shim (live/delayed-transport.ts)', loadAverageAtStart: loadAtStart.map((x) => x.toFixed(2)).join(' ') },
   }
   const files = writeCalibration(options.out, report)
-  return { files, markdown: calibrationMarkdown(report), comparisons, live: lives.map((l) => l.summary) }
+  return { files, markdown: calibrationMarkdown(report), comparisons, sim: sim.summary, live: lives.map((l) => l.summary) }
+}
+
+/** What the method text adds for a scenario that runs the message layer. */
+const messageLayerMethod = `App level (the message layer): the same subscribers permitted and revoked in both modes, the same key events at the same times; `
+  + `"app latency" runs from the publish call (before signing and encryption) to the subscriber's app getting the plaintext in chain order; `
+  + `the simulator charges modelled CPU costs for the cryptography, live nodes spend the real CPU (secp256k1 and AES-GCM in JavaScript). `
+
+function appLatencies(layer: { app: AppMetrics } | undefined): { appLatencies?: Float64Array } {
+  return layer === undefined ? {} : { appLatencies: Float64Array.from(layer.app.latencyMs.sorted()) }
+}
+
+/** The simulator's message layer signs with keys of its own: its log names publishers by those addresses. */
+function signingNames(simulation: Simulation): { publisherNodes?: Map<string, string> } {
+  const layer = simulation.messageLayer
+  if (layer === undefined) return {}
+  const names = new Map<string, string>()
+  simulation.nodeIds.forEach((id, i) => {
+    const address = layer.addressOf(i)
+    if (address !== undefined) names.set(address, id)
+  })
+  return { publisherNodes: names }
 }
 
 function rowsOf(sim: Summary, live: LiveSummary[], cmp: Comparison[]): CalibrationRow[] {
   const both = (metric: string, unit: string, f: (s: Summary) => number): CalibrationRow => ({ metric, unit, sim: f(sim), live: live.map(f) })
   const liveOnly = (metric: string, unit: string, f: (s: LiveSummary, k: number) => number): CalibrationRow => ({ metric, unit, sim: null, live: live.map(f) })
+  return [...(sim.messageLayer === undefined ? [] : appRows(both, liveOnly, cmp)), ...networkRows(both, liveOnly, cmp)]
+}
+
+type Both = (metric: string, unit: string, f: (s: Summary) => number) => CalibrationRow
+type LiveOnly = (metric: string, unit: string, f: (s: LiveSummary, k: number) => number) => CalibrationRow
+
+/** What the subscribers' apps got: plaintext, in order, and what could not be decrypted. */
+function appRows(both: Both, liveOnly: LiveOnly, cmp: Comparison[]): CalibrationRow[] {
+  const ml = (s: Summary) => s.messageLayer!
+  return [
+    both('app latency mean', 'ms', (s) => ml(s).app.latencyMs.mean),
+    both('app latency p50', 'ms', (s) => ml(s).app.latencyMs.p50),
+    both('app latency p90', 'ms', (s) => ml(s).app.latencyMs.p90),
+    both('app latency p99', 'ms', (s) => ml(s).app.latencyMs.p99),
+    both('app latency max', 'ms', (s) => ml(s).app.latencyMs.max),
+    both('app latency samples', 'count', (s) => ml(s).app.latencyMs.count),
+    liveOnly('app latency KS distance to sim', 'D', (_, k) => cmp[k].appKsDistance),
+    liveOnly('app latency KS critical value (alpha 0.05)', 'D', (_, k) => cmp[k].appKsCritical),
+    both('app delivery ratio', 'ratio', (s) => ml(s).app.deliveryRatio),
+    both('app deliveries expected', 'count', (s) => ml(s).app.expected),
+    both('subscribers missing a message', 'count', (s) => ml(s).app.incompleteSubscribers),
+    both('out of order to apps', 'count', (s) => ml(s).app.outOfOrder),
+    both('revoked subscribers', 'count', (s) => ml(s).revokedSubscribers),
+    both('revoked reads after rekey', 'count', (s) => ml(s).revokedReadsAfterRekey),
+    both('unpermitted reads', 'count', (s) => ml(s).unpermittedReads),
+    both('undecryptable', 'count', (s) => ml(s).keyExchange.undecryptable),
+    both('key requests sent', 'count', (s) => ml(s).keyExchange.requestsSent),
+    both('key requests answered', 'count', (s) => ml(s).keyExchange.answered),
+    both('key requests refused', 'count', (s) => ml(s).keyExchange.refused),
+    both('key request timeouts', 'count', (s) => ml(s).keyExchange.timeouts),
+    both('keys from rotation', 'count', (s) => ml(s).keyExchange.keysFromRotation),
+    both('gaps skipped', 'count', (s) => ml(s).ordering.gapsSkipped),
+  ]
+}
+
+/** The network layer: first receipts, duplicates, the overlay. */
+function networkRows(both: Both, liveOnly: LiveOnly, cmp: Comparison[]): CalibrationRow[] {
   return [
     both('latency mean', 'ms', (s) => s.latencyMs.mean),
     both('latency p50', 'ms', (s) => s.latencyMs.p50),

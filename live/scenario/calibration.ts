@@ -22,6 +22,10 @@ export interface RunSample {
   latencies: Float64Array
   log: DeliveryLog
   nodeIds: readonly string[]
+  /** Publisher ids in the log -> node ids, where they differ (the simulator's message layer names publishers by signing address). */
+  publisherNodes?: ReadonlyMap<string, string>
+  /** Scenarios that run the message layer: publish-to-app latencies, sorted. */
+  appLatencies?: Float64Array
 }
 
 export interface Comparison {
@@ -37,6 +41,9 @@ export interface Comparison {
   gapPerHopMs: Distribution
   /** Share of matched receipts whose first copy came from the same neighbour in both runs. */
   sameSenderShare: number
+  /** The message layer: KS distance between the app latency distributions (NaN without one). */
+  appKsDistance: number
+  appKsCritical: number
 }
 
 /** Two-sample Kolmogorov-Smirnov statistic of two sorted samples. */
@@ -69,8 +76,10 @@ function firstReceipts(run: RunSample): Map<string, Receipt> {
   const log = run.log
   const ordinal: number[] = []
   const seen = new Map<string, number>()
+  const names: string[] = []
   for (let m = 0; m < log.messageIds.length; m++) {
-    const p = log.publishers[m]
+    const p = run.publisherNodes?.get(log.publishers[m]) ?? log.publishers[m]
+    names.push(p)
     const k = seen.get(p) ?? 0
     seen.set(p, k + 1)
     ordinal.push(k)
@@ -79,7 +88,7 @@ function firstReceipts(run: RunSample): Map<string, Receipt> {
   for (let i = 0; i < log.length; i++) {
     if (log.duplicate[i] === 1 || log.message[i] < 0) continue
     const m = log.message[i]
-    out.set(`${log.publishers[m]}/${ordinal[m]}/${run.nodeIds[log.node[i]]}`, {
+    out.set(`${names[m]}/${ordinal[m]}/${run.nodeIds[log.node[i]]}`, {
       latencyMs: log.receivedAtMs[i] - log.publishedAtMs[m], hops: log.hops[i], from: run.nodeIds[log.from[i]],
     })
   }
@@ -107,7 +116,13 @@ export function compareRuns(sim: RunSample, live: RunSample): Comparison {
     receiptGapMs: distributionOf(sorted(pairs.map((p) => p.live.latencyMs - p.sim.latencyMs))),
     gapPerHopMs: distributionOf(sorted(pairs.map((p) => (p.live.latencyMs - p.sim.latencyMs) / Math.max(1, p.sim.hops)))),
     sameSenderShare: pairs.length === 0 ? NaN : pairs.filter((p) => p.live.from === p.sim.from).length / pairs.length,
+    ...appKs(sim.appLatencies, live.appLatencies),
   }
+}
+
+function appKs(sim: Float64Array | undefined, live: Float64Array | undefined): { appKsDistance: number; appKsCritical: number } {
+  if (sim === undefined || live === undefined || sim.length === 0 || live.length === 0) return { appKsDistance: NaN, appKsCritical: NaN }
+  return { appKsDistance: twoSampleKs(sim, live), appKsCritical: twoSampleKsCritical(sim.length, live.length) }
 }
 
 /** Live minus simulated latency of every matched first receipt, for a histogram. */
