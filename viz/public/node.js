@@ -1,8 +1,12 @@
 // The browser node page: a Block RTC node running in this page (the core bundled for the browser,
 // served at /bundle/browser-node.js) joins one stream part through a tracker, or, given a DHT
 // entry point, through the trackerless DHT overlay (links to nodes with a server over WebSocket,
-// to the rest over WebRTC signalled over the DHT); it publishes text and lists what arrives with
-// its publisher, latency and the neighbour it came from.
+// to the rest over WebRTC signalled over the DHT); it publishes text and lists what its message
+// layer hands the app (signature checked, decrypted with keys it asked the publisher for, in chain
+// order) with its publisher, latency and the neighbour it came from, and counts what it could not
+// decrypt. `publisherNodes` (URL parameter and form field, `0xaddress=node-id, ...`) says which
+// node to ask for a publisher's keys in a tracker network; `keyRequestTimeoutS` (URL parameter)
+// how long an unanswered key request waits before its messages count as undecryptable.
 // For the console and for tests, the running node is window.browserNode.
 import { h, header, param, showError } from './common.js'
 
@@ -40,6 +44,7 @@ function pageKey(id) {
 $('node-id').value = param('id') ?? `browser-${Math.random().toString(16).slice(2, 8)}`
 $('stream-part').value = param('stream') ?? 'demo#0'
 $('entry-point').value = param('entryPoint') ?? ''
+$('publisher-nodes').value = param('publisherNodes') ?? ''
 $('join-form').addEventListener('submit', (event) => { event.preventDefault(); join() })
 $('leave').addEventListener('click', () => { leave().catch((error) => showError($('errors'), `Leaving failed: ${error.message}`)) })
 $('publish').addEventListener('click', publish)
@@ -64,23 +69,23 @@ function join() {
   const id = $('node-id').value.trim()
   const sp = $('stream-part').value.trim()
   const parts = STREAM_PART.exec(sp)
+  const publishers = publisherNodes()
   const problem = !/^wss?:\/\//.test(url) ? 'The tracker URL must start with ws:// or wss://.'
     : trackerId === '' ? 'The tracker id is empty.'
       : id === '' ? 'The node id is empty.'
-        : !parts ? 'A stream part is written stream#partition, for example demo#0.' : null
+        : !parts ? 'A stream part is written stream#partition, for example demo#0.' : publishers.problem ?? null
   $('errors').replaceChildren()
   if (problem) return showError($('errors'), problem)
-  const s = {
-    node: null, id, sp, streamId: parts[1], partition: Number(parts[2]), trackerId, joinedAt: performance.now(),
-    firstNeighbourMs: null, received: 0, duplicates: 0, published: 0, latencies: [], perPeer: new Map(), errors: [], errorCount: 0,
-  }
+  const s = newSession({ id, sp, streamId: parts[1], partition: Number(parts[2]), trackerId })
   const stun = param('stun')
   try {
     s.node = new lib.BrowserNode({
       id, privateKey: pageKey(id), trackers: [{ id: trackerId, url }], observer: observerFor(s),
+      messageLayer: messageLayerOptions(publishers.map),
       onError: (error, where) => noteError(s, `${where}: ${error && error.message ? error.message : error}`),
       ...(stun ? { webrtc: { iceServers: [stun] } } : {}),
     })
+    listContent(s)
     s.node.join(sp)
   } catch (error) {
     if (s.node) s.node.stop({ graceful: false }).catch(() => {})
@@ -93,6 +98,37 @@ function join() {
   render()
 }
 
+const PUBLISHER_NODE = /^(0x[0-9a-fA-F]{40})=(.+)$/
+/** `0xaddress=node-id, ...` as the message layer's publisherNodes, or a problem naming the entry. */
+function publisherNodes() {
+  const out = {}
+  for (const entry of $('publisher-nodes').value.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const m = PUBLISHER_NODE.exec(entry)
+    if (!m) return { problem: `Publisher nodes: "${entry}" is not 0x<40 hex digits>=<node id>.` }
+    out[m[1].toLowerCase()] = m[2].trim()
+  }
+  return { map: out }
+}
+
+/** The page's message layer settings (the node config's publisherNodes and keyRequestTimeoutS). */
+function messageLayerOptions(publishers) {
+  const timeoutS = Number(param('keyRequestTimeoutS'))
+  return { publisherNodes: publishers, ...(timeoutS > 0 ? { keyRequestTimeoutMs: timeoutS * 1000 } : {}) }
+}
+
+/** A fresh session: the node, and what the page has counted of it. */
+function newSession(fields) {
+  return {
+    node: null, firstNeighbourMs: null, received: 0, duplicates: 0, published: 0, decrypted: 0, latencies: [], perPeer: new Map(),
+    fromOf: new Map(), errors: [], errorCount: 0, joinedAt: performance.now(), ...fields,
+  }
+}
+
+/** Rows from what the message layer hands the app: plaintext, in chain order, own messages included. */
+function listContent(s) {
+  s.node.messages.onContent((m, content) => guarded(s, () => addRow(s, m, content)))
+}
+
 /** Through the DHT: the entry point's id from the URL (or ID@URL), a fresh key, no tracker. */
 async function joinDht() {
   const spec = $('entry-point').value.trim()
@@ -100,8 +136,9 @@ async function joinDht() {
   const parts = STREAM_PART.exec(sp)
   const at = spec.indexOf('@ws')
   const url = at > 0 ? spec.slice(at + 1) : spec
+  const publishers = publisherNodes()
   const problem = !/^wss?:\/\//.test(url) ? 'The entry point must be a ws:// or wss:// URL (or ID@URL).'
-    : !parts ? 'A stream part is written stream#partition, for example demo#0.' : null
+    : !parts ? 'A stream part is written stream#partition, for example demo#0.' : publishers.problem ?? null
   $('errors').replaceChildren()
   if (problem) return showError($('errors'), problem)
   setJoined(true, 'joining…')
@@ -112,18 +149,17 @@ async function joinDht() {
     setJoined(false)
     return showError($('errors'), `The entry point did not answer: ${error.message}`)
   }
-  const s = {
-    node: null, id: '', sp, streamId: parts[1], partition: Number(parts[2]), trackerId: null, entryPointId, joinedAt: performance.now(),
-    firstNeighbourMs: null, received: 0, duplicates: 0, published: 0, latencies: [], perPeer: new Map(), errors: [], errorCount: 0,
-  }
+  const s = newSession({ id: '', sp, streamId: parts[1], partition: Number(parts[2]), trackerId: null, entryPointId })
   const stun = param('stun')
   try {
     s.node = new lib.BrowserDhtNode({
       entryPoints: [{ nodeId: entryPointId, url }], observer: observerFor(s),
+      messageLayer: messageLayerOptions(publishers.map),
       onError: (error, where) => noteError(s, `${where}: ${error && error.message ? error.message : error}`),
       ...(stun ? { webrtc: { iceServers: [stun] } } : {}),
     })
     s.id = s.node.id
+    listContent(s)
     await s.node.start()
     s.node.join(sp)
   } catch (error) {
@@ -162,7 +198,7 @@ function publish() {
 
 function setJoined(joined, title) {
   document.body.dataset.state = joined ? (title ? 'joining' : 'joined') : 'idle'
-  for (const id of ['tracker-url', 'tracker-id', 'node-id', 'stream-part', 'entry-point', 'join']) $(id).disabled = joined
+  for (const id of ['tracker-url', 'tracker-id', 'node-id', 'stream-part', 'entry-point', 'publisher-nodes', 'join']) $(id).disabled = joined
   for (const id of ['leave', 'text', 'publish']) $(id).disabled = !joined || title !== undefined
   $('dot').classList.toggle('on', joined)
   $('title-id').textContent = title ?? (joined ? session.id : '')
@@ -171,8 +207,8 @@ function setJoined(joined, title) {
 /** Core calls these inside its own handlers: they only record and draw, and never throw. */
 function observerFor(s) {
   return new (class extends lib.SilentObserver {
-    published(m) { guarded(s, () => { s.published++; addRow(s, m, null) }) }
-    delivered(m, from) { guarded(s, () => { s.received++; peerCount(s, from.remoteId).first++; addRow(s, m, from) }) }
+    published() { guarded(s, () => { s.published++; scheduleRender() }) }
+    delivered(m, from) { guarded(s, () => { s.received++; peerCount(s, from.remoteId).first++; noteSender(s, m, from); scheduleRender() }) }
     duplicate(_m, from) { guarded(s, () => { s.duplicates++; peerCount(s, from.remoteId).duplicates++; scheduleRender() }) }
     neighbourAdded() { guarded(s, () => { s.firstNeighbourMs ??= performance.now() - s.joinedAt; scheduleRender() }) }
     neighbourRemoved() { guarded(s, scheduleRender) }
@@ -196,23 +232,38 @@ function noteError(s, text) {
   if (s.errors.length > 20) s.errors.shift()
 }
 
-function addRow(s, m, from) {
+const idOf = (m) => lib.formatMessageId(m.messageId)
+/** Senders of first copies still on their way to the app (decryption, ordering), by message. */
+const MAX_PENDING_SENDERS = 2000
+
+function noteSender(s, m, from) {
+  s.fromOf.set(idOf(m), from)
+  if (s.fromOf.size > MAX_PENDING_SENDERS) s.fromOf.delete(s.fromOf.keys().next().value)
+}
+
+function addRow(s, m, content) {
   if (session !== s) return
-  const own = from === null
+  const own = m.messageId.publisherId === s.node.identity.address
+  const from = own ? null : s.fromOf.get(idOf(m)) ?? null
+  s.fromOf.delete(idOf(m))
+  if (!own) s.decrypted++
   const latencyMs = own ? null : lib.realClock.now() - m.messageId.timestamp
   if (latencyMs !== null) {
     s.latencies.push(latencyMs)
     if (s.latencies.length > LATENCY_WINDOW) s.latencies.shift()
   }
-  const text = describeContent(m.content)
-  const source = own ? 'published here' : `${from.remoteId} (${linkKind(s, from)})`
+  const text = describeContent(content)
+  const encrypted = m.encryptionType !== 0
+  const link = from === null ? '' : linkKind(s, from)
+  const source = own ? 'published here' : from === null ? 'a storage node' : `${from.remoteId} (${link})`
   const row = h('tr', {
-    class: own ? 'own' : null, 'data-publisher': m.messageId.publisherId, 'data-from': own ? '' : from.remoteId, 'data-link': own ? '' : linkKind(s, from),
-    'data-text': text, 'data-latency-ms': latencyMs === null ? '' : latencyMs.toFixed(3),
+    class: own ? 'own' : null, 'data-publisher': m.messageId.publisherId, 'data-from': from === null ? '' : from.remoteId, 'data-link': link,
+    'data-text': text, 'data-encrypted': String(encrypted), 'data-latency-ms': latencyMs === null ? '' : latencyMs.toFixed(3),
   },
     h('td', { class: 'mono' }, new Date().toLocaleTimeString()),
     h('td', { class: 'mono', title: m.messageId.publisherId }, shortAddress(m.messageId.publisherId)),
     h('td', { class: 'text' }, text),
+    h('td', {}, h('span', { class: `badge ${encrypted ? 'pass' : 'muted'}`, title: encrypted ? `group key ${m.groupKeyId}` : 'signed, not encrypted' }, encrypted ? 'encrypted' : 'plain')),
     h('td', { class: 'num' }, latencyMs === null ? '–' : `${latencyMs.toFixed(1)} ms`),
     h('td', { class: 'mono' }, source))
   const body = $('messages').tBodies[0]
@@ -260,9 +311,14 @@ function median(values) {
 function render() {
   const s = session
   const neighbours = s ? s.node.neighbours(s.sp) : []
+  const subscriber = s ? s.node.messages.subscriber : undefined
+  const undecryptable = subscriber ? subscriber.stats.undecryptable : 0
+  document.body.dataset.undecryptable = String(undecryptable)
   $('tiles').replaceChildren(...[
     ['Neighbours', neighbours.length, s ? s.sp : 'not joined'],
     ['Received', s ? s.received : 0, 'first copies'],
+    ['Read', s ? s.decrypted : 0, 'plaintext to the page, in order'],
+    ['Undecryptable', undecryptable, 'no key came for them'],
     ['Duplicates', s ? s.duplicates : 0, 'copies already seen'],
     ['Published', s ? s.published : 0, 'from this page'],
     ['Latency p50', ms(s ? median(s.latencies) : null), `last ${LATENCY_WINDOW} messages`],
@@ -296,6 +352,7 @@ function render() {
       ['signals sent / received', `${signalling.signalsSent} / ${signalling.signalsReceived}`],
       ['frames in / out', `${ws.framesReceived + rtc.framesReceived} / ${ws.framesSent + rtc.framesSent}`],
       ['dropped frames / signals', `${ws.garbageFrames + rtc.garbageFrames} / ${signalling.badSignals}`],
+      ...(subscriber ? [['keys asked / received / timed out', `${subscriber.keyRequester.stats.requestsSent} / ${subscriber.keyRequester.stats.keysReceived} / ${subscriber.keyRequester.stats.timeouts}`]] : []),
       ['errors', String(s.errorCount)])
   } else {
     document.body.dataset.tracker = 'none'
