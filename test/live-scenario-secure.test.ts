@@ -1,0 +1,100 @@
+// Scenario runs with the message layer on real nodes (`sim run FILE --transport live` of a
+// secure scenario): the live plan permits and revokes the subscribers the simulator does; a live
+// run signs, encrypts, rotates, revokes and rekeys as the scenario says, and its summary.json has
+// the simulator's messageLayer section with the same key exchange counts and no read a
+// revocation forbids; what live runs cannot host (storage nodes, modelled crypto, adversaries,
+// the message layer on another builder) is refused naming the field. Without node-datachannel
+// the live run prints a SKIP line.
+
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { planLiveRun } from '../live/scenario/run-plan.ts'
+import { LiveModeRefused, assertLiveRunnable, liveRefusals } from '../live/scenario/live-compatibility.ts'
+import { runScenario } from '../sim/runner.ts'
+import { scenarioFrom } from './helpers/scenario.ts'
+
+let skipReason: string | undefined
+try {
+  await import('node-datachannel')
+} catch (error) {
+  skipReason = `node-datachannel did not load: ${(error as Error).message.split('\n')[0]}`
+}
+
+const SECURE = [
+  'name: secure-small', 'protocol: brubeck', 'seed: 3', 'nodes: 12',
+  'topology: { builder: static, degree: 4 }',
+  'network: { latency: { model: fixed, ms: 5 } }',
+  'workload: { messagesPerPublisher: 30, ratePerSecond: 5, payloadBytes: 64, warmupS: 3 }',
+  'security:',
+  '  crypto: real',
+  '  encryption: true',
+  '  keyRequestTimeoutS: 3',
+  '  permissions: { confirmationDelayS: 1, cacheTtlS: 1, subscriberFraction: 0.9 }',
+  '  events:',
+  '    - { type: rotateKey, atS: 4 }',
+  '    - { type: revoke, atS: 5, fraction: 0.3 }',
+  '    - { type: rekey, atS: 7 }',
+  'ordering: { enabled: true }',
+].join('\n')
+
+const Plan = suite('live message layer plan')
+
+Plan('permits and revokes the subscribers the simulator does, at the times it does', async () => {
+  const scenario = scenarioFrom(SECURE)
+  const plan = planLiveRun(scenario).messageLayer!
+  const { simulation } = await runScenario(scenario)
+  const app = simulation.messageLayer!.app
+  assert.equal([...plan.subscribers], simulation.messageLayer!.subscriberNodes())
+  assert.equal([...plan.permitted], [...app.permitted])
+  const revokedAt = new Float64Array(scenario.nodes).fill(Infinity)
+  for (const r of plan.revocations) for (const s of r.nodes) revokedAt[s] = r.effectiveAtMs
+  assert.equal([...revokedAt], [...app.revokedAtMs])
+  assert.is(plan.revocations[0].nodes.length, 3, '30% of the 10 permitted subscribers')
+  assert.equal(plan.keyEvents.map((e) => [e.kind, e.atMs]), [['rotateKey', 4000], ['rekey', 7000]])
+})
+
+Plan('what live runs cannot host is refused naming the field', () => {
+  const paths = (yaml: string) => liveRefusals(scenarioFrom(yaml)).map((r) => r.path)
+  assert.equal(paths(`${SECURE}\nstorage: { nodes: 2 }`), ['storage.nodes'])
+  assert.equal(paths(SECURE.replace('crypto: real', 'crypto: modelled')), ['security.crypto'])
+  assert.equal(paths(SECURE.replace('builder: static, degree: 4', 'builder: tracker, degree: 4')), ['topology.builder'])
+  assert.equal(paths(`${SECURE}\nadversaries: { droppers: 1 }`), ['adversaries.droppers'])
+  const storage = liveRefusals(scenarioFrom(`${SECURE}\nstorage: { nodes: 2 }`))[0]
+  assert.match(storage.expected, /do not host storage nodes/)
+  assert.throws(() => assertLiveRunnable(scenarioFrom(`${SECURE}\nstorage: { nodes: 2 }`)), (e: unknown) => e instanceof LiveModeRefused && /storage\.nodes: got 2/.test(e.message))
+  assert.equal(paths(SECURE), [])
+})
+
+const Live = suite('secure scenario run live')
+
+if (skipReason !== undefined) {
+  console.log(`SKIP live-scenario-secure: a live run signs, encrypts, revokes and rekeys as simulated (${skipReason})`)
+} else {
+  Live('a live run signs, encrypts, revokes and rekeys as simulated: the same key exchange, no forbidden read, plaintext in order', async () => {
+    const { runLive } = await import('../live/scenario/run-live.ts')
+    const scenario = scenarioFrom(SECURE)
+    const sim = (await runScenario(scenario)).summary.messageLayer!
+    const live = (await runLive(scenario, { quiet: true })).summary
+    const ml = live.messageLayer!
+    assert.ok(ml !== undefined, 'summary.json has the messageLayer section')
+    assert.is(ml.encryption, true)
+    assert.is(ml.revokedSubscribers, sim.revokedSubscribers)
+    assert.is(ml.revokedReadsAfterRekey, 0, 'no revoked reader read a message published after the rekey')
+    assert.is(ml.unpermittedReads, 0)
+    assert.is(ml.forgedDeliveredToApps, 0)
+    assert.is(ml.app.outOfOrder, 0, 'ordered per chain')
+    assert.is(ml.keyExchange.refused, sim.keyExchange.refused, 'the revoked subscribers were refused the new key, as simulated')
+    assert.ok(ml.keyExchange.keysFromRotation > 0, 'the rotation rode inside a message')
+    assert.ok(ml.keyExchange.undecryptable >= ml.revokedSubscribers, 'what the revoked could not read is counted')
+    assert.is(ml.app.expected, sim.app.expected, 'the same entitlements')
+    // A key request whose WebRTC link to the publisher fails to open under load is lost (no
+    // retry in the era's client): delivery is a measurement, bounded loosely here.
+    assert.ok(ml.app.deliveryRatio >= 0.9, `app delivery ratio ${ml.app.deliveryRatio}`)
+    assert.ok(ml.app.latencyMs.count > 0 && ml.app.latencyMs.p50 > 0, 'app latency with its sample count')
+    assert.is(ml.cpuMsPerNode.count, 0, 'no modelled CPU live')
+    assert.is(live.live.errors.count, 0, live.live.errors.first.join('; '))
+  })
+}
+
+Plan.run()
+Live.run()
