@@ -94,10 +94,14 @@ function scale(d0: number, d1: number, r0: number, r1: number): (v: number) => n
   return (v) => r0 + ((v - d0) / (d1 - d0 || 1)) * (r1 - r0)
 }
 
+/** The smallest of 1, 2, 5 x a power of ten that is at least `x`. */
+function niceStep(x: number): number {
+  const mag = 10 ** Math.floor(Math.log10(x || 1))
+  return [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= x) ?? x
+}
+
 function ticks(lo: number, hi: number, count = 6): number[] {
-  const step0 = (hi - lo) / count
-  const mag = 10 ** Math.floor(Math.log10(step0 || 1))
-  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) ?? step0
+  const step = niceStep((hi - lo) / count)
   const out: number[] = []
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toPrecision(10)))
   return out
@@ -133,17 +137,22 @@ export function cdfSvg(series: { label: string; sorted: Float64Array }[]): strin
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">${axes(x, y, ticks(0, hi), [0, 0.25, 0.5, 0.75, 1], 'first-receipt latency (ms)', 'share of receipts')}${lines.join('')}${legend.join('')}</svg>`
 }
 
-export function histogramSvg(values: readonly number[], binMs: number): string {
+/** Bars the histogram draws at most: a run under heavy load spreads its gaps over seconds, and bins widen to fit. */
+const MAX_BINS = 240
+
+export function histogramSvg(values: readonly number[], finestBinMs: number): string {
   if (values.length === 0) return '<p>no matched receipts</p>'
   const sorted = [...values].sort((a, b) => a - b)
-  const lo = Math.floor(sorted[0] / binMs) * binMs
   // The far tail would squash the body: the last bin collects everything above p99.5.
   const hiCut = sorted[Math.min(sorted.length - 1, Math.ceil(0.995 * sorted.length))]
+  const span = (hiCut - sorted[0]) / MAX_BINS
+  const binMs = span <= finestBinMs ? finestBinMs : niceStep(span)
+  const lo = Math.floor(sorted[0] / binMs) * binMs
   const bins = Math.max(1, Math.ceil((hiCut - lo) / binMs) + 1)
   const counts = new Array(bins).fill(0)
   for (const v of sorted) counts[Math.min(bins - 1, Math.floor((v - lo) / binMs))]++
   const x = scale(lo, lo + bins * binMs, PAD.l, W - PAD.r)
-  const top = Math.max(...counts)
+  const top = counts.reduce((m, c) => Math.max(m, c), 0)
   const y = scale(0, top, H - PAD.b, PAD.t)
   const bars = counts.map((c, b) => `<rect x="${x(lo + b * binMs).toFixed(1)}" y="${y(c).toFixed(1)}" width="${Math.max(0.5, x(lo + (b + 1) * binMs) - x(lo + b * binMs) - 0.5).toFixed(1)}" height="${(H - PAD.b - y(c)).toFixed(1)}" fill="#1f77b4"><title>${(lo + b * binMs).toFixed(2)} to ${(lo + (b + 1) * binMs).toFixed(2)} ms${b === bins - 1 ? ' and above' : ''}: ${c}</title></rect>`)
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">${axes(x, y, ticks(lo, lo + bins * binMs), ticks(0, top, 4), `live minus simulated latency of the same receipt (ms, bins of ${binMs} ms; last bin: the top 0.5%)`, 'receipts')}${bars.join('')}</svg>`
