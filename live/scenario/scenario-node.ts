@@ -16,7 +16,7 @@
 // its subscribers decrypt and order what they receive as the simulator's do.
 
 import { NetworkNode } from '../../core/network-node.ts'
-import { BRUBECK } from '../../core/protocol-era.ts'
+import { BRUBECK, type EraDefaults } from '../../core/protocol-era.ts'
 import type { NodeObserver } from '../../core/observer.ts'
 import type { NodeId, Transport } from '../../core/ports.ts'
 import { CompositeTransport } from '../composite-transport.ts'
@@ -27,7 +27,6 @@ import { LiveNode, type TrackerAddress } from '../live-node.ts'
 import { liveSecurityPorts, liveStreamRegistry, validateAtRelays } from '../live-message-layer.ts'
 import { LiveMessageRoles, type LiveMessageOptions } from '../live-message-roles.ts'
 import type { StreamMessage } from '../../core/message.ts'
-import { type EraDefaults } from '../../core/protocol-era.ts'
 import { StreamRegistry } from '../../core/security/stream-registry.ts'
 import { scenarioIdentity } from './message-layer-plan.ts'
 import type { Scenario } from '../../sim/scenario/types.ts'
@@ -84,7 +83,7 @@ export interface ScenarioNodeOptions {
 /** A scenario node's message layer, as its scenario configures it (worker.ts makes it). */
 export interface ScenarioMessageSetup {
   options: Partial<LiveMessageOptions>
-  /** Brubeck with the scenario's ordering and key exchange settings in place of the era's defaults. */
+  /** The scenario's era with its ordering and key exchange settings in place of the era's defaults. */
   era: EraDefaults
   /** security.validation relay: every receipt is checked before it is relayed. */
   relayValidation: boolean
