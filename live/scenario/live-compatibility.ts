@@ -1,7 +1,7 @@
 // What a scenario asks for that a live run cannot give, each named by its field. A live run is
 // real nodes on this one machine, so it is bounded in size and has no model of link capacity
-// or scripted network faults. The message layer (security, ordering) runs live on the static
-// builder's nodes with real cryptography; storage nodes and adversaries are not hosted live.
+// or scripted network faults. The message layer (security, ordering, storage nodes) runs live on
+// the static builder's nodes with real cryptography; adversaries are not hosted live.
 // Sections the live runner does not drive at all (adversaries, and any section added later)
 // must keep their defaults: every field that differs is refused. The rest carries over
 // (docs/fragments/live-runs.md).
@@ -61,12 +61,6 @@ export function liveRefusals(scenario: Scenario): LiveRefusal[] {
  * on the static builder, whose nodes the run wires with the scenario's settings.
  */
 function messageLayerRefusals(scenario: Scenario, out: LiveRefusal[]): void {
-  if (scenario.storage.nodes > 0) {
-    out.push({
-      path: 'storage.nodes', value: scenario.storage.nodes,
-      expected: '0 with --transport live (live scenario runs do not host storage nodes: resend requests and responses cross live links only in the JSON fallback, which cannot carry their messages\' bytes); run it in the simulator',
-    })
-  }
   if (!usesMessageLayer(scenario)) return
   if (scenario.security.crypto !== 'real') {
     out.push({
@@ -79,7 +73,7 @@ function messageLayerRefusals(scenario: Scenario, out: LiveRefusal[]): void {
   if (scenario.topology.builder !== 'static') {
     out.push({
       path: 'topology.builder', value: scenario.topology.builder,
-      expected: 'static with --transport live when the scenario runs the message layer (security, ordering): the static builder\'s live nodes take the scenario\'s message layer settings',
+      expected: 'static with --transport live when the scenario runs the message layer (security, ordering, storage): the static builder\'s live nodes take the scenario\'s message layer settings',
     })
   }
 }

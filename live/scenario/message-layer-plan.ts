@@ -2,7 +2,8 @@
 // the simulator's SimMessageLayer draws from (sim/security/sim-message-layer.ts), so both modes
 // permit the same subscribers and revoke the same ones: publishers sign and encrypt, every other
 // node runs a subscriber, `security.permissions.subscriberFraction` of them permitted; each
-// `revoke` event takes its share of the still-permitted ones. Keys: each node signs with the key
+// `revoke` event takes its share of the still-permitted ones. The run layout's storage nodes keep
+// what they receive (in memory, as the simulator's) and answer the subscribers' gap fills. Keys: each node signs with the key
 // a live scenario node derives from the seed and its id (live-message-layer.ts liveIdentity), so
 // every worker knows every node's address without asking.
 
@@ -35,8 +36,10 @@ export interface PlannedKeyEvent {
 export interface LiveMessageLayerPlan {
   /** Every node's signing key, by node index. */
   readonly identities: readonly KeyPair[]
-  /** Nodes that run a subscriber pipeline (neither publishers nor storage nodes), in the simulator's order. */
+  /** Nodes that run a subscriber pipeline (every node but the publishers, as in the simulator), in the simulator's order. */
   readonly subscribers: readonly number[]
+  /** The run layout's storage nodes. */
+  readonly storage: readonly number[]
   /** Per node: 1 if permitted to subscribe from the start. */
   readonly permitted: Uint8Array
   readonly revocations: readonly PlannedRevocation[]
@@ -48,7 +51,7 @@ export function scenarioIdentity(scenario: Scenario, id: string): KeyPair {
   return liveIdentity({ seed: scenario.seed, insecureTestKeys: true }, id)
 }
 
-export function planMessageLayer(scenario: Scenario, nodeIds: readonly string[], publishers: ReadonlySet<number>): LiveMessageLayerPlan | undefined {
+export function planMessageLayer(scenario: Scenario, nodeIds: readonly string[], publishers: ReadonlySet<number>, storage: readonly number[]): LiveMessageLayerPlan | undefined {
   if (!usesMessageLayer(scenario)) return undefined
   const { seed, security } = scenario
   const identities = nodeIds.map((id) => scenarioIdentity(scenario, id))
@@ -72,7 +75,7 @@ export function planMessageLayer(scenario: Scenario, nodeIds: readonly string[],
     for (const s of nodes) revoked.add(s)
     revocations.push({ event: k, atMs, effectiveAtMs: atMs + security.permissions.confirmationDelayS * 1000, nodes })
   }
-  return { identities, subscribers, permitted, revocations, keyEvents }
+  return { identities, subscribers, storage, permitted, revocations, keyEvents }
 }
 
 /**
@@ -106,7 +109,8 @@ export function scenarioMessageSetup(scenario: Scenario, plan: LiveMessageLayerP
       subscribe: !publishes,
       ordering: o.enabled,
       keyRequestTimeoutMs: s.keyRequestTimeoutS * 1000,
-      storageNodes: [],
+      storageNodes: plan.storage.map((i) => nodeIds[i]),
+      storageReplicas: scenario.storage.replicas,
       publisherNodes: Object.fromEntries(publishers.map((p) => [plan.identities[p].address, nodeIds[p]])),
     },
     era: {
@@ -114,7 +118,8 @@ export function scenarioMessageSetup(scenario: Scenario, plan: LiveMessageLayerP
       ordering: { gapModes: [o.gapMode], initialWaitMs: o.initialWaitMs, retryWaitMs: o.retryWaitMs, maxResendRequests: o.maxResendRequests, giveUpAfter: o.giveUpAfter },
       keyExchange: { requestTimeoutMs: s.keyRequestTimeoutS * 1000, maxRequestsPerSecond: s.maxKeyRequestsPerSecond },
     },
-    relayValidation: s.validation === 'relay',
+    // A storage node validates on receipt whatever the placement, as in the simulator: gaps are filled from its store.
+    relayValidation: s.validation === 'relay' || plan.storage.includes(node),
     permissionCacheTtlMs: s.permissions.cacheTtlS * 1000,
     confirmationDelayMs: s.permissions.confirmationDelayS * 1000,
     declare: (registry) => declareScenarioStreams(registry, scenario, plan, streamParts),

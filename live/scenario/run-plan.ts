@@ -74,8 +74,10 @@ export interface LiveRunPlan {
 export function planLiveRun(scenario: Scenario): LiveRunPlan {
   const { seed, nodes: n, workload, topology } = scenario
   const endMs = scenario.durationS * 1000
-  const { nodeIds, trackerIds, streamParts, publishers, entryPoints, hasServer } = layOutRun(scenario)
-  const messageLayer = planMessageLayer(scenario, nodeIds, publishers)
+  const { nodeIds, trackerIds, streamParts, publishers, entryPoints, hasServer, storageNodes } = layOutRun(scenario)
+  const messageLayer = planMessageLayer(scenario, nodeIds, publishers, storageNodes)
+  // Publishers and storage nodes stay, as in the simulator.
+  const staying = new Set([...publishers, ...storageNodes])
   const latency = createLatencyModel(scenario.network.latency, [...nodeIds, ...trackerIds], seed)
   const staticGraphs = new Map<string, RegularGraph>()
   if (topology.builder === 'static') {
@@ -95,14 +97,14 @@ export function planLiveRun(scenario: Scenario): LiveRunPlan {
       online.add(i)
       nodeActions.push({ atMs: scratch.now(), kind: 'join', node: i })
     },
-    // As Simulation.leave: only online nodes that are not publishers leave.
+    // As Simulation.leave: only online nodes that are neither publishers nor storage nodes leave.
     leave: (i, crash) => {
-      if (!online.has(i) || publishers.has(i)) return
+      if (!online.has(i) || staying.has(i)) return
       online.delete(i)
       nodeActions.push({ atMs: scratch.now(), kind: crash ? 'crash' : 'leave', node: i })
     },
     isOnline: (i) => online.has(i),
-    canLeave: (i) => !publishers.has(i),
+    canLeave: (i) => !staying.has(i),
     trackerDown: (t) => trackerActions.push({ atMs: scratch.now(), kind: 'down', tracker: t }),
     trackerUp: (t) => trackerActions.push({ atMs: scratch.now(), kind: 'up', tracker: t }),
     warn: (message) => warnings.push(message),

@@ -9,6 +9,9 @@ import { realClock } from '../real-time.ts'
 import { shutdownWebRtc } from '../webrtc-transport.ts'
 import { EventRecorder, REC_APP_DELIVER, REC_APP_PUBLISH, REC_CRASH, REC_JOIN, REC_LEAVE } from './event-recorder.ts'
 import { scenarioMessageSetup } from './message-layer-plan.ts'
+import { type StorageNode, attachStorageNode, createStorageNodeOptions } from '../../core/storage/storage-node.ts'
+import { InMemoryMessageStore } from '../../core/storage/in-memory-message-store.ts'
+import { storedPartsOf } from '../../core/storage/storage-assignment.ts'
 import { type MessageLayerCounts, countRoles } from '../../sim/metrics/message-layer-counts.ts'
 import { machineNowMs } from './machine-clock.ts'
 import { type LiveRunPlan, planLiveRun } from './run-plan.ts'
@@ -40,6 +43,8 @@ class Worker {
   private readonly queue: DelayQueue | null
   private readonly errors = { count: 0, first: [] as string[] }
   private readonly partIds: string[]
+  /** This worker's storage nodes (scenarios with storage.nodes). */
+  private readonly storage: StorageNode<InMemoryMessageStore>[] = []
   /** DHT builder: lookups and, at the end, the nodes' DHT state. */
   private readonly dht: DhtFigureCollector | null
   private t0 = 0
@@ -82,6 +87,17 @@ class Worker {
         : new StaticBuiltNode(options, init.relay!))
     }
     this.overlay = scenario.topology.builder === 'static' ? new StaticLiveOverlay(this.plan.staticGraphs, nodeIds, this.nodes) : null
+    // Storage nodes keep what their parts carry, in the simulator's store, and answer resends over their links.
+    if (ml !== undefined) {
+      const storageIds = ml.storage.map((i) => nodeIds[i])
+      for (const i of ml.storage) {
+        const node = this.nodes.get(i)
+        if (node === undefined) continue
+        const storage = attachStorageNode(node.node, new InMemoryMessageStore(createStorageNodeOptions()))
+        for (const sp of storedPartsOf(nodeIds[i], this.partIds, storageIds, scenario.storage.replicas)) storage.assign(sp)
+        this.storage.push(storage)
+      }
+    }
     // What the subscribers' apps get: plaintext, in chain order.
     if (ml !== undefined) {
       for (const i of init.nodes) if (!publishers.has(i)) this.nodes.get(i)!.messages.onContent((message) => this.recorder.app(REC_APP_DELIVER, i, message))
@@ -228,7 +244,7 @@ class Worker {
     return countRoles(
       nodes.flatMap((n) => n.roles.subscriber === undefined ? [] : [n.roles.subscriber]),
       nodes.filter((n) => publishers.has(n.i)).map((n) => n.roles.publisher),
-      [],
+      this.storage,
     )
   }
 
