@@ -82,7 +82,7 @@ liveTest(LiveRun, 'a tracker-built live run in two workers writes the simulator 
       'name: live-small', 'protocol: brubeck', 'seed: 5', 'nodes: 14',
       'topology: { builder: tracker, degree: 4, trackers: 1 }',
       'network: { latency: { model: fixed, ms: 0 } }',
-      'workload: { messagesPerPublisher: 20, ratePerSecond: 40, payloadBytes: 64, warmupS: 1.5 }',
+      'workload: { messagesPerPublisher: 20, ratePerSecond: 40, payloadBytes: 64, warmupS: 3 }',
       'record: { deliveries: true }',
     ].join('\n'))
     const out = join(dir, 'run')
