@@ -232,5 +232,25 @@ Args('parses port, host and results folder, and refuses bad arguments', () => {
   assert.throws(() => parseArgs(['--bogus']))
 })
 
+App('answers other methods than GET with 405 and an Allow header', async () => {
+  for (const [method, url] of [['POST', '/api/runs'], ['PUT', runUrl(run.key, 'summary')], ['DELETE', '/run.html'], ['POST', '/api/nope']] as const) {
+    const r = await app.inject({ method, url })
+    assert.is(r.statusCode, 405, `${method} ${url}`)
+    assert.is(r.headers.allow, 'GET, HEAD')
+    assert.match(JSON.parse(r.body).error, /not allowed/)
+  }
+})
+
+App('takes an encoded slash in a run name as part of the name, not as a separator', async () => {
+  // demo/sweep-a/<point> is a run; demo/<"sweep-a/<point>"> is a name no run can have.
+  const point = (await get('/api/sweeps/demo/sweep-a')).json().points[0].runKey as string
+  assert.is((await get(runUrl(point, 'summary'))).status, 200)
+  const [scenario, sweep, p] = point.split('/')
+  const r = await get(`/api/runs/${scenario}/${encodeURIComponent(`${sweep}/${p}`)}/summary`)
+  assert.is(r.status, 400)
+  assert.match(r.json().error, /bad path segment/)
+  assert.is((await get(`/api/sweeps/${scenario}%2F${sweep}`)).status, 400)
+})
+
 App.run()
 Args.run()

@@ -53,6 +53,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     reply.code(status).send({ error: err.message, statusCode: status })
   })
   app.setNotFoundHandler((req, reply) => {
+    // The explorer only reads: any other method on any path is not allowed, not missing.
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      reply.code(405).header('allow', 'GET, HEAD').send({ error: `${req.method} is not allowed; the explorer answers GET only`, statusCode: 405 })
+      return
+    }
     reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 })
   })
 
@@ -78,8 +83,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.get('/api/runs', async () => listRuns(root))
   app.get('/api/sweeps', async () => ({ sweeps: (await listRuns(root)).sweeps }))
 
-  app.get<{ Params: { '*': string } }>('/api/sweeps/*', async (req) => {
-    const segs = req.params['*'].split('/').filter((s) => s !== '')
+  app.get('/api/sweeps/*', async (req) => {
+    const segs = rawSegments(req.url, '/api/sweeps/')
     if (segs.length !== 2) throw new HttpError(400, 'expected /api/sweeps/:scenario/:sweep')
     const dir = await resolveUnder(root, segs)
     return readSweep(root, dir, segs.join('/'))
@@ -87,15 +92,15 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   // Design comparisons (`sim compare`): the list, and one comparison's compare.json with its runs' keys.
   app.get('/api/compares', async () => ({ compares: await listCompares(root) }))
-  app.get<{ Params: { '*': string } }>('/api/compares/*', async (req) => {
-    const segs = req.params['*'].split('/').filter((s) => s !== '')
+  app.get('/api/compares/*', async (req) => {
+    const segs = rawSegments(req.url, '/api/compares/')
     if (segs.length !== 2) throw new HttpError(400, 'expected /api/compares/:scenario/:compare')
     const dir = await resolveUnder(root, segs)
     return readCompare(dir, segs.join('/'))
   })
 
-  app.get<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/api/runs/*', async (req, reply) => {
-    const segs = req.params['*'].split('/')
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/runs/*', async (req, reply) => {
+    const segs = rawSegments(req.url, '/api/runs/', false)
     const resource = segs.pop() ?? ''
     if (segs.length < 2 || segs.length > 3) throw new HttpError(400, 'expected /api/runs/:scenario/:run/:resource')
     if (!RESOURCES.has(resource)) throw new HttpError(404, `unknown resource ${JSON.stringify(resource.slice(0, 40))}; one of ${[...RESOURCES].join(', ')}`)
@@ -152,6 +157,18 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   })
 
   return app
+}
+
+/**
+ * The path segments after `prefix`, split before decoding: `a%2Fb` is one segment named `a/b`
+ * (which no run can have, so it is refused), never the two segments `a` and `b`.
+ */
+function rawSegments(url: string, prefix: string, dropEmpty = true): string[] {
+  const path = url.split('?')[0].slice(prefix.length)
+  const segs = path.split('/').map((s) => {
+    try { return decodeURIComponent(s) } catch { throw new HttpError(400, `bad percent-encoding in ${JSON.stringify(s.slice(0, 60))}`) }
+  })
+  return dropEmpty ? segs.filter((s) => s !== '') : segs
 }
 
 async function requireDeliveries(dir: string) {
