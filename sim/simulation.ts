@@ -25,8 +25,20 @@ import { Adversaries } from './security/adversaries.ts'
 import { SimMessageLayer } from './security/sim-message-layer.ts'
 import { createTopologyBuilder } from './topology-builders.ts'
 import { Workload } from './workload.ts'
+import { OverlayHistory } from './metrics/overlay-history.ts'
+import type { NodeDescription } from './results/write-run.ts'
+import type { NodeRole } from './results/topology-types.ts'
 
 export type { StreamPartSetup }
+
+/** Beyond this many nodes topology.json keeps no history: sampling it would cost more than the explorer can show. */
+export const OVERLAY_HISTORY_MAX_NODES = 20_000
+
+/** Whether membership changes during the run: late joins, arrivals, sessions that end, churn events. */
+function hasChurn(scenario: Scenario): boolean {
+  const c = scenario.churn
+  return c.initialNodes < scenario.nodes || c.arrivalRatePerS > 0 || c.session !== undefined || c.events.length > 0
+}
 
 /** A graceful leaver stays up this long after saying goodbye, so its goodbyes are delivered. */
 export const LEAVE_LINGER_MS = 500
@@ -59,6 +71,8 @@ export class Simulation {
   private readonly entryPoints: ReadonlySet<number>
   /** The overlay as the metrics count it. */
   readonly overlay: OverlayView
+  /** Who was in the overlay when, for runs whose membership changes (topology.json `history`). */
+  readonly overlayHistory: OverlayHistory | undefined
   /** The message layer (signatures, encryption, ordering, storage) and adversaries, when the scenario asks for any. */
   readonly messageLayer: SimMessageLayer | undefined
   readonly adversaries: Adversaries | undefined
@@ -119,7 +133,11 @@ export class Simulation {
     })
     this.overlay = new OverlayView(this.nodes, this.network, this.membership)
     this.metrics.timeseries.sampleOverlay = () => this.overlay.sample(this.streamParts[0])
-    this.sim.sampleEvery(scenario.record.timeseriesIntervalS * 1000, () => this.metrics.timeseries.closeWindow())
+    if (hasChurn(scenario) && n <= OVERLAY_HISTORY_MAX_NODES) this.overlayHistory = new OverlayHistory(this.overlay, this.streamParts, n)
+    this.sim.sampleEvery(scenario.record.timeseriesIntervalS * 1000, () => {
+      this.metrics.timeseries.closeWindow()
+      this.overlayHistory?.sample(this.sim.now())
+    })
     if (usesMessageLayer(scenario)) {
       const candidates = this.nodeIds.map((_, i) => i).filter((i) => !this.publishers.has(i) && !this.storageNodes.has(i))
       const adversarial = Adversaries.choose(scenario, candidates)
@@ -249,6 +267,24 @@ export class Simulation {
   /** Rough simulated time the run needs, for progress and ETA. */
   expectedEndMs(): number {
     return expectedEndMsOf(this.scenario)
+  }
+
+  /** What node `m` does (topology.json): its roles, adversary kind and, for a publisher, its address. */
+  describeNode(m: number): NodeDescription {
+    const roles: NodeRole[] = []
+    const publisher = this.publishers.has(m)
+    if (publisher) roles.push('publisher')
+    // Without a message layer every member but the publisher gets every message of its stream part.
+    if (this.messageLayer === undefined ? !publisher : this.messageLayer.subscribers.has(m)) roles.push('subscriber')
+    if (this.storageNodes.has(m)) roles.push('storage')
+    if (this.entryPoints.has(m)) roles.push('entry-point')
+    const d: NodeDescription = {}
+    if (roles.length > 0) d.roles = roles
+    const adversary = this.adversaries?.kindOf.get(m)
+    if (adversary !== undefined) d.adversary = adversary
+    const address = publisher ? this.messageLayer?.addressOf(m) : undefined
+    if (address !== undefined) d.address = address
+    return d
   }
 
   /** Mutual links of a stream part among its online members (SummarySource). */

@@ -12,7 +12,7 @@ import type { Scenario } from '../scenario/types.ts'
 import { TIMESERIES_COLUMNS } from '../metrics/timeseries.ts'
 import { csvNumber, csvPreamble } from './csv.ts'
 import type { Summary } from './summary-types.ts'
-import type { TopologyEdge, TopologyJson } from './topology-types.ts'
+import type { NodeRole, TopologyEdge, TopologyJson, TopologyNode } from './topology-types.ts'
 
 export type { TopologyJson }
 
@@ -46,18 +46,54 @@ export interface OverlayLinks {
   neighbours(member: number): readonly number[]
 }
 
+/** A node's roles, adversary kind and publisher address for topology.json (see TopologyNode). */
+export type NodeDescription = Pick<TopologyNode, 'roles' | 'adversary' | 'address'>
+
 export function topologyOf(simulation: Simulation): TopologyJson {
   const { nodes } = simulation
-  return topologyJson(simulation.network.latency, simulation.nodeIds, simulation.streamParts.map((part) => ({
+  const topology = topologyJson(simulation.network.latency, simulation.nodeIds, simulation.streamParts.map((part) => ({
     id: part.id,
     online: simulation.onlineMembers(part),
     neighbours: (m: number) => (nodes[m].streamPart(part.id)?.neighbours ?? []).map((c) => simulation.network.remoteIndexOf(c)),
-  })))
+  })), (m) => simulation.describeNode(m))
+  const history = simulation.overlayHistory
+  if (history !== undefined) {
+    const latency = simulation.network.latency
+    const ids = simulation.nodeIds
+    const N = ids.length
+    const endMs = simulation.sim.now()
+    // Still up at the end: closes at endMs. One first seen at a sample at endMs was never up for any time: dropped.
+    const closed = (up: readonly number[]) => (up.length % 2 === 0 ? [...up] : up[up.length - 1] < endMs ? [...up, endMs] : up.slice(0, -1))
+    simulation.streamParts.forEach((part, p) => {
+      const h = history.parts[p]
+      topology.streamParts[part.id].history = {
+        everyMs: simulation.scenario.record.timeseriesIntervalS * 1000,
+        nodes: [...h.nodes].sort((x, y) => x[0] - y[0]).map(([m, up]) => ({ ...placed(latency, ids[m], m), ...simulation.describeNode(m), up: closed(up) })).filter((x) => x.up.length > 0),
+        links: [...h.links].sort((x, y) => x[0] - y[0]).filter(([, up]) => closed(up).length > 0).map(([key, up]) => {
+          const a = Math.floor(key / N), b = key % N
+          return { from: ids[a], to: ids[b], latencyMs: roundMs(latency.meanOneWayMs(a, b)), up: closed(up) }
+        }),
+      }
+    })
+  }
+  if (simulation.trackerIds.length > 0) {
+    const n = simulation.nodeIds.length
+    topology.trackers = simulation.trackerIds.map((id, t) => ({ ...placed(simulation.network.latency, id, n + t), roles: ['tracker'] as NodeRole[] }))
+  }
+  return topology
 }
 
-export function topologyJson(latency: LatencyModel, nodeIds: readonly string[], parts: readonly OverlayLinks[]): TopologyJson {
+const roundMs = (v: number) => Math.round(v * 1000) / 1000
+
+/** A node with its region and coordinates when the latency model has them. */
+function placed(latency: LatencyModel, id: string, index: number): TopologyNode {
   const spatial = latency.regions.length > 1 || latency.regions[0].lat !== undefined
-  const round = (v: number) => Math.round(v * 1000) / 1000
+  if (!spatial) return { id }
+  const r = latency.regions[latency.nodeRegion[index]]
+  return r.lat === undefined ? { id, region: r.name } : { id, region: r.name, lat: r.lat, lon: r.lon }
+}
+
+export function topologyJson(latency: LatencyModel, nodeIds: readonly string[], parts: readonly OverlayLinks[], describe?: (m: number) => NodeDescription): TopologyJson {
   const streamParts: TopologyJson['streamParts'] = {}
   for (const part of parts) {
     const online = part.online
@@ -69,16 +105,12 @@ export function topologyJson(latency: LatencyModel, nodeIds: readonly string[], 
     for (const m of online) {
       for (const to of part.neighbours(m)) {
         if (!isOnline.has(to)) continue
-        if (listed.has(`${to} ${m}`)) edges.push({ from: nodeIds[m], to: nodeIds[to], latencyMs: round(latency.meanOneWayMs(m, to)) })
+        if (listed.has(`${to} ${m}`)) edges.push({ from: nodeIds[m], to: nodeIds[to], latencyMs: roundMs(latency.meanOneWayMs(m, to)) })
         else halfOpen++
       }
     }
     streamParts[part.id] = {
-      nodes: online.map((m) => {
-        if (!spatial) return { id: nodeIds[m] }
-        const r = latency.regions[latency.nodeRegion[m]]
-        return r.lat === undefined ? { id: nodeIds[m], region: r.name } : { id: nodeIds[m], region: r.name, lat: r.lat, lon: r.lon }
-      }),
+      nodes: online.map((m) => (describe === undefined ? placed(latency, nodeIds[m], m) : { ...placed(latency, nodeIds[m], m), ...describe(m) })),
       edges,
       halfOpenLinks: halfOpen,
     }
