@@ -8,16 +8,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import { ARTIFACTS as ART, CHROMIUM, launchChromium, openPage } from './helpers/chromium.ts'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../viz/app.ts'
 import { startLiveServer } from '../viz/live.ts'
 import { writeReport } from '../viz/report.ts'
 import { runFakeSimulation } from './fixtures/fake-live.ts'
 import { makeRun, makeSweep, type FixtureRun } from './fixtures/make-run.ts'
-
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const ART = join(import.meta.dirname ?? 'test', '.artifacts')
 
 const TESTS: Record<string, () => Promise<void>> = {}
 const def = (name: string, fn: () => Promise<void>) => { TESTS[name] = fn }
@@ -30,16 +27,7 @@ let run: FixtureRun
 let bare: FixtureRun
 let report = ''
 
-/** A page that records console errors, failed requests and any request leaving 127.0.0.1. */
-async function open(url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
-  const errors: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`) })
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
-  page.on('request', (r) => { if (!/^(http:\/\/127\.0\.0\.1|ws:\/\/127\.0\.0\.1|file:|data:|blob:)/.test(r.url())) errors.push(`remote request: ${r.url()}`) })
-  await page.goto(url)
-  return { page, errors }
-}
+const open = (url: string) => openPage(browser, url)
 
 /** A summary.messageLayer section as a secure run writes it (values chosen to be recognisable). */
 const MESSAGE_LAYER = {
@@ -209,8 +197,7 @@ if (!existsSync(CHROMIUM)) {
     report = await writeReport(run.dir)
     app = buildApp({ resultsDir: root })
     base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1')
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchChromium()
   })
   Explorer.after(async () => {
     await browser?.close()

@@ -6,10 +6,19 @@
 const d3 = window.d3
 const TAU = Math.PI * 2
 
+// 16 colours at least 28 CIE76 units apart from each other and 50 from the background (the geo
+// model has 16 regions); after 16 they repeat.
 export const REGION_COLORS = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
-  '#8dd3c7', '#fdb462', '#bebada', '#fb8072', '#80b1d3', '#b3de69', '#fccde5', '#bc80bd', '#ccebc5', '#ffed6f',
+  '#e6194b', '#3cb44b', '#ffe119', '#4f7cff', '#f58231', '#42d4f4', '#f032e6', '#bfef45',
+  '#fabed4', '#469990', '#c9a0ff', '#9a6324', '#fffac8', '#aaffc3', '#808000', '#a9a9a9',
 ]
+/** Node roles from topology.json, most telling first: a node shows the first one it has. */
+export const ROLE_COLORS = [
+  ['adversary', '#ff3b30'], ['publisher', '#facc15'], ['storage', '#c084fc'], ['entry-point', '#34d399'],
+  ['tracker', '#fb923c'], ['subscriber', '#60a5fa'], ['relay only', '#94a3b8'],
+]
+/** What nodes can be coloured by: categories from topology.json, or a number per node. */
+export const COLOR_MODES = [['region', 'region'], ['role', 'role'], ['degree', 'degree']]
 const NO_REGION = '#7aa2f7'
 const EDGE_LOW = '#cfe3ff' // low latency: bright
 const EDGE_HIGH = '#34435c' // high latency: fades into the background
@@ -40,6 +49,12 @@ export class GraphView {
     this.hovered = -1
     this.dragging = -1
     this.overlay = null
+    this.colorMode = 'region'
+    this.metric = null
+    this.hiddenCats = new Set()
+    this.visible = null
+    this.edgeVisible = null
+    this.styleVersion = 0
     this.n = 0
     this.pos = null
     this.posVersion = 0
@@ -51,7 +66,7 @@ export class GraphView {
       this.transform = ev.transform
       if (ev.sourceEvent) this.userMoved = true
       this.requestDraw()
-    })
+    }).on('end', (ev) => { if (ev.sourceEvent || this.userMoved) this.opts.onView?.(this.transform) })
     const drag = d3.drag()
       .subject((ev) => {
         const i = this.nodeAt(ev.x, ev.y)
@@ -66,7 +81,8 @@ export class GraphView {
         this.worker?.postMessage({ type: 'fix', i, x, y })
         this.requestDraw()
       })
-      .on('end', (ev) => { this.worker?.postMessage({ type: 'release', i: ev.subject.i }); this.dragging = -1 })
+      // A dropped node stays where it was put (the layout flows around it), as in Gephi.
+      .on('end', () => { this.worker?.postMessage({ type: 'cool' }); this.dragging = -1 })
     // Drag first: when it finds a node under the pointer it stops the event before zoom sees it.
     d3.select(this.canvas).call(drag).call(this.zoom).on('dblclick.zoom', null)
     this.canvas.addEventListener('click', (ev) => {
@@ -81,7 +97,10 @@ export class GraphView {
   }
 
   /** @param {{ nodes: Array<{id:string, region?:string, lat?:number, lon?:number}>, edges: Array<{from:string,to:string,latencyMs:number}> }} g */
-  setGraph(g) {
+  setGraph(g, opts = {}) {
+    // Incremental (live topology changes): nodes that stay keep their place, the rest start next
+    // to a neighbour, and the layout warms up gently instead of starting over.
+    const prev = opts.incremental && this.pos && this.ids ? { pos: this.pos, index: this.index, selected: this.selected >= 0 ? this.ids[this.selected] : null } : null
     this.worker?.terminate()
     const n = (this.n = g.nodes.length)
     this.ids = g.nodes.map((d) => d.id)
@@ -110,8 +129,10 @@ export class GraphView {
     // Colours: regions in name order, so the same run always looks the same.
     this.regions = [...new Set(g.nodes.map((d) => d.region).filter(Boolean))].sort()
     this.regionColor = new Map(this.regions.map((r, i) => [r, REGION_COLORS[i % REGION_COLORS.length]]))
-    this.nodeColor = g.nodes.map((d) => (d.region ? this.regionColor.get(d.region) : NO_REGION))
-    this.colorGroups = groupBy(n, (i) => this.nodeColor[i])
+    this.hasRoles = g.nodes.some((d) => d.roles || d.adversary)
+    this.visible = null
+    this.edgeVisible = null
+    this.applyColors()
 
     // Latency -> edge shade and layout distance, both on a sqrt scale so short links stay distinct.
     const [lo, hi] = el.length ? d3.extent(el) : [0, 1]
@@ -128,17 +149,98 @@ export class GraphView {
     this.edgeAlpha = n > 2000 ? 0.22 : n > 400 ? 0.32 : 0.6
     this.edgeWidth = n > 2000 ? 0.55 : n > 400 ? 0.8 : 1.3
 
-    this.pos = null
-    this.selected = -1
-    this.userMoved = false
     this.quadtree = null
     this.hasGeo = g.nodes.length > 0 && g.nodes.every((d) => Number.isFinite(d.lat) && Number.isFinite(d.lon))
+    let init = null
+    if (prev) {
+      init = new Float32Array(2 * n).fill(NaN)
+      const placed = new Uint8Array(n)
+      for (let i = 0; i < n; i++) {
+        const j = prev.index.get(this.ids[i])
+        if (j !== undefined && prev.pos[2 * j] === prev.pos[2 * j]) { init[2 * i] = prev.pos[2 * j]; init[2 * i + 1] = prev.pos[2 * j + 1]; placed[i] = 1 }
+      }
+      for (let i = 0; i < n; i++) {
+        if (placed[i]) continue
+        const nb = this.adj[i].find(([j]) => placed[j])
+        const a = (i * 2.399963) % TAU // golden angle: newcomers next to one neighbour do not stack
+        init[2 * i] = (nb ? init[2 * nb[0]] : 0) + 12 * Math.cos(a); init[2 * i + 1] = (nb ? init[2 * nb[0] + 1] : 0) + 12 * Math.sin(a)
+      }
+      this.pos = init
+      this.posVersion++
+      this.selected = prev.selected != null ? this.index.get(prev.selected) ?? -1 : -1
+    } else {
+      this.pos = null
+      this.selected = -1
+      this.userMoved = false
+    }
     this.renderLegend()
-    this.startLayout(norm)
+    this.startLayout(norm, init)
     this.requestDraw()
   }
 
-  startLayout(norm) {
+  /** Colours every node by the current mode (region, role, degree or a metric set by setMetric). */
+  applyColors() {
+    const n = this.n, nodes = this.nodes
+    let cat = null, colorOf = null
+    if (this.colorMode === 'role' && this.hasRoles) {
+      const roleColor = new Map(ROLE_COLORS)
+      cat = nodes.map((d) => roleOf(d))
+      colorOf = (i) => roleColor.get(cat[i])
+      this.categories = ROLE_COLORS.filter(([r]) => cat.includes(r))
+    } else if (this.colorMode === 'region' || this.colorMode === 'role') {
+      cat = nodes.map((d) => d.region || 'no region')
+      colorOf = (i) => (nodes[i].region ? this.regionColor.get(nodes[i].region) : NO_REGION)
+      this.categories = this.regions.length ? this.regions.map((r) => [r, this.regionColor.get(r)]) : [['no region', NO_REGION]]
+    } else {
+      // A number per node on a sequential scale; nodes without a value are grey.
+      const values = this.colorMode === 'degree' ? this.degree : this.metric?.values ?? []
+      const finite = values.filter((v) => v != null && Number.isFinite(v))
+      const [lo, hi] = finite.length ? d3.extent(finite) : [0, 1]
+      const scale = d3.scaleSequential(d3.interpolatePlasma).domain([lo, hi > lo ? hi : lo + 1])
+      this.metricExtent = [lo, hi]
+      colorOf = (i) => (values[i] != null && Number.isFinite(values[i]) ? d3.color(scale(values[i])).formatHex() : '#4b5563')
+      cat = null
+      this.categories = null
+    }
+    this.nodeCat = cat
+    this.nodeColor = Array.from({ length: n }, (_, i) => colorOf(i))
+    this.colorGroups = groupBy(n, (i) => this.nodeColor[i])
+    this.styleVersion++
+  }
+
+  /** mode: 'region' | 'role' | 'degree' | a metric name with `values` (one per node, in node order). */
+  setColorMode(mode, metric = null) {
+    this.colorMode = mode
+    this.metric = metric
+    this.hiddenCats.clear()
+    if (!this.n) return
+    this.applyColors()
+    this.renderLegend()
+    this.requestDraw()
+  }
+
+  /** Hides (or shows again) the nodes of one legend category, and their links. */
+  toggleCategory(c) {
+    if (this.hiddenCats.has(c)) this.hiddenCats.delete(c)
+    else this.hiddenCats.add(c)
+    this.styleVersion++
+    this.renderLegend()
+    this.requestDraw()
+  }
+
+  /** Which nodes and links exist at the moment shown (a churning overlay over time); null: all. */
+  setVisible(nodeMask, edgeMask) {
+    this.visible = nodeMask
+    this.edgeVisible = edgeMask
+    this.styleVersion++
+    this.requestDraw()
+  }
+
+  isShown(i) {
+    return (!this.visible || this.visible[i] === 1) && !(this.nodeCat && this.hiddenCats.size && this.hiddenCats.has(this.nodeCat[i]))
+  }
+
+  startLayout(norm, initPos = null) {
     const n = this.n
     if (n === 0) { this.status.textContent = 'no nodes in this stream part'; return }
     this.status.textContent = `laying out ${n.toLocaleString()} nodes…`
@@ -162,9 +264,10 @@ export class GraphView {
       })
       for (let k = 0; k < links.length; k++) links[k].strength = 0.3 * (1 - 0.85 * norm(this.edgeLatency[k]))
     }
+    if (initPos) init = initPos
     const url = this.opts.workerUrl || '/static/layout-worker.js'
     this.worker = new Worker(url)
-    const warmMs = n > 2000 ? 1800 : n > 400 ? 900 : 400
+    const warmMs = initPos ? 0 : n > 2000 ? 1800 : n > 400 ? 900 : 400
     this.worker.onmessage = (e) => {
       const m = e.data
       if (m.type === 'positions') {
@@ -180,7 +283,7 @@ export class GraphView {
       }
     }
     this.wrap.dataset.layout = 'running'
-    this.worker.postMessage({ type: 'init', n, links, init, anchors, warmMs, collide: this.baseR * 1.6 })
+    this.worker.postMessage({ type: 'init', n, links, init, anchors, warmMs, collide: this.baseR * 1.6, alpha: initPos ? 0.12 : undefined })
   }
 
   resize() {
@@ -212,6 +315,12 @@ export class GraphView {
   }
 
   resetView() { this.userMoved = false; this.fit(true) }
+
+  /** Shows the view a permalink saved: pan (x, y) and zoom k. */
+  setTransform(x, y, k) {
+    this.userMoved = true
+    d3.select(this.canvas).call(this.zoom.transform, d3.zoomIdentity.translate(x, y).scale(k))
+  }
 
   /** Centre on a node and select it. */
   focus(i, scale) {
@@ -367,18 +476,25 @@ export class GraphView {
     // Base: edges by latency shade, plus every node (dimmed under an overlay). Cached: it changes
     // only with positions or the view, and re-stroking 10,000 links each frame costs most of one.
     let drawn = 0
-    const base = this.layer('base', `base|${dim}`, 1, (c) => {
+    const filtered = !!this.visible || this.hiddenCats.size > 0
+    const base = this.layer('base', `base|${dim}|${this.styleVersion}`, 1, (c) => {
       c.lineWidth = this.edgeWidth * inv
       c.globalAlpha = dim ? this.edgeAlpha * 0.45 : this.edgeAlpha
+      const E = this.edges, EV = this.edgeVisible
       for (let b = 0; b < EDGE_BUCKETS; b++) {
         c.beginPath()
-        for (let e = 0; e < this.m; e++) if (this.edgeBucket[e] === b) this.pairsPath(c, this.edges, e, e + 1)
+        for (let e = 0; e < this.m; e++) {
+          if (this.edgeBucket[e] !== b) continue
+          if (filtered && ((EV && !EV[e]) || !this.isShown(E[2 * e]) || !this.isShown(E[2 * e + 1]))) continue
+          this.pairsPath(c, E, e, e + 1)
+        }
         c.strokeStyle = this.bucketColors[b]
         c.stroke()
       }
       let nd = 0
       c.globalAlpha = dim ? 0.22 : 1
-      for (const [color, members] of this.colorGroups) {
+      for (const [color, all] of this.colorGroups) {
+        const members = filtered ? all.filter((i) => this.isShown(i)) : all
         c.beginPath()
         nd += this.circles(c, members, 0, members.length, rScale)
         c.fillStyle = color
@@ -489,19 +605,26 @@ export class GraphView {
     const L = this.legend
     L.innerHTML = ''
     const add = (cls, text, parent = L) => el('div', cls, parent, text)
-    if (this.regions.length) {
-      add('title', 'Region (node colour)')
-      const counts = d3.rollup(this.nodes, (v) => v.length, (d) => d.region)
-      for (const r of this.regions) {
-        const row = add('row', '')
-        const sw = el('span', 'sw', row); sw.style.background = this.regionColor.get(r)
-        el('span', '', row, `${r} (${counts.get(r)})`)
+    if (this.categories) {
+      add('title', `${this.colorMode === 'role' && this.hasRoles ? 'Role' : 'Region'} (click to hide)`)
+      const counts = d3.rollup(this.nodeCat, (v) => v.length, (c) => c)
+      for (const [c, color] of this.categories) {
+        // Buttons, so the filter is reachable by keyboard too.
+        const row = el('button', `row${this.hiddenCats.has(c) ? ' off' : ''}`, L)
+        row.type = 'button'
+        row.dataset.cat = c
+        row.setAttribute('aria-pressed', String(!this.hiddenCats.has(c)))
+        row.title = this.hiddenCats.has(c) ? `show ${c}` : `hide ${c}`
+        row.onclick = () => this.toggleCategory(c)
+        const sw = el('span', 'sw', row); sw.style.background = color
+        el('span', '', row, `${c} (${counts.get(c) ?? 0})`)
       }
     } else {
-      add('title', 'Nodes')
-      const row = add('row', '')
-      const sw = el('span', 'sw', row); sw.style.background = NO_REGION
-      el('span', '', row, 'no region data')
+      add('title', `${this.colorMode === 'degree' ? 'Degree' : this.metric?.label ?? this.colorMode} (node colour)`)
+      const ramp = add('ramp', '')
+      ramp.style.background = `linear-gradient(to right, ${d3.range(0, 1.01, 0.125).map((v) => d3.interpolatePlasma(v)).join(',')})`
+      const labels = add('ramp-labels', '')
+      for (const v of this.metricExtent) el('span', '', labels, VizCharts.fmtNum(v))
     }
     add('title', 'Size: degree').style.marginTop = '8px'
     const [dmin, dmax] = d3.extent(this.degree.length ? this.degree : [0])
@@ -514,6 +637,13 @@ export class GraphView {
     const mid = lo + (hi - lo) * 0.25 // sqrt scale: the ramp's midpoint is a quarter of the range
     for (const v of [lo, mid, hi]) el('span', '', labels, VizCharts.fmtNum(v))
   }
+}
+
+/** The role a node is coloured by: misbehaviour first, then what it does, else it only relays. */
+export function roleOf(d) {
+  if (d.adversary) return 'adversary'
+  for (const [r] of ROLE_COLORS) if (d.roles && d.roles.includes(r)) return r
+  return 'relay only'
 }
 
 function el(tag, cls, parent, text) {

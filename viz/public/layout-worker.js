@@ -46,6 +46,7 @@ function init(m) {
     .stop()
   // Per-link strength when given (weaker for long links), else d3's default.
   if (m.links.length && m.links[0].strength !== undefined) sim.force('link').strength((l) => l.strength)
+  if (m.alpha !== undefined) sim.alpha(m.alpha)
   const t0 = performance.now()
   while (performance.now() - t0 < m.warmMs && sim.alpha() > 0.03) { sim.tick(); ticks++ }
   post('warm')
@@ -59,8 +60,13 @@ self.onmessage = (e) => {
   else if (m.type === 'fix') {
     const nd = nodes[m.i]
     nd.fx = m.x; nd.fy = m.y
-    sim.alphaTarget(0.25)
+    // Once settled, alpha is below alphaMin: without a little heat the loop would not tick at all
+    // and would post the old positions back, snapping the node to where it was.
+    nd.x = m.x; nd.y = m.y
+    sim.alphaTarget(0.25).alpha(Math.max(sim.alpha(), 0.05))
     kick()
+  } else if (m.type === 'cool') {
+    sim.alphaTarget(0)
   } else if (m.type === 'release') {
     const nd = nodes[m.i]
     nd.fx = null; nd.fy = null

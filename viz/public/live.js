@@ -165,5 +165,11 @@ function connect() {
   }
 }
 tiles()
-connect()
-document.body.dataset.ready = 'true'
+// The live page exists to follow `sim run --viz`; on the plain explorer there is nothing to connect
+// to, and a WebSocket that can only fail would fill the console every second.
+fetch('/api/live/status').then((r) => r.json()).then((st) => {
+  document.body.dataset.live = String(!!st.live)
+  if (st.live) connect()
+  else $('status').replaceChildren(h('div', {}, 'No simulation is streaming to this explorer.'),
+    h('div', { class: 'muted' }, 'Start one with: npm run sim -- run SCENARIO --viz'))
+}).catch(() => { document.body.dataset.live = 'false' }).finally(() => { document.body.dataset.ready = 'true' })

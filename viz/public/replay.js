@@ -38,7 +38,8 @@ export class Replay {
       ...d, rows, id: ++this.loads,
       pub: v.index.get(d.publisher) ?? -1,
       span: rows.length ? rows[rows.length - 1].dt : 1,
-      receivers: new Set(rows.filter((r) => !r.duplicate).map((r) => r.node)).size,
+      // Who should get it (the page counts the graph's subscribers); without that, who did.
+      receivers: d.expected ?? new Set(rows.filter((r) => !r.duplicate).map((r) => r.node)).size,
       offGraph: rows.filter((r) => r.i < 0).length,
       reachNodes: Int32Array.from(reach, (r) => r.i), reachTimes: Float64Array.from(reach, (r) => r.dt),
       treePairs: Int32Array.from(tree.flatMap((r) => [r.f, r.i])), treeTimes: Float64Array.from(tree, (r) => r.dt),

@@ -1,7 +1,9 @@
 // The run page: headline tiles, the overlay graph with search, node panel and message replay,
-// the charts, and the summary tables. URL: /run.html?run=<scenario>/<run>[&sp=..][&node=..][&msg=..]
+// the charts, and the summary tables. The URL is a permalink: it follows what is shown.
+// /run.html?run=<scenario>/<run>[&sp=..][&node=..][&msg=..][&t=ms][&at=ms][&view=x,y,k][&color=..][&hide=a,b]
 import { api, fmt, fmtMs, fmtPct, fmtWhen, h, header, param, runApi, showError } from './common.js'
 import { GraphView } from './graph.js'
+import { searchIds } from './search.js'
 import { Replay, speedOptions } from './replay.js'
 
 const key = param('run') || ''
@@ -12,7 +14,7 @@ document.getElementById('title').textContent = `${segs.slice(1).join('/')} · ${
 const $ = (id) => document.getElementById(id)
 const S = { topology: null, sp: null, summary: null, stats: new Map(), messages: [], msgIndex: -1, replayRows: null }
 
-const view = new GraphView($('graph'), { onSelect: (id) => showNode(id) })
+const view = new GraphView($('graph'), { onSelect: (id) => { showNode(id); permalink() }, onView: () => permalink() })
 const replay = new Replay(view, {
   slider: $('slider'),
   setSpeed: (s) => { $('speed').value = String(s) },
@@ -32,8 +34,25 @@ const replay = new Replay(view, {
     box.dataset.reached = String(s.reached)
     box.dataset.receivers = String(s.receivers)
     box.dataset.t = String(s.t)
+    if (!replay.playing) permalink()
   },
 })
+
+/** Writes what is shown into the URL (replaceState: no history entry per click). */
+function permalink() {
+  if (!S.ready) return
+  const q = new URLSearchParams()
+  q.set('run', key)
+  if (S.sp) q.set('sp', S.sp)
+  if (view.selected >= 0) q.set('node', view.ids[view.selected])
+  if (replay.data && S.msgIndex >= 0) { q.set('msg', String(S.msgIndex)); q.set('t', String(Math.round(replay.t * 10) / 10)) }
+  if (S.history && S.at < S.history.endMs) q.set('at', String(S.at))
+  if (view.userMoved) { const { x, y, k } = view.transform; q.set('view', [x, y, k].map((v) => +v.toFixed(k < 1 ? 4 : 2)).join(',')) }
+  if ($('color').value !== 'region') q.set('color', $('color').value)
+  if (view.hiddenCats.size) q.set('hide', [...view.hiddenCats].join(','))
+  const url = `${location.pathname}?${q.toString().replace(/%2F/g, '/')}`
+  if (url !== location.pathname + location.search) history.replaceState(null, '', url)
+}
 
 for (const s of speedOptions()) $('speed').append(h('option', { value: String(s) }, `${s}× real time`))
 $('speed').onchange = () => { replay.speed = Number($('speed').value) }
@@ -43,8 +62,11 @@ $('clear').onclick = () => { replay.clear(); S.replayRows = null; if (view.selec
 $('prev').onclick = () => pickMessage(Math.max(0, S.msgIndex - 1))
 $('next').onclick = () => pickMessage(Math.min(S.messages.length - 1, S.msgIndex + 1))
 $('msg').onchange = () => pickMessage(Number($('msg').value))
-$('fit').onclick = () => view.resetView()
-$('sp').onchange = () => showStreamPart($('sp').value)
+$('fit').onclick = () => { view.resetView(); setTimeout(permalink, 600) }
+$('sp').onchange = () => { showStreamPart($('sp').value); permalink() }
+$('color').onchange = () => { applyColor(); permalink() }
+$('time-slider').oninput = () => { showAt(Number($('time-slider').value)); permalink() }
+view.legend.addEventListener('click', () => setTimeout(permalink, 0))
 $('search').addEventListener('change', () => search($('search').value.trim()))
 $('search').addEventListener('keydown', (e) => { if (e.key === 'Enter') search($('search').value.trim()) })
 
@@ -78,7 +100,7 @@ function renderSummary(s, yaml) {
       h('tbody', {}, ...s.budgets.map((b) => h('tr', {}, h('td', {}, h('code', {}, b.metric)), h('td', {}, `${b.op} ${fmt(b.limit)}`), h('td', { class: 'num' }, fmt(b.value)),
         h('td', {}, h('span', { class: `badge ${b.pass ? 'pass' : 'fail'}` }, b.pass ? 'pass' : 'fail'))))))
     : h('p', { class: 'muted' }, 'No budgets in this scenario.')
-  $('summary').replaceChildren(
+  $('summary').replaceChildren(...[
     card('Run', kv([['scenario', s.scenario], ['seed', s.seed], ['version', s.version], ['commit', h('code', {}, s.commit)], ['started', fmtWhen(s.startedAt)],
       s.transport ? ['transport', s.transport] : null,
       ['simulated time', `${fmt(s.simulatedSeconds)} s`], ['wall time', `${fmt(s.wallSeconds)} s`], ['events', fmt(s.events)], ['events / s', fmt(s.eventsPerSecond)], ['peak RSS', `${fmt(s.peakRssMb)} MB`]])),
@@ -89,7 +111,8 @@ function renderSummary(s, yaml) {
     s.messageLayer ? renderMessageLayer(s.messageLayer, card) : null,
     card('Budgets', budgets),
     card('Scenario', yaml ? h('pre', { class: 'yaml' }, yaml) : h('pre', { class: 'yaml' }, JSON.stringify(s.parameters ?? {}, null, 2))),
-  )
+  ].filter(Boolean)) // a run without a message layer has no card, not the text "null"
+
 }
 
 /** summary.messageLayer (README, "Message layer metrics"): what apps got and what validation stopped. */
@@ -129,30 +152,112 @@ function renderOverlayPanel() {
   $('overlay-panel').replaceChildren(...body)
 }
 
+/**
+ * A churning run's stream part (topology.json `history`): the graph holds every node and link it
+ * ever had, and the time slider shows those up at the chosen moment; at the end, the final overlay.
+ */
+function historyOf(sp) {
+  const part = S.topology.streamParts[sp]
+  const hist = part.history
+  if (!hist || !hist.nodes.length) return null
+  const endMs = Math.max(...hist.nodes.map((n) => n.up[n.up.length - 1]))
+  return {
+    endMs,
+    graph: { nodes: hist.nodes, edges: hist.links },
+    final: { nodes: new Set(part.nodes.map((n) => n.id)), edges: new Set(part.edges.map((e) => `${e.from} ${e.to}`)) },
+    links: hist.links,
+  }
+}
+
+const upAt = (up, t) => { for (let k = 0; k < up.length; k += 2) if (up[k] <= t && t < up[k + 1]) return true; return false }
+
+/** Shows the overlay as it was at `t` ms (churning runs). */
+function showAt(t) {
+  const H = S.history
+  if (!H) return
+  S.at = Math.max(0, Math.min(H.endMs, t))
+  $('time-slider').value = String(S.at)
+  const end = S.at >= H.endMs
+  const nodeMask = Uint8Array.from(view.nodes, (d) => (end ? H.final.nodes.has(d.id) : upAt(d.up, S.at)) ? 1 : 0)
+  const edgeMask = new Uint8Array(view.m)
+  for (const l of H.links) {
+    const a = view.index.get(l.from), b = view.index.get(l.to)
+    const k = view.edgeKey.get(a * view.n + b)
+    if (k !== undefined && (end ? H.final.edges.has(`${l.from} ${l.to}`) || H.final.edges.has(`${l.to} ${l.from}`) : upAt(l.up, S.at))) edgeMask[k] = 1
+  }
+  view.setVisible(nodeMask, edgeMask)
+  let nodes = 0, links = 0
+  for (const v of nodeMask) nodes += v
+  for (const v of edgeMask) links += v
+  $('time-label').textContent = `t = ${fmt(S.at / 1000)} s${end ? ' (end)' : ''} · ${fmt(nodes)} nodes · ${fmt(links)} links up`
+  $('time-row').dataset.nodes = String(nodes)
+  $('time-row').dataset.links = String(links)
+}
+
+/** Node colour options: topology categories, the degree, and per-node figures from deliveries.csv. */
+const METRICS = [
+  ['latency', 'first-receipt latency, mean (ms)', (st) => st.latencyMeanMs],
+  ['duplicates', 'duplicates received', (st) => st.duplicates],
+  ['relayed', 'messages relayed', (st) => st.messagesRelayed],
+]
+function colorOptions() {
+  const opts = [['region', 'region']]
+  if (view.hasRoles) opts.push(['role', 'role'])
+  opts.push(['degree', 'degree'])
+  if (S.stats.size) for (const [k, label] of METRICS) opts.push([k, label])
+  if (S.replayRows) opts.push(['hops', 'hops in this replay'])
+  const cur = $('color').value || param('color') || 'region'
+  $('color').replaceChildren(...opts.map(([v, label]) => h('option', { value: v }, label)))
+  $('color').value = opts.some(([v]) => v === cur) ? cur : 'region'
+}
+function applyColor() {
+  const mode = $('color').value
+  const m = METRICS.find(([k]) => k === mode)
+  if (m) view.setColorMode(mode, { label: m[1], values: view.ids.map((id) => { const st = S.stats.get(id); return st ? m[2](st) : null }) })
+  else if (mode === 'hops') {
+    const hops = new Map()
+    for (const r of S.replayRows ?? []) if (!r.duplicate && !hops.has(r.node)) hops.set(r.node, r.hops)
+    view.setColorMode(mode, { label: 'hops in this replay', values: view.ids.map((id) => (id === S.replayPublisher ? 0 : hops.get(id) ?? null)) })
+  } else view.setColorMode(mode)
+}
+
 function showStreamPart(sp, keepReplay = false) {
   if (!S.topology.streamParts[sp]) return
   S.sp = sp
   $('sp').value = sp
   if (!keepReplay) { replay.clear(); S.replayRows = null }
-  view.setGraph(S.topology.streamParts[sp])
+  S.history = historyOf(sp)
+  view.setGraph(S.history ? S.history.graph : S.topology.streamParts[sp])
+  $('time-row').hidden = !S.history
+  if (S.history) { $('time-slider').max = String(S.history.endMs); showAt(S.history.endMs) }
+  colorOptions()
+  if ($('color').value !== 'region') applyColor()
   const dl = $('search-list')
   dl.replaceChildren(...Object.keys(S.topology.streamParts).map((id) => h('option', { value: id })), ...view.ids.slice(0, 5000).map((id) => h('option', { value: id })))
   renderOverlayPanel()
   $('node-panel').replaceChildren(h('h2', {}, 'Node'), h('p', { class: 'muted' }, 'Click a node in the graph, or search for one.'))
 }
 
+/** Finds a stream part or node: exact first, then ignoring case, then prefix, substring and in-order letters. */
 function search(q) {
   const msg = $('search-msg')
   msg.textContent = ''
   if (!q) return
-  if (S.topology.streamParts[q]) { showStreamPart(q); return }
-  let i = view.index.get(q)
-  if (i === undefined) {
-    const other = Object.keys(S.topology.streamParts).find((sp) => S.topology.streamParts[sp].nodes.some((n) => n.id === q))
-    if (!other) { msg.textContent = `no node or stream part "${q}"`; return }
-    showStreamPart(other)
-    i = view.index.get(q)
+  const sps = Object.keys(S.topology.streamParts)
+  const spHit = searchIds(q, sps)[0]
+  const nodeHits = searchIds(q, view.ids)
+  // A stream part wins only when it matches at least as well as the best node.
+  if (spHit && (!nodeHits.length || spHit.rank <= nodeHits[0].rank)) { showStreamPart(spHit.id); permalink(); return }
+  let id = nodeHits[0]?.id
+  if (id === undefined) {
+    for (const sp of sps) {
+      const hit = searchIds(q, S.topology.streamParts[sp].nodes.map((n) => n.id))[0]
+      if (hit) { showStreamPart(sp); id = hit.id; break }
+    }
+    if (id === undefined) { msg.textContent = `no node or stream part like "${q}"`; return }
   }
+  if (id !== q) msg.textContent = `showing ${id}${nodeHits.length > 1 ? ` (${nodeHits.length} match)` : ''}`
+  const i = view.index.get(id)
   const go = () => (view.pos ? view.focus(i) : setTimeout(go, 100))
   go()
 }
@@ -164,9 +269,12 @@ function showNode(id) {
   const d = view.nodes[i]
   const st = S.stats.get(id)
   const firstPub = S.messages.length ? Math.min(...S.messages.slice(0, 1000).map((m) => m.publishedAtMs)) : null
-  const body = [h('h2', {}, id, ' ', d.region ? h('span', { class: 'badge info' }, d.region) : null)]
+  const body = [h('h2', {}, id, ' ', d.region ? h('span', { class: 'badge info' }, d.region) : null,
+    ...(d.roles ?? []).map((r) => h('span', { class: 'badge role' }, r)), d.adversary ? h('span', { class: 'badge fail' }, d.adversary) : null)]
   body.push(kv([
     d.lat != null && ['location', `${d.lat.toFixed(2)}°, ${d.lon.toFixed(2)}°`],
+    d.address && ['publisher address', h('code', { title: d.address }, `${d.address.slice(0, 8)}…${d.address.slice(-4)}`)],
+    d.up && ['in the overlay', upText(d.up)],
     ['degree', view.degree[i]],
     ['first receipts', st ? fmt(st.firstReceipts) : 'no deliveries recorded'],
     st && ['messages relayed', fmt(st.messagesRelayed)],
@@ -195,7 +303,32 @@ function showNode(id) {
   panel.replaceChildren(...body)
 }
 
-async function pickMessage(idx) {
+function upText(up) {
+  const parts = []
+  for (let k = 0; k < up.length; k += 2) parts.push(`${fmt(up[k] / 1000)}–${fmt(up[k + 1] / 1000)} s`)
+  return parts.join(', ')
+}
+
+/**
+ * The graph node that published: deliveries.csv names a signed run's publisher by its address,
+ * which topology.json gives the publisher node; else the sender of any first hop.
+ */
+function publisherNode(d) {
+  if (view.index.has(d.publisher)) return d.publisher
+  const byAddress = view.nodes.find((n) => n.address === d.publisher)
+  if (byAddress) return byAddress.id
+  return d.receipts.find((r) => r.hops === 1 && r.from != null)?.from ?? d.publisher
+}
+
+/** Who should get the message on this graph: its subscribers (by role when known), not the publisher. */
+function expectedReceivers(publisher) {
+  const subs = view.hasRoles ? view.nodes.filter((n) => n.roles?.includes('subscriber')) : view.nodes
+  return subs.filter((n) => n.id !== publisher && (!S.history || S.history.final.nodes.has(n.id) || n.up.some((v, k) => k % 2 === 0 && v <= replayAt())))
+    .length
+}
+const replayAt = () => S.messages[S.msgIndex]?.publishedAtMs ?? 0
+
+async function pickMessage(idx, t0 = null) {
   const m = S.messages[idx]
   if (!m) return
   S.msgIndex = idx
@@ -206,9 +339,15 @@ async function pickMessage(idx) {
     const sp = d.streamPart && S.topology.streamParts[d.streamPart] ? d.streamPart : S.sp
     if (sp !== S.sp) showStreamPart(sp, true)
     const start = () => {
-      S.replayRows = d.receipts; S.replayPub = d.publishedAtMs; S.replayPublisher = d.publisher
-      replay.load(d)
+      const publisher = publisherNode(d)
+      S.replayRows = d.receipts; S.replayPub = d.publishedAtMs; S.replayPublisher = publisher
+      replay.load({ ...d, publisher, expected: expectedReceivers(publisher) })
+      if (S.history) showAt(Math.min(S.history.endMs, d.publishedAtMs))
+      colorOptions()
+      if ($('color').value === 'hops') applyColor()
+      if (t0 != null) { replay.seek(t0); t0 = null }
       if (view.selected >= 0) showNode(view.ids[view.selected])
+      permalink()
     }
     // The graph needs positions before the overlay means anything.
     const wait = () => (view.pos ? start() : setTimeout(wait, 100))
@@ -246,19 +385,34 @@ async function main() {
     const [msgs, nodes] = await Promise.all([api(runApi(key, 'messages')), api(runApi(key, 'nodes'))])
     S.messages = msgs.messages
     for (const n of nodes.nodes) S.stats.set(n.node, n)
+    const byAddress = new Map(Object.values(topology.streamParts).flatMap((g) => g.nodes).filter((n) => n.address).map((n) => [n.address, n.id]))
     $('msg').replaceChildren(...S.messages.slice(0, 5000).map((m, i) => h('option', { value: String(i) },
-      `#${i + 1} · ${m.publisher} at ${fmt(m.publishedAtMs / 1000)} s · ${m.receivers} receivers · ${m.duplicates} dups${sps.length > 1 ? ' · ' + (m.streamPart || '') : ''}`)))
+      `#${i + 1} · ${byAddress.get(m.publisher) ?? m.publisher} at ${fmt(m.publishedAtMs / 1000)} s · ${m.receivers} receivers · ${m.duplicates} dups${sps.length > 1 ? ' · ' + (m.streamPart || '') : ''}`)))
     const want = param('msg')
     if (want != null) {
       const idx = /^\d+$/.test(want) ? Number(want) : S.messages.findIndex((m) => m.id === want)
-      if (idx >= 0) await pickMessage(idx)
+      const t = Number(param('t'))
+      if (idx >= 0) await pickMessage(idx, Number.isFinite(t) && param('t') != null ? t : null)
     } else S.msgIndex = -1
   } catch (e) {
     $('msg').replaceChildren(h('option', {}, 'no deliveries recorded (record.deliveries=true)'))
     for (const id of ['play', 'prev', 'next', 'slider']) $(id).disabled = true
   }
+  colorOptions()
+  if ($('color').value !== 'region') applyColor()
+  for (const c of (param('hide') || '').split(',').filter(Boolean)) view.toggleCategory(c)
+  const at = Number(param('at'))
+  if (S.history && param('at') != null && Number.isFinite(at)) showAt(at)
   const node = param('node')
-  if (node) search(node)
+  const v = (param('view') || '').split(',').map(Number)
+  if (v.length === 3 && v.every(Number.isFinite)) {
+    // The shared view wins over centring on the shared node.
+    const apply = () => (view.pos ? view.setTransform(v[0], v[1], v[2]) : setTimeout(apply, 50))
+    apply()
+    if (node && view.index.has(node)) view.select(view.index.get(node), true)
+  } else if (node) search(node)
+  S.ready = true
+  permalink()
   document.body.dataset.ready = 'true'
 }
 

@@ -1,0 +1,269 @@
+// The explorer as a researcher's instrument (issue 17), in real Chromium, over fixture runs and
+// small real simulator runs (signed with adversaries, churning): what was broken and is not.
+// Screenshots go to test/.artifacts/. Without /usr/bin/chromium each test prints one SKIP line.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../viz/app.ts'
+import { runScenario } from '../sim/runner.ts'
+import { writeRun } from '../sim/results/write-run.ts'
+import type { TopologyJson } from '../sim/results/topology-types.ts'
+import { scenarioFrom } from './helpers/scenario.ts'
+import { ARTIFACTS as ART, CHROMIUM, launchChromium, openPage } from './helpers/chromium.ts'
+import { makeRun, type FixtureRun } from './fixtures/make-run.ts'
+
+const TESTS: Record<string, () => Promise<void>> = {}
+const def = (name: string, fn: () => Promise<void>) => { TESTS[name] = fn }
+
+let root = ''
+let app: FastifyInstance
+let base = ''
+let browser: Browser
+let run: FixtureRun
+const runUrl = (key: string, extra = '') => `${base}/run.html?run=${encodeURIComponent(key)}${extra}`
+const open = (url: string) => openPage(browser, url)
+const settled = (page: Page) => page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) > 0 && document.querySelector('#graph').dataset.layout === 'settled'`, undefined, { timeout: 30000 })
+const nodeCount = (page: Page) => page.$eval('#graph canvas', (c) => Number((c as HTMLCanvasElement).dataset.nodeCount))
+
+// Signed, with forgers and loss: some subscribers never get some messages.
+const SIGNED = `
+name: signed
+protocol: brubeck
+seed: 4
+nodes: 150
+topology: { builder: tracker, degree: 4 }
+network: { latency: { model: geo }, lossRate: 0.15 }
+workload: { messagesPerPublisher: 6, ratePerSecond: 5, warmupS: 4 }
+security: { crypto: modelled, encryption: false, validation: relay }
+adversaries: { forgers: { fraction: 0.1, mode: alter, maxPerSecond: 5 } }
+record: { deliveries: true }
+`
+const CHURN = `
+name: churning
+protocol: brubeck
+seed: 3
+nodes: 160
+topology: { builder: tracker, degree: 4 }
+network: { latency: { model: geo } }
+churn:
+  initialNodes: 100
+  arrivalRatePerS: 5
+  session: { distribution: exponential, meanS: 60 }
+  crashFraction: 0.5
+  events: [ { type: massFailure, atS: 16, fraction: 0.2 } ]
+workload: { messagesPerPublisher: 20, ratePerSecond: 1, warmupS: 4 }
+record: { timeseriesIntervalS: 2, deliveries: true }
+`
+
+async function simulate(yaml: string, runId: string): Promise<{ key: string; topology: TopologyJson }> {
+  const scenario = scenarioFrom(yaml)
+  const { simulation, summary } = await runScenario(scenario)
+  const dir = join(root, scenario.name, runId)
+  await writeRun(dir, simulation, summary)
+  return { key: `${scenario.name}/${runId}`, topology: JSON.parse(await readFile(join(dir, 'topology.json'), 'utf8')) as TopologyJson }
+}
+let signed: { key: string; topology: TopologyJson }
+let churn: { key: string; topology: TopologyJson }
+
+def('the summary of a run without a message layer prints no "null"', async () => {
+  const { page, errors } = await open(runUrl(run.key))
+  await page.waitForSelector('body[data-ready=true]')
+  const text = await page.textContent('#summary') ?? ''
+  assert.match(text, /Delivery/)
+  assert.not.match(text, /null/)
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('search ignores case and finds near matches', async () => {
+  const { page, errors } = await open(runUrl(run.key))
+  await page.waitForSelector('body[data-ready=true]')
+  const panel = () => page.waitForFunction(`document.querySelector('#node-panel h2')?.textContent.startsWith('n17')`)
+  await page.fill('#search', 'N17')
+  await page.press('#search', 'Enter')
+  await panel()
+  // In-order letters: "strm1" is stream-1#0.
+  await page.fill('#search', 'STRM1')
+  await page.press('#search', 'Enter')
+  await page.waitForFunction(`document.querySelector('#sp').value === 'stream-1#0'`)
+  await page.fill('#search', 'zzz')
+  await page.press('#search', 'Enter')
+  assert.match(await page.textContent('#search-msg') ?? '', /no node or stream part like "zzz"/)
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('the 16 region colours are far apart from each other and from the background', async () => {
+  const { page, errors } = await open(runUrl(run.key))
+  await page.waitForSelector('body[data-ready=true]')
+  const [minPair, minBg] = await page.evaluate(`import('/static/graph.js').then(({ REGION_COLORS }) => {
+    const lab = REGION_COLORS.slice(0, 16).map((c) => d3.lab(c))
+    const d = (a, b) => Math.hypot(a.l - b.l, a.a - b.a, a.b - b.b)
+    let pair = Infinity
+    for (let i = 0; i < 16; i++) for (let j = i + 1; j < 16; j++) pair = Math.min(pair, d(lab[i], lab[j]))
+    return [pair, Math.min(...lab.map((c) => d(c, d3.lab('#0f1623'))))]
+  })`) as [number, number]
+  assert.ok(minPair >= 25, `closest two region colours are ${minPair.toFixed(1)} apart (CIE76)`)
+  assert.ok(minBg >= 40, `closest region colour to the background is ${minBg.toFixed(1)} apart`)
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('a node can be dragged after the layout settled', async () => {
+  const { page, errors } = await open(runUrl(run.key))
+  await page.waitForSelector('body[data-ready=true]')
+  await settled(page)
+  const where = `(() => { const v = document.querySelector('#graph canvas').graphView, r = v.canvas.getBoundingClientRect(), i = v.index.get('n5')
+    return [r.left + v.transform.applyX(v.pos[2 * i]), r.top + v.transform.applyY(v.pos[2 * i + 1])] })()`
+  const [x, y] = await page.evaluate(where) as [number, number]
+  await page.mouse.move(x, y)
+  await page.mouse.down()
+  for (let k = 1; k <= 10; k++) await page.mouse.move(x + 12 * k, y + 9 * k)
+  await page.mouse.up()
+  await page.waitForTimeout(400)
+  const [x2, y2] = await page.evaluate(where) as [number, number]
+  assert.ok(Math.hypot(x2 - x, y2 - y) > 80, `n5 moved from ${x},${y} to ${x2},${y2}`)
+  await page.screenshot({ path: join(ART, 'instrument-dragged.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('the live page of an explorer without a running simulation opens no WebSocket', async () => {
+  const { page, errors } = await open(`${base}/live.html`)
+  const sockets: string[] = []
+  page.on('websocket', (ws) => sockets.push(ws.url()))
+  await page.waitForSelector('body[data-ready=true]')
+  await page.waitForTimeout(1500) // the old page retried every second
+  assert.is(await page.evaluate('document.body.dataset.live'), 'false')
+  assert.match(await page.textContent('#status') ?? '', /No simulation is streaming/)
+  assert.equal(sockets, [])
+  assert.equal(errors, [])
+  await page.screenshot({ path: join(ART, 'instrument-live-idle.png') })
+  await page.close()
+})
+
+def('a signed run: the publisher is a graph node, the replay counts who should get it, roles colour the graph', async () => {
+  const nodes = signed.topology.streamParts['stream-0#0'].nodes
+  const publisher = nodes.find((n) => n.roles?.includes('publisher'))!
+  const subscribers = nodes.filter((n) => n.roles?.includes('subscriber')).length
+  const { page, errors } = await open(runUrl(signed.key, '&msg=0'))
+  await page.waitForSelector('#replay[data-receivers]')
+  assert.is(Number(await page.$eval('#replay', (e) => (e as HTMLElement).dataset.receivers)), subscribers, 'every subscriber is expected')
+  assert.match(await page.$eval('#msg', (s) => (s as HTMLSelectElement).selectedOptions[0].textContent ?? ''), new RegExp(`· ${publisher.id} at`))
+  await page.$eval('#slider', (e) => { const s = e as HTMLInputElement; s.value = s.max; s.dispatchEvent(new Event('input')) })
+  const reached = Number(await page.$eval('#replay', (e) => (e as HTMLElement).dataset.reached))
+  assert.ok(reached < subscribers, `${reached} reached of ${subscribers}: loss left some out`)
+  assert.match(await page.textContent('#r-reached') ?? '', new RegExp(`^${reached} / ${subscribers}`))
+  // The publisher's panel knows it published.
+  await page.fill('#search', publisher.id)
+  await page.press('#search', 'Enter')
+  await page.waitForFunction(`document.querySelector('#node-panel').textContent.includes('first copypublisher')`)
+  assert.match(await page.textContent('#node-panel') ?? '', new RegExp(`publisher address${publisher.address!.slice(0, 8)}…`))
+  // Colour by role; the adversaries' legend entry hides them.
+  await page.selectOption('#color', 'role')
+  const cats = await page.$$eval('.legend-box button.row', (b) => b.map((x) => (x as HTMLElement).dataset.cat))
+  for (const c of ['adversary', 'publisher', 'subscriber']) assert.ok(cats.includes(c), cats.join())
+  await page.click('#clear')
+  await page.waitForTimeout(100)
+  const all = await nodeCount(page)
+  await page.click('.legend-box button.row[data-cat=adversary]')
+  await page.waitForTimeout(100)
+  const forgers = nodes.filter((n) => n.adversary === 'forger').length
+  assert.ok(forgers > 0)
+  assert.is(await nodeCount(page), all - forgers)
+  await page.screenshot({ path: join(ART, 'instrument-signed-roles.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
+def('every view is a permalink: stream part, node, message, time, zoom, colour and filters', async () => {
+  const { page, errors } = await open(runUrl(run.key))
+  await page.waitForSelector('body[data-ready=true]')
+  await page.selectOption('#sp', 'stream-1#0')
+  await settled(page)
+  await page.selectOption('#msg', '1')
+  await page.waitForSelector('#replay[data-receivers]')
+  await page.$eval('#slider', (e) => { const s = e as HTMLInputElement; s.value = String(Math.round(Number(s.max) / 2)); s.dispatchEvent(new Event('input')) })
+  await page.selectOption('#color', 'degree')
+  const box = (await page.$('#graph canvas'))!
+  const bb = (await box.boundingBox())!
+  await page.mouse.move(bb.x + bb.width / 3, bb.y + bb.height / 2)
+  await page.mouse.wheel(0, -400)
+  await page.waitForTimeout(600)
+  const node = await page.evaluate(`(() => { const v = document.querySelector('#graph canvas').graphView; v.select(3, true); return v.ids[3] })()`) as string
+  await page.waitForTimeout(100)
+  const url = page.url()
+  const want = await page.evaluate(`(() => { const v = document.querySelector('#graph canvas').graphView; return { t: Number(document.querySelector('#replay').dataset.t), k: v.transform.k, x: v.transform.x } })()`) as { t: number; k: number; x: number }
+  for (const p of ['sp=stream-1', 'msg=1', 't=', 'view=', 'color=degree', `node=${node}`]) assert.ok(url.includes(p), `${p} in ${url}`)
+  await page.close()
+
+  const again = await open(url)
+  await again.page.waitForSelector('#replay[data-receivers]')
+  await again.page.waitForTimeout(600)
+  const got = await again.page.evaluate(`(() => { const v = document.querySelector('#graph canvas').graphView
+    return { sp: document.querySelector('#sp').value, msg: document.querySelector('#msg').value, color: document.querySelector('#color').value,
+      node: document.querySelector('#node-panel h2').textContent, t: Number(document.querySelector('#replay').dataset.t), k: v.transform.k, x: v.transform.x } })()`) as Record<string, string | number>
+  assert.is(got.sp, 'stream-1#0')
+  assert.is(got.msg, '1')
+  assert.is(got.color, 'degree')
+  assert.ok(String(got.node).startsWith(node), String(got.node))
+  assert.ok(Math.abs(Number(got.t) - want.t) < 0.2, `t ${got.t} vs ${want.t}`)
+  assert.ok(Math.abs(Number(got.k) / want.k - 1) < 0.01, `zoom ${got.k} vs ${want.k}`)
+  assert.ok(Math.abs(Number(got.x) - want.x) < 1, `pan ${got.x} vs ${want.x}`)
+  await again.page.screenshot({ path: join(ART, 'instrument-permalink.png') })
+  assert.equal([...errors, ...again.errors], [])
+  await again.page.close()
+})
+
+def('a churning run shows its overlay at any time of the run', async () => {
+  const part = churn.topology.streamParts['stream-0#0']
+  const { page, errors } = await open(runUrl(churn.key))
+  await page.waitForSelector('body[data-ready=true]')
+  await settled(page)
+  assert.is(await page.$eval('#time-row', (e) => (e as HTMLElement).hidden), false)
+  assert.is(await nodeCount(page), part.nodes.length, 'the end shows the final overlay')
+  const at = async (ms: number) => {
+    await page.$eval('#time-slider', (e, v) => { const s = e as HTMLInputElement; s.value = String(v); s.dispatchEvent(new Event('input')) }, ms)
+    await page.waitForTimeout(80)
+    return nodeCount(page)
+  }
+  const before = await at(14000), after = await at(18000)
+  assert.ok(after < before * 0.9, `the mass failure at 16 s: ${before} -> ${after} nodes`)
+  const early = await at(2000)
+  assert.is(early, part.history!.nodes.filter((n) => n.up[0] <= 2000 && 2000 < n.up[1]).length)
+  assert.match(page.url(), /at=2000/)
+  await at(14000)
+  await page.screenshot({ path: join(ART, 'instrument-churn-14s.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
+const Instrument = suite('explorer as an instrument, in Chromium')
+
+if (!existsSync(CHROMIUM)) {
+  for (const name of Object.keys(TESTS)) console.log(`SKIP viz-instrument: ${name} (no ${CHROMIUM})`)
+} else {
+  Instrument.before(async () => {
+    await mkdir(ART, { recursive: true })
+    root = await mkdtemp(join(tmpdir(), 'viz-instrument-'))
+    run = await makeRun({ root, scenario: 'demo', runId: 'r1', nodes: 80, messages: 4, streamParts: 2, seed: 5 })
+    signed = await simulate(SIGNED, 'r1')
+    churn = await simulate(CHURN, 'r1')
+    app = buildApp({ resultsDir: root })
+    base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1')
+    browser = await launchChromium()
+  })
+  Instrument.after(async () => {
+    await browser?.close()
+    await app?.close()
+    await rm(root, { recursive: true, force: true })
+  })
+  for (const [name, fn] of Object.entries(TESTS)) Instrument(name, fn)
+}
+
+Instrument.run()
