@@ -243,6 +243,34 @@ def('a churning run shows its overlay at any time of the run', async () => {
   await page.close()
 })
 
+def('charts: legends beside the plot, y fitted, one time axis per run, the scenario\'s events marked', async () => {
+  const { page, errors } = await open(runUrl(churn.key))
+  await page.waitForSelector('figure.chart[data-chart=overlay-over-time]')
+  const TIME = ['duplicates', 'nodes-up', 'deliveries-over-time', 'latency-over-time', 'delivery-over-time', 'overlay-over-time']
+  const domains = await page.$$eval('figure.chart', (fs) => Object.fromEntries(fs.map((f) => [(f as HTMLElement).dataset.chart, (f as HTMLElement).dataset.xDomain])))
+  for (const c of TIME) assert.is(domains[c], domains['nodes-up'], `${c} spans the same time as nodes-up`)
+  assert.is(Number(domains['nodes-up']!.split(',')[0]), 0)
+  for (const c of TIME) {
+    const at = await page.$$eval(`figure.chart[data-chart=${c}] .event-marker`, (m) => m.map((x) => (x as SVGElement).dataset.type + '@' + (x as SVGElement).dataset.at))
+    assert.equal(at, ['massFailure@16'], c)
+  }
+  // No legend overlaps its plot.
+  const overlaps = await page.$$eval('figure.chart', (fs) => fs.flatMap((f) => {
+    const plot = f.querySelector('svg > g')!.getBoundingClientRect()
+    return [...f.querySelectorAll('.chart-legend span, svg .legend')].map((l) => l.getBoundingClientRect())
+      .filter((r) => r.right > plot.left && r.left < plot.right && r.bottom > plot.top && r.top < plot.bottom).map(() => (f as HTMLElement).dataset.chart)
+  }))
+  assert.equal(overlaps, [])
+  // A delivery ratio between 80 % and 100 % is drawn on a y axis near that range, not 0-100 %.
+  const ratios = ((await (await fetch(`${base}/api/runs/${churn.key}/charts`)).json()).timeseries.columns.deliveryRatio as Array<number | null>).filter((v): v is number => v != null)
+  const [y0, y1] = (await page.$eval('figure.chart[data-chart=delivery-over-time]', (f) => (f as HTMLElement).dataset.yDomain!)).split(',').map(Number)
+  assert.ok(Math.min(...ratios) > 0.3, 'the run delivers')
+  assert.ok(y0 > 0 && y0 <= Math.min(...ratios) && y1 >= Math.max(...ratios) && y1 <= 1, `y ${y0}-${y1} for ratios ${Math.min(...ratios)}-${Math.max(...ratios)}`)
+  await (await page.$('#charts'))!.screenshot({ path: join(ART, 'instrument-charts.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
 const Instrument = suite('explorer as an instrument, in Chromium')
 
 if (!existsSync(CHROMIUM)) {

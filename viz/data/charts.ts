@@ -7,6 +7,8 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { deliveryIndex } from './deliveries.ts'
 import { readSummary, readTimeseries, type TimeseriesJson } from './runs.ts'
+import { scenarioMarkers, type ScenarioMarker } from './events.ts'
+import type { Scenario } from '../../sim/scenario/types.ts'
 
 export interface Bin { x0: number; x1: number; count: number }
 
@@ -21,6 +23,10 @@ export interface ChartData {
   }
   duplicates: { source: 'timeseries' | 'deliveries' | 'none'; windowS: number; points: Array<{ tS: number; duplicates: number; firstReceipts: number }> }
   timeseries: TimeseriesJson | null
+  /** The scenario's timed events, marked on every time chart. */
+  events: ScenarioMarker[]
+  /** Simulated seconds of the run: every time chart spans [0, this], so their x axes line up. */
+  durationS: number | null
   /** Plain-language notes on what was down-sampled or missing. */
   notes: string[]
 }
@@ -60,6 +66,9 @@ export async function chartData(runDir: string): Promise<ChartData> {
   const timeseries = (await has(join(runDir, 'timeseries.csv'))) ? await readTimeseries(runDir) : null
   if (!timeseries) notes.push('No timeseries.csv: time-series charts are empty.')
   const ix = await deliveryIndex(runDir)
+  const summary = await readSummary(runDir).catch(() => null)
+  const events = scenarioMarkers(summary?.parameters as Partial<Scenario> | undefined)
+  const durationS = summary?.simulatedSeconds ?? null
 
   let latency: ChartData['latency'] = { source: 'none', samples: 0, histogram: [], cdf: [] }
   if (ix) {
@@ -98,5 +107,5 @@ export async function chartData(runDir: string): Promise<ChartData> {
     }
     duplicates = { source: 'deliveries', windowS, points }
   }
-  return { latency, duplicates, timeseries, notes }
+  return { latency, duplicates, timeseries, events, durationS, notes }
 }

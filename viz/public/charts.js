@@ -29,6 +29,19 @@
     }
     fig.appendChild(cap)
     container.appendChild(fig)
+    // The legend sits between caption and plot, never over the data.
+    if (o.legend && o.legend.length > 1) {
+      const lg = document.createElement('div')
+      lg.className = 'chart-legend'
+      o.legend.forEach((s, i) => {
+        const it = document.createElement('span')
+        const sw = document.createElement('i')
+        sw.style.background = s.color || PALETTE[i % PALETTE.length]
+        it.append(sw, s.name)
+        lg.appendChild(it)
+      })
+      fig.appendChild(lg)
+    }
     const svg = d3.select(fig).append('svg').attr('viewBox', `0 0 ${W} ${H}`).attr('role', 'img').attr('aria-label', o.title)
     const w = W - M.left - M.right, h = H - M.top - M.bottom
     const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`)
@@ -36,11 +49,14 @@
     if (!o.xScale) x.nice()
     const y = d3.scaleLinear().domain(o.yDomain).range([h, 0])
     if (!o.yFixed) y.nice()
+    fig.dataset.xDomain = x.domain().join(',')
+    fig.dataset.yDomain = y.domain().join(',')
     g.append('g').attr('class', 'grid').call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(''))
     g.append('g').attr('class', 'axis x').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(7).tickFormat(o.xFormat || x.tickFormat(7)))
     g.append('g').attr('class', 'axis y').call(d3.axisLeft(y).ticks(5).tickFormat(o.yFormat || ((v) => (v === 0 ? '0' : Math.abs(v) < 1000 ? y.tickFormat(5)(v) : y.tickFormat(5, 's')(v)))))
     g.append('text').attr('class', 'axis-label').attr('x', w / 2).attr('y', h + 38).attr('text-anchor', 'middle').text(o.xLabel)
     g.append('text').attr('class', 'axis-label').attr('transform', `translate(${-48},${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(o.yLabel)
+    if (o.events && o.events.length) markers(g, x, h, o.events)
     if (o.note) {
       const n = document.createElement('div')
       n.className = 'chart-note'
@@ -50,18 +66,30 @@
     return { fig, svg, g, x, y, w, h }
   }
 
-  function legend(g, series, w) {
-    if (series.length < 2) return
-    const lg = g.append('g').attr('class', 'legend')
-    let off = 0
-    const items = series.map((s, i) => {
-      const it = lg.append('g')
-      it.append('rect').attr('width', 14).attr('height', 3).attr('y', -4).attr('rx', 1.5).attr('fill', s.color || PALETTE[i % PALETTE.length])
-      it.append('text').attr('x', 18).attr('dy', '0.1em').text(s.name)
-      return it
-    })
-    items.forEach((it) => { it.attr('transform', `translate(${off},0)`); off += it.node().getBBox().width + 16 })
-    lg.attr('transform', `translate(${Math.max(0, w - off + 16)},${-2})`)
+  const MARKER_COLORS = { churn: '#dc2626', network: '#d97706', security: '#7c3aed' }
+
+  /** The scenario's events on a time axis: a dashed line at each, a band while one lasts, a label. */
+  function markers(g, x, h, events) {
+    const [x0, x1] = x.domain()
+    const mg = g.append('g').attr('class', 'markers')
+    for (const e of events) {
+      if (e.atS > x1 || (e.untilS ?? e.atS) < x0) continue
+      const color = MARKER_COLORS[e.kind] || '#475467'
+      const m = mg.append('g').attr('class', 'event-marker').attr('data-at', e.atS).attr('data-type', e.type)
+      if (e.untilS != null) m.append('rect').attr('x', x(e.atS)).attr('width', Math.max(1, x(Math.min(e.untilS, x1)) - x(e.atS))).attr('y', 0).attr('height', h).attr('fill', color).attr('opacity', 0.08)
+      m.append('line').attr('x1', x(e.atS)).attr('x2', x(e.atS)).attr('y1', 0).attr('y2', h).attr('stroke', color).attr('stroke-dasharray', '4,3').attr('stroke-width', 1.2)
+      m.append('text').attr('x', x(e.atS) + 3).attr('y', 10).attr('fill', color).attr('font-size', 10).text(e.label)
+      m.append('title').text(`${e.label} at ${fmtNum(e.atS)} s${e.untilS != null ? ` until ${fmtNum(e.untilS)} s` : ''}`)
+    }
+  }
+
+  /** y domain of a share (0..1) fitted to the data, with a little room, never beyond 0..1. */
+  function fitShare(values) {
+    const v = values.filter((x) => x != null && Number.isFinite(x))
+    if (!v.length) return [0, 1]
+    const lo = d3.min(v), hi = d3.max(v)
+    const pad = Math.max((hi - lo) * 0.08, 0.005)
+    return [Math.max(0, lo - pad), Math.min(1, hi + pad)]
   }
 
   /** A hover rule that reads every series at the nearest x. */
@@ -111,7 +139,7 @@
     const xDomain = o.xDomain || d3.extent(all, (p) => p[0])
     if (xDomain[0] === xDomain[1]) xDomain[1] = xDomain[0] + 1
     const yDomain = o.yDomain || [Math.min(0, d3.min(all, (p) => p[1])), d3.max(all, (p) => p[1]) || 1]
-    const c = frame(container, { ...o, xDomain, yDomain, yFixed: !!o.yDomain })
+    const c = frame(container, { ...o, xDomain, yDomain, yFixed: !!o.yDomain, legend: series.map((s, i) => ({ name: s.name, color: s.color || PALETTE[i % PALETTE.length] })) })
     series.forEach((s, i) => {
       const color = s.color || PALETTE[i % PALETTE.length]
       const line = d3.line().defined((p) => p[1] != null && Number.isFinite(p[1])).x((p) => c.x(p[0])).y((p) => c.y(p[1])).curve(s.curve || d3.curveLinear)
@@ -121,7 +149,6 @@
           .attr('cx', (p) => c.x(p[0])).attr('cy', (p) => c.y(p[1])).attr('r', 3.2).attr('fill', '#fff').attr('stroke', color).attr('stroke-width', 1.8)
       }
     })
-    legend(c.g, series, c.w)
     hover(c, series, o)
     c.fig.dataset.points = String(all.length)
     return c.fig
@@ -146,10 +173,15 @@
     container.innerHTML = ''
     const lat = data.latency
     const pct = (v) => `${d3.format('.1f')(v * 100)} %`
+    // One time axis for every time chart of the run, so a moment lines up across them.
+    const tsEnd = data.timeseries?.columns?.tEndS ?? []
+    const dupEnd = data.duplicates.points.length ? data.duplicates.points[data.duplicates.points.length - 1].tS + (data.duplicates.windowS || 0) : 0
+    const tEnd = Math.max(data.durationS || 0, tsEnd.length ? tsEnd[tsEnd.length - 1] || 0 : 0, dupEnd) || 1
+    const time = { xDomain: [0, tEnd], events: data.events || [] }
     lineChart(container, {
       id: 'latency-cdf', title: 'Latency CDF', subtitle: lat.samples ? `${fmtNum(lat.samples)} first receipts` : '',
       xLabel: 'first-receipt latency (ms)', xName: 'latency (ms)', yLabel: 'share of first receipts (%)',
-      yDomain: [0, 1], yFormat: (v) => `${Math.round(v * 100)}`, tipY: pct,
+      yDomain: fitShare(lat.cdf.map((p) => p[1])), yFormat: (v) => `${d3.format('.3~r')(v * 100)}`, tipY: pct,
       series: [{ name: 'CDF', points: lat.cdf, dots: lat.source === 'summary', curve: d3.curveStepAfter }],
       note: lat.source === 'summary' ? 'Only the summary percentiles (p50, p90, p99, max): the run recorded no deliveries.' : '',
       emptyText: 'no latency samples',
@@ -168,7 +200,7 @@
     }
     lineChart(container, {
       id: 'duplicates', title: 'Duplicates over time', subtitle: `per ${win} window`,
-      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `receipts per ${win} (count)`,
+      ...time, xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `receipts per ${win} (count)`,
       series: [
         { name: 'duplicates', color: '#dc2626', points: dupSteps((q) => q.duplicates), curve: d3.curveStepAfter },
         { name: 'first receipts', color: '#2563eb', points: dupSteps((q) => q.firstReceipts), curve: d3.curveStepAfter },
@@ -189,12 +221,12 @@
     }
     const mids = (name) => t.map((x, i) => [(x + (col('tEndS')[i] ?? x)) / 2, col(name)[i]]).filter((p) => p[1] != null)
     lineChart(container, {
-      id: 'nodes-up', title: 'Nodes up', xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'nodes up (count)',
+      id: 'nodes-up', title: 'Nodes up', ...time, xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'nodes up (count)',
       series: [{ name: 'nodes up', color: '#059669', points: steps('nodesUp'), curve: d3.curveStepAfter }], emptyText: 'no time series',
     })
     lineChart(container, {
       id: 'deliveries-over-time', title: 'Deliveries per window', subtitle: `per ${fmtNum(wS)} s window`,
-      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `count per ${fmtNum(wS)} s`,
+      ...time, xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: `count per ${fmtNum(wS)} s`,
       series: [
         { name: 'first receipts', color: '#2563eb', points: steps('firstReceipts'), curve: d3.curveStepAfter },
         { name: 'published', color: '#f59e0b', points: steps('published'), curve: d3.curveStepAfter },
@@ -204,7 +236,7 @@
     })
     lineChart(container, {
       id: 'latency-over-time', title: 'Latency percentiles per window', subtitle: `per ${fmtNum(wS)} s window`,
-      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'first-receipt latency (ms)',
+      ...time, xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'first-receipt latency (ms)',
       series: [
         { name: 'p50', color: '#2563eb', points: mids('latencyP50Ms') },
         { name: 'p90', color: '#f59e0b', points: mids('latencyP90Ms') },
@@ -215,14 +247,14 @@
     // Runs written before these columns existed simply lack them: the charts say so.
     lineChart(container, {
       id: 'delivery-over-time', title: 'Delivery ratio by publish window', subtitle: `messages published per ${fmtNum(wS)} s`,
-      xLabel: 'simulated time of publish (s)', xName: 'time (s)', yLabel: 'receipts / nodes online at publish (%)',
-      yDomain: [0, 1], yFormat: (v) => `${Math.round(v * 100)}`,
+      ...time, xLabel: 'simulated time of publish (s)', xName: 'time (s)', yLabel: 'receipts / nodes online at publish (%)',
+      yDomain: fitShare(col('deliveryRatio')), yFormat: (v) => `${d3.format('.3~r')(v * 100)}`, tipY: pct,
       series: [{ name: 'delivery ratio', color: '#7c3aed', points: steps('deliveryRatio'), curve: d3.curveStepAfter }],
       emptyText: 'no messages published in any window',
     })
     lineChart(container, {
       id: 'overlay-over-time', title: 'Overlay over time', subtitle: 'online members, first stream part',
-      xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'count',
+      ...time, xLabel: 'simulated time (s)', xName: 'time (s)', yLabel: 'count',
       series: [
         { name: 'components', color: '#dc2626', points: steps('components'), curve: d3.curveStepAfter },
         { name: 'mean degree', color: '#0891b2', points: steps('meanDegree'), curve: d3.curveStepAfter },
