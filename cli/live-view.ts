@@ -9,10 +9,10 @@ import { RESULTS_DIR } from '../sim/results/run-dir.ts'
 
 /** How much simulated time one paced step covers at most, so the page sees smooth progress. */
 const STEP_WALL_MS = 50
-/** How often (simulated) to look for overlay changes worth resending. */
-const TOPOLOGY_CHECK_MS = 500
+/** How often (wall time) to look for overlay changes worth sending; the feed bounds the rate again. */
+const TOPOLOGY_CHECK_WALL_MS = 500
 
-export async function liveViewHooks(port: number): Promise<{ hooks: RunHooks; finish(): Promise<void> }> {
+export async function liveViewHooks(port: number): Promise<{ hooks: RunHooks; url: string; finish(): Promise<void>; close(): Promise<void> }> {
   const { startLiveServer } = await import('../viz/live.ts')
   const host = '127.0.0.1'
   const server = await startLiveServer({ resultsDir: RESULTS_DIR, port, host }).catch((error: unknown) => {
@@ -22,7 +22,8 @@ export async function liveViewHooks(port: number): Promise<{ hooks: RunHooks; fi
   console.error(`explorer (live): ${server.url}`)
   const feed = server.feed
   let sentEdges = -1
-  let checkedTopologyAtMs = -Infinity
+  let checkedTopologyAt = -Infinity
+  let yieldedAt = performance.now()
   let wallStart = performance.now()
   let simStart = 0
   let speed = feed.speed()
@@ -32,12 +33,11 @@ export async function liveViewHooks(port: number): Promise<{ hooks: RunHooks; fi
     onDone: (summary) => feed.done(summary),
     async betweenChunks(simulation: Simulation) {
       // The overlay forms during warm-up (and changes under churn): resend it when it changed.
-      const now = simulation.sim.now()
-      if (now - checkedTopologyAtMs >= TOPOLOGY_CHECK_MS) {
-        checkedTopologyAtMs = now
+      if (performance.now() - checkedTopologyAt >= TOPOLOGY_CHECK_WALL_MS) {
+        checkedTopologyAt = performance.now()
         const edges = edgeEnds(simulation)
         if (edges !== sentEdges) {
-          feed.topology(topologyOf(simulation))
+          feed.topology(topologyOf(simulation, { history: false }))
           sentEdges = edges
         }
       }
@@ -59,13 +59,21 @@ export async function liveViewHooks(port: number): Promise<{ hooks: RunHooks; fi
           continue
         }
         const allowedMs = simStart + (performance.now() - wallStart) * speed
-        if (simulation.sim.nextEventTime() <= allowedMs) return
+        if (simulation.sim.nextEventTime() <= allowedMs) {
+          // Behind the pace: run on, but let the feed's timers and sockets have the event loop
+          // every step, or ticks and controls would wait for the end of the run.
+          if (performance.now() - yieldedAt >= STEP_WALL_MS) { await new Promise((resolve) => setImmediate(resolve)); yieldedAt = performance.now() }
+          return
+        }
         await sleep(STEP_WALL_MS)
+        yieldedAt = performance.now()
       }
     },
   }
   return {
     hooks,
+    url: server.url,
+    close: () => server.close(),
     async finish() {
       console.error(`explorer still serving at ${server.url}; press Ctrl-C to stop`)
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()))

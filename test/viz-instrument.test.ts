@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../viz/app.ts'
+import { startLiveServer } from '../viz/live.ts'
 import { runScenario } from '../sim/runner.ts'
 import { writeRun } from '../sim/results/write-run.ts'
 import type { TopologyJson } from '../sim/results/topology-types.ts'
@@ -269,6 +270,54 @@ def('charts: legends beside the plot, y fitted, one time axis per run, the scena
   await (await page.$('#charts'))!.screenshot({ path: join(ART, 'instrument-charts.png') })
   assert.equal(errors, [])
   await page.close()
+})
+
+def('the live page applies a churning overlay in place: positions kept, layout settles, the clock runs', async () => {
+  const liveRoot = await mkdtemp(join(tmpdir(), 'viz-live-churn-'))
+  const live = await startLiveServer({ resultsDir: liveRoot, port: 0 })
+  try {
+    const topo = (await makeRun({ root: liveRoot, nodes: 300, messages: 1, seed: 7 })).topology
+    const part = topo.streamParts['stream-0#0']
+    const { page, errors } = await open(live.url)
+    assert.ok(await live.feed.waitForClient(10000), 'page connected')
+    live.feed.topology(structuredClone(topo))
+    await page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) === ${part.nodes.length} && document.querySelector('#graph').dataset.layout === 'settled'`, undefined, { timeout: 30000 })
+    const positions = `(() => { const v = document.querySelector('#graph canvas').graphView
+      return Object.fromEntries(v.ids.map((id, i) => [id, [v.pos[2 * i], v.pos[2 * i + 1]]])) })()`
+    const before = await page.evaluate(positions) as Record<string, [number, number]>
+    // Three seconds of churn: every 100 ms one node leaves and a newcomer links to four others.
+    let tMs = 0
+    for (let k = 0; k < 30; k++) {
+      const gone = part.nodes.shift()!.id
+      part.edges = part.edges.filter((e) => e.from !== gone && e.to !== gone)
+      const id = `new${k}`
+      part.nodes.push({ id })
+      for (const peer of part.nodes.slice(k, k + 4)) part.edges.push({ from: id, to: peer.id, latencyMs: 20 }, { from: peer.id, to: id, latencyMs: 20 })
+      live.feed.topology(structuredClone(topo))
+      for (let j = 0; j < 2; j++) { tMs += 50; live.feed.tick({ tMs, nodesUp: part.nodes.length, firstReceipts: 0, duplicates: 0 }) }
+      await page.waitForTimeout(100)
+    }
+    const ticksDuring = Number(await page.evaluate('document.body.dataset.ticks'))
+    assert.ok(ticksDuring >= 50, `${ticksDuring} ticks shown while the overlay changed`)
+    await page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) === ${part.nodes.length} && document.querySelector('#graph canvas').graphView.index.has('new29')`, undefined, { timeout: 10000 })
+    const changes = Number(await page.evaluate('document.body.dataset.topologyChanges'))
+    assert.ok(changes >= 2 && changes <= 5, `${changes} differences applied for 30 changes in 3 s`)
+    await page.waitForFunction(`document.querySelector('#graph').dataset.layout === 'settled'`, undefined, { timeout: 15000 })
+    const after = await page.evaluate(positions) as Record<string, [number, number]>
+    const kept = Object.keys(after).filter((id) => before[id])
+    const xs = kept.map((id) => before[id][0]), ys = kept.map((id) => before[id][1])
+    const extent = Math.hypot(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys))
+    const moved = kept.map((id) => Math.hypot(after[id][0] - before[id][0], after[id][1] - before[id][1])).sort((a, b) => a - b)
+    const median = moved[Math.floor(moved.length / 2)]
+    assert.ok(median < extent * 0.1, `the nodes that stayed moved ${median.toFixed(1)} (median) in a graph ${extent.toFixed(0)} across`)
+    assert.match(await page.textContent('#tiles') ?? '', /Simulated time3 s/)
+    await page.screenshot({ path: join(ART, 'instrument-live-churn.png') })
+    assert.equal(errors, [])
+    await page.close()
+  } finally {
+    await live.close()
+    await rm(liveRoot, { recursive: true, force: true })
+  }
 })
 
 const Instrument = suite('explorer as an instrument, in Chromium')

@@ -5,7 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { startLiveServer, type LiveServer } from '../viz/live.ts'
+import { startLiveServer, TOPOLOGY_MIN_INTERVAL_MS, type LiveServer } from '../viz/live.ts'
+import { applyTopologyDiff } from '../viz/public/topology-diff.js'
+import { liveViewHooks } from '../cli/live-view.ts'
+import { runScenario } from '../sim/runner.ts'
+import { scenarioFrom } from './helpers/scenario.ts'
+import type { TopologyJson } from '../sim/results/topology-types.ts'
+import type { TopologyDiff } from '../viz/data/topology-diff.ts'
 
 let root = ''
 let live: LiveServer
@@ -88,6 +94,76 @@ Live('sends hello, batched deliveries and ticks, takes controls, and sends done'
   assert.is((h2.deliveries as unknown[]).length, 500)
   assert.is(h2.done, true)
   c.ws.close(); late.ws.close()
+})
+
+/** A ring of `n` nodes starting at `first`: each call drops one node and adds one. */
+function ring(first: number, n: number): TopologyJson {
+  const ids = Array.from({ length: n }, (_, i) => `n${first + i}`)
+  const edges = ids.flatMap((id, i) => { const to = ids[(i + 1) % n]; return [{ from: id, to, latencyMs: 5 }, { from: to, to: id, latencyMs: 5 }] })
+  return { streamParts: { 's#0': { nodes: ids.map((id) => ({ id })), edges } } }
+}
+
+Live('sends a changing overlay as differences, at most one a second, that add up to the latest', async () => {
+  const server = await startLiveServer({ resultsDir: root, port: 0 })
+  try {
+    const c = await connect(server.url)
+    await c.next('hello')
+    server.feed.topology(ring(0, 50))
+    const first = (await c.next('topology')).topology as TopologyJson
+    const sizeOfWhole = JSON.stringify(first).length
+    // 40 changes in 1.2 s of wall time: at most two differences may go out, not 40 topologies.
+    for (let k = 1; k <= 40; k++) { server.feed.topology(ring(k, 50)); await new Promise((r) => setTimeout(r, 30)) }
+    await new Promise((r) => setTimeout(r, TOPOLOGY_MIN_INTERVAL_MS + 200))
+    const diffs = c.messages.filter((m) => m.type === 'topology-diff')
+    assert.ok(diffs.length >= 1 && diffs.length <= 3, `${diffs.length} differences`)
+    assert.is(c.messages.filter((m) => m.type === 'topology').length, 1, 'the whole overlay went out once')
+    const mine = structuredClone(first)
+    for (const d of diffs) applyTopologyDiff(mine, d.diff as TopologyDiff)
+    const ids = (t: TopologyJson) => t.streamParts['s#0'].nodes.map((n) => n.id).sort()
+    const ends = (t: TopologyJson) => t.streamParts['s#0'].edges.map((e) => `${e.from}>${e.to}`).sort()
+    assert.equal(ids(mine), ids(ring(40, 50)))
+    assert.equal(ends(mine), ends(ring(40, 50)))
+    assert.ok(JSON.stringify(diffs[0].diff).length < sizeOfWhole, 'a difference is smaller than the overlay')
+    // A page that connects now gets the overlay the others have, whole.
+    const late = await connect(server.url)
+    assert.equal(ids((await late.next('hello')).topology as TopologyJson), ids(ring(40, 50)))
+    c.ws.close(); late.ws.close()
+  } finally { await server.close() }
+})
+
+// 1,200 nodes for 20 simulated seconds cannot keep up with 100x real time on any machine we have:
+// the run falls behind the pace the page asked for, and must still let ticks out as it goes.
+const BEHIND = `
+name: behind-pace
+protocol: brubeck
+seed: 1
+nodes: 1200
+topology: { degree: 4 }
+network: { latency: { model: geo } }
+workload: { messagesPerPublisher: 150, ratePerSecond: 10, warmupS: 3 }
+`
+
+Live('sends ticks while the simulation runs behind the chosen pace, not only when it ends', async () => {
+  const live = await liveViewHooks(0)
+  try {
+    const c = await connect(live.url)
+    c.ws.send(JSON.stringify({ type: 'control', speed: 100 }))
+    await c.next('control')
+    let ticksBeforeDone = 0
+    let done = false
+    c.ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString())
+      if (m.type === 'done') done = true
+      if (m.type === 'batch' && !done && m.ticks.length) ticksBeforeDone++
+    })
+    const { summary } = await runScenario(scenarioFrom(BEHIND), live.hooks)
+    await c.next('done', 5000)
+    assert.ok(summary.deliveryRatio > 0.99)
+    assert.ok(ticksBeforeDone >= 5, `${ticksBeforeDone} batches of ticks arrived during the run`)
+    const topologies = c.messages.filter((m) => m.type === 'topology' || m.type === 'topology-diff').length
+    assert.ok(topologies >= 1)
+    c.ws.close()
+  } finally { await live.close() }
 })
 
 Live.run()

@@ -1,12 +1,14 @@
 // Live mode: the explorer plus a WebSocket (/api/live) that streams a running simulation to the
 // live page. The simulator calls the LiveFeed; the page sets the real-time multiple and pause,
 // which the simulator reads back through speed() and paused(). Events are batched and flushed
-// every 50 ms so a fast simulation cannot flood the browser.
+// every 50 ms so a fast simulation cannot flood the browser; topology changes go out as
+// differences, at most one a second, so a churning overlay costs bytes per change, not per node.
 
 import websocket from '@fastify/websocket'
 import type { WebSocket } from 'ws'
 import { DEFAULT_EXPLORER_PORT, buildApp } from './app.ts'
 import type { TopologyJson } from './data/runs.ts'
+import { topologyDiff, type TopologyDiff } from './data/topology-diff.ts'
 
 export type { TopologyJson }
 
@@ -23,7 +25,7 @@ export interface LiveFeed {
   clients(): number
   /** Resolves when a page connects (true) or after timeoutMs (false); lets the CLI wait for the browser. */
   waitForClient(timeoutMs: number): Promise<boolean>
-  /** Sent once at start (and to pages that connect later). */
+  /** The overlay now: the first goes out whole, later ones as differences at a bounded rate; pages that connect later get it whole. */
   topology(t: TopologyJson): void
   delivery(d: LiveDelivery): void
   tick(s: LiveTick): void
@@ -42,6 +44,8 @@ const MAX_PER_FLUSH = 5_000
 const MAX_BUFFERED = 1 << 20
 /** Recent deliveries kept for pages that connect mid-run. */
 const KEEP_RECENT = 20_000
+/** Topology differences go out at most this often (wall ms); changes in between are merged. */
+export const TOPOLOGY_MIN_INTERVAL_MS = 1000
 
 /** Compact wire form: [messageId, node, from, atMs, hops, duplicate 0/1]. */
 type WireDelivery = [string, string, string | null, number, number, 0 | 1]
@@ -50,6 +54,10 @@ class LiveHub implements LiveFeed {
   private speedValue = 1
   private pausedValue = false
   private topo: TopologyJson | null = null
+  /** What the pages have: `topo` may be newer until the next topology flush. */
+  private sentTopo: TopologyJson | null = null
+  private topoSentAt = -Infinity
+  private topoTimer: NodeJS.Timeout | null = null
   private ticks: LiveTick[] = []
   private recent: WireDelivery[] = []
   private summary: unknown = null
@@ -74,7 +82,23 @@ class LiveHub implements LiveFeed {
 
   topology(t: TopologyJson): void {
     this.topo = t
-    this.broadcast({ type: 'topology', topology: t })
+    if (this.sentTopo === null) { this.sendTopology(); return }
+    if (this.topoTimer) return
+    const wait = Math.max(0, this.topoSentAt + TOPOLOGY_MIN_INTERVAL_MS - performance.now())
+    this.topoTimer = setTimeout(() => { this.topoTimer = null; this.sendTopology() }, wait)
+    this.topoTimer.unref()
+  }
+
+  private sendTopology(): void {
+    const t = this.topo
+    if (t === null || t === this.sentTopo) return
+    this.topoSentAt = performance.now()
+    if (this.sentTopo === null) this.broadcast({ type: 'topology', topology: t })
+    else {
+      const diff: TopologyDiff = topologyDiff(this.sentTopo, t)
+      if (Object.keys(diff.streamParts).length > 0) this.broadcast({ type: 'topology-diff', diff })
+    }
+    this.sentTopo = t
   }
 
   delivery(d: LiveDelivery): void {
@@ -93,6 +117,8 @@ class LiveHub implements LiveFeed {
   }
 
   done(summary: unknown): void {
+    if (this.topoTimer) { clearTimeout(this.topoTimer); this.topoTimer = null }
+    this.sendTopology()
     this.flush()
     this.summary = summary ?? {}
     this.broadcast({ type: 'done', summary: this.summary })
@@ -105,7 +131,8 @@ class LiveHub implements LiveFeed {
   attach(socket: WebSocket): void {
     this.sockets.add(socket)
     const recent = this.recent.slice(-KEEP_RECENT)
-    socket.send(JSON.stringify({ type: 'hello', speed: this.speedValue, paused: this.pausedValue, topology: this.topo, ticks: this.ticks, deliveries: recent, done: this.summary !== null, summary: this.summary }))
+    // The page gets what the others have; later differences apply on top of it.
+    socket.send(JSON.stringify({ type: 'hello', speed: this.speedValue, paused: this.pausedValue, topology: this.sentTopo, ticks: this.ticks, deliveries: recent, done: this.summary !== null, summary: this.summary }))
     socket.on('message', (raw) => this.onControl(raw.toString()))
     socket.on('close', () => this.sockets.delete(socket))
     socket.on('error', () => this.sockets.delete(socket))
@@ -153,6 +180,7 @@ class LiveHub implements LiveFeed {
 
   shutdown(): void {
     if (this.timer) clearTimeout(this.timer)
+    if (this.topoTimer) clearTimeout(this.topoTimer)
     for (const s of this.sockets) s.close(1001, 'server closing')
     for (const w of this.waiters.splice(0)) w()
   }

@@ -49,14 +49,15 @@ export interface OverlayLinks {
 /** A node's roles, adversary kind and publisher address for topology.json (see TopologyNode). */
 export type NodeDescription = Pick<TopologyNode, 'roles' | 'adversary' | 'address'>
 
-export function topologyOf(simulation: Simulation): TopologyJson {
+/** `history: false` leaves out topology.json's history (the live view sends the overlay as it is now). */
+export function topologyOf(simulation: Simulation, opts: { history?: boolean } = {}): TopologyJson {
   const { nodes } = simulation
   const topology = topologyJson(simulation.network.latency, simulation.nodeIds, simulation.streamParts.map((part) => ({
     id: part.id,
     online: simulation.onlineMembers(part),
     neighbours: (m: number) => (nodes[m].streamPart(part.id)?.neighbours ?? []).map((c) => simulation.network.remoteIndexOf(c)),
   })), (m) => simulation.describeNode(m))
-  const history = simulation.overlayHistory
+  const history = opts.history === false ? undefined : simulation.overlayHistory
   if (history !== undefined) {
     const latency = simulation.network.latency
     const ids = simulation.nodeIds

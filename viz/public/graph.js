@@ -154,7 +154,7 @@ export class GraphView {
     let init = null
     if (prev) {
       init = new Float32Array(2 * n).fill(NaN)
-      const placed = new Uint8Array(n)
+      const placed = (this.pinned = new Uint8Array(n))
       for (let i = 0; i < n; i++) {
         const j = prev.index.get(this.ids[i])
         if (j !== undefined && prev.pos[2 * j] === prev.pos[2 * j]) { init[2 * i] = prev.pos[2 * j]; init[2 * i + 1] = prev.pos[2 * j + 1]; placed[i] = 1 }
@@ -283,7 +283,8 @@ export class GraphView {
       }
     }
     this.wrap.dataset.layout = 'running'
-    this.worker.postMessage({ type: 'init', n, links, init, anchors, warmMs, collide: this.baseR * 1.6, alpha: initPos ? 0.12 : undefined })
+    // Incremental: nodes that stay are pinned, so only newcomers move and the picture holds still.
+    this.worker.postMessage({ type: 'init', n, links, init, anchors, warmMs, collide: this.baseR * 1.6, alpha: initPos ? 0.1 : undefined, pinned: initPos ? this.pinned : null })
   }
 
   resize() {

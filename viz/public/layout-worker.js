@@ -31,6 +31,7 @@ function kick() {
 function init(m) {
   const n = m.n
   nodes = Array.from({ length: n }, (_, i) => (m.init ? { x: m.init[2 * i], y: m.init[2 * i + 1] } : {}))
+  if (m.pinned) nodes.forEach((d, i) => { if (m.pinned[i]) { d.fx = d.x; d.fy = d.y } })
   ticks = 0
   const big = n > 2000, mid = n > 400
   sim = d3.forceSimulation(nodes)

@@ -2,6 +2,7 @@
 // plots its ticks, and sends the chosen real-time multiple and pause back to the simulator.
 import { fmt, fmtMs, h, header } from './common.js'
 import { GraphView } from './graph.js'
+import { applyTopologyDiff } from './topology-diff.js'
 
 header([['Live']])
 const $ = (id) => document.getElementById(id)
@@ -36,14 +37,33 @@ function setTopology(t) {
   if (!t) return
   S.topology = t
   const sps = Object.keys(t.streamParts)
-  $('sp').replaceChildren(...sps.map((sp) => h('option', { value: sp }, `${sp} (${fmt(t.streamParts[sp].nodes.length)} nodes)`)))
-  showStreamPart(sps[0])
+  const keep = S.sp && t.streamParts[S.sp] && view.n > 0
+  spOptions()
+  // A topology re-sent after a reconnect is a change like any other: the picture stays.
+  showStreamPart(keep ? S.sp : sps[0], keep)
 }
 
-function showStreamPart(sp) {
+function spOptions() {
+  const t = S.topology
+  $('sp').replaceChildren(...Object.keys(t.streamParts).map((sp) => h('option', { value: sp }, `${sp} (${fmt(t.streamParts[sp].nodes.length)} nodes)`)))
+  if (S.sp) $('sp').value = S.sp
+}
+
+/** Nodes and links that came and went: applied to the graph in place, positions kept. */
+function onTopologyDiff(diff) {
+  if (!S.topology) return
+  const changed = applyTopologyDiff(S.topology, diff)
+  S.topologyChanges = (S.topologyChanges || 0) + 1
+  document.body.dataset.topologyChanges = String(S.topologyChanges)
+  spOptions()
+  if (!S.topology.streamParts[S.sp]) { const first = Object.keys(S.topology.streamParts)[0]; if (first) showStreamPart(first); return }
+  if (changed.includes(S.sp)) showStreamPart(S.sp, true)
+}
+
+function showStreamPart(sp, incremental = false) {
   S.sp = sp
   $('sp').value = sp
-  view.setGraph(S.topology.streamParts[sp])
+  view.setGraph(S.topology.streamParts[sp], { incremental })
 }
 
 const spOf = (id) => (/^(.+?#\d+)\//.exec(id) || [])[1]
@@ -157,6 +177,7 @@ function connect() {
       onDeliveries(m.deliveries)
       if (m.done) { S.done = true; document.body.dataset.done = 'true' }
     } else if (m.type === 'topology') setTopology(m.topology)
+    else if (m.type === 'topology-diff') onTopologyDiff(m.diff)
     else if (m.type === 'batch') { onDeliveries(m.deliveries); onTicks(m.ticks); S.dropped += m.dropped || 0 }
     else if (m.type === 'control') setControl(m.speed, m.paused)
     else if (m.type === 'done') { S.done = true; document.body.dataset.done = 'true' }
