@@ -16,7 +16,7 @@ import { writeRun } from '../sim/results/write-run.ts'
 import type { TopologyJson } from '../sim/results/topology-types.ts'
 import { scenarioFrom } from './helpers/scenario.ts'
 import { ARTIFACTS as ART, CHROMIUM, launchChromium, openPage } from './helpers/chromium.ts'
-import { makeRun, type FixtureRun } from './fixtures/make-run.ts'
+import { makeRun, makeSweep, type FixtureRun } from './fixtures/make-run.ts'
 
 const TESTS: Record<string, () => Promise<void>> = {}
 const def = (name: string, fn: () => Promise<void>) => { TESTS[name] = fn }
@@ -320,6 +320,27 @@ def('the live page applies a churning overlay in place: positions kept, layout s
   }
 })
 
+def('the sweep view names axes in words with units and draws confidence intervals of replicated points', async () => {
+  const { page, errors } = await open(`${base}/sweep.html?sweep=demo%2Fsweep-r`)
+  await page.waitForSelector('body[data-ready=true]')
+  const labels = await page.$$eval('figure.chart .axis-label', (t) => t.map((x) => x.textContent))
+  assert.equal(labels, ['nodes (count)', 'first-receipt latency p99 (ms)'])
+  const options = await page.$$eval('#metric option, #xparam option', (o) => o.map((x) => x.textContent ?? ''))
+  assert.ok(options.includes('delivery ratio (%)') && options.includes('overlay degree (links per node)'), options.join())
+  assert.not.ok(options.some((o) => /[a-z][A-Z]|\.mean/.test(o)), `no raw column names: ${options.join()}`)
+  // 9 points, each with a bar from its CI's low to high end around the mean.
+  const bars = await page.$$eval('figure.chart line.error-bar', (l) => l.map((x) => [Number(x.getAttribute('y1')), Number(x.getAttribute('y2'))]))
+  assert.is(bars.length, 9)
+  assert.ok(bars.filter(([a, b]) => a > b).length >= 6, 'most intervals have a width')
+  assert.is(await page.$$eval('figure.chart path.band', (p) => p.length), 3)
+  assert.match(await page.textContent('figure.chart') ?? '', /Mean of 3 seeds per point/)
+  await page.selectOption('#metric', 'deliveryRatio')
+  assert.match(page.url(), /metric=deliveryRatio/)
+  await page.screenshot({ path: join(ART, 'instrument-sweep.png'), fullPage: true })
+  assert.equal(errors, [])
+  await page.close()
+})
+
 const Instrument = suite('explorer as an instrument, in Chromium')
 
 if (!existsSync(CHROMIUM)) {
@@ -329,6 +350,7 @@ if (!existsSync(CHROMIUM)) {
     await mkdir(ART, { recursive: true })
     root = await mkdtemp(join(tmpdir(), 'viz-instrument-'))
     run = await makeRun({ root, scenario: 'demo', runId: 'r1', nodes: 80, messages: 4, streamParts: 2, seed: 5 })
+    await makeSweep(root, 'demo', 'sweep-r', { seeds: [1, 2, 3] })
     signed = await simulate(SIGNED, 'r1')
     churn = await simulate(CHURN, 'r1')
     app = buildApp({ resultsDir: root })

@@ -138,11 +138,23 @@
     if (!all.length) return emptyFigure(container, o, o.emptyText || 'no data')
     const xDomain = o.xDomain || d3.extent(all, (p) => p[0])
     if (xDomain[0] === xDomain[1]) xDomain[1] = xDomain[0] + 1
-    const yDomain = o.yDomain || [Math.min(0, d3.min(all, (p) => p[1])), d3.max(all, (p) => p[1]) || 1]
+    const errs = series.flatMap((s) => s.errors || [])
+    const yDomain = o.yDomain || [Math.min(0, d3.min(all, (p) => p[1]), d3.min(errs, (e) => e[1]) ?? 0), Math.max(d3.max(all, (p) => p[1]) || 1, d3.max(errs, (e) => e[2]) ?? 0)]
     const c = frame(container, { ...o, xDomain, yDomain, yFixed: !!o.yDomain, legend: series.map((s, i) => ({ name: s.name, color: s.color || PALETTE[i % PALETTE.length] })) })
     series.forEach((s, i) => {
       const color = s.color || PALETTE[i % PALETTE.length]
       const line = d3.line().defined((p) => p[1] != null && Number.isFinite(p[1])).x((p) => c.x(p[0])).y((p) => c.y(p[1])).curve(s.curve || d3.curveLinear)
+      if (s.errors && s.errors.length) {
+        // Confidence intervals: a faint band and a bar with caps at each point.
+        const area = d3.area().x((p) => c.x(p[0])).y0((p) => c.y(p[1])).y1((p) => c.y(p[2]))
+        c.g.append('path').datum(s.errors).attr('class', 'band').attr('fill', color).attr('opacity', 0.12).attr('d', area)
+        const eb = c.g.append('g').attr('class', 'error-bars').attr('stroke', color).attr('stroke-width', 1.3)
+        for (const [xv, lo, hi] of s.errors) {
+          const px = c.x(xv)
+          eb.append('line').attr('class', 'error-bar').attr('x1', px).attr('x2', px).attr('y1', c.y(lo)).attr('y2', c.y(hi))
+          for (const v of [lo, hi]) eb.append('line').attr('x1', px - 4).attr('x2', px + 4).attr('y1', c.y(v)).attr('y2', c.y(v))
+        }
+      }
       c.g.append('path').datum(s.points).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('stroke-linejoin', 'round').attr('d', line).attr('class', 'series')
       if (s.dots || (s.points.length <= 12 && s.curve !== d3.curveStepAfter)) {
         c.g.append('g').selectAll('circle').data(s.points.filter((p) => p[1] != null)).join('circle')

@@ -1,5 +1,8 @@
-// A sweep: any numeric metric against one swept parameter, one line per combination of the others.
+// A sweep: any metric against one swept parameter, one line per combination of the others. Axes
+// and menus use readable names with units; a replicated sweep (`--seeds`) draws each point's mean
+// with its confidence interval as error bars and a band. URL: /sweep.html?sweep=..[&metric=..][&x=..]
 import { api, fmt, h, header, param, runUrl, showError, sweepApi } from './common.js'
+import { fieldName, metricName, withUnit } from './names.js'
 
 const key = param('sweep') || ''
 const [scenario, sweepName] = key.split('/')
@@ -9,43 +12,67 @@ const metricSel = document.getElementById('metric')
 const xSel = document.getElementById('xparam')
 const chart = document.getElementById('chart')
 
-const UNITS = { deliveryRatio: 'ratio', duplicatesPerDelivery: 'count', rmr: 'ratio', hopsMean: 'hops', budgetsPassed: 'count' }
-const unitOf = (m) => (m.endsWith('Ms') ? 'ms' : m.endsWith('S') ? 's' : m.endsWith('Mb') ? 'MB' : UNITS[m] || 'value')
 const numeric = (v) => v !== '' && Number.isFinite(Number(v))
 
-function draw(s) {
+/** Metric base names; a replicated sweep has `<m>.mean`, `.sd`, `.ciLow`, `.ciHigh` per metric. */
+function metricsOf(s) {
+  const replicated = s.metrics.some((m) => m.endsWith('.mean'))
+  const names = replicated ? s.metrics.filter((m) => m.endsWith('.mean')).map((m) => m.slice(0, -5)) : s.metrics.filter((m) => m !== 'budgetsPassed')
+  return { replicated, names }
+}
+
+function draw(s, replicated) {
   const metric = metricSel.value, xp = xSel.value
   const others = s.parameters.filter((p) => p !== xp)
   const groups = new Map()
+  const value = (pt, stat) => pt.values[replicated ? `${metric}.${stat}` : metric]
   for (const pt of s.points) {
-    const label = others.length ? others.map((o) => `${o}=${pt.params[o]}`).join(', ') : metric
+    const label = others.length ? others.map((o) => `${fieldName(o).label} ${pt.params[o]}`).join(', ') : metricName(metric).label
     if (!groups.has(label)) groups.set(label, [])
     const xv = numeric(pt.params[xp]) ? Number(pt.params[xp]) : null
-    if (xv != null && pt.values[metric] != null) groups.get(label).push([xv, pt.values[metric]])
+    const y = value(pt, 'mean')
+    if (xv != null && y != null) groups.get(label).push({ x: xv, y, lo: replicated ? value(pt, 'ciLow') : null, hi: replicated ? value(pt, 'ciHigh') : null })
   }
-  const series = [...groups].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]), dots: true }))
+  const series = [...groups].map(([name, pts]) => {
+    pts.sort((a, b) => a.x - b.x)
+    return { name, points: pts.map((p) => [p.x, p.y]), errors: replicated ? pts.filter((p) => p.lo != null && p.hi != null).map((p) => [p.x, p.lo, p.hi]) : null, dots: true }
+  })
+  const m = metricName(metric), x = fieldName(xp)
+  const seeds = s.meta.seeds ? s.meta.seeds.split(',').length : s.points[0]?.values.runs ?? null
   chart.innerHTML = ''
   window.VizCharts.lineChart(chart, {
-    id: 'sweep', title: `${metric} vs ${xp}`, subtitle: `${series.length} line${series.length === 1 ? '' : 's'}, one per ${others.join(' × ') || 'sweep'}`,
-    xLabel: `${xp} (${numeric(s.points[0]?.params[xp]) ? 'value' : 'category'})`, xName: xp, yLabel: `${metric} (${unitOf(metric)})`, series,
-    emptyText: `${xp} is not numeric`,
+    id: 'sweep', title: `${m.label} against ${x.label}`,
+    subtitle: `${series.length} line${series.length === 1 ? '' : 's'}${others.length ? `, one per ${others.map((o) => fieldName(o).label).join(' × ')}` : ''}`,
+    xLabel: withUnit(x), xName: x.label, yLabel: withUnit(m), series,
+    yFormat: m.share ? (v) => `${window.d3.format('.3~r')(v * 100)}` : undefined,
+    tipY: m.share ? (v) => `${(v * 100).toFixed(2)} %` : undefined,
+    note: replicated ? `Mean of ${seeds ?? 'several'} seeds per point; bars and bands: ${s.meta.confidence ? `${Number(s.meta.confidence) * 100} %` : 'the'} confidence interval.` : 'One seed per point: no error bars (sweep with --seeds for confidence intervals).',
+    emptyText: `${x.label} is not numeric`,
   })
+  const q = new URLSearchParams(location.search)
+  q.set('metric', metric); q.set('x', xp)
+  history.replaceState(null, '', `${location.pathname}?${q.toString().replace(/%2F/g, '/')}`)
 }
 
 try {
   const s = await api(sweepApi(key))
-  for (const m of s.metrics) metricSel.append(h('option', { value: m }, m))
-  for (const p of s.parameters) xSel.append(h('option', { value: p }, p))
-  metricSel.value = s.metrics.includes('latencyP99Ms') ? 'latencyP99Ms' : s.metrics[0]
-  xSel.value = s.parameters[s.parameters.length - 1] || ''
-  document.getElementById('info').textContent = `${s.points.length} grid points · commit ${s.meta.commit || '?'}`
-  metricSel.onchange = xSel.onchange = () => draw(s)
-  draw(s)
+  const { replicated, names } = metricsOf(s)
+  for (const m of names) metricSel.append(h('option', { value: m }, withUnit(metricName(m))))
+  for (const p of s.parameters) xSel.append(h('option', { value: p }, withUnit(fieldName(p))))
+  const want = param('metric'), wantX = param('x')
+  metricSel.value = want && names.includes(want) ? want : names.includes('latencyP99Ms') ? 'latencyP99Ms' : names[0]
+  xSel.value = wantX && s.parameters.includes(wantX) ? wantX : s.parameters[s.parameters.length - 1] || ''
+  document.getElementById('info').textContent = `${s.points.length} grid points${replicated ? ` × ${s.meta.seeds ? s.meta.seeds.split(',').length : '?'} seeds` : ''} · commit ${s.meta.commit || '?'}`
+  metricSel.onchange = xSel.onchange = () => draw(s, replicated)
+  draw(s, replicated)
   const t = document.getElementById('points')
-  t.append(h('thead', {}, h('tr', {}, ...s.parameters.map((p) => h('th', {}, p)), ...s.metrics.map((m) => h('th', { class: 'num' }, m)), h('th', {}, 'Run'))))
+  const cols = names
+  const show = (m, v) => (metricName(m).share && v != null && Number.isFinite(v) ? `${window.d3.format('.4~r')(v * 100)} %` : fmt(v))
+  const cell = (pt, m) => (replicated ? `${show(m, pt.values[`${m}.mean`])} ± ${show(m, (pt.values[`${m}.ciHigh`] - pt.values[`${m}.ciLow`]) / 2)}` : show(m, pt.values[m]))
+  t.append(h('thead', {}, h('tr', {}, ...s.parameters.map((p) => h('th', { title: p }, withUnit(fieldName(p)))), ...cols.map((m) => h('th', { class: 'num', title: m }, withUnit(metricName(m)))), h('th', {}, 'Run'))))
   t.append(h('tbody', {}, ...s.points.map((pt) => h('tr', {},
     ...s.parameters.map((p) => h('td', {}, pt.params[p])),
-    ...s.metrics.map((m) => h('td', { class: 'num' }, fmt(pt.values[m]))),
+    ...cols.map((m) => h('td', { class: 'num' }, cell(pt, m))),
     h('td', {}, pt.runKey ? h('a', { href: runUrl(pt.runKey) }, 'open') : h('span', { class: 'muted' }, 'missing'))))))
   document.body.dataset.ready = 'true'
 } catch (e) {
