@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../viz/app.ts'
 import { startLiveServer } from '../viz/live.ts'
+import { writeReport } from '../viz/report.ts'
 import { runScenario } from '../sim/runner.ts'
 import { writeRun } from '../sim/results/write-run.ts'
 import type { TopologyJson } from '../sim/results/topology-types.ts'
@@ -339,6 +340,33 @@ def('the sweep view names axes in words with units and draws confidence interval
   await page.screenshot({ path: join(ART, 'instrument-sweep.png'), fullPage: true })
   assert.equal(errors, [])
   await page.close()
+})
+
+def('the static report has the overlay, the scenario and the message layer, and a sweep folder gets one too', async () => {
+  const runDir = join(root, 'signed', 'r1')
+  const file = await writeReport(runDir)
+  const { page, errors } = await open(`file://${file}`)
+  await page.waitForSelector('body[data-charts]')
+  const nodes = signed.topology.streamParts['stream-0#0'].nodes.length
+  assert.is(Number(await page.evaluate('document.body.dataset.graphNodes')), nodes)
+  assert.is(await page.$eval('.static-graph canvas', (c) => Number((c as HTMLElement).dataset.nodeCount)), nodes)
+  assert.match(await page.textContent('.static-graph .chart-legend') ?? '', /adversary \(15\).*publisher \(1\)/)
+  assert.match(await page.textContent('#scenario') ?? '', /name: signed/)
+  assert.match(await page.textContent('#message-layer') ?? '', /crypto \/ encryption \/ validationmodelled \/ off \/ relay/)
+  await page.screenshot({ path: join(ART, 'instrument-report.png'), fullPage: true })
+  assert.equal(errors, [])
+  await page.close()
+
+  const sweepFile = await writeReport(join(root, 'demo', 'sweep-r'))
+  const sw = await open(`file://${sweepFile}`)
+  await sw.page.waitForSelector('body[data-charts]')
+  assert.is(Number(await sw.page.evaluate('document.body.dataset.charts')), 8, 'one chart per metric')
+  assert.is(await sw.page.$$eval('line.error-bar', (l) => l.length), 8 * 9)
+  assert.ok((await sw.page.$$eval('figure.chart .axis-label', (t) => t.map((x) => x.textContent))).includes('first-receipt latency p99 (ms)'))
+  assert.is(await sw.page.$$eval('#points tr', (r) => r.length), 10)
+  await sw.page.screenshot({ path: join(ART, 'instrument-report-sweep.png'), fullPage: true })
+  assert.equal(sw.errors, [])
+  await sw.page.close()
 })
 
 const Instrument = suite('explorer as an instrument, in Chromium')

@@ -14,6 +14,103 @@
     return d3.format(a >= 100 ? ',.1f' : a >= 1 ? ',.2f' : '.3f')(v)
   }
 
+  const fmtMs = (v) => (v == null || !Number.isFinite(v) ? '–' : `${fmtNum(v)} ms`)
+  const fmtPct = (v) => (v == null || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(v >= 0.9995 || v === 0 ? 0 : 2)} %`)
+
+  // 16 colours at least 28 CIE76 units apart from each other and 50 from the dark graph background
+  // (the geo model has 16 regions); after 16 they repeat.
+  const REGION_COLORS = [
+    '#e6194b', '#3cb44b', '#ffe119', '#4f7cff', '#f58231', '#42d4f4', '#f032e6', '#bfef45',
+    '#fabed4', '#469990', '#c9a0ff', '#9a6324', '#fffac8', '#aaffc3', '#808000', '#a9a9a9',
+  ]
+  /** Node roles from topology.json, most telling first: a node shows the first one it has. */
+  const ROLE_COLORS = [
+    ['adversary', '#ff3b30'], ['publisher', '#facc15'], ['storage', '#c084fc'], ['entry-point', '#34d399'],
+    ['tracker', '#fb923c'], ['subscriber', '#60a5fa'], ['relay only', '#94a3b8'],
+  ]
+  function roleOf(d) {
+    if (d.adversary) return 'adversary'
+    for (const [r] of ROLE_COLORS) if (d.roles && d.roles.includes(r)) return r
+    return 'relay only'
+  }
+
+  /** summary.messageLayer (README, "Message layer metrics") as label/value rows: run page and report. */
+  function messageLayerRows(m) {
+    const sum = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0)
+    const kx = m.keyExchange || {}, app = m.app || {}, lat = app.latencyMs || {}
+    return [
+      ['crypto / encryption / validation', `${m.crypto} / ${m.encryption ? 'on' : 'off'} / ${m.validation}`],
+      ['app delivery ratio', `${fmtPct(app.deliveryRatio)} (${fmtNum(app.delivered)} of ${fmtNum(app.expected)})`],
+      ['app latency p50 / p99', `${fmtMs(lat.p50)} / ${fmtMs(lat.p99)} (${fmtNum(lat.count)} samples)`],
+      ['incomplete subscribers', fmtNum(app.incompleteSubscribers)],
+      ['forged / unpermitted delivered to apps', `${fmtNum(m.forgedDeliveredToApps)} / ${fmtNum(m.unpermittedDeliveredToApps)}`],
+      ['revoked readers / reads after rekey', `${fmtNum(m.revokedSubscribers)} / ${fmtNum(m.revokedReadsAfterRekey)}`],
+      ['rejected at relays / subscribers', `${fmtNum(sum(m.rejected && m.rejected.atRelays))} / ${fmtNum(m.rejected && m.rejected.atSubscribers)}`],
+      ['wasted bandwidth', fmtPct(m.wastedShare)],
+      ['CPU per node, mean / max', `${fmtMs(m.cpuMsPerNode && m.cpuMsPerNode.mean)} / ${fmtMs(m.cpuMsPerNode && m.cpuMsPerNode.max)}`],
+      ['key requests / answered / refused / timeouts', `${fmtNum(kx.requestsSent)} / ${fmtNum(kx.answered)} / ${fmtNum(kx.refused)} / ${fmtNum(kx.timeouts)}`],
+      ['gaps detected / filled / skipped', m.ordering ? `${fmtNum(m.ordering.gapsDetected)} / ${fmtNum(m.ordering.gapsFilled)} / ${fmtNum(m.ordering.gapsSkipped)}` : '–'],
+    ]
+  }
+
+  /**
+   * A laid-out overlay (viz/data/static-layout.ts) on a canvas, for the static report: links faint,
+   * nodes by role when the run has roles, else by region, with a legend. Returns the nodes drawn.
+   */
+  function staticGraph(container, g) {
+    const fig = document.createElement('figure')
+    fig.className = 'chart static-graph'
+    const cap = document.createElement('figcaption')
+    cap.textContent = `Overlay · ${g.streamPart}`
+    const sub = document.createElement('span')
+    sub.className = 'sub'
+    sub.textContent = `${fmtNum(g.ids.length)} nodes · ${fmtNum(g.edges.length / 2)} links${g.note ? ' · ' + g.note : ''}`
+    cap.appendChild(sub)
+    fig.appendChild(cap)
+    const W = 760, H = 520, pad = 16
+    const canvas = document.createElement('canvas')
+    const dpr = global.devicePixelRatio || 1
+    canvas.width = W * dpr; canvas.height = H * dpr
+    canvas.style.width = '100%'; canvas.style.maxWidth = `${W}px`
+    canvas.setAttribute('role', 'img')
+    fig.appendChild(canvas)
+    container.appendChild(fig)
+    const byRole = !!g.roles
+    const cat = byRole ? g.roles.map(roleOf) : g.region.map((r) => (r < 0 ? 'no region' : g.regions[r]))
+    const colorOf = new Map(byRole ? ROLE_COLORS : [...g.regions.map((r, i) => [r, REGION_COLORS[i % REGION_COLORS.length]]), ['no region', '#7aa2f7']])
+    const [x0, x1] = d3.extent(g.x), [y0, y1] = d3.extent(g.y)
+    const k = Math.min((W - 2 * pad) / Math.max(1, x1 - x0), (H - 2 * pad) / Math.max(1, y1 - y0))
+    const px = (i) => pad + (g.x[i] - x0) * k + (W - 2 * pad - (x1 - x0) * k) / 2, py = (i) => pad + (g.y[i] - y0) * k + (H - 2 * pad - (y1 - y0) * k) / 2
+    const c = canvas.getContext('2d')
+    c.scale(dpr, dpr)
+    c.fillStyle = '#0f1623'; c.fillRect(0, 0, W, H)
+    c.strokeStyle = '#94a3b8'; c.globalAlpha = g.ids.length > 1000 ? 0.15 : 0.3; c.lineWidth = 0.7
+    c.beginPath()
+    for (let e = 0; e < g.edges.length; e += 2) { c.moveTo(px(g.edges[e]), py(g.edges[e])); c.lineTo(px(g.edges[e + 1]), py(g.edges[e + 1])) }
+    c.stroke()
+    c.globalAlpha = 1
+    const r = g.ids.length > 2000 ? 1.8 : g.ids.length > 400 ? 2.6 : 4
+    for (const [name, color] of colorOf) {
+      c.beginPath()
+      cat.forEach((x, i) => { if (x === name) { c.moveTo(px(i) + r, py(i)); c.arc(px(i), py(i), r, 0, Math.PI * 2) } })
+      c.fillStyle = color || '#7aa2f7'; c.fill()
+    }
+    const present = [...colorOf].filter(([name]) => cat.includes(name))
+    const lg = document.createElement('div')
+    lg.className = 'chart-legend'
+    for (const [name, color] of present) {
+      const it = document.createElement('span')
+      const sw = document.createElement('i')
+      sw.style.background = color; sw.style.height = '8px'; sw.style.width = '8px'; sw.style.borderRadius = '50%'
+      it.append(sw, `${name} (${cat.filter((x) => x === name).length})`)
+      lg.appendChild(it)
+    }
+    fig.appendChild(lg)
+    canvas.setAttribute('aria-label', `overlay graph of ${g.ids.length} nodes coloured by ${byRole ? 'role' : 'region'}`)
+    canvas.dataset.nodeCount = String(g.ids.length)
+    return g.ids.length
+  }
+
   /** A figure with a caption, an SVG frame, axes, grid and axis labels. */
   function frame(container, o) {
     const fig = document.createElement('figure')
@@ -276,5 +373,5 @@
     return container.querySelectorAll('figure.chart').length
   }
 
-  global.VizCharts = { lineChart, histogram, renderRunCharts, fmtNum, PALETTE }
+  global.VizCharts = { lineChart, histogram, renderRunCharts, staticGraph, messageLayerRows, roleOf, fmtNum, fmtMs, fmtPct, PALETTE, REGION_COLORS, ROLE_COLORS }
 })(typeof window !== 'undefined' ? window : globalThis)

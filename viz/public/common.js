@@ -1,8 +1,8 @@
 // Small helpers shared by the explorer pages: API calls, formatting, the header bar.
 
 export const fmt = (v) => window.VizCharts.fmtNum(v)
-export const fmtMs = (v) => (v == null || !Number.isFinite(v) ? '–' : `${fmt(v)} ms`)
-export const fmtPct = (v) => (v == null || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(v >= 0.9995 || v === 0 ? 0 : 2)} %`)
+export const fmtMs = (v) => window.VizCharts.fmtMs(v)
+export const fmtPct = (v) => window.VizCharts.fmtPct(v)
 export const fmtWhen = (iso) => {
   if (!iso) return '–'
   const d = new Date(iso)

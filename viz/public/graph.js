@@ -6,17 +6,9 @@
 const d3 = window.d3
 const TAU = Math.PI * 2
 
-// 16 colours at least 28 CIE76 units apart from each other and 50 from the background (the geo
-// model has 16 regions); after 16 they repeat.
-export const REGION_COLORS = [
-  '#e6194b', '#3cb44b', '#ffe119', '#4f7cff', '#f58231', '#42d4f4', '#f032e6', '#bfef45',
-  '#fabed4', '#469990', '#c9a0ff', '#9a6324', '#fffac8', '#aaffc3', '#808000', '#a9a9a9',
-]
-/** Node roles from topology.json, most telling first: a node shows the first one it has. */
-export const ROLE_COLORS = [
-  ['adversary', '#ff3b30'], ['publisher', '#facc15'], ['storage', '#c084fc'], ['entry-point', '#34d399'],
-  ['tracker', '#fb923c'], ['subscriber', '#60a5fa'], ['relay only', '#94a3b8'],
-]
+// Shared with the static report, which can only load classic scripts (charts.js).
+export const REGION_COLORS = window.VizCharts.REGION_COLORS
+export const ROLE_COLORS = window.VizCharts.ROLE_COLORS
 /** What nodes can be coloured by: categories from topology.json, or a number per node. */
 export const COLOR_MODES = [['region', 'region'], ['role', 'role'], ['degree', 'degree']]
 const NO_REGION = '#7aa2f7'
@@ -640,12 +632,7 @@ export class GraphView {
   }
 }
 
-/** The role a node is coloured by: misbehaviour first, then what it does, else it only relays. */
-export function roleOf(d) {
-  if (d.adversary) return 'adversary'
-  for (const [r] of ROLE_COLORS) if (d.roles && d.roles.includes(r)) return r
-  return 'relay only'
-}
+export const roleOf = (d) => window.VizCharts.roleOf(d)
 
 function el(tag, cls, parent, text) {
   const e = document.createElement(tag)

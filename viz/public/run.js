@@ -117,21 +117,7 @@ function renderSummary(s, yaml) {
 
 /** summary.messageLayer (README, "Message layer metrics"): what apps got and what validation stopped. */
 function renderMessageLayer(m, card) {
-  const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0)
-  const kx = m.keyExchange ?? {}
-  return card('Message layer', kv([
-    ['crypto / encryption / validation', `${m.crypto} / ${m.encryption ? 'on' : 'off'} / ${m.validation}`],
-    ['app delivery ratio', `${fmtPct(m.app?.deliveryRatio)} (${fmt(m.app?.delivered)} of ${fmt(m.app?.expected)})`],
-    ['app latency p50 / p99', `${fmtMs(m.app?.latencyMs?.p50)} / ${fmtMs(m.app?.latencyMs?.p99)} (${fmt(m.app?.latencyMs?.count)} samples)`],
-    ['incomplete subscribers', fmt(m.app?.incompleteSubscribers)],
-    ['forged / unpermitted delivered to apps', `${fmt(m.forgedDeliveredToApps)} / ${fmt(m.unpermittedDeliveredToApps)}`],
-    ['revoked readers / reads after rekey', `${fmt(m.revokedSubscribers)} / ${fmt(m.revokedReadsAfterRekey)}`],
-    ['rejected at relays / subscribers', `${fmt(sum(m.rejected?.atRelays))} / ${fmt(m.rejected?.atSubscribers)}`],
-    ['wasted bandwidth', fmtPct(m.wastedShare)],
-    ['CPU per node, mean / max', `${fmtMs(m.cpuMsPerNode?.mean)} / ${fmtMs(m.cpuMsPerNode?.max)}`],
-    ['key requests / answered / refused / timeouts', `${fmt(kx.requestsSent)} / ${fmt(kx.answered)} / ${fmt(kx.refused)} / ${fmt(kx.timeouts)}`],
-    ['gaps detected / filled / skipped', m.ordering ? `${fmt(m.ordering.gapsDetected)} / ${fmt(m.ordering.gapsFilled)} / ${fmt(m.ordering.gapsSkipped)}` : '–'],
-  ]))
+  return card('Message layer', kv(window.VizCharts.messageLayerRows(m)))
 }
 
 function renderOverlayPanel() {

@@ -3,6 +3,7 @@
 // with its confidence interval as error bars and a band. URL: /sweep.html?sweep=..[&metric=..][&x=..]
 import { api, fmt, h, header, param, runUrl, showError, sweepApi } from './common.js'
 import { fieldName, metricName, withUnit } from './names.js'
+import { metricsOf, sweepChart } from './sweep-chart.js'
 
 const key = param('sweep') || ''
 const [scenario, sweepName] = key.split('/')
@@ -12,43 +13,10 @@ const metricSel = document.getElementById('metric')
 const xSel = document.getElementById('xparam')
 const chart = document.getElementById('chart')
 
-const numeric = (v) => v !== '' && Number.isFinite(Number(v))
-
-/** Metric base names; a replicated sweep has `<m>.mean`, `.sd`, `.ciLow`, `.ciHigh` per metric. */
-function metricsOf(s) {
-  const replicated = s.metrics.some((m) => m.endsWith('.mean'))
-  const names = replicated ? s.metrics.filter((m) => m.endsWith('.mean')).map((m) => m.slice(0, -5)) : s.metrics.filter((m) => m !== 'budgetsPassed')
-  return { replicated, names }
-}
-
 function draw(s, replicated) {
   const metric = metricSel.value, xp = xSel.value
-  const others = s.parameters.filter((p) => p !== xp)
-  const groups = new Map()
-  const value = (pt, stat) => pt.values[replicated ? `${metric}.${stat}` : metric]
-  for (const pt of s.points) {
-    const label = others.length ? others.map((o) => `${fieldName(o).label} ${pt.params[o]}`).join(', ') : metricName(metric).label
-    if (!groups.has(label)) groups.set(label, [])
-    const xv = numeric(pt.params[xp]) ? Number(pt.params[xp]) : null
-    const y = value(pt, 'mean')
-    if (xv != null && y != null) groups.get(label).push({ x: xv, y, lo: replicated ? value(pt, 'ciLow') : null, hi: replicated ? value(pt, 'ciHigh') : null })
-  }
-  const series = [...groups].map(([name, pts]) => {
-    pts.sort((a, b) => a.x - b.x)
-    return { name, points: pts.map((p) => [p.x, p.y]), errors: replicated ? pts.filter((p) => p.lo != null && p.hi != null).map((p) => [p.x, p.lo, p.hi]) : null, dots: true }
-  })
-  const m = metricName(metric), x = fieldName(xp)
-  const seeds = s.meta.seeds ? s.meta.seeds.split(',').length : s.points[0]?.values.runs ?? null
   chart.innerHTML = ''
-  window.VizCharts.lineChart(chart, {
-    id: 'sweep', title: `${m.label} against ${x.label}`,
-    subtitle: `${series.length} line${series.length === 1 ? '' : 's'}${others.length ? `, one per ${others.map((o) => fieldName(o).label).join(' × ')}` : ''}`,
-    xLabel: withUnit(x), xName: x.label, yLabel: withUnit(m), series,
-    yFormat: m.share ? (v) => `${window.d3.format('.3~r')(v * 100)}` : undefined,
-    tipY: m.share ? (v) => `${(v * 100).toFixed(2)} %` : undefined,
-    note: replicated ? `Mean of ${seeds ?? 'several'} seeds per point; bars and bands: ${s.meta.confidence ? `${Number(s.meta.confidence) * 100} %` : 'the'} confidence interval.` : 'One seed per point: no error bars (sweep with --seeds for confidence intervals).',
-    emptyText: `${x.label} is not numeric`,
-  })
+  sweepChart(chart, s, metric, xp, replicated)
   const q = new URLSearchParams(location.search)
   q.set('metric', metric); q.set('x', xp)
   history.replaceState(null, '', `${location.pathname}?${q.toString().replace(/%2F/g, '/')}`)
