@@ -369,6 +369,46 @@ def('the static report has the overlay, the scenario and the message layer, and 
   await sw.page.close()
 })
 
+/** Clicks `selector` and returns the file it downloads: its suggested name and bytes. */
+async function downloaded(page: Page, selector: string): Promise<{ name: string; body: Buffer }> {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)])
+  return { name: d.suggestedFilename(), body: await readFile((await d.path())!) }
+}
+
+def('exports: every chart as SVG, PNG and CSV, tables as CSV, the graph as PNG, GraphML and GEXF', async () => {
+  const part = signed.topology.streamParts['stream-0#0']
+  const { page, errors } = await open(runUrl(signed.key))
+  await page.waitForSelector('body[data-ready=true]')
+  await settled(page)
+  await page.waitForSelector('figure.chart[data-chart=latency-cdf] .chart-tools')
+  const svg = await downloaded(page, 'figure.chart[data-chart=latency-cdf] button[data-export=svg]')
+  assert.is(svg.name, 'latency-cdf.svg')
+  assert.match(svg.body.toString(), /^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*class="series"/)
+  const png = await downloaded(page, 'figure.chart[data-chart=nodes-up] button[data-export=png]')
+  assert.equal([...png.body.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file')
+  const csv = (await downloaded(page, 'figure.chart[data-chart=latency-histogram] button[data-export=csv]')).body.toString().trim().split('\n')
+  assert.is(csv[0], 'from,to,first receipts (count)')
+  const counts = csv.slice(1).reduce((a, l) => a + Number(l.split(',')[2]), 0)
+  assert.is(counts, (await (await fetch(`${base}/api/runs/${signed.key}/charts`)).json()).latency.samples, 'the bins hold every first receipt')
+  const table = (await downloaded(page, '#summary button.table-export')).body.toString()
+  assert.match(table, /^scenario,signed\nseed,4\n/)
+  // The graph.
+  const gp = await downloaded(page, '#export-png')
+  assert.equal([...gp.body.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47])
+  const gml = (await downloaded(page, '#export-graphml')).body.toString()
+  assert.is((gml.match(/<node /g) ?? []).length, part.nodes.length)
+  assert.is((gml.match(/<edge /g) ?? []).length, part.edges.length / 2)
+  assert.match(gml, /<data key="adversary">forger<\/data>/)
+  const gx = (await downloaded(page, '#export-gexf')).body.toString()
+  assert.is((gx.match(/<node /g) ?? []).length, part.nodes.length)
+  assert.is((gx.match(/<viz:position /g) ?? []).length, part.nodes.length)
+  assert.match(gx, /^<\?xml[\s\S]*<gexf xmlns="http:\/\/gexf.net\/1.3"/)
+  await page.hover('figure.chart[data-chart=latency-cdf]')
+  await (await page.$('figure.chart[data-chart=latency-cdf]'))!.screenshot({ path: join(ART, 'instrument-chart-tools.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
 const Instrument = suite('explorer as an instrument, in Chromium')
 
 if (!existsSync(CHROMIUM)) {

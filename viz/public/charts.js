@@ -111,6 +111,75 @@
     return g.ids.length
   }
 
+  /** Saves `content` (a string or Blob) as a file through a temporary link. */
+  function download(name, content, type) {
+    const blob = content instanceof Blob ? content : new Blob([content], { type })
+    const a = document.createElement('a')
+    a.href = URL.createObjectURL(blob)
+    a.download = name
+    document.body.appendChild(a)
+    a.click()
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove() }, 1000)
+  }
+
+  const csvCell = (v) => { const t = v == null ? '' : String(v); return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t }
+  const toCsv = (rows) => rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n'
+
+  /** A standalone SVG file of a chart: the page's styles for its parts inlined. */
+  function svgFile(svg) {
+    const copy = svg.cloneNode(true)
+    copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg')
+    const style = document.createElementNS('http://www.w3.org/2000/svg', 'style')
+    style.textContent = 'text{font:11px system-ui,sans-serif;fill:#475467}.axis-label{font-weight:600;fill:#1c2433}.grid line{stroke:#e3e8f0}.grid path,.axis path{stroke:#98a2b3}.tip{display:none}'
+    copy.insertBefore(style, copy.firstChild)
+    copy.setAttribute('style', 'background:#fff')
+    return new XMLSerializer().serializeToString(copy)
+  }
+
+  /** PNG at twice the SVG's size, drawn through an <img> of the SVG file. */
+  function pngOfSvg(svg, name) {
+    const [, , w, h] = svg.getAttribute('viewBox').split(' ').map(Number)
+    const img = new Image()
+    img.onload = () => {
+      const c = document.createElement('canvas')
+      c.width = w * 2; c.height = h * 2
+      const ctx = c.getContext('2d')
+      ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, c.width, c.height)
+      ctx.drawImage(img, 0, 0, c.width, c.height)
+      c.toBlob((b) => download(name, b, 'image/png'), 'image/png')
+    }
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svgFile(svg))
+  }
+
+  /** Export buttons for a chart: SVG, PNG, and CSV of the numbers behind it (also its text alternative). */
+  function chartTools(fig, svg, id, csvRows) {
+    const bar = document.createElement('div')
+    bar.className = 'chart-tools'
+    const btn = (label, title, fn) => {
+      const b = document.createElement('button')
+      b.type = 'button'; b.textContent = label; b.title = title; b.dataset.export = label.toLowerCase()
+      b.onclick = fn
+      bar.appendChild(b)
+    }
+    btn('SVG', 'Download this chart as SVG', () => download(`${id}.svg`, svgFile(svg.node()), 'image/svg+xml'))
+    btn('PNG', 'Download this chart as PNG', () => pngOfSvg(svg.node(), `${id}.png`))
+    if (csvRows) btn('CSV', 'Download the numbers behind this chart as CSV', () => download(`${id}.csv`, toCsv(csvRows()), 'text/csv'))
+    fig.insertBefore(bar, fig.firstChild)
+  }
+
+  /** A CSV button before every data table under `root` that has none yet. */
+  function addTableExports(root, name = 'table') {
+    root.querySelectorAll('table.data, table.kv').forEach((t, k) => {
+      if (t.dataset.exportable) return
+      t.dataset.exportable = 'true'
+      const b = document.createElement('button')
+      b.type = 'button'; b.className = 'table-export'; b.textContent = 'CSV'; b.dataset.export = 'csv'
+      b.title = 'Download this table as CSV'
+      b.onclick = () => download(`${t.id || t.closest('[id]')?.id || name}-${k + 1}.csv`, toCsv([...t.rows].map((r) => [...r.cells].map((c) => c.textContent.trim()))), 'text/csv')
+      t.parentNode.insertBefore(b, t)
+    })
+  }
+
   /** A figure with a caption, an SVG frame, axes, grid and axis labels. */
   function frame(container, o) {
     const fig = document.createElement('figure')
@@ -222,6 +291,7 @@
     const c = frame(container, { ...o, xDomain: [0, 1], yDomain: [0, 1], yFixed: true })
     c.g.append('text').attr('x', c.w / 2).attr('y', c.h / 2).attr('text-anchor', 'middle').attr('fill', '#98a2b3').text(message)
     c.fig.dataset.points = '0'
+    chartTools(c.fig, c.svg, o.id, null)
     return c.fig
   }
 
@@ -260,6 +330,10 @@
     })
     hover(c, series, o)
     c.fig.dataset.points = String(all.length)
+    // The numbers behind the chart, one row per point of every series.
+    chartTools(c.fig, c.svg, o.id, () => [['series', o.xName || o.xLabel, o.yLabel, ...(series.some((s) => s.errors) ? ['ci low', 'ci high'] : [])],
+      ...series.flatMap((s) => s.points.map((p, i) => [s.name, p[0], p[1], ...(s.errors ? (s.errors[i] || []).slice(1) : [])]))])
+    c.svg.attr('aria-label', `${o.title}: ${series.map((s) => `${s.name}, ${s.points.length} points`).join('; ')} (numbers: CSV button)`)
     return c.fig
   }
 
@@ -274,6 +348,7 @@
       .attr('y', (b) => c.y(b.count)).attr('height', (b) => c.h - c.y(b.count)).attr('fill', color).attr('rx', 1.5)
       .append('title').text((b) => `${fmtNum(b.x0)}–${fmtNum(b.x1)}: ${fmtNum(b.count)}`)
     c.fig.dataset.points = String(bins.length)
+    chartTools(c.fig, c.svg, o.id, () => [['from', 'to', o.yLabel], ...bins.map((b) => [b.x0, b.x1, b.count])])
     return c.fig
   }
 
@@ -373,5 +448,5 @@
     return container.querySelectorAll('figure.chart').length
   }
 
-  global.VizCharts = { lineChart, histogram, renderRunCharts, staticGraph, messageLayerRows, roleOf, fmtNum, fmtMs, fmtPct, PALETTE, REGION_COLORS, ROLE_COLORS }
+  global.VizCharts = { download, addTableExports, lineChart, histogram, renderRunCharts, staticGraph, messageLayerRows, roleOf, fmtNum, fmtMs, fmtPct, PALETTE, REGION_COLORS, ROLE_COLORS }
 })(typeof window !== 'undefined' ? window : globalThis)

@@ -4,6 +4,7 @@
 import { api, fmt, fmtMs, fmtPct, fmtWhen, h, header, param, runApi, showError } from './common.js'
 import { GraphView } from './graph.js'
 import { searchIds } from './search.js'
+import { gexf, graphml } from './graph-export.js'
 import { Replay, speedOptions } from './replay.js'
 
 const key = param('run') || ''
@@ -67,6 +68,10 @@ $('sp').onchange = () => { showStreamPart($('sp').value); permalink() }
 $('color').onchange = () => { applyColor(); permalink() }
 $('time-slider').oninput = () => { showAt(Number($('time-slider').value)); permalink() }
 view.legend.addEventListener('click', () => setTimeout(permalink, 0))
+const fileBase = () => `${key.replace(/\//g, '_')}_${(S.sp || '').replace(/[#/]/g, '_')}`
+$('export-png').onclick = () => view.canvas.toBlob((b) => window.VizCharts.download(`${fileBase()}.png`, b, 'image/png'), 'image/png')
+$('export-graphml').onclick = () => window.VizCharts.download(`${fileBase()}.graphml`, graphml(view, `${key} ${S.sp}`), 'application/graphml+xml')
+$('export-gexf').onclick = () => window.VizCharts.download(`${fileBase()}.gexf`, gexf(view, `${key} ${S.sp}`), 'application/gexf+xml')
 $('search').addEventListener('change', () => search($('search').value.trim()))
 $('search').addEventListener('keydown', (e) => { if (e.key === 'Enter') search($('search').value.trim()) })
 
@@ -112,6 +117,7 @@ function renderSummary(s, yaml) {
     card('Budgets', budgets),
     card('Scenario', yaml ? h('pre', { class: 'yaml' }, yaml) : h('pre', { class: 'yaml' }, JSON.stringify(s.parameters ?? {}, null, 2))),
   ].filter(Boolean)) // a run without a message layer has no card, not the text "null"
+  window.VizCharts.addTableExports($('summary'), 'summary')
 
 }
 

@@ -42,6 +42,7 @@ try {
     ...s.parameters.map((p) => h('td', {}, pt.params[p])),
     ...cols.map((m) => h('td', { class: 'num' }, cell(pt, m))),
     h('td', {}, pt.runKey ? h('a', { href: runUrl(pt.runKey) }, 'open') : h('span', { class: 'muted' }, 'missing'))))))
+  window.VizCharts.addTableExports(document.querySelector('main'), 'sweep')
   document.body.dataset.ready = 'true'
 } catch (e) {
   showError(chart, e)
