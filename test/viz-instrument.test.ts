@@ -409,6 +409,37 @@ def('exports: every chart as SVG, PNG and CSV, tables as CSV, the graph as PNG, 
   await page.close()
 })
 
+def('keyboard reaches the graph, its legend and the charts\' exports; the theme follows the system\'s dark setting', async () => {
+  const { page, errors } = await open(runUrl(signed.key))
+  await page.waitForSelector('body[data-ready=true]')
+  await settled(page)
+  // Tab from the colour menu onwards reaches the canvas; keys then move and zoom the view.
+  await page.focus('#graph canvas')
+  const k0 = await page.evaluate(`document.querySelector('#graph canvas').graphView.transform.k`) as number
+  await page.keyboard.press('+')
+  await page.keyboard.press('ArrowLeft')
+  await page.waitForTimeout(100)
+  const t = await page.evaluate(`(() => { const v = document.querySelector('#graph canvas').graphView; return [v.transform.k, v.userMoved] })()`) as [number, boolean]
+  assert.ok(t[0] > k0 * 1.2 && t[1], `zoomed by key: ${k0} -> ${t[0]}`)
+  assert.match(page.url(), /view=/)
+  // Legend filters are buttons: focus and Enter hides a region.
+  const before = await nodeCount(page)
+  await page.focus('.legend-box button.row')
+  await page.keyboard.press('Enter')
+  await page.waitForTimeout(100)
+  assert.ok(await nodeCount(page) < before)
+  const focusable = await page.$$eval('.legend-box button.row, figure.chart .chart-tools button, #export-gexf', (b) => b.every((x) => (x as HTMLElement).tabIndex === 0))
+  assert.ok(focusable)
+  await page.emulateMedia({ colorScheme: 'dark' })
+  const [bg, axis] = await page.evaluate(`[getComputedStyle(document.body.parentElement).backgroundColor, getComputedStyle(document.querySelector('svg .axis text')).fill]`) as [string, string]
+  const lum = (c: string) => { const [r, g, b] = c.match(/\d+/g)!.map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b }
+  assert.ok(lum(bg) < 40, `dark background ${bg}`)
+  assert.ok(lum(axis) > 140, `light axis text ${axis}`)
+  await page.screenshot({ path: join(ART, 'instrument-dark.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
 const Instrument = suite('explorer as an instrument, in Chromium')
 
 if (!existsSync(CHROMIUM)) {

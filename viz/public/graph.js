@@ -82,6 +82,21 @@ export class GraphView {
       this.select(this.nodeAt(x, y), true)
     })
     this.canvas.addEventListener('mousemove', (ev) => this.onHover(ev))
+    // Keyboard: arrows pan, + and - zoom, 0 fits, Escape clears the selection.
+    this.canvas.tabIndex = 0
+    this.canvas.setAttribute('aria-keyshortcuts', 'ArrowLeft ArrowRight ArrowUp ArrowDown + - 0 Escape')
+    this.canvas.addEventListener('keydown', (ev) => {
+      const sel = d3.select(this.canvas)
+      const pan = { ArrowLeft: [60, 0], ArrowRight: [-60, 0], ArrowUp: [0, 60], ArrowDown: [0, -60] }[ev.key]
+      if (pan) { this.userMoved = true; sel.call(this.zoom.translateBy, pan[0] / this.transform.k, pan[1] / this.transform.k) }
+      else if (ev.key === '+' || ev.key === '=') { this.userMoved = true; sel.call(this.zoom.scaleBy, 1.25) }
+      else if (ev.key === '-') { this.userMoved = true; sel.call(this.zoom.scaleBy, 0.8) }
+      else if (ev.key === '0') this.resetView()
+      else if (ev.key === 'Escape') this.select(-1, true)
+      else return
+      ev.preventDefault()
+      this.opts.onView?.(this.transform)
+    })
     this.canvas.addEventListener('mouseleave', () => { this.hovered = -1; this.tooltip.style.display = 'none'; this.requestDraw() })
     new ResizeObserver(() => this.resize()).observe(wrap)
     this.resize()
