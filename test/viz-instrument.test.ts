@@ -440,6 +440,34 @@ def('keyboard reaches the graph, its legend and the charts\' exports; the theme 
   await page.close()
 })
 
+def('map view: nodes at their latitude and longitude, links as great circles, the replay on the map', async () => {
+  const { page, errors } = await open(runUrl(signed.key, '&msg=0'))
+  await page.waitForSelector('#replay[data-receivers]')
+  await page.selectOption('#layout', 'map')
+  await page.waitForFunction(`document.querySelector('#graph').dataset.mode === 'map'`)
+  const off = await page.evaluate(`(() => { const v = document.querySelector('#graph canvas').graphView
+    return v.nodes.map((d, i) => Math.hypot(v.pos[2 * i] - d.lon / 180 * 600, v.pos[2 * i + 1] + d.lat / 180 * 600)) })()`) as number[]
+  assert.is(off.length, signed.topology.streamParts['stream-0#0'].nodes.length)
+  assert.ok(Math.max(...off) < 10, `every node within 10 map units of its location (worst ${Math.max(...off).toFixed(1)})`)
+  // An arc between two far regions bends away from the straight line (a great circle on this projection).
+  const bend = await page.evaluate(`(() => { const v = document.querySelector('#graph canvas').graphView, S = 12
+    let best = 0
+    for (let k = 0; k < v.m; k++) { const o = 2 * k * (S + 1), mid = o + S, ax = v.arcs[o], ay = v.arcs[o + 1], bx = v.arcs[o + 2 * S], by = v.arcs[o + 2 * S + 1]
+      if (Math.abs(bx - ax) > 600) continue
+      best = Math.max(best, Math.abs(v.arcs[mid + 1] - (ay + by) / 2)) }
+    return best })()`) as number
+  assert.ok(bend > 5, `arcs bend (${bend.toFixed(1)})`)
+  await page.$eval('#slider', (e) => { const s = e as HTMLInputElement; s.value = String(Number(s.max) / 3); s.dispatchEvent(new Event('input')) })
+  await page.waitForTimeout(100)
+  assert.ok(await page.$eval('#graph canvas', (c) => Number((c as HTMLCanvasElement).dataset.reachedCount)) > 0, 'the replay draws on the map')
+  assert.match(page.url(), /layout=map/)
+  await page.screenshot({ path: join(ART, 'instrument-map.png') })
+  const again = await open(page.url())
+  await again.page.waitForFunction(`document.querySelector('#graph')?.dataset.mode === 'map'`, undefined, { timeout: 15000 })
+  assert.equal([...errors, ...again.errors], [])
+  await page.close(); await again.page.close()
+})
+
 const Instrument = suite('explorer as an instrument, in Chromium')
 
 if (!existsSync(CHROMIUM)) {

@@ -10,6 +10,9 @@ const TAU = Math.PI * 2
 export const REGION_COLORS = window.VizCharts.REGION_COLORS
 export const ROLE_COLORS = window.VizCharts.ROLE_COLORS
 /** What nodes can be coloured by: categories from topology.json, or a number per node. */
+/** World units per 180° of longitude on the map, and segments per great-circle arc. */
+const MAP_SCALE = 600
+const ARC_SEGMENTS = 12
 export const COLOR_MODES = [['region', 'region'], ['role', 'role'], ['degree', 'degree']]
 const NO_REGION = '#7aa2f7'
 const EDGE_LOW = '#cfe3ff' // low latency: bright
@@ -61,6 +64,7 @@ export class GraphView {
     }).on('end', (ev) => { if (ev.sourceEvent || this.userMoved) this.opts.onView?.(this.transform) })
     const drag = d3.drag()
       .subject((ev) => {
+        if (this.layoutMode === 'map') return null // a node's place on the map is its location
         const i = this.nodeAt(ev.x, ev.y)
         return i < 0 ? null : { i, x: this.transform.applyX(this.pos[2 * i]), y: this.transform.applyY(this.pos[2 * i + 1]) }
       })
@@ -180,8 +184,62 @@ export class GraphView {
       this.selected = -1
       this.userMoved = false
     }
+    this.norm = norm
     this.renderLegend()
-    this.startLayout(norm, init)
+    if (this.layoutMode === 'map' && this.hasGeo && !prev) this.placeOnMap()
+    else { this.layoutMode = 'force'; this.startLayout(norm, init) }
+    this.requestDraw()
+  }
+
+  /** 'force' (the overlay's shape) or 'map' (each node at its latitude and longitude). */
+  setLayout(mode) {
+    if (mode === this.layoutMode || !this.n) { this.layoutMode = mode; return }
+    this.layoutMode = mode
+    this.userMoved = false
+    if (mode === 'map' && this.hasGeo) this.placeOnMap()
+    else { this.layoutMode = 'force'; this.startLayout(this.norm) }
+  }
+
+  /**
+   * Equirectangular map: nodes of one place spread on a small sunflower around it, so a region's
+   * nodes stay apart; links are great-circle arcs (see draw).
+   */
+  placeOnMap() {
+    this.worker?.terminate()
+    this.worker = null
+    const n = this.n, S = MAP_SCALE
+    const pos = new Float32Array(2 * n)
+    const seenAt = new Map()
+    const spread = n > 2000 ? 0.9 : 1.6
+    for (let i = 0; i < n; i++) {
+      const d = this.nodes[i]
+      const at = `${d.lat},${d.lon}`
+      const k = seenAt.get(at) ?? 0
+      seenAt.set(at, k + 1)
+      const r = spread * Math.sqrt(k), a = k * 2.399963
+      pos[2 * i] = (d.lon / 180) * S + r * Math.cos(a); pos[2 * i + 1] = (-d.lat / 180) * S + r * Math.sin(a)
+    }
+    // Arcs: each link as a polyline along its great circle.
+    this.arcs = new Float32Array(this.m * 2 * (ARC_SEGMENTS + 1))
+    for (let k = 0; k < this.m; k++) {
+      const a = this.nodes[this.edges[2 * k]], b = this.nodes[this.edges[2 * k + 1]]
+      const f = d3.geoInterpolate([a.lon, a.lat], [b.lon, b.lat])
+      for (let q = 0; q <= ARC_SEGMENTS; q++) {
+        let [lon, lat] = f(q / ARC_SEGMENTS)
+        // Ends sit on the nodes; in between, the arc (not crossing the antimeridian seam).
+        const o = 2 * (k * (ARC_SEGMENTS + 1) + q)
+        if (q === 0 || q === ARC_SEGMENTS) { const i = this.edges[2 * k + (q ? 1 : 0)]; this.arcs[o] = pos[2 * i]; this.arcs[o + 1] = pos[2 * i + 1]; continue }
+        if (Math.abs(lon - a.lon) > 180) lon += lon < a.lon ? 360 : -360
+        this.arcs[o] = (lon / 180) * S; this.arcs[o + 1] = (-lat / 180) * S
+      }
+    }
+    this.pos = pos
+    this.posVersion++
+    this.quadtree = null
+    this.wrap.dataset.layout = 'settled'
+    this.wrap.dataset.mode = 'map'
+    this.status.textContent = `${n.toLocaleString()} nodes on the map · ${this.m.toLocaleString()} links as great circles`
+    if (!this.userMoved) this.fit(false)
     this.requestDraw()
   }
 
@@ -249,6 +307,7 @@ export class GraphView {
 
   startLayout(norm, initPos = null) {
     const n = this.n
+    this.wrap.dataset.mode = 'force'
     if (n === 0) { this.status.textContent = 'no nodes in this stream part'; return }
     this.status.textContent = `laying out ${n.toLocaleString()} nodes…`
     const links = []
@@ -489,12 +548,26 @@ export class GraphView {
       c.lineWidth = this.edgeWidth * inv
       c.globalAlpha = dim ? this.edgeAlpha * 0.45 : this.edgeAlpha
       const E = this.edges, EV = this.edgeVisible
+      const map = this.layoutMode === 'map'
+      if (map) {
+        // Graticule every 30°, the equator and the antimeridian a little brighter.
+        const S = MAP_SCALE
+        c.save(); c.globalAlpha = 0.5; c.strokeStyle = '#26344d'
+        c.beginPath()
+        for (let lon = -180; lon <= 180; lon += 30) { c.moveTo((lon / 180) * S, -S / 2); c.lineTo((lon / 180) * S, S / 2) }
+        for (let lat = -90; lat <= 90; lat += 30) { c.moveTo(-S, (-lat / 180) * S); c.lineTo(S, (-lat / 180) * S) }
+        c.stroke(); c.restore()
+      }
       for (let b = 0; b < EDGE_BUCKETS; b++) {
         c.beginPath()
         for (let e = 0; e < this.m; e++) {
           if (this.edgeBucket[e] !== b) continue
           if (filtered && ((EV && !EV[e]) || !this.isShown(E[2 * e]) || !this.isShown(E[2 * e + 1]))) continue
-          this.pairsPath(c, E, e, e + 1)
+          if (map) {
+            const A = this.arcs, o = 2 * e * (ARC_SEGMENTS + 1)
+            c.moveTo(A[o], A[o + 1])
+            for (let q = 1; q <= ARC_SEGMENTS; q++) c.lineTo(A[o + 2 * q], A[o + 2 * q + 1])
+          } else this.pairsPath(c, E, e, e + 1)
         }
         c.strokeStyle = this.bucketColors[b]
         c.stroke()

@@ -50,6 +50,7 @@ function permalink() {
   if (S.history && S.at < S.history.endMs) q.set('at', String(S.at))
   if (view.userMoved) { const { x, y, k } = view.transform; q.set('view', [x, y, k].map((v) => +v.toFixed(k < 1 ? 4 : 2)).join(',')) }
   if ($('color').value !== 'region') q.set('color', $('color').value)
+  if (view.layoutMode === 'map') q.set('layout', 'map')
   if (view.hiddenCats.size) q.set('hide', [...view.hiddenCats].join(','))
   const url = `${location.pathname}?${q.toString().replace(/%2F/g, '/')}`
   if (url !== location.pathname + location.search) history.replaceState(null, '', url)
@@ -66,6 +67,7 @@ $('msg').onchange = () => pickMessage(Number($('msg').value))
 $('fit').onclick = () => { view.resetView(); setTimeout(permalink, 600) }
 $('sp').onchange = () => { showStreamPart($('sp').value); permalink() }
 $('color').onchange = () => { applyColor(); permalink() }
+$('layout').onchange = () => { view.setLayout($('layout').value); setTimeout(permalink, 0) }
 $('time-slider').oninput = () => { showAt(Number($('time-slider').value)); permalink() }
 view.legend.addEventListener('click', () => setTimeout(permalink, 0))
 const fileBase = () => `${key.replace(/\//g, '_')}_${(S.sp || '').replace(/[#/]/g, '_')}`
@@ -220,6 +222,9 @@ function showStreamPart(sp, keepReplay = false) {
   if (!keepReplay) { replay.clear(); S.replayRows = null }
   S.history = historyOf(sp)
   view.setGraph(S.history ? S.history.graph : S.topology.streamParts[sp])
+  // The map needs every node's coordinates (geo and known matrix regions have them).
+  $('layout').querySelector('[value=map]').disabled = !view.hasGeo
+  $('layout').value = view.layoutMode
   $('time-row').hidden = !S.history
   if (S.history) { $('time-slider').max = String(S.history.endMs); showAt(S.history.endMs) }
   colorOptions()
@@ -390,6 +395,7 @@ async function main() {
     $('msg').replaceChildren(h('option', {}, 'no deliveries recorded (record.deliveries=true)'))
     for (const id of ['play', 'prev', 'next', 'slider']) $(id).disabled = true
   }
+  if (param('layout') === 'map' && view.hasGeo) { view.setLayout('map'); $('layout').value = 'map' }
   colorOptions()
   if ($('color').value !== 'region') applyColor()
   for (const c of (param('hide') || '').split(',').filter(Boolean)) view.toggleCategory(c)
