@@ -1,3 +1,4 @@
+// time-limit: 360 s
 // The explorer as a researcher's instrument (issue 17), in real Chromium, over fixture runs and
 // small real simulator runs (signed with adversaries, churning): what was broken and is not.
 // Screenshots go to test/.artifacts/. Without /usr/bin/chromium each test prints one SKIP line.
