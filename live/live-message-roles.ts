@@ -38,6 +38,13 @@ export interface LiveMessageOptions {
    * declarations rekeys the stream at once.
    */
   rekeyIntervalMs: number
+  /**
+   * Ask the permission source again, this often, whether each subscriber this node gave keys to
+   * may still subscribe, and rekey a stream on which one may not (0: never). For permissions from
+   * a chain, where a revocation is a transaction this node hears of only by asking: the node
+   * config sets it to the registry's cache TTL. Declarations the node reads itself rekey at once.
+   */
+  recheckReadersIntervalMs: number
   /** Decrypt, order and gap-fill what the node receives, for its apps (default true; scenario runs measure raw deliveries). */
   subscribe: boolean
   /** Hold each publisher chain in order and fill its gaps (default true). */
@@ -56,7 +63,7 @@ export interface LiveMessageOptions {
 }
 
 export const DEFAULT_LIVE_MESSAGE_OPTIONS: Readonly<Omit<LiveMessageOptions, 'keyRequestTimeoutMs'>> = {
-  encryption: false, rotateKeyIntervalMs: 0, rekeyIntervalMs: 0, subscribe: true, ordering: true,
+  encryption: false, rotateKeyIntervalMs: 0, rekeyIntervalMs: 0, recheckReadersIntervalMs: 0, subscribe: true, ordering: true,
   storageNodes: [], storageReplicas: DEFAULT_STORAGE_REPLICAS, publisherNodes: {},
 }
 
@@ -92,7 +99,7 @@ export class LiveMessageRoles {
     const { node, identity, security, era, seed } = ctx
     this.options = { ...DEFAULT_LIVE_MESSAGE_OPTIONS, keyRequestTimeoutMs: era.keyExchange.requestTimeoutMs, ...options }
     const o = this.options
-    for (const key of ['rotateKeyIntervalMs', 'rekeyIntervalMs', 'keyRequestTimeoutMs'] as const) {
+    for (const key of ['rotateKeyIntervalMs', 'rekeyIntervalMs', 'recheckReadersIntervalMs', 'keyRequestTimeoutMs'] as const) {
       if (!(o[key] >= 0) || !Number.isFinite(o[key])) throw new RangeError(`${key} must be a finite number >= 0, got ${o[key]}`)
     }
     this.publisher = livePublisher(node, identity, security, createRealRandom(seed, 'publisher'), o.encryption)
@@ -104,6 +111,7 @@ export class LiveMessageRoles {
         (address) => o.publisherNodes[address] ?? address, createRealRandom(seed, 'subscriber'),
         {
           validate: ctx.relayValidator === undefined,
+          validateResent: true,
           keyRequestTimeoutMs: o.keyRequestTimeoutMs,
           maxKeyRequestsPerSecond: era.keyExchange.maxRequestsPerSecond,
           maxWaitingPerChain: DEFAULT_MAX_WAITING_PER_CHAIN,
@@ -122,6 +130,7 @@ export class LiveMessageRoles {
     if (o.encryption) {
       this.every(o.rotateKeyIntervalMs, (streamId) => this.publisher.rotateKey(streamId))
       this.every(o.rekeyIntervalMs, (streamId) => this.publisher.rekey(streamId))
+      this.every(o.recheckReadersIntervalMs, (streamId) => this.publisher.recheckReaders(streamId))
     }
   }
 
@@ -161,11 +170,11 @@ export class LiveMessageRoles {
   /** One line of the message layer's counters, for a node's stats line. */
   summary(): string {
     const p = this.publisher.stats
-    const parts = [`key requests answered ${p.keyRequestsAnswered}, refused ${p.keyRequestsRefused}, invalid ${p.keyRequestsInvalid}; rotations ${p.rotations}, rekeys ${p.rekeys}`]
+    const parts = [`key requests answered ${p.keyRequestsAnswered}, refused ${p.keyRequestsRefused}, invalid ${p.keyRequestsInvalid}; rotations ${p.rotations}, rekeys ${p.rekeys}, readers revoked ${p.readersRevoked}`]
     const s = this.subscriber
     if (s !== undefined) {
       const k = s.keyRequester.stats
-      parts.push(`decrypted delivery ${s.stats.delivered}, undecryptable ${s.stats.undecryptable}, decrypt failures ${s.stats.decryptFailures}; `
+      parts.push(`decrypted delivery ${s.stats.delivered}, resent rejected ${s.stats.resentRejected}, undecryptable ${s.stats.undecryptable}, decrypt failures ${s.stats.decryptFailures}; `
         + `keys asked ${k.requestsSent}, received ${k.keysReceived}, timeouts ${k.timeouts}, invalid responses ${k.invalidResponses}`)
       const ordering = s.orderingStats
       if (ordering !== undefined) {

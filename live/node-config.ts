@@ -34,7 +34,9 @@
 //                                 # absent: the node's own (permissionsFile), and every undeclared stream is open
 //     url: http://127.0.0.1:8545  # its JSON-RPC endpoint
 //     address: 0x5743...0001      # the contract; default where `npm run registry` puts it
-//     cacheTtlMs: 60000           # how long an answer is trusted (a grant or revoke reaches the node within it)
+//     cacheTtlMs: 60000           # how long an answer is trusted (a grant or revoke reaches the node within it);
+//                                 # an encrypting publisher also rechecks its readers this often (at least 1 s) and
+//                                 # rekeys a stream on which one lost subscribe permission
 //     timeoutMs: 3000             # an eth_call with no answer by then counts as failed (the message is refused)
 //   storage:                      # a storage node for every part in `streams`; live/storage/storage-config.ts lists the fields
 //     { path: data/storage.db }   # (HTTP resends on the app interface when `app` has httpPort)
@@ -328,8 +330,13 @@ export function messageLayerOptions(c: NodeProcessConfig): Partial<LiveMessageOp
     encryption: c.encryption, rotateKeyIntervalMs: c.rotateKeyIntervalS * 1000, rekeyIntervalMs: c.rekeyIntervalS * 1000,
     ...(c.keyRequestTimeoutS !== undefined ? { keyRequestTimeoutMs: c.keyRequestTimeoutS * 1000 } : {}),
     publisherNodes: c.publisherNodes, storageNodes: c.storageNodes,
+    // A revocation on the chain reaches this node only when it asks: its readers are asked about every TTL.
+    recheckReadersIntervalMs: c.registry === undefined ? 0 : Math.max(c.registry.cacheTtlMs, MIN_READER_RECHECK_MS),
   }
 }
+
+/** Readers are rechecked at most this often, whatever the cache TTL (0 asks the chain on every check). */
+export const MIN_READER_RECHECK_MS = 1_000
 
 function checkRegistryConfig(raw: unknown, problem: Problem): RegistryConfig | undefined {
   const section = openSection(raw, 'registry', KNOWN_REGISTRY, 'a mapping { url, address?, cacheTtlMs?, timeoutMs? }', problem)

@@ -20,6 +20,7 @@ import { ModelledCrypto } from '../sim/security/modelled-crypto.ts'
 import { createRandom } from '../sim/engine/random.ts'
 import { KeyRequester } from '../core/security/key-requester.ts'
 import { Publisher } from '../core/security/publisher.ts'
+import { Subscriber } from '../core/security/subscriber.ts'
 import { smallWorld } from './helpers/small-world.ts'
 
 const owner = keyPairFromSeed('core-test/owner')
@@ -263,7 +264,77 @@ KeyRequests('sends at most maxKeyRequestsPerSecond, answered over a direct link;
   assert.is(requester.stats.timeouts, 0)
 })
 
+const Resent = suite('Subscriber.receiveResent')
+
+Resent('validates what a storage node resends although relays validate: a forgery or an unpermitted publisher never reaches the app', () => {
+  const { nodes } = smallWorld(1)
+  const { sim, suite, ports, key } = validatorWorld('real')
+  const o = key(owner)
+  const m = key(mallory)
+  const at = (n: number, by: typeof owner) => suite.sign({ ...unsignedBy(by.address), messageId: { ...unsignedBy(by.address).messageId, timestamp: 1_000 + n } }, by)
+  const genuine = at(0, o)
+  const forged = streamMessageOf({ ...at(1, o), content: new Uint8Array([6, 6, 6]) })
+  const unpermitted = at(2, m)
+  const delivered: number[] = []
+  const subscriber = new Subscriber(nodes[0], key(alice), ports, new StreamMessageValidator(ports), () => undefined, createRandom(1, 's'),
+    { validate: false, validateResent: true, keyRequestTimeoutMs: 30_000, maxKeyRequestsPerSecond: 20, maxWaitingPerChain: 10 },
+    (message) => delivered.push(message.messageId.timestamp))
+  for (const message of [genuine, forged, unpermitted]) subscriber.receiveResent(message)
+  sim.run(100)
+  assert.equal(delivered, [1_000], 'the genuine resend only')
+  assert.equal([subscriber.stats.rejected, subscriber.stats.resentRejected], [2, 2])
+})
+
+const Rechecks = suite('Publisher.recheckReaders')
+
+Rechecks('rekeys once when readers it answered lost subscribe permission, as the permission source says after its TTL; not otherwise', () => {
+  const world = smallWorld(3)
+  const { sim, nodes } = world
+  const suite = new ModelledCrypto(createDeterministicSecureRandom('core-test/recheck'))
+  const publisherKey = suite.keyPair('core-test/owner')
+  const readerKeys = [suite.keyPair('core-test/alice'), suite.keyPair('core-test/bob')]
+  const registry = new StreamRegistry(sim, { confirmationDelayMs: 0 })
+  registry.createStream('s', publisherKey.address)
+  for (const k of readerKeys) registry.grantFromStart('s', k.address, 'subscribe')
+  const portsOf = (): SecurityPorts => ({ clock: sim, timers: sim, cpu: new CpuQueue(sim, sim), suite, costs: COSTS, permissions: new PermissionCache(registry, sim, 1_000) })
+  const publisher = new Publisher(nodes[0], publisherKey, portsOf(), createRandom(1, 'p'), { encrypt: true })
+  nodes[0].attach(publisher)
+  const firstKey = (() => { publisher.rekey('s'); return publisher.currentKeyId('s')! })()
+  const learned = [[], []] as string[][]
+  const failed = [[], []] as string[][]
+  const requesters = readerKeys.map((k, i) => {
+    const r = new KeyRequester(nodes[i + 1], k, portsOf(), (address) => (address === publisherKey.address ? 'n0' : undefined),
+      createRandom(1, 'r', i), { keyRequestTimeoutMs: 30_000, maxKeyRequestsPerSecond: 20 },
+      { learned: (ks) => { for (const key of ks) learned[i].push(key.id) }, failed: (id) => failed[i].push(id) })
+    nodes[i + 1].attach(r)
+    return r
+  })
+  sim.call(0, () => { for (const r of requesters) r.request(publisherKey.address, 's', 0, firstKey) })
+  sim.call(2_000, () => publisher.recheckReaders('s'))
+  sim.run(3_000)
+  assert.equal(learned, [[firstKey], [firstKey]])
+  assert.equal([publisher.stats.rekeys, publisher.stats.readersRevoked], [1, 0], 'both still permitted: no rekey')
+
+  sim.call(2_200, () => registry.revoke('s', readerKeys[1].address, 'subscribe'))
+  sim.call(2_500, () => publisher.recheckReaders('s'))
+  sim.run(2_600)
+  assert.is(publisher.stats.rekeys, 1, 'the cached answers (TTL 1 s, asked at 2 s) still allow bob')
+  sim.call(3_100, () => publisher.recheckReaders('s'))
+  sim.call(3_200, () => publisher.recheckReaders('s'))
+  sim.run(5_000)
+  assert.equal([publisher.stats.rekeys, publisher.stats.readersRevoked], [2, 1], 'one rekey for the revocation; bob is no longer a reader to recheck')
+  const secondKey = publisher.currentKeyId('s')!
+  assert.is.not(secondKey, firstKey)
+  sim.call(5_000, () => { for (const r of requesters) r.request(publisherKey.address, 's', 0, secondKey) })
+  sim.run(40_000)
+  assert.equal(learned, [[firstKey, secondKey], [firstKey]], 'alice asks for the new key and gets it')
+  assert.is(publisher.stats.keyRequestsRefused, 1, 'bob is refused')
+  assert.equal(failed, [[], [secondKey]], 'and gives up on it after his request timeout')
+})
+
 Registry.run()
+Rechecks.run()
+Resent.run()
 Cache.run()
 Cpu.run()
 Validator.run()

@@ -40,7 +40,7 @@ export function attachSubscriber(
   node.attach(subscriber)
   if (ordering === undefined) return { subscriber, resends: undefined }
   const o = createOrderingOptions(ordering.options)
-  const resends = createResendClient(node, { timers: ports.timers }, ordering.storageNodesOf, (m) => subscriber.receive(m))
+  const resends = createResendClient(node, { timers: ports.timers }, ordering.storageNodesOf, (m) => subscriber.receiveResent(m))
   subscriber.useOrdering(createOrderingBuffer({ clock: ports.clock, timers: ports.timers }, resends, subscriber.ordered, o), resends, o.initialWaitMs)
   return { subscriber, resends }
 }

@@ -3,6 +3,13 @@
 // registry lets subscribe. Rotation hands the next key to current readers inside a message;
 // a rekey replaces the key without telling anyone, so only those who may still subscribe get it,
 // by asking (PROTOCOL.md, "Encryption").
+//
+// Who lost subscribe permission since it was given keys: the publisher remembers the readers it
+// answered per stream, and recheckReaders asks the permission source about each again; one who
+// may no longer subscribe makes the stream rekey, once per recheck. A node whose permissions come
+// from a chain (where a revocation is a transaction the publisher hears of only by asking) calls
+// it every cache TTL; one whose permissions are its own declarations knows whom it revoked and
+// rekeys at once.
 
 import type { LinkProtocol } from '../link-protocol.ts'
 import { MessageChains } from '../message-chains.ts'
@@ -29,7 +36,12 @@ export interface PublisherStats {
   /** Signed and well-formed, but the requester may not subscribe (e.g. revoked). */
   keyRequestsRefused: number
   keyRequestsInvalid: number
+  /** Readers found, on a recheck, to have lost subscribe permission since they were answered. */
+  readersRevoked: number
 }
+
+/** Readers remembered per stream for rechecks; beyond it the longest unanswered is forgotten (a public stream's readers are anyone). */
+export const MAX_READERS_PER_STREAM = 10_000
 
 interface StreamKeys {
   current: GroupKey
@@ -41,11 +53,13 @@ interface StreamKeys {
 
 export class Publisher implements LinkProtocol {
   readonly kinds = [WIRE_GROUP_KEY_REQUEST]
-  readonly stats: PublisherStats = { published: 0, rotations: 0, rekeys: 0, keyRequests: 0, keyRequestsAnswered: 0, keyRequestsRefused: 0, keyRequestsInvalid: 0 }
+  readonly stats: PublisherStats = { published: 0, rotations: 0, rekeys: 0, keyRequests: 0, keyRequestsAnswered: 0, keyRequestsRefused: 0, keyRequestsInvalid: 0, readersRevoked: 0 }
   private readonly chains: MessageChains
   /** Key responses have a chain of their own, so they never leave gaps in the content chain. */
   private readonly responseChains: MessageChains
   private readonly keys = new Map<string, StreamKeys>()
+  /** streamId -> addresses this publisher gave keys to, least recently answered first. */
+  private readonly readers = new Map<string, Set<string>>()
 
   constructor(
     private readonly node: NetworkNode,
@@ -104,6 +118,29 @@ export class Publisher implements LinkProtocol {
     this.stats.rekeys++
   }
 
+  /**
+   * Asks the permission source again whether each reader answered on `streamId` may still
+   * subscribe; once every answer is in, forgets those who may not and rekeys if there were any,
+   * so they cannot read what comes next. A failed lookup counts as a refusal (the cache refuses
+   * it): a reader wrongly dropped asks again for the new key and is answered if permitted.
+   */
+  recheckReaders(streamId: string): void {
+    const readers = this.readers.get(streamId)
+    if (readers === undefined || readers.size === 0) return
+    const asked = [...readers]
+    const revoked: string[] = []
+    let waiting = asked.length
+    for (const reader of asked) {
+      this.ports.permissions.check(streamId, reader, 'subscribe', (allowed) => {
+        if (!allowed) revoked.push(reader)
+        if (--waiting > 0 || revoked.length === 0) return
+        for (const r of revoked) readers.delete(r)
+        this.stats.readersRevoked += revoked.length
+        this.rekey(streamId)
+      })
+    }
+  }
+
   /** The key the next message of `streamId` is encrypted with, if encrypting. */
   currentKeyId(streamId: string): string | undefined {
     return this.keys.get(streamId)?.current.id
@@ -137,7 +174,16 @@ export class Publisher implements LinkProtocol {
     const { messageId, prevMsgRef } = this.responseChains.next(r.streamId, r.streamPartition, clock.now())
     const response = createGroupKeyResponse(suite, this.identity, { ...messageId, prevMsgRef }, r, keys)
     this.stats.keyRequestsAnswered++
+    this.rememberReader(r.streamId, r.requesterId)
     cpu.run(costs.verifyMs + keys.length * costs.sealMs + costs.signMs, () => this.node.send(connection, keyExchangeWireMessage(response)))
+  }
+
+  private rememberReader(streamId: string, reader: string): void {
+    let readers = this.readers.get(streamId)
+    if (readers === undefined) this.readers.set(streamId, (readers = new Set()))
+    // Delete first, so the Set's order stays the order of answering and the oldest goes first.
+    if (!readers.delete(reader) && readers.size >= MAX_READERS_PER_STREAM) readers.delete(readers.values().next().value!)
+    readers.add(reader)
   }
 
   private keysOf(streamId: string): StreamKeys {

@@ -25,6 +25,13 @@ import type { StreamMessageValidator } from './stream-message-validator.ts'
 export interface SubscriberOptions extends KeyRequesterOptions {
   /** Validate here; false when every relay validates (then the node already did). */
   validate: boolean
+  /**
+   * Validate what storage nodes resend, also when `validate` is false: a resent message came
+   * through no relay, and a storage node could forge history. Live nodes do (they trust no
+   * storage node); the simulator's storage nodes are honest and store only what their relay
+   * validated, so it checks resends only where it checks everything (`validate`).
+   */
+  validateResent: boolean
   /** Messages waiting for a key, per chain; beyond it the newest are dropped (counted). */
   maxWaitingPerChain: number
 }
@@ -34,6 +41,8 @@ export const DEFAULT_MAX_WAITING_PER_CHAIN = 1_000
 export interface SubscriberStats {
   received: number
   rejected: number
+  /** Resent messages (counted in `rejected` too) that failed validation: a storage node sent what its publisher did not sign or may not publish. */
+  resentRejected: number
   /** Rejected messages whose genuine version was asked of a storage node. */
   refetched: number
   delivered: number
@@ -49,7 +58,7 @@ export type AppDelivery = (message: StreamMessage, content: Uint8Array) => void
 
 export class Subscriber implements LinkProtocol, DeliveryListener {
   readonly kinds: readonly number[]
-  readonly stats: SubscriberStats = { received: 0, rejected: 0, refetched: 0, delivered: 0, decryptFailures: 0, undecryptable: 0, keysFromRotation: 0 }
+  readonly stats: SubscriberStats = { received: 0, rejected: 0, resentRejected: 0, refetched: 0, delivered: 0, decryptFailures: 0, undecryptable: 0, keysFromRotation: 0 }
   readonly keyRequester: KeyRequester
   private readonly keys = new Map<string, GroupKey>()
   /** chainKey -> messages in chain order whose key (or whose predecessor's key) is missing. */
@@ -111,7 +120,7 @@ export class Subscriber implements LinkProtocol, DeliveryListener {
     this.receive(message)
   }
 
-  /** A message from the network or a resend. */
+  /** A message from the network. */
   receive(message: StreamMessage): void {
     if (message.messageType !== MESSAGE_TYPE_CONTENT) return
     this.stats.received++
@@ -122,6 +131,26 @@ export class Subscriber implements LinkProtocol, DeliveryListener {
     this.validator.validate(message, (verdict) => {
       if (verdict === VERDICT_VALID) this.accept(message)
       else this.reject(message, verdict)
+    })
+  }
+
+  /**
+   * A message a storage node resent. One that fails validation is dropped and counted, never
+   * refetched: asking the storage node that forged it again would only loop.
+   */
+  receiveResent(message: StreamMessage): void {
+    if (message.messageType !== MESSAGE_TYPE_CONTENT) return
+    this.stats.received++
+    if (!this.options.validate && !this.options.validateResent) {
+      this.accept(message)
+      return
+    }
+    this.validator.validate(message, (verdict) => {
+      if (verdict === VERDICT_VALID) this.accept(message)
+      else {
+        this.stats.rejected++
+        this.stats.resentRejected++
+      }
     })
   }
 

@@ -217,6 +217,7 @@ export class SimMessageLayer implements MessageLayerSource {
         createRandom(scenario.seed, 'node', nodeIds[s], 'subscriber'),
         {
           validate: this.signed && security.validation === 'subscriber',
+          validateResent: false,
           keyRequestTimeoutMs: security.keyRequestTimeoutS * 1000,
           maxKeyRequestsPerSecond: security.maxKeyRequestsPerSecond,
           maxWaitingPerChain: DEFAULT_MAX_WAITING_PER_CHAIN,
