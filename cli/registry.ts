@@ -6,6 +6,7 @@
 //   npm run registry -- revoke STREAM USER publish|subscribe ...
 //   npm run registry -- make-public STREAM ...
 //   npm run registry -- allows STREAM USER publish|subscribe [--rpc URL] [--address A]
+//   npm run registry -- address [--key-file F]     (the key's address, for grants; the key file is made if missing, as a node makes it)
 
 import { parseArgs } from 'node:util'
 import { keyPairFromPrivateKey } from '../core/message-layer/identity.ts'
@@ -29,9 +30,11 @@ const USAGE = `usage:
   npm run registry -- revoke STREAM USER publish|subscribe          [--rpc URL] [--key-file F] [--address A]
   npm run registry -- make-public STREAM                            [--rpc URL] [--key-file F] [--address A]
   npm run registry -- allows STREAM USER publish|subscribe          [--rpc URL] [--address A]
+  npm run registry -- address                                       [--key-file F]
 
   --rpc URL        the registry chain's JSON-RPC endpoint (default ${DEFAULT_RPC_URL})
-  --key-file F     the signing key, as a node's (BRTC_PRIVATE_KEY, else F, created on first use; default ${DEFAULT_CLI_KEY_FILE})
+  --key-file F     the signing key, as a node's (BRTC_PRIVATE_KEY, else F, created on first use; default ${DEFAULT_CLI_KEY_FILE});
+                   address prints its address only (give a node's key file to grant that node before it starts)
   --address A      the StreamRegistry contract (default ${DEFAULT_REGISTRY_ADDRESS}, where serve puts it)
   --expires WHEN   the grant's end: unix seconds or an ISO 8601 time (default: never)
   USER             an address: 0x and 40 hex digits`
@@ -62,7 +65,8 @@ async function main(): Promise<number> {
     case 'revoke': return change(values, args, ['STREAM', 'USER', 'PERMISSION'], ([s, u, p]) => registryCalls.revoke(s, u, p as Permission), ([s, u, p]) => `revoked ${p} on ${s} from ${u}`)
     case 'make-public': return change(values, args, ['STREAM'], ([s]) => registryCalls.makePublic(s), ([s]) => `stream ${s} is public: anyone may subscribe`)
     case 'allows': return allows(values, args)
-    default: throw new UsageError(`command: expected serve, create-stream, grant, revoke, make-public or allows, got "${command}"`)
+    case 'address': return address(values, args)
+    default: throw new UsageError(`command: expected serve, create-stream, grant, revoke, make-public, allows or address, got "${command}"`)
   }
 }
 
@@ -111,6 +115,17 @@ async function change(values: Values, args: string[], names: string[], calldata:
     if (error instanceof TransactionFailed || error instanceof RpcCallError) throw new RunFailure(error.message)
     throw error
   }
+}
+
+/** Prints the address of the key a change would be signed with: a node's key file gives the node's address. */
+function address(values: Values, args: string[]): number {
+  if (args.length > 0) throw new UsageError(`address: unexpected argument "${args[0].slice(0, 64)}"`)
+  for (const flag of ['port', 'host', 'block-time-ms', 'chain-id', 'rpc', 'address', 'expires'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag}: not an option of address`)
+  }
+  const key = processKey({ keyFile: values['key-file'] ?? DEFAULT_CLI_KEY_FILE, insecureTestKeys: false })
+  console.log(keyPairFromPrivateKey(key.privateKey!).address)
+  return 0
 }
 
 async function allows(values: Values, args: string[]): Promise<number> {
