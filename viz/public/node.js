@@ -201,7 +201,8 @@ function setJoined(joined, title) {
   for (const id of ['tracker-url', 'tracker-id', 'node-id', 'stream-part', 'entry-point', 'publisher-nodes', 'join']) $(id).disabled = joined
   for (const id of ['leave', 'text', 'publish']) $(id).disabled = !joined || title !== undefined
   $('dot').classList.toggle('on', joined)
-  $('title-id').textContent = title ?? (joined ? session.id : '')
+  // The address too, for grants on a registry chain (a DHT node's id is its address already).
+  $('title-id').textContent = title ?? (joined ? (session.id === session.node.identity.address ? session.id : `${session.id} · ${session.node.identity.address}`) : '')
 }
 
 /** Core calls these inside its own handlers: they only record and draw, and never throw. */
