@@ -43,6 +43,8 @@ export interface ResendResult {
   readonly outcome: ResendOutcome
   /** Messages received for it and handed to the sink. */
   readonly received: number
+  /** For 'unreachable' and 'disconnected': why the link failed or dropped, as the transport said. */
+  readonly reason?: string
 }
 
 /** Counters for metrics and tests; they only grow. */
@@ -182,13 +184,13 @@ export class ResendClient implements LinkProtocol, ResendSource {
     }
   }
 
-  onConnectFailed(peer: NodeId): void {
-    for (const r of [...this.pending.values()]) if (!r.sent && r.storageNodeId === peer) this.finish(r, 'unreachable')
+  onConnectFailed(peer: NodeId, reason: string): void {
+    for (const r of [...this.pending.values()]) if (!r.sent && r.storageNodeId === peer) this.finish(r, 'unreachable', reason)
   }
 
-  onDisconnected(connection: Connection): void {
+  onDisconnected(connection: Connection, reason: string): void {
     for (const r of [...this.pending.values()]) {
-      if (r.storageNodeId === connection.remoteId) this.finish(r, 'disconnected')
+      if (r.storageNodeId === connection.remoteId) this.finish(r, 'disconnected', reason)
     }
   }
 
@@ -208,13 +210,13 @@ export class ResendClient implements LinkProtocol, ResendSource {
     return request
   }
 
-  private finish(request: PendingRequest, outcome: ResendOutcome): void {
+  private finish(request: PendingRequest, outcome: ResendOutcome, reason?: string): void {
     if (!this.pending.delete(request.requestId)) return
     this.ports.timers.clearTimeout(request.timer!)
     if (outcome === 'timeout') this.counts.timeouts++
     else if (outcome === 'unreachable' || outcome === 'disconnected') this.counts.failures++
     else this.counts.completed++
-    request.onEnd?.({ requestId: request.requestId, storageNodeId: request.storageNodeId, outcome, received: request.received })
+    request.onEnd?.({ requestId: request.requestId, storageNodeId: request.storageNodeId, outcome, received: request.received, ...(reason !== undefined ? { reason } : {}) })
   }
 
   private malformed(): boolean {
