@@ -181,6 +181,17 @@ Registry('the CLI signs with a key file, reports what the contract refuses (exit
       assert.is(r.code, 2, r.out)
       assert.ok(r.out.includes(`error: ${field}`), `${field} named in:\n${r.out}`)
     }
+    // address: a key file's address, for grants before a node first starts; the file is made if missing.
+    const addressOfFile = async (...args: string[]) => {
+      const p = runLiveProcess('registry.ts', ['address', ...args], { keyFromEnv: false })
+      return { code: await p.exited, out: p.output() }
+    }
+    assert.equal(await addressOfFile('--key-file', ownerKey), { code: 0, out: `${addressOf(owner)}\n` })
+    const fresh = await addressOfFile('--key-file', join(dir, 'keys', 'fresh.key'))
+    assert.is(fresh.code, 0, fresh.out)
+    assert.match(fresh.out, /created key file .*fresh\.key/)
+    assert.is((await addressOfFile('--key-file', join(dir, 'keys', 'fresh.key'))).out, `${/0x[0-9a-f]{40}/.exec(fresh.out)![0]}\n`, 'the same key next time')
+    assert.is((await cli('address', '--key-file', ownerKey)).code, 2, '--rpc is not an option of address')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
