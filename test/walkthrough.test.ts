@@ -145,7 +145,7 @@ if (webRtcMissing !== undefined) {
         const { chromium } = await import('playwright-core')
         w.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
         page = await w.browser.newPage()
-        await page.goto(`${vizUrl}/node.html?tracker=${encodeURIComponent(w.trackerUrl)}&id=browser&stream=demo%230`)
+        await page.goto(`${vizUrl}/node.html?tracker=${encodeURIComponent(w.trackerUrl)}&id=browser&stream=demo%230&keyRequestTimeoutS=5`)
         await page.waitForSelector('body[data-ready=true]')
         await page.click('#join')
         await page.waitForSelector('body[data-state=joined]')
@@ -168,9 +168,11 @@ if (webRtcMissing !== undefined) {
       if (page !== undefined) {
         await waitFor('the browser reads 1..10', async () => (await browserRead()).length >= 10, 60_000)
         assert.equal(await browserRead(), range(1, 10))
+        const rows = await page.$$eval('#messages tr[data-encrypted=true]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.text!))
+        assert.equal(rows.map((t) => (JSON.parse(t) as { n: number }).n).sort((a, b) => a - b), range(1, 10), 'the page lists the plaintext, marked encrypted')
       }
 
-      if (BROWSER !== undefined) {
+      if (BROWSER !== undefined && page !== undefined) {
         step('the browser subscriber is revoked on the chain: the publisher rekeys, and only the Node subscriber reads on')
         assert.match(await w.cli('revoke', 'demo', BROWSER, 'subscribe', '--key-file', pubKey), `revoked subscribe on demo from ${BROWSER}`)
         await until('the publisher finds the revocation and rekeys', () => lastCount(pub.output(), 'readers revoked') >= 1, 60_000)
@@ -179,6 +181,8 @@ if (webRtcMissing !== undefined) {
         assert.equal((await read(subUrl)).map((m) => m.content.n), range(1, 20))
         await until('the browser\'s request for the new key is refused', () => /key requests answered \d+, refused [1-9]/.test(pub.output().split('\n').filter((l) => l.startsWith(`${PUB}:`)).pop() ?? ''), 60_000)
         assert.equal(await browserRead(), range(1, 10), 'nothing readable after the rekey')
+        await page.waitForSelector('body:not([data-undecryptable="0"])', { timeout: 60_000 })
+        console.log(`  walkthrough: after the revocation the page counts ${await page.getAttribute('body', 'data-undecryptable')} undecryptable`)
       } else {
         for (const n of range(11, 20)) await publish(pubUrl, n)
         await waitFor('the Node subscriber reads 11..20', async () => (await read(subUrl)).length >= 20, 60_000)
