@@ -124,9 +124,19 @@ if (skipReason !== undefined) {
     const live = (await runLive(scenario, { quiet: true })).summary
     const ml = live.messageLayer!
     assert.ok(live.lost.loss > 0, 'the shim dropped content')
-    assert.ok(sim.ordering.gapsFilled > 0 && ml.ordering.gapsFilled > 0, `gaps filled: sim ${sim.ordering.gapsFilled}, live ${ml.ordering.gapsFilled}`)
+    // Whether a live run has gaps at all is timing: degree-4 flooding covers most losses, and a run
+    // may see none (1 in 5 here). Every gap it does see must be filled from storage; the
+    // walkthrough test makes one for certain.
+    const diag = `live ordering ${JSON.stringify(ml.ordering)}, storage ${JSON.stringify(ml.storage)}`
+    assert.ok(sim.ordering.gapsFilled > 0, `simulated gaps filled ${sim.ordering.gapsFilled}`)
+    assert.is(ml.ordering.gapsFilled, ml.ordering.gapsDetected, diag)
+    assert.is(ml.ordering.gapsSkipped, 0, diag)
+    console.log(`  FIGURE live gap fill at 20% loss: ${ml.ordering.gapsDetected} gaps, ${ml.ordering.gapsFilled} closed (late copies or resends; `
+      + `${ml.ordering.resendRequests} resend requests, ${ml.storage.messagesSent} messages resent); simulated ${sim.ordering.gapsFilled} closed`)
     assert.is(ml.storage.nodes, 1)
-    assert.ok(ml.storage.stored > 0 && ml.storage.requests > 0 && ml.storage.messagesSent > 0, JSON.stringify(ml.storage))
+    assert.ok(ml.storage.stored > 0, JSON.stringify(ml.storage))
+    // A gap the flood closes before the first wait asks storage nothing; the rest were asked of it.
+    if (ml.ordering.resendRequests > 0) assert.ok(ml.storage.requests > 0 && ml.storage.messagesSent > 0, diag)
     assert.is(ml.app.outOfOrder, 0)
     assert.is(ml.app.deliveryRatio, 1, `${ml.app.delivered} of ${ml.app.expected}; gaps ${JSON.stringify(ml.ordering)}`)
     assert.is(live.live.errors.count, 0, live.live.errors.first.join('; '))
