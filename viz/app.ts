@@ -11,6 +11,8 @@ import { deliveryIndex } from './data/deliveries.ts'
 import { HttpError, resolveUnder } from './data/paths.ts'
 import { listRuns, readSummary, readSweep, readTimeseries, readTopology } from './data/runs.ts'
 import { listCompares, readCompare } from './data/compares.ts'
+import { compareRuns } from './data/run-compare.ts'
+import { staticLayout } from './data/static-layout.ts'
 
 export interface AppOptions {
   /** Directory holding `<scenario>/<run>/` folders. */
@@ -38,7 +40,7 @@ async function sendFile(reply: FastifyReply, path: string): Promise<FastifyReply
   return reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(body)
 }
 
-const RESOURCES = new Set(['info', 'summary', 'topology', 'timeseries', 'messages', 'deliveries', 'charts', 'nodes', 'scenario'])
+const RESOURCES = new Set(['info', 'summary', 'topology', 'timeseries', 'messages', 'deliveries', 'charts', 'nodes', 'scenario', 'layout'])
 
 /** Where the explorer listens unless told otherwise (`npm run viz`, `run --viz`). */
 export const DEFAULT_EXPLORER_PORT = 7600
@@ -99,6 +101,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     return readCompare(dir, segs.join('/'))
   })
 
+  // Runs picked in the explorer, side by side: ?run=<scenario>/<run>&run=... (two or more).
+  app.get<{ Querystring: { run?: string | string[] } }>('/api/compare-runs', async (req) => {
+    const q = req.query.run
+    return compareRuns(root, q === undefined ? [] : Array.isArray(q) ? q : [q])
+  })
+
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/runs/*', async (req, reply) => {
     const segs = rawSegments(req.url, '/api/runs/', false)
     const resource = segs.pop() ?? ''
@@ -117,6 +125,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       case 'topology': return readTopology(dir)
       case 'timeseries': return readTimeseries(dir)
       case 'charts': return chartData(dir)
+      // The first stream part laid out in Node, as the static report draws it (small multiples).
+      case 'layout': return { layout: staticLayout(await readTopology(dir)) }
       case 'scenario': {
         try { return reply.type('text/yaml; charset=utf-8').send(await readFile(join(dir, 'scenario.yaml'), 'utf8')) } catch { throw new HttpError(404, 'scenario.yaml not found for this run') }
       }

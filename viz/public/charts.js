@@ -57,17 +57,17 @@
    * A laid-out overlay (viz/data/static-layout.ts) on a canvas, for the static report: links faint,
    * nodes by role when the run has roles, else by region, with a legend. Returns the nodes drawn.
    */
-  function staticGraph(container, g) {
+  function staticGraph(container, g, opts = {}) {
     const fig = document.createElement('figure')
     fig.className = 'chart static-graph'
     const cap = document.createElement('figcaption')
-    cap.textContent = `Overlay · ${g.streamPart}`
+    cap.textContent = opts.title || `Overlay · ${g.streamPart}`
     const sub = document.createElement('span')
     sub.className = 'sub'
     sub.textContent = `${fmtNum(g.ids.length)} nodes · ${fmtNum(g.edges.length / 2)} links${g.note ? ' · ' + g.note : ''}`
     cap.appendChild(sub)
     fig.appendChild(cap)
-    const W = 760, H = 520, pad = 16
+    const W = opts.width || 760, H = opts.height || 520, pad = opts.width < 500 ? 8 : 16
     const canvas = document.createElement('canvas')
     const dpr = global.devicePixelRatio || 1
     canvas.width = W * dpr; canvas.height = H * dpr

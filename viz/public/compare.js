@@ -1,8 +1,15 @@
-// A design comparison (`sim compare`): one row per design with the mean and confidence interval
-// over seeds of each headline metric, the designs' latency CDFs overlaid (each pooled over its
-// seeds), and every run with a link to its own page.
+// The comparison page. `?compare=<scenario>/<compare>`: a design comparison (`sim compare`): one
+// column per design with the mean and confidence interval over seeds of each headline metric and
+// its difference from the first design, the designs' latency CDFs overlaid (each pooled over its
+// seeds), one overlay per design, and every run with a link to its own page.
+// `?run=<key>&run=<key>...`: runs picked in the run list (compare-runs.js).
 import { api, compareApi, fmt, h, header, param, runUrl, showError } from './common.js'
+import { cdfCharts, colorOf, difference, overlayThumbs } from './compare-view.js'
 
+if (new URLSearchParams(location.search).has('run')) await import('./compare-runs.js')
+else await showComparison()
+
+async function showComparison() {
 const key = param('compare') || ''
 const [scenario, compareName] = key.split('/')
 header([['Runs', '/'], [scenario || '?'], [compareName || '?']])
@@ -31,9 +38,14 @@ function renderDesigns(c) {
     row('protocol', c.designs.map((d) => d.protocol)),
     row('builder', c.designs.map((d) => d.builder)),
     row('runs', c.designs.map((d) => `${d.runs.length}${d.failures.length ? ` (+${d.failures.length} failed)` : ''}`)),
-    ...c.metrics.map((m) => row(h('span', { title: `${m.key}: ${m.definition}` }, title(m)), c.designs.map((d) => interval(d.stats[m.key], m.decimals, seeds)), { 'data-metric': m.key }))))
+    row('latency samples (pooled)', c.designs.map((d) => fmt(d.latencyCdf.samples))),
+    ...c.metrics.map((m) => row(h('span', { title: `${m.key}: ${m.definition}` }, title(m)), c.designs.map((d, i) => {
+      const cell = interval(d.stats[m.key], m.decimals, seeds)
+      const diff = i ? difference(d.stats[m.key]?.mean ?? null, c.designs[0].stats[m.key]?.mean ?? null, m.decimals) : null
+      return diff == null ? cell : h('span', {}, cell, h('br'), h('span', { class: 'diff' }, `${diff} vs ${c.designs[0].design}`))
+    }), { 'data-metric': m.key }))))
   document.getElementById('ci-note').textContent = `Each cell: the mean over seeds ± the half-width of its ${Math.round(c.confidence * 100)}% confidence interval `
-    + '(Student t, n − 1 degrees of freedom); with one seed, the value and n=1.'
+    + `(Student t, n − 1 degrees of freedom); with one seed, the value and n=1. Below it, the difference of the means from ${c.designs[0]?.design ?? 'the first design'}.`
   const legend = document.getElementById('legend')
   for (const m of c.metrics) legend.append(h('li', {}, h('b', {}, m.label), ' (', h('code', {}, m.key), m.unit ? `, ${m.unit}` : '', `): ${m.definition}`))
   for (const d of c.designs) legend.append(h('li', {}, h('b', {}, d.design), `: ${d.description}; `, h('code', {}, Object.entries(d.overrides).map(([k, v]) => `${k}: ${v}`).join(', '))))
@@ -41,32 +53,18 @@ function renderDesigns(c) {
   if (failures.length) document.getElementById('failures').append(h('div', { class: 'error', style: 'margin-top:10px' }, h('b', {}, 'Failed runs'), h('ul', {}, ...failures.map((f) => h('li', {}, f)))))
 }
 
-const color = (i) => window.VizCharts.PALETTE[i % window.VizCharts.PALETTE.length]
+const color = colorOf
 
 function renderCdf(c) {
-  const container = document.getElementById('charts')
-  // The axis ends at the slowest design's 99.5th percentile: a few stragglers (a joiner's first
-  // message after seconds) would otherwise squeeze every curve into the left edge.
-  const atTail = (points) => (points.find((p) => p[1] >= 0.995) ?? points[points.length - 1])?.[0] ?? 0
-  const xMax = Math.max(1, ...c.designs.map((d) => atTail(d.latencyCdf.points)))
-  const cut = (points) => points.filter((p) => p[0] <= xMax)
-  const series = c.designs.map((d, i) => ({ name: d.design, color: color(i), points: cut(d.latencyCdf.points), curve: window.d3.curveStepAfter }))
-  const samples = c.designs.reduce((a, d) => a + d.latencyCdf.samples, 0)
-  window.VizCharts.lineChart(container, {
-    id: 'latency-cdf', title: 'Latency CDF by design', subtitle: `pooled over seeds, ${fmt(samples)} first receipts; to the slowest design's 99.5th percentile`,
-    xDomain: [0, xMax],
-    xLabel: 'first-receipt latency (ms)', xName: 'latency (ms)', yLabel: 'share of first receipts (%)',
-    yDomain: [0, 1], yFormat: (v) => `${Math.round(v * 100)}`, tipY: (v) => `${(v * 100).toFixed(1)} %`,
-    series, emptyText: 'no latency samples',
-  })
-  // The same curves from the median up, where designs differ most.
-  const tail = series.map((s) => ({ ...s, points: s.points.filter((p) => p[1] >= 0.5) }))
-  window.VizCharts.lineChart(container, {
-    id: 'latency-cdf-tail', title: 'Latency CDF, upper half', subtitle: 'the same curves from the median up',
-    xLabel: 'first-receipt latency (ms)', xName: 'latency (ms)', yLabel: 'share of first receipts (%)',
-    xDomain: [0, xMax], yDomain: [0.5, 1], yFormat: (v) => `${Math.round(v * 100)}`, tipY: (v) => `${(v * 100).toFixed(1)} %`,
-    series: tail, emptyText: 'no latency samples',
-  })
+  cdfCharts(document.getElementById('charts'), c.designs.map((d, i) => ({ name: d.design, color: color(i), samples: d.latencyCdf.samples, points: d.latencyCdf.points })), 'design')
+}
+
+/** Each design's overlay, from its first run (the first seed), as small pictures side by side. */
+function renderOverlays(c) {
+  return overlayThumbs(document.getElementById('overlays'), c.designs.map((d, i) => {
+    const r = d.runs[0]
+    return { name: r ? `${d.design} · seed ${r.seed}` : d.design, color: color(i), runKey: r ? c.runKeys[r.runDir] : null }
+  }))
 }
 
 function renderRuns(c) {
@@ -94,7 +92,10 @@ try {
   renderDesigns(c)
   renderCdf(c)
   renderRuns(c)
+  window.VizCharts.addTableExports(document.querySelector('main'), 'compare')
+  await renderOverlays(c)
   document.body.dataset.ready = 'true'
 } catch (e) {
   showError(designsTable, e)
+}
 }

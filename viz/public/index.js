@@ -6,6 +6,19 @@ header([['Runs']])
 const table = document.getElementById('runs')
 const sweeps = document.getElementById('sweeps')
 const filter = document.getElementById('filter')
+/** Runs ticked for comparison, kept across filtering. */
+const picked = new Set()
+const compareButton = document.getElementById('compare-picked')
+
+function updatePicked() {
+  compareButton.disabled = picked.size < 2
+  compareButton.textContent = picked.size ? `Compare ${picked.size} runs` : 'Compare runs'
+}
+compareButton.addEventListener('click', () => {
+  const q = new URLSearchParams()
+  for (const k of picked) q.append('run', k)
+  location.href = `/compare.html?${q.toString().replace(/%2F/g, '/')}`
+})
 
 function renderRuns(runs) {
   const q = filter.value.trim().toLowerCase()
@@ -13,7 +26,7 @@ function renderRuns(runs) {
   document.getElementById('count').textContent = `${shown.length} of ${runs.length} runs`
   table.innerHTML = ''
   table.append(h('thead', {}, h('tr', {},
-    h('th', {}, 'Scenario'), h('th', {}, 'Run'), h('th', { class: 'num' }, 'Seed'), h('th', { class: 'num' }, 'Nodes'),
+    h('th', {}, h('span', { class: 'muted', title: 'tick two or more runs to compare them' }, 'Compare')), h('th', {}, 'Scenario'), h('th', {}, 'Run'), h('th', { class: 'num' }, 'Seed'), h('th', { class: 'num' }, 'Nodes'),
     h('th', { class: 'num' }, 'Delivery ratio'), h('th', { class: 'num' }, 'Latency p50'), h('th', { class: 'num' }, 'Latency p99'),
     h('th', { class: 'num' }, 'Duplicates / delivery'), h('th', {}, 'Budgets'), h('th', {}, 'Data'), h('th', {}, 'When'))))
   const body = h('tbody')
@@ -21,14 +34,16 @@ function renderRuns(runs) {
     const budgets = r.budgetsTotal == null ? h('span', { class: 'muted' }, '–')
       : h('span', { class: `badge ${r.budgetsPassed === r.budgetsTotal ? 'pass' : 'fail'}` }, `${r.budgetsPassed}/${r.budgetsTotal}`)
     const data = [r.hasTopology && 'graph', r.hasDeliveries && 'deliveries', r.hasTimeseries && 'time series'].filter(Boolean).join(' · ')
+    const box = h('input', { type: 'checkbox', 'aria-label': `compare ${r.key}`, 'data-key': r.key, checked: picked.has(r.key) })
+    box.addEventListener('change', () => { if (box.checked) picked.add(r.key); else picked.delete(r.key); updatePicked() })
     body.append(h('tr', { 'data-key': r.key },
-      h('td', {}, r.scenario), h('td', {}, h('a', { href: runUrl(r.key) }, r.run)),
+      h('td', {}, box), h('td', {}, r.scenario), h('td', {}, h('a', { href: runUrl(r.key) }, r.run)),
       h('td', { class: 'num' }, r.seed ?? '–'), h('td', { class: 'num' }, fmt(r.nodes)),
       h('td', { class: 'num' }, fmtPct(r.deliveryRatio)), h('td', { class: 'num' }, fmtMs(r.latencyP50Ms)), h('td', { class: 'num' }, fmtMs(r.latencyP99Ms)),
       h('td', { class: 'num' }, fmt(r.duplicatesPerDelivery)), h('td', {}, budgets), h('td', { class: 'muted' }, data), h('td', { class: 'muted' }, fmtWhen(r.startedAt))))
   }
   table.append(body)
-  if (!shown.length) table.append(h('tbody', {}, h('tr', {}, h('td', { colspan: 11, class: 'empty' }, runs.length ? 'No run matches the filter.' : 'No runs yet: try npm run sim -- run scenarios/quickstart.yaml'))))
+  if (!shown.length) table.append(h('tbody', {}, h('tr', {}, h('td', { colspan: 12, class: 'empty' }, runs.length ? 'No run matches the filter.' : 'No runs yet: try npm run sim -- run scenarios/quickstart.yaml'))))
 }
 
 function renderSweeps(list) {
