@@ -441,6 +441,35 @@ def('keyboard reaches the graph, its legend and the charts\' exports; the theme 
   await page.close()
 })
 
+def('every chart offers the numbers behind it as a table: described by it, toggled by keyboard', async () => {
+  const { page, errors } = await open(runUrl(signed.key))
+  await page.waitForSelector('figure.chart[data-chart=overlay-over-time]')
+  const charts = await page.$$eval('figure.chart', (fs) => fs.map((f) => {
+    const svg = f.querySelector('svg')!, table = document.getElementById(svg.getAttribute('aria-describedby') ?? '')
+    return { id: (f as HTMLElement).dataset.chart, points: Number((f as HTMLElement).dataset.points), rows: table?.querySelectorAll('tbody tr').length ?? -1,
+      inside: !!table && f.contains(table), button: (f.querySelector('button[data-export=table]') as HTMLElement | null)?.tabIndex }
+  }))
+  const drawn = charts.filter((c) => c.points > 0)
+  assert.ok(drawn.length >= 6, `${drawn.length} charts with data`)
+  for (const c of drawn) {
+    assert.is(c.rows, c.points, `${c.id}: one table row per point drawn`)
+    assert.ok(c.inside && c.button === 0, `${c.id}: its own table and a focusable toggle`)
+  }
+  // Keyboard: focus the histogram's toggle, Enter shows the table; its counts hold every first receipt.
+  const hist = 'figure.chart[data-chart=latency-histogram]'
+  assert.is(await page.$eval(`${hist} .chart-table`, (t) => (t as HTMLElement).hidden), true)
+  await page.focus(`${hist} button[data-export=table]`)
+  await page.keyboard.press('Enter')
+  assert.is(await page.$eval(`${hist} .chart-table`, (t) => (t as HTMLElement).hidden), false)
+  assert.is(await page.$eval(`${hist} button[data-export=table]`, (b) => b.getAttribute('aria-expanded')), 'true')
+  const counts = await page.$$eval(`${hist} .chart-table tbody tr td:last-child`, (t) => t.map((x) => Number(x.textContent!.replace(/,/g, ''))))
+  const samples = (await (await fetch(`${base}/api/runs/${signed.key}/charts`)).json()).latency.samples
+  assert.is(counts.reduce((a, b) => a + b, 0), samples)
+  await (await page.$(hist))!.screenshot({ path: join(ART, 'instrument-chart-table.png') })
+  assert.equal(errors, [])
+  await page.close()
+})
+
 def('map view: nodes at their latitude and longitude, links as great circles, the replay on the map', async () => {
   const { page, errors } = await open(runUrl(signed.key, '&msg=0'))
   await page.waitForSelector('#replay[data-receivers]')
@@ -467,6 +496,40 @@ def('map view: nodes at their latitude and longitude, links as great circles, th
   await again.page.waitForFunction(`document.querySelector('#graph')?.dataset.mode === 'map'`, undefined, { timeout: 15000 })
   assert.equal([...errors, ...again.errors], [])
   await page.close(); await again.page.close()
+})
+
+def('on the map, replay trails and copies in flight follow the links\' great-circle arcs', async () => {
+  const { page, errors } = await open(runUrl(signed.key, '&layout=map'))
+  await page.waitForSelector('body[data-ready=true]')
+  await page.waitForFunction(`document.querySelector('#graph').dataset.mode === 'map'`)
+  // The link whose arc bends most on screen, drawn alone as a trail in pure green.
+  const probe = await page.evaluate(`(() => {
+    const v = document.querySelector('#graph canvas').graphView, S = 12, t = v.transform
+    let best = null
+    for (let k = 0; k < v.m; k++) {
+      const o = 2 * k * (S + 1), ax = v.arcs[o], ay = v.arcs[o + 1], bx = v.arcs[o + 2 * S], by = v.arcs[o + 2 * S + 1]
+      if (Math.abs(bx - ax) > 600) continue
+      const mx = v.arcs[o + S], my = v.arcs[o + S + 1], bend = Math.hypot(mx - (ax + bx) / 2, my - (ay + by) / 2) * t.k
+      if (!best || bend > best.bend) best = { k, bend, arc: [t.applyX(mx), t.applyY(my)], chord: [t.applyX((ax + bx) / 2), t.applyY((ay + by) / 2)] }
+    }
+    const a = v.edges[2 * best.k], b = v.edges[2 * best.k + 1]
+    best.along = v.pointAlong(b, a, 0.5).map((z, i) => i ? t.applyY(z) : t.applyX(z))
+    v.setOverlay({ trail: { id: 'probe', pairs: Int32Array.of(b, a), count: 1, color: '#00ff00', width: 4, alpha: 1 } })
+    return best })()`) as { bend: number; arc: [number, number]; chord: [number, number]; along: [number, number] }
+  assert.ok(probe.bend > 12, `an arc that bends ${probe.bend.toFixed(1)} px on screen`)
+  assert.ok(Math.hypot(probe.along[0] - probe.arc[0], probe.along[1] - probe.arc[1]) < 2, 'a copy halfway is at the arc\'s middle, not the chord\'s')
+  await page.waitForTimeout(150)
+  const green = (at: [number, number]) => page.evaluate(`(() => {
+    const c = document.querySelector('#graph canvas'), d = devicePixelRatio, [x, y] = ${JSON.stringify(at)}
+    const px = c.getContext('2d').getImageData(Math.round(x * d) - 3, Math.round(y * d) - 3, 7, 7).data
+    let n = 0
+    for (let i = 0; i < px.length; i += 4) if (px[i + 1] > 220 && px[i] < 80 && px[i + 2] < 80) n++
+    return n })()`) as Promise<number>
+  assert.ok(await green(probe.arc) > 0, 'the trail passes through the arc\'s middle')
+  assert.is(await green(probe.chord), 0, 'and not through the straight chord\'s')
+  await page.screenshot({ path: join(ART, 'instrument-map-trail.png') })
+  assert.equal(errors, [])
+  await page.close()
 })
 
 const Instrument = suite('explorer as an instrument, in Chromium')

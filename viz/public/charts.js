@@ -164,13 +164,56 @@
     btn('SVG', 'Download this chart as SVG', () => download(`${id}.svg`, svgFile(svg.node()), 'image/svg+xml'))
     btn('PNG', 'Download this chart as PNG', () => pngOfSvg(svg.node(), `${id}.png`))
     if (csvRows) btn('CSV', 'Download the numbers behind this chart as CSV', () => download(`${id}.csv`, toCsv(csvRows()), 'text/csv'))
+    if (csvRows) {
+      // The chart's text alternative: the same numbers as a table, which the SVG names as its
+      // description and a toggle shows to everyone.
+      const wrap = numbersTable(csvRows(), fig.querySelector('figcaption')?.firstChild?.textContent || id)
+      fig.appendChild(wrap)
+      svg.attr('aria-describedby', wrap.id)
+      btn('Table', 'Show the numbers behind this chart as a table', (ev) => {
+        wrap.hidden = !wrap.hidden
+        ev.currentTarget.setAttribute('aria-expanded', String(!wrap.hidden))
+        ev.currentTarget.textContent = wrap.hidden ? 'Table' : 'Hide table'
+      })
+      const toggle = bar.lastChild
+      toggle.setAttribute('aria-controls', wrap.id)
+      toggle.setAttribute('aria-expanded', 'false')
+    }
     fig.insertBefore(bar, fig.firstChild)
+  }
+
+  let tableSeq = 0
+  /** rows[0] is the header; numbers are shown as the charts' axes show them. */
+  function numbersTable(rows, title) {
+    const wrap = document.createElement('div')
+    wrap.className = 'chart-table'
+    wrap.id = `chart-table-${++tableSeq}`
+    wrap.hidden = true
+    const t = document.createElement('table')
+    t.className = 'data'
+    const cap = document.createElement('caption')
+    cap.textContent = `${title}: the numbers behind the chart (${rows.length - 1} rows)`
+    t.appendChild(cap)
+    const head = t.createTHead().insertRow()
+    rows[0].forEach((c, k) => {
+      const th = document.createElement('th')
+      th.scope = 'col'; th.textContent = c
+      if (typeof rows[1]?.[k] === 'number') th.className = 'num'
+      head.appendChild(th)
+    })
+    const body = t.createTBody()
+    for (const r of rows.slice(1)) {
+      const tr = body.insertRow()
+      for (const v of r) { const td = tr.insertCell(); td.textContent = typeof v === 'number' ? fmtNum(v) : v ?? '–'; if (typeof v === 'number') td.className = 'num' }
+    }
+    wrap.appendChild(t)
+    return wrap
   }
 
   /** A CSV button before every data table under `root` that has none yet. */
   function addTableExports(root, name = 'table') {
     root.querySelectorAll('table.data, table.kv').forEach((t, k) => {
-      if (t.dataset.exportable) return
+      if (t.dataset.exportable || t.closest('.chart-table')) return // a chart's table: the chart's CSV button has it
       t.dataset.exportable = 'true'
       const b = document.createElement('button')
       b.type = 'button'; b.className = 'table-export'; b.textContent = 'CSV'; b.dataset.export = 'csv'
@@ -333,7 +376,7 @@
     // The numbers behind the chart, one row per point of every series.
     chartTools(c.fig, c.svg, o.id, () => [['series', o.xName || o.xLabel, o.yLabel, ...(series.some((s) => s.errors) ? ['ci low', 'ci high'] : [])],
       ...series.flatMap((s) => s.points.map((p, i) => [s.name, p[0], p[1], ...(s.errors ? (s.errors[i] || []).slice(1) : [])]))])
-    c.svg.attr('aria-label', `${o.title}: ${series.map((s) => `${s.name}, ${s.points.length} points`).join('; ')} (numbers: CSV button)`)
+    c.svg.attr('aria-label', `${o.title}: ${series.map((s) => `${s.name}, ${s.points.length} points`).join('; ')} (numbers: the table it describes)`)
     return c.fig
   }
 

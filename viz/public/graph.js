@@ -510,12 +510,30 @@ export class GraphView {
     return n
   }
 
+  /** Adds the links a-b of `pairs` to the path: straight, or on the map along their great circles. */
   pairsPath(c, pairs, from, to) {
     const P = this.pos
+    const map = this.layoutMode === 'map' && this.arcs
     for (let q = from; q < to; q++) {
       const a = pairs[2 * q], b = pairs[2 * q + 1]
-      c.moveTo(P[2 * a], P[2 * a + 1]); c.lineTo(P[2 * b], P[2 * b + 1])
+      const k = map ? this.edgeKey.get(a * this.n + b) : undefined
+      if (k === undefined) { c.moveTo(P[2 * a], P[2 * a + 1]); c.lineTo(P[2 * b], P[2 * b + 1]); continue }
+      const A = this.arcs, o = 2 * k * (ARC_SEGMENTS + 1)
+      c.moveTo(A[o], A[o + 1])
+      for (let s = 1; s <= ARC_SEGMENTS; s++) c.lineTo(A[o + 2 * s], A[o + 2 * s + 1])
     }
+  }
+
+  /** The point a fraction f of the way from a to b: on the map, along the link's arc. */
+  pointAlong(a, b, f) {
+    const P = this.pos
+    const k = this.layoutMode === 'map' && this.arcs ? this.edgeKey.get(a * this.n + b) : undefined
+    if (k === undefined) return [P[2 * a] + (P[2 * b] - P[2 * a]) * f, P[2 * a + 1] + (P[2 * b + 1] - P[2 * a + 1]) * f]
+    // Arcs run from the link's first end; a copy going the other way runs it backwards.
+    const s = (this.edges[2 * k] === a ? f : 1 - f) * ARC_SEGMENTS
+    const q = Math.min(ARC_SEGMENTS - 1, Math.floor(s)), t = s - q
+    const A = this.arcs, o = 2 * (k * (ARC_SEGMENTS + 1) + q)
+    return [A[o] + (A[o + 2] - A[o]) * t, A[o + 1] + (A[o + 3] - A[o + 1]) * t]
   }
 
   /**
@@ -613,7 +631,7 @@ export class GraphView {
       ctx.lineWidth = 1.6 * inv
       ctx.globalAlpha = 0.85
       ctx.beginPath()
-      for (const [j] of this.adj[sel]) { ctx.moveTo(P[2 * sel], P[2 * sel + 1]); ctx.lineTo(P[2 * j], P[2 * j + 1]) }
+      this.pairsPath(ctx, this.adj[sel].flatMap(([j]) => [sel, j]), 0, this.adj[sel].length)
       ctx.stroke()
       ctx.globalAlpha = 1
     }
@@ -655,8 +673,7 @@ export class GraphView {
         if (!D.pts.length) continue
         ctx.beginPath()
         for (let q = 0; q < D.pts.length; q += 3) {
-          const a = D.pts[q], b = D.pts[q + 1], f = D.pts[q + 2]
-          const x = P[2 * a] + (P[2 * b] - P[2 * a]) * f, y = P[2 * a + 1] + (P[2 * b + 1] - P[2 * a + 1]) * f
+          const [x, y] = this.pointAlong(D.pts[q], D.pts[q + 1], D.pts[q + 2])
           ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, TAU)
         }
         ctx.fillStyle = D.color
