@@ -13,8 +13,9 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 }
 
-export async function openPage(browser: Browser, url: string, viewport = { width: 1440, height: 1000 }): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport })
+/** `deviceScaleFactor` below 1 draws the page straight at a smaller size (the README's screenshots). */
+export async function openPage(browser: Browser, url: string, viewport = { width: 1440, height: 1000 }, deviceScaleFactor = 1): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport, deviceScaleFactor })
   const errors: string[] = []
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`) })
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
