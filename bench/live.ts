@@ -58,8 +58,8 @@ export interface LiveBenchOutput {
   calibration: { markdown: string; files: string[] } | { error: string }
 }
 
-const BASE = join(PROJECT_ROOT, 'scenarios/quickstart.yaml')
-const COMMON = [
+export const LIVE_BENCH_BASE = join(PROJECT_ROOT, 'scenarios/quickstart.yaml')
+export const LIVE_BENCH_COMMON = [
   'name=live-bench', 'nodes=100', 'topology.builder=tracker', 'topology.degree=4', 'topology.trackers=1',
   'network.latency={model: fixed, ms: 0}', 'budgets=[]', 'workload.payloadBytes=256',
 ]
@@ -68,12 +68,12 @@ const WORKLOADS: { name: string; description: string; set: string[] }[] = [
   {
     name: 'light load',
     description: '100 nodes join one tracker at time zero; 1 publisher, 200 messages at 20/s after 3 s; 256 B; loopback, no link delays',
-    set: [...COMMON, 'workload.publishersPerStream=1', 'workload.messagesPerPublisher=200', 'workload.ratePerSecond=20', 'workload.warmupS=3', 'record.deliveries=false'],
+    set: [...LIVE_BENCH_COMMON, 'workload.publishersPerStream=1', 'workload.messagesPerPublisher=200', 'workload.ratePerSecond=20', 'workload.warmupS=3', 'record.deliveries=false'],
   },
   {
     name: 'saturation',
     description: '100 nodes; 4 publishers, 200 messages each at 100/s (400/s offered) after 3 s; 256 B; loopback',
-    set: [...COMMON, 'workload.publishersPerStream=4', 'workload.messagesPerPublisher=200', 'workload.ratePerSecond=100', 'workload.warmupS=3', 'record.deliveries=true'],
+    set: [...LIVE_BENCH_COMMON, 'workload.publishersPerStream=4', 'workload.messagesPerPublisher=200', 'workload.ratePerSecond=100', 'workload.warmupS=3', 'record.deliveries=true'],
   },
 ]
 
@@ -120,7 +120,7 @@ export async function liveBench(opts: LiveBenchOptions, progress: (line: string)
   const runs = Math.max(MIN_RUNS, opts.repeat)
   const workloads: LiveBenchResult[] = []
   for (const w of WORKLOADS) {
-    const scenario = loadScenario(BASE, { set: w.set })
+    const scenario = loadScenario(LIVE_BENCH_BASE, { set: w.set })
     const figures: LiveFigures[] = []
     const errors: string[] = []
     for (let r = 0; r < runs; r++) {

@@ -1,10 +1,12 @@
-// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live,storage] [--repeat N] [--size 10k,100k,1m]
-// [--storage-messages N]`: micro
+// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live,storage,live-scale] [--repeat N] [--size 10k,100k,1m]
+// [--storage-messages N] [--scale-sizes 100,300,...] [--scale-per-process cores,10] [--scale-profile DIR]`: micro
 // benchmarks (tinybench), whole-scenario runs and live runs on this machine, printed as tables and
 // written to results/bench/<timestamp>.json with the version, commit and machine they came from.
 // The live group takes minutes, so --quick leaves it out unless --only names it. --size runs only
 // the flooding runs of those sizes (each beside the bare flood); 1m is in no default set. The
-// storage group stores --storage-messages messages (default 1 M, 100 k with --quick).
+// storage group stores --storage-messages messages (default 1 M, 100 k with --quick). The live
+// scale group (bench/live-scale.ts) runs only when --only names it: a sweep to 1,000 live nodes
+// takes the better part of an hour.
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -20,6 +22,7 @@ import { eventQueueBench } from './event-queue.bench.ts'
 import { FLOOD_SIZES, macroBench, type MacroResult } from './macro.ts'
 import { relayBench } from './relay.bench.ts'
 import { formatLive, liveBench, type LiveBenchOutput } from './live.ts'
+import { SCALE_LAYOUTS, SCALE_SIZES, type ScaleLayout, type ScaleOutput, formatLiveScale, liveScaleBench } from './live-scale.ts'
 import { STORAGE_BENCH_MESSAGES, STORAGE_BENCH_QUICK_MESSAGES, formatStorage, storageBench, type StorageBenchOutput } from './storage.ts'
 import { formatGroup, formatMacro, formatTargets, judgeTargets } from './report.ts'
 
@@ -30,9 +33,20 @@ const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
   engine: engineBench,
   crypto: cryptoBench,
 }
-const GROUPS = [...Object.keys(MICRO), 'macro', 'live', 'storage']
+const GROUPS = [...Object.keys(MICRO), 'macro', 'live', 'storage', 'live-scale']
+/** Groups a run without --only leaves out (--quick leaves out `live` too). */
+const ONLY_WHEN_NAMED = ['live-scale']
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N] [--size ${Object.keys(FLOOD_SIZES).join(',')}] [--storage-messages N]`
+  + ` [--scale-sizes ${SCALE_SIZES.join(',')}] [--scale-per-process ${SCALE_LAYOUTS.join(',')}] [--scale-profile DIR]`
+
+/** --scale-sizes and --scale-per-process: a list, or undefined with the reason it is not one. */
+function scaleList<T>(text: string | undefined, fallback: T[], item: (s: string) => T | undefined): T[] | undefined {
+  if (text === undefined) return fallback
+  const items = text.split(',').map((s) => item(s.trim()))
+  return items.length > 0 && items.every((x) => x !== undefined) ? items as T[] : undefined
+}
+const positive = (s: string) => /^[1-9][0-9]*$/.test(s) ? Number(s) : undefined
 
 function options() {
   try {
@@ -43,6 +57,9 @@ function options() {
         repeat: { type: 'string', default: '1' },
         size: { type: 'string' },
         'storage-messages': { type: 'string' },
+        'scale-sizes': { type: 'string' },
+        'scale-per-process': { type: 'string' },
+        'scale-profile': { type: 'string' },
       },
     }).values
   } catch (error) {
@@ -57,13 +74,20 @@ async function main(): Promise<number> {
   const sizes = values.size?.split(',').map((s) => s.trim().toLowerCase())
   // --size alone means those flooding runs and nothing else.
   const only = values.only !== undefined ? values.only.split(',').map((s) => s.trim())
-    : sizes !== undefined ? ['macro'] : GROUPS.filter((g) => !(values.quick && g === 'live'))
+    : sizes !== undefined ? ['macro'] : GROUPS.filter((g) => !ONLY_WHEN_NAMED.includes(g) && !(values.quick && g === 'live'))
   const unknown = [...only.filter((g) => !GROUPS.includes(g)), ...(sizes ?? []).filter((s) => !(s in FLOOD_SIZES))]
   const repeat = Number(values.repeat)
   const storageMessages = values['storage-messages'] !== undefined ? Number(values['storage-messages'])
     : values.quick ? STORAGE_BENCH_QUICK_MESSAGES : STORAGE_BENCH_MESSAGES
   if (!(Number.isSafeInteger(storageMessages) && storageMessages >= 10_000)) {
     console.error(`--storage-messages: expected an integer >= 10000, got ${JSON.stringify(values['storage-messages'])}\n${USAGE}`)
+    return 2
+  }
+  const scaleSizes = scaleList(values['scale-sizes'], SCALE_SIZES, positive)
+  const scaleLayouts = scaleList<ScaleLayout>(values['scale-per-process'], SCALE_LAYOUTS, (s) => s === 'cores' ? 'cores' : positive(s))
+  if (scaleSizes === undefined || scaleLayouts === undefined) {
+    console.error(`${scaleSizes === undefined ? `--scale-sizes: expected node counts >= 1, comma separated, got ${JSON.stringify(values['scale-sizes'])}`
+      : `--scale-per-process: expected "cores" or nodes per worker process (>= 1), comma separated, got ${JSON.stringify(values['scale-per-process'])}`}\n${USAGE}`)
     return 2
   }
   if (unknown.length > 0 || !(Number.isInteger(repeat) && repeat >= 1)) {
@@ -114,6 +138,12 @@ async function main(): Promise<number> {
     storage = await storageBench({ messages: storageMessages, repeat }, (line) => console.error(line))
     console.log(formatStorage(storage) + '\n')
   }
+  let liveScale: ScaleOutput | undefined
+  if (only.includes('live-scale')) {
+    const profileDir = values['scale-profile']
+    liveScale = await liveScaleBench({ sizes: scaleSizes, layouts: scaleLayouts, repeat, ...(profileDir !== undefined ? { profileDir } : {}) }, (line) => console.error(line))
+    console.log(formatLiveScale(liveScale) + '\n')
+  }
   const targets = judgeTargets(macro)
   if (only.includes('macro')) console.log(formatTargets(targets) + '\n')
 
@@ -121,10 +151,11 @@ async function main(): Promise<number> {
   const dir = join(PROJECT_ROOT, 'results', 'bench')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${timestampId(started)}.json`)
-  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat, sizes, storageMessages }, micro, macro, live, storage, targets }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat, sizes, storageMessages, scaleSizes, scaleLayouts }, micro, macro, live, storage, liveScale, targets }, null, 2) + '\n')
   console.log(`bench took ${seconds.toFixed(0)} s; written to ${file}`)
   const failed = micro.flatMap((g) => g.checks).filter((c) => !c.pass && c.expectFail !== true)
-  const liveFailed = live !== undefined && (live.workloads.some((w) => w.errors.length > 0) || 'error' in live.calibration)
+  const liveFailed = (live !== undefined && (live.workloads.some((w) => w.errors.length > 0) || 'error' in live.calibration))
+    || (liveScale !== undefined && !liveScale.results.some((r) => r.held))
   return failed.length > 0 || macro.some((m) => m.errors.length > 0) || liveFailed ? 1 : 0
 }
 

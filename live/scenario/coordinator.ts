@@ -36,6 +36,8 @@ const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url))
 export interface CoordinatorOptions {
   /** Worker processes; default: one per 20 nodes, at most one per core. */
   workers?: number
+  /** Each worker writes a CPU profile of its run (from its nodes being built to the end) into this folder (worker-profiler.ts). */
+  profileDir?: string
   onProgress?: (progress: Progress) => void
 }
 
@@ -81,7 +83,8 @@ export async function runLiveScenario(scenario: Scenario, options: CoordinatorOp
   const timers: ReturnType<typeof setTimeout>[] = []
   try {
     const shares = Array.from({ length: workerCount }, (_, w) => plan.nodeIds.map((_, i) => i).filter((i) => i % workerCount === w))
-    const ready = await pool.each((w) => ({ type: 'init', scenario, worker: w, nodes: shares[w], trackers: trackers.scenarioTrackers, relay: trackers.relay }), 'ready', READY_TIMEOUT_MS)
+    const ready = await pool.each((w) => ({ type: 'init', scenario, worker: w, nodes: shares[w], trackers: trackers.scenarioTrackers, relay: trackers.relay,
+      ...(options.profileDir !== undefined ? { profileDir: options.profileDir } : {}) }), 'ready', READY_TIMEOUT_MS)
     // DHT builder: the servers' URLs, which every node needs for the entry points.
     const servers = ready.flatMap((m) => (m.type === 'ready' ? m.servers : undefined) ?? [])
 

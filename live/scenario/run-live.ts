@@ -17,6 +17,8 @@ export interface LiveRunOptions {
   quiet: boolean
   /** Worker processes; default: one per 20 nodes, at most one per core. */
   workers?: number
+  /** Each worker's CPU profile of the run goes here (worker-profiler.ts). */
+  profileDir?: string
 }
 
 export interface LiveRun {
@@ -33,6 +35,7 @@ export async function runLive(scenario: Scenario, options: LiveRunOptions, label
   const progress = ProgressDisplay.forTerminal(options.quiet, `${label} (live)`, 'run live')
   const outcome = await runLiveScenario(scenario, {
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.profileDir !== undefined ? { profileDir: options.profileDir } : {}),
     onProgress: (p) => progress.update(p),
   }).finally(() => progress.stop())
   const record = new LiveRunRecord(scenario, outcome)

@@ -28,6 +28,8 @@ export interface WorkerInit {
   trackers: TrackerAddress[]
   /** Static builder: the tracker that relays signalling. */
   relay: TrackerAddress | null
+  /** Profile the run into this folder (worker-profiler.ts). */
+  profileDir?: string
 }
 
 export type ToWorker =
@@ -48,6 +50,13 @@ export interface ProcessFigures {
   /** CPU the process used from time zero to the final snapshot. */
   cpuUserS: number
   cpuSystemS: number
+  /** How late the event loop ran timers from time zero to the end (perf_hooks.monitorEventLoopDelay), ms. */
+  loopDelayP50Ms: number
+  loopDelayP99Ms: number
+  loopDelayMaxMs: number
+  /** Most open file descriptors and threads seen at a progress tick (Linux /proc; NaN elsewhere). */
+  maxOpenFds: number
+  maxThreads: number
 }
 
 export interface WorkerResult {

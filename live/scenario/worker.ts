@@ -23,6 +23,8 @@ import { DhtFigureCollector } from './dht-figures.ts'
 import { regionNumbers } from '../../sim/network/region-numbers.ts'
 import type { FromWorker, ServerUrls, ToWorker, WorkerInit, WorkerResult } from './worker-protocol.ts'
 import { PROGRESS_INTERVAL_MS } from './worker-protocol.ts'
+import { ProcessGauges } from './process-gauges.ts'
+import { WorkerProfiler } from './worker-profiler.ts'
 
 /** A node that does not finish closing by then is left to process exit. */
 const STOP_TIMEOUT_MS = 5_000
@@ -53,6 +55,8 @@ class Worker {
   private progress: ReturnType<typeof setInterval> | undefined
   private readonly rssBeforeNodesMb: number
   private rssReadyMb = 0
+  private readonly gauges = new ProcessGauges()
+  private readonly profiler: WorkerProfiler | null
 
   constructor(private readonly init: WorkerInit) {
     this.rssBeforeNodesMb = mb(process.memoryUsage().rss)
@@ -86,6 +90,7 @@ class Worker {
         })
         : new StaticBuiltNode(options, init.relay!))
     }
+    this.profiler = init.profileDir !== undefined ? new WorkerProfiler(init.profileDir, init.worker) : null
     this.overlay = scenario.topology.builder === 'static' ? new StaticLiveOverlay(this.plan.staticGraphs, nodeIds, this.nodes) : null
     // Storage nodes keep what their parts carry, in the simulator's store, and answer resends over their links.
     if (ml !== undefined) {
@@ -108,6 +113,9 @@ class Worker {
   async prepare(): Promise<ServerUrls> {
     await Promise.all([...this.nodes.values()].map((n) => n.prepare()))
     this.rssReadyMb = mb(process.memoryUsage().rss)
+    this.gauges.sample()
+    // Started now so that time zero finds it running; the nodes are idle until then.
+    await this.profiler?.start()
     const servers: ServerUrls = []
     for (const [i, n] of this.nodes) if (n instanceof DhtBuiltNode && n.url !== undefined) servers.push([i, n.url])
     return servers
@@ -124,6 +132,7 @@ class Worker {
     for (const n of this.nodes.values()) if (n instanceof DhtBuiltNode) n.setEntryPoints(entryPoints)
     this.recorder.start(t0)
     this.cpuAtStart = process.cpuUsage()
+    this.gauges.start()
     const mine = new Set(this.init.nodes)
     const steps: { atMs: number; run: () => void }[] = []
     for (const a of this.plan.nodeActions) {
@@ -148,6 +157,7 @@ class Worker {
     steps.sort((x, y) => x.atMs - y.atMs)
     this.runSteps(steps, 0)
     this.progress = setInterval(() => {
+      this.gauges.sample()
       const r = this.recorder
       void send({ type: 'progress', published: r.published, firstReceipts: r.firstReceipts, duplicates: r.duplicates, appDeliveries: r.appDeliveries })
     }, PROGRESS_INTERVAL_MS)
@@ -209,6 +219,8 @@ class Worker {
     const dht = this.dht?.figures(running, this.partIds[0], realClock.now())
     const rssAtEndMb = mb(process.memoryUsage().rss)
     const ml = this.plan.messageLayer
+    const gauges = this.gauges.figures()
+    await this.profiler?.stop()
     this.queue?.clear()
     this.overlay?.dispose()
     await Promise.race([
@@ -231,6 +243,7 @@ class Worker {
         maxRssMb: process.resourceUsage().maxRSS / 1024,
         cpuUserS: cpu.user / 1e6,
         cpuSystemS: cpu.system / 1e6,
+        ...gauges,
       },
       errors: this.errors,
       ...(dht !== undefined ? { dht } : {}),
