@@ -16,7 +16,6 @@
 // sums them).
 
 import { readFileSync, readdirSync } from 'node:fs'
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks'
 import os from 'node:os'
 import { join } from 'node:path'
 import { keyPairFromSeed } from '../core/message-layer/identity.ts'
@@ -24,6 +23,7 @@ import { formatTable } from '../sim/results/table.ts'
 import { loadScenario } from '../sim/scenario/load.ts'
 import { median } from '../live/scenario/calibration-report.ts'
 import { defaultWorkerCount } from '../live/scenario/coordinator.ts'
+import { ProcessGauges } from '../live/scenario/process-gauges.ts'
 import { runLive } from '../live/scenario/run-live.ts'
 import { newChallenge, proveTo, proverOf } from '../live/link-proof.ts'
 import { LIVE_BENCH_BASE, LIVE_BENCH_COMMON, MIN_RUNS } from './live.ts'
@@ -178,7 +178,8 @@ async function measure(n: number, layout: ScaleLayout, proofMsPerLink: number, f
     set: [...LIVE_BENCH_COMMON, `nodes=${n}`, 'workload.publishersPerStream=1', 'workload.messagesPerPublisher=100', 'workload.ratePerSecond=10', `workload.warmupS=${warmupS}`, 'record.deliveries=false'],
   })
   const workers = layout === 'cores' ? defaultWorkerCount(n) : Math.ceil(n / layout)
-  const lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 })
+  // The coordinator (this process) runs the tracker.
+  const coordinator = new ProcessGauges()
   let maxUdp = udpSockets()
   let minFree = os.freemem()
   const sampler = setInterval(() => {
@@ -188,14 +189,14 @@ async function measure(n: number, layout: ScaleLayout, proofMsPerLink: number, f
   const loadAverage = os.loadavg()[0]
   const cpu0 = process.cpuUsage()
   const ticks0 = busyTicks()
-  lag.enable()
+  coordinator.start()
   let run
   try {
     run = await runLive(scenario, { quiet: true, workers, ...(profileDir !== undefined ? { profileDir } : {}) })
   } finally {
-    lag.disable()
     clearInterval(sampler)
   }
+  const tracker = coordinator.figures()
   const { summary: s } = run
   const ticks = busyTicks()
   const coordinatorCpuS = (() => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1e6 })()
@@ -221,7 +222,7 @@ async function measure(n: number, layout: ScaleLayout, proofMsPerLink: number, f
     machineBusy: (ticks.busy - ticks0.busy) / Math.max(1, ticks.total - ticks0.total),
     workerLoopDelayP99Ms: Math.max(...procs.map((p) => p.loopDelayP99Ms)),
     workerLoopDelayMaxMs: Math.max(...procs.map((p) => p.loopDelayMaxMs)),
-    coordinatorLoopDelayP99Ms: lag.count > 0 ? lag.percentile(99) / 1e6 : NaN,
+    coordinatorLoopDelayP99Ms: tracker.loopDelayP99Ms,
     maxOpenFdsPerWorker: Math.max(...procs.map((p) => p.maxOpenFds)),
     maxThreadsPerWorker: Math.max(...procs.map((p) => p.maxThreads)),
     maxUdpSockets: maxUdp,

@@ -321,6 +321,38 @@ Transport('closes a peer that goes silent as timed out (keep-alive)', async () =
   await srv.close()
 })
 
+Transport('a burst past maxBufferedBytes is dropped and counted, never queued beyond it, and the link sends again once drained', async () => {
+  const max = 256 * 1024
+  const message = signedContent(0, 64 * 1024)
+  const a = open.add(new WebSocketTransport('a'))
+  const b = open.add(new WebSocketTransport('b', { peers: { a: await a.listen(0) }, maxBufferedBytes: max }))
+  const ra = new Recorder()
+  const rb = new Recorder()
+  a.setHandler(ra)
+  b.setHandler(rb)
+  b.connect('a')
+  await until('link', () => rb.connections.length === 1 && ra.connections.length === 1)
+  const link = rb.connections[0]
+  const sink = (link as unknown as { sink: { bufferedBytes(): number } }).sink
+  let received = 0
+  ra.onMessage = () => { received++ }
+  // 16 MiB in one synchronous burst: the socket cannot drain between sends.
+  const burst = 256
+  let peak = 0
+  for (let i = 0; i < burst; i++) {
+    link.send(message)
+    peak = Math.max(peak, sink.bufferedBytes())
+  }
+  const dropped = b.stats.droppedBackpressure
+  assert.ok(dropped > 0, 'nothing dropped from a 16 MiB burst on a 256 KiB buffer')
+  // The frames' own headers are the only bytes past the bound.
+  assert.ok(peak <= max + (burst - dropped) * 16, `${peak} bytes queued, over maxBufferedBytes ${max}`)
+  await until('the rest arrives', () => received === burst - dropped, 20_000)
+  link.send(message)
+  await until('after the drain', () => received === burst - dropped + 1, 10_000)
+  assert.is(b.stats.droppedBackpressure, dropped)
+})
+
 Transport('sends 5,000 messages one way with no backpressure drops, measuring loopback round trip and rate', async () => {
   // Signed before any link opens: signing thousands in a row would hold the event loop past the
   // links' idle timeout, and the measurement is of the transport, not of signing.

@@ -6,6 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks'
 
+/** The lag timer's period, ms. The histogram records each period as it ran, so lag is that minus this. */
+const LOOP_RESOLUTION_MS = 10
+
 function openFds(): number {
   try {
     return readdirSync('/proc/self/fd').length
@@ -32,11 +35,11 @@ export interface GaugeFigures {
 }
 
 export class ProcessGauges {
-  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 })
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
   private fds = openFds()
   private threadCount = threads()
 
-  /** Starts timing the event loop (call at time zero). */
+  /** Starts timing the event loop (call at time zero); figures() stops it. */
   start(): void {
     this.loop.reset()
     this.loop.enable()
@@ -51,7 +54,7 @@ export class ProcessGauges {
   figures(): GaugeFigures {
     this.loop.disable()
     this.sample()
-    const ms = (ns: number) => ns / 1e6
+    const ms = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS)
     const any = this.loop.count > 0
     return {
       loopDelayP50Ms: any ? ms(this.loop.percentile(50)) : NaN,
