@@ -176,7 +176,7 @@ LiveRun('what live mode cannot run is refused, naming each field, exit code 2 an
     const refused = await cli(['run', file, '--transport', 'live', '--out', out, '--quiet'])
     assert.is(refused.code, 2)
     assert.match(refused.stderr, /cannot run live \(3 problems\)/)
-    assert.match(refused.stderr, /too-much\.yaml: nodes: got 100000, expected at most 500 with --transport live/)
+    assert.match(refused.stderr, /too-much\.yaml: nodes: got 100000, expected at most 1000 with --transport live/)
     assert.match(refused.stderr, /network\.uploadMbps: got 20, expected no bandwidth limit/)
     assert.match(refused.stderr, /network\.events\[0\]: got "partition", expected no scripted network events/)
     assert.not.ok(existsSync(out), 'nothing written')

@@ -18,10 +18,11 @@ import { usesMessageLayer } from '../../sim/simulation.ts'
 const DRIVEN = new Set(['name', 'description', 'protocol', 'seed', 'nodes', 'topology', 'network', 'churn', 'workload', 'security', 'ordering', 'storage', 'durationS', 'record', 'budgets', 'sweep', 'sourceFile'])
 
 /**
- * Every live node is a real WebRTC endpoint with its own sockets and native threads; on a
- * 2-core machine a few hundred is where link setup and relaying start to starve each other.
+ * Every live node is a real WebRTC endpoint with its own sockets and native threads. The live
+ * scale bench (bench/live-scale.ts, README "Live scale") measures how many this machine holds
+ * and sweeps up to this; beyond it nothing has been measured.
  */
-export const MAX_LIVE_NODES = 500
+export const MAX_LIVE_NODES = 1_000
 
 export interface LiveRefusal {
   path: string
