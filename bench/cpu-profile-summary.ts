@@ -2,8 +2,11 @@
 // (node --cpu-prof; the live scale bench's --scale-profile writes one per worker) went, summed
 // over every .cpuprofile under the folders given: self time by source file (project files by
 // path, packages by name, Node's own as node:internal) and by function. Idle time is left out of
-// the shares, so they are of the time the main thread was busy. Native threads
-// (libdatachannel's) are not in a V8 profile; compare with the processes' CPU time for them.
+// the shares, so they are of the time the main thread was busy. A native function (an addon's,
+// such as node-datachannel's send) is named by the JavaScript function that called it, since
+// V8 names addon functions unreliably; functions are named with line and column, as tsx's
+// compiled files put a module on one line. Native threads (libdatachannel's) are not in a V8
+// profile; compare with the processes' CPU time for them.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -11,9 +14,16 @@ import { parseArgs } from 'node:util'
 import { formatTable } from '../sim/results/table.ts'
 import { PROJECT_ROOT } from '../sim/results/run-metadata.ts'
 
+interface CallFrame {
+  functionName: string
+  url: string
+  lineNumber: number
+  columnNumber: number
+}
+
 interface ProfileNode {
   id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
+  callFrame: CallFrame
   children?: number[]
 }
 
@@ -51,24 +61,40 @@ function fileOf(url: string, functionName: string): string {
   return path.startsWith(PROJECT_ROOT) ? relative(PROJECT_ROOT, path) : path
 }
 
+function functionOf(frame: CallFrame): string {
+  const where = fileOf(frame.url, frame.functionName)
+  return frame.url === '' ? frame.functionName : `${frame.functionName || '(anonymous)'} ${where}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`
+}
+
+/** A VM state such as (garbage collector) or (program), not a function. */
+const isState = (frame: CallFrame) => frame.url === '' && frame.functionName.startsWith('(')
+
 export function summarizeProfiles(dirs: readonly string[]): ProfileTotals {
   const totals: ProfileTotals = { profiles: 0, totalUs: 0, idleUs: 0, byFile: new Map(), byFunction: new Map() }
   const add = (m: Map<string, number>, k: string, us: number) => m.set(k, (m.get(k) ?? 0) + us)
   for (const file of dirs.flatMap(profilesUnder)) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
     const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+    const parent = new Map<number, ProfileNode>()
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n)
     totals.profiles++
     for (let i = 0; i < profile.samples.length; i++) {
       const us = profile.timeDeltas[i] ?? 0
-      const frame = byId.get(profile.samples[i])!.callFrame
+      const node = byId.get(profile.samples[i])!
+      const frame = node.callFrame
       totals.totalUs += us
       if (frame.functionName === '(idle)') {
         totals.idleUs += us
         continue
       }
-      const where = fileOf(frame.url, frame.functionName)
-      add(totals.byFile, where, us)
-      add(totals.byFunction, `${frame.functionName || '(anonymous)'} ${where}${frame.url === '' ? '' : `:${frame.lineNumber + 1}`}`, us)
+      const caller = parent.get(node.id)?.callFrame
+      if (frame.url === '' && !isState(frame) && caller !== undefined && caller.url !== '') {
+        add(totals.byFile, `(native) from ${fileOf(caller.url, caller.functionName)}`, us)
+        add(totals.byFunction, `native call in ${functionOf(caller)}`, us)
+      } else {
+        add(totals.byFile, fileOf(frame.url, frame.functionName), us)
+        add(totals.byFunction, functionOf(frame), us)
+      }
     }
   }
   return totals

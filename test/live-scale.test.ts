@@ -51,7 +51,7 @@ Profiles('sums self time by file and by function over every profile under the fo
     assert.is(totals.idleUs, 2020)
     assert.is(totals.byFile.get('live/link-proof.ts'), 80)
     assert.is(totals.byFile.get('@noble/curves'), 120)
-    assert.is(totals.byFunction.get('proveTo live/link-proof.ts:10'), 80)
+    assert.is(totals.byFunction.get('proveTo live/link-proof.ts:10:1'), 80)
     const text = formatProfileTotals(totals, 5)
     assert.match(text, /@noble\/curves\s+0\.00\s+60\.0%/)
     assert.match(text, /live\/link-proof\.ts\s+0\.00\s+40\.0%/)
