@@ -69,8 +69,10 @@ export interface ScaleRun {
   coresUsed: number
   /** The machine's busy share over the run (every process on it, not only ours). */
   machineBusy: number
+  /** The workers' event-loop lag (the worst worker) while messages flowed, and while the nodes joined. */
   workerLoopDelayP99Ms: number
   workerLoopDelayMaxMs: number
+  workerJoinLoopDelayP99Ms: number
   coordinatorLoopDelayP99Ms: number
   maxOpenFdsPerWorker: number
   maxThreadsPerWorker: number
@@ -160,7 +162,8 @@ function limits(r: ScaleRun, fds: number): string[] {
   const out: string[] = []
   const cores = os.availableParallelism()
   if (r.machineBusy >= 0.9) out.push(`CPU: the machine ${Math.round(r.machineBusy * 100)}% busy (ours ${sig(r.coresUsed)} of ${cores} cores)`)
-  if (r.workerLoopDelayP99Ms > LAG_LIMIT_MS) out.push(`worker event loop: p99 lag ${sig(r.workerLoopDelayP99Ms)} ms`)
+  if (r.workerLoopDelayP99Ms > LAG_LIMIT_MS) out.push(`worker event loop: p99 lag ${sig(r.workerLoopDelayP99Ms)} ms while messages flowed`)
+  if (r.workerJoinLoopDelayP99Ms > LAG_LIMIT_MS) out.push(`worker event loop while joining: p99 lag ${sig(r.workerJoinLoopDelayP99Ms)} ms`)
   if (r.coordinatorLoopDelayP99Ms > LAG_LIMIT_MS) out.push(`tracker (coordinator) event loop: p99 lag ${sig(r.coordinatorLoopDelayP99Ms)} ms`)
   if (r.maxOpenFdsPerWorker >= NEAR_LIMIT * fds) out.push(`file descriptors: ${r.maxOpenFdsPerWorker} of ${fds} in a worker`)
   const ports = ephemeralPorts()
@@ -222,6 +225,7 @@ async function measure(n: number, layout: ScaleLayout, proofMsPerLink: number, f
     machineBusy: (ticks.busy - ticks0.busy) / Math.max(1, ticks.total - ticks0.total),
     workerLoopDelayP99Ms: Math.max(...procs.map((p) => p.loopDelayP99Ms)),
     workerLoopDelayMaxMs: Math.max(...procs.map((p) => p.loopDelayMaxMs)),
+    workerJoinLoopDelayP99Ms: Math.max(...procs.map((p) => p.joinLoopDelayP99Ms)),
     coordinatorLoopDelayP99Ms: tracker.loopDelayP99Ms,
     maxOpenFdsPerWorker: Math.max(...procs.map((p) => p.maxOpenFds)),
     maxThreadsPerWorker: Math.max(...procs.map((p) => p.maxThreads)),
@@ -303,10 +307,10 @@ export function formatLiveScale(out: ScaleOutput): string {
   ))
   lines.push('', 'gauges (medians): what each size ran up against')
   lines.push(formatTable(
-    ['layout', 'N', 'cores used (ours)', 'machine busy', 'worker loop lag p99 / max ms', 'tracker loop lag p99 ms', 'fds / threads per worker', 'UDP sockets', 'min free MB', 'WebRTC links (failed)', 'link proofs, share of CPU', 'limited by'],
+    ['layout', 'N', 'cores used (ours)', 'machine busy', 'worker loop lag p99 / max ms (joins: p99)', 'tracker loop lag p99 ms', 'fds / threads per worker', 'UDP sockets', 'min free MB', 'WebRTC links (failed)', 'link proofs, share of CPU', 'limited by'],
     done.map((r) => {
       const m = r.median!
-      return [r.layout, String(r.nodes), sig(m.coresUsed), `${sig(m.machineBusy * 100)}%`, `${sig(m.workerLoopDelayP99Ms)} / ${sig(m.workerLoopDelayMaxMs)}`,
+      return [r.layout, String(r.nodes), sig(m.coresUsed), `${sig(m.machineBusy * 100)}%`, `${sig(m.workerLoopDelayP99Ms)} / ${sig(m.workerLoopDelayMaxMs)} (${sig(m.workerJoinLoopDelayP99Ms)})`,
         sig(m.coordinatorLoopDelayP99Ms), `${sig(m.maxOpenFdsPerWorker)} / ${sig(m.maxThreadsPerWorker)}`, sig(m.maxUdpSockets), sig(m.minFreeMemoryMb),
         `${sig(m.webrtcLinks)} (${sig(m.webrtcConnectsFailed)})`, `${sig(m.linkProofCpuShare * 100)}%`, m.limits.length === 0 ? 'nothing near its limit' : m.limits.join('; ')]
     }),

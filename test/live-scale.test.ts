@@ -74,10 +74,26 @@ Gauges('count open descriptors and threads, and see a blocked event loop', async
   const f = gauges.figures()
   assert.ok(f.loopDelayMaxMs >= 40, `max lag ${f.loopDelayMaxMs} ms after blocking 60 ms`)
   assert.ok(f.loopDelayP50Ms <= f.loopDelayP99Ms && f.loopDelayP99Ms <= f.loopDelayMaxMs)
+  assert.ok(Number.isNaN(f.beforeSplitLoopDelayMaxMs), 'no split, no first phase')
   if (process.platform === 'linux') {
     assert.ok(f.maxOpenFds >= 3, `${f.maxOpenFds} open fds`)
     assert.ok(f.maxThreads >= 1, `${f.maxThreads} threads`)
   }
+})
+
+Gauges('split: the lag before it stays with the first phase', async () => {
+  const gauges = new ProcessGauges()
+  gauges.start()
+  await new Promise((resolve) => setTimeout(resolve, 35))
+  const until = performance.now() + 60
+  while (performance.now() < until) { /* blocking on purpose */ }
+  await new Promise((resolve) => setTimeout(resolve, 30))
+  gauges.split()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const f = gauges.figures()
+  assert.ok(f.beforeSplitLoopDelayMaxMs >= 40, `first phase max lag ${f.beforeSplitLoopDelayMaxMs} ms after blocking 60 ms`)
+  assert.ok(f.beforeSplitLoopDelayP99Ms <= f.beforeSplitLoopDelayMaxMs)
+  assert.ok(Number.isFinite(f.loopDelayMaxMs))
 })
 
 const LiveRun = suite('live run with gauges and profiles')
@@ -100,6 +116,7 @@ workload: { publishersPerStream: 1, messagesPerPublisher: 10, ratePerSecond: 20,
     assert.is(summary.live.processes.length, 2)
     for (const p of summary.live.processes) {
       assert.ok(Number.isFinite(p.loopDelayP99Ms) && p.loopDelayP99Ms >= 0, `worker ${p.worker} loop lag ${p.loopDelayP99Ms}`)
+      assert.ok(Number.isFinite(p.joinLoopDelayP99Ms) && p.joinLoopDelayP99Ms <= p.joinLoopDelayMaxMs, `worker ${p.worker} lag while joining ${p.joinLoopDelayP99Ms}`)
       if (process.platform === 'linux') assert.ok(p.maxOpenFds > 3 && p.maxThreads > 1, `worker ${p.worker}: ${p.maxOpenFds} fds, ${p.maxThreads} threads`)
     }
     assert.equal(readdirSync(dir).sort(), ['worker-0.cpuprofile', 'worker-1.cpuprofile'])

@@ -27,22 +27,35 @@ function threads(): number {
 }
 
 export interface GaugeFigures {
+  /** Event-loop lag from split() (or start()) to the end, ms. */
   loopDelayP50Ms: number
   loopDelayP99Ms: number
   loopDelayMaxMs: number
+  /** Event-loop lag from start() to split(), ms; NaN without a split. */
+  beforeSplitLoopDelayP99Ms: number
+  beforeSplitLoopDelayMaxMs: number
   maxOpenFds: number
   maxThreads: number
 }
+
+const ms = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS)
 
 export class ProcessGauges {
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
   private fds = openFds()
   private threadCount = threads()
+  private beforeSplit = { p99: NaN, max: NaN }
 
   /** Starts timing the event loop (call at time zero); figures() stops it. */
   start(): void {
     this.loop.reset()
     this.loop.enable()
+  }
+
+  /** Closes the first phase's lag figures (a run's joins) and times the loop afresh (its publishing). */
+  split(): void {
+    if (this.loop.count > 0) this.beforeSplit = { p99: ms(this.loop.percentile(99)), max: ms(this.loop.max) }
+    this.loop.reset()
   }
 
   /** Takes the counts now; keeps the highest. */
@@ -54,12 +67,13 @@ export class ProcessGauges {
   figures(): GaugeFigures {
     this.loop.disable()
     this.sample()
-    const ms = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS)
     const any = this.loop.count > 0
     return {
       loopDelayP50Ms: any ? ms(this.loop.percentile(50)) : NaN,
       loopDelayP99Ms: any ? ms(this.loop.percentile(99)) : NaN,
       loopDelayMaxMs: any ? ms(this.loop.max) : NaN,
+      beforeSplitLoopDelayP99Ms: this.beforeSplit.p99,
+      beforeSplitLoopDelayMaxMs: this.beforeSplit.max,
       maxOpenFds: this.fds,
       maxThreads: this.threadCount,
     }

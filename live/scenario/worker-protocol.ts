@@ -50,10 +50,16 @@ export interface ProcessFigures {
   /** CPU the process used from time zero to the final snapshot. */
   cpuUserS: number
   cpuSystemS: number
-  /** How late the event loop ran timers from time zero to the end (perf_hooks.monitorEventLoopDelay), ms. */
+  /**
+   * How late the event loop ran timers (perf_hooks.monitorEventLoopDelay), ms: from the run's
+   * first publish to the end, and (joinLoopDelay*) from time zero to the first publish; with no
+   * publish, the whole run and NaN.
+   */
   loopDelayP50Ms: number
   loopDelayP99Ms: number
   loopDelayMaxMs: number
+  joinLoopDelayP99Ms: number
+  joinLoopDelayMaxMs: number
   /** Most open file descriptors and threads seen at a progress tick (Linux /proc; NaN elsewhere). */
   maxOpenFds: number
   maxThreads: number

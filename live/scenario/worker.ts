@@ -153,6 +153,9 @@ class Worker {
         if (recordApp) this.recorder.app(REC_APP_PUBLISH, p.publisher, message, calledAt)
       } })
     }
+    // The event loop's lag while the network forms and while it carries messages, apart.
+    const firstPublishMs = this.plan.publishes.reduce((m, p) => Math.min(m, p.atMs), Infinity)
+    if (firstPublishMs !== Infinity) steps.push({ atMs: firstPublishMs, run: () => this.gauges.split() })
     // Stable: same-time steps keep the plan's order (joins before publishes).
     steps.sort((x, y) => x.atMs - y.atMs)
     this.runSteps(steps, 0)
@@ -219,7 +222,7 @@ class Worker {
     const dht = this.dht?.figures(running, this.partIds[0], realClock.now())
     const rssAtEndMb = mb(process.memoryUsage().rss)
     const ml = this.plan.messageLayer
-    const gauges = this.gauges.figures()
+    const { beforeSplitLoopDelayP99Ms, beforeSplitLoopDelayMaxMs, ...gauges } = this.gauges.figures()
     await this.profiler?.stop()
     this.queue?.clear()
     this.overlay?.dispose()
@@ -244,6 +247,8 @@ class Worker {
         cpuUserS: cpu.user / 1e6,
         cpuSystemS: cpu.system / 1e6,
         ...gauges,
+        joinLoopDelayP99Ms: beforeSplitLoopDelayP99Ms,
+        joinLoopDelayMaxMs: beforeSplitLoopDelayMaxMs,
       },
       errors: this.errors,
       ...(dht !== undefined ? { dht } : {}),
