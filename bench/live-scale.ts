@@ -2,9 +2,10 @@
 // nodes this machine holds. For each size N (--scale-sizes, default 100, 300, 500, 700, 1000) and
 // each way of spreading them over processes (--scale-per-process: `cores`, the coordinator's
 // default of one worker per core, or K nodes per worker process), N nodes join one tracker at
-// time zero, then one publisher sends 100 messages at 10/s (256 B) on loopback without link
-// delays. A size holds when every node found a neighbour and the delivery ratio is at least
-// HOLD_DELIVERY; the first size that does not hold ends that layout's sweep. Each run reports:
+// time zero; once they should have formed the overlay (warmupSeconds), one publisher sends 100
+// messages at 10/s (256 B) on loopback without link delays. A size holds when every node found
+// a neighbour and the delivery ratio is at least HOLD_DELIVERY; the first size that does not
+// hold ends that layout's sweep. Each run reports:
 //   - nodes with a neighbour, time to first neighbour p50/p99, latency p50/p99 with samples, delivery;
 //   - RSS and CPU per node (workers), the coordinator's CPU (it runs the tracker);
 //   - the gauges that say what limited it (limits()): cores busy, event-loop lag in the workers
@@ -107,6 +108,15 @@ export interface ScaleOutput {
   results: ScaleResult[]
 }
 
+/**
+ * Publishing starts this long after the joins, so latency is measured on a formed overlay: N
+ * nodes joining at once take seconds (link proofs, link setup and the tracker's instruction
+ * debounce of up to 2 s, all on two cores); 100 nodes took 5 to 9 s at load average 5.
+ */
+export function warmupSeconds(n: number): number {
+  return Math.max(10, Math.ceil(n / 25))
+}
+
 /** Both ends of one link: each signs the other's challenge and recovers the signer of its own. */
 export function measureLinkProofMs(): number {
   const a = keyPairFromSeed('scale-a')
@@ -175,8 +185,7 @@ function limits(r: ScaleRun, fds: number): string[] {
 }
 
 async function measure(n: number, layout: ScaleLayout, proofMsPerLink: number, fds: number, profileDir: string | undefined): Promise<ScaleRun> {
-  // Joins of many nodes at once take longer: publishing starts once they should be done.
-  const warmupS = Math.max(5, Math.ceil(n / 50))
+  const warmupS = warmupSeconds(n)
   const scenario = loadScenario(LIVE_BENCH_BASE, {
     set: [...LIVE_BENCH_COMMON, `nodes=${n}`, 'workload.publishersPerStream=1', 'workload.messagesPerPublisher=100', 'workload.ratePerSecond=10', `workload.warmupS=${warmupS}`, 'record.deliveries=false'],
   })
@@ -292,7 +301,7 @@ export async function liveScaleBench(opts: ScaleOptions, progress: (line: string
 export function formatLiveScale(out: ScaleOutput): string {
   const lines = [
     '== Live scale: N real nodes on loopback (WebRTC data channels, one tracker over WebSocket in the coordinator)   [--only live-scale]',
-    `all N join at time zero; 1 publisher, 100 messages at 10/s after max(5 s, N/50 s), 256 B; no link delays. A size holds with every node linked and delivery >= ${HOLD_DELIVERY}; the first that does not ends its layout's sweep. Medians of the runs; load = 1-minute load average when each run started (other work on this machine counts in every figure).`,
+    `all N join at time zero; 1 publisher, 100 messages at 10/s after max(10 s, N/25 s), 256 B; no link delays. A size holds with every node linked and delivery >= ${HOLD_DELIVERY}; the first that does not ends its layout's sweep. Medians of the runs; load = 1-minute load average when each run started (other work on this machine counts in every figure).`,
   ]
   const done = out.results.filter((r) => r.median !== null)
   lines.push(formatTable(
