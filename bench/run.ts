@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live,storage,live-scale] [--repeat N] [--size 10k,100k,1m]
-// [--storage-messages N] [--scale-sizes 100,300,...] [--scale-per-process cores,10] [--scale-profile DIR]`: micro
+// [--storage-messages N] [--scale-sizes 100,300,...] [--scale-per-process cores,25] [--scale-profile DIR]`: micro
 // benchmarks (tinybench), whole-scenario runs and live runs on this machine, printed as tables and
 // written to results/bench/<timestamp>.json with the version, commit and machine they came from.
 // The live group takes minutes, so --quick leaves it out unless --only names it. --size runs only
