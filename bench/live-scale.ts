@@ -322,6 +322,9 @@ export async function liveScaleBench(opts: ScaleOptions, progress: (line: string
       const m = figures.length > 0 ? medianRun(figures, fds) : null
       const held = m !== null && m.held && failures.length * 2 < runs
       results.push({ layout: layoutName(layout), nodes: n, runs: figures, failures, median: m, held })
+      // A sweep takes long and its tables print at the end: each size's medians as they come.
+      progress(`live-scale: ${n} nodes, ${layoutName(layout)}: ${held ? 'held' : 'did not hold'}; ${m === null ? `every run failed: ${failures[0]}`
+        : `${m.nodesLinked} linked, latency p50 ${sig(m.latencyP50Ms)} / p99 ${sig(m.latencyP99Ms)} ms, delivery ${sig(m.deliveryRatio)}, ${sig(m.rssMbPerNode)} MB and ${sig(m.cpuCoresPerNode * 100)}% of a core per node`}`)
       if (!held) break
     }
   }
