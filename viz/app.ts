@@ -20,6 +20,8 @@ export interface AppOptions {
   logger?: boolean
   /** Set by the live server: what /api/live/status reports (absent: not live). */
   liveStatus?: () => Record<string, unknown>
+  /** Serve pages and scripts from here instead of viz/public (the FPS bench serves an older copy beside this one). */
+  publicDir?: string
 }
 
 export const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public')
@@ -48,6 +50,7 @@ export const DEFAULT_EXPLORER_PORT = 7600
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false, routerOptions: { maxParamLength: 1000 } })
   const root = opts.resultsDir
+  const publicDir = opts.publicDir ?? PUBLIC_DIR
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     const status = err instanceof HttpError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
@@ -64,14 +67,14 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   })
 
   // Pages and their scripts.
-  app.get('/', (_req, reply) => sendFile(reply, join(PUBLIC_DIR, 'index.html')))
+  app.get('/', (_req, reply) => sendFile(reply, join(publicDir, 'index.html')))
   app.get<{ Params: { page: string } }>('/:page', (req, reply) => {
     if (!PAGES.has(req.params.page)) throw new HttpError(404, 'no such page')
-    return sendFile(reply, join(PUBLIC_DIR, req.params.page))
+    return sendFile(reply, join(publicDir, req.params.page))
   })
   app.get<{ Params: { file: string } }>('/static/:file', (req, reply) => {
     if (!STATIC_FILE.test(req.params.file)) throw new HttpError(404, 'no such file')
-    return sendFile(reply, join(PUBLIC_DIR, req.params.file))
+    return sendFile(reply, join(publicDir, req.params.file))
   })
   app.get('/vendor/d3.min.js', (_req, reply) => sendFile(reply, D3_PATH))
   // The browser node (node.html) imports the core bundled for the browser, built on first request.
