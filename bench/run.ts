@@ -1,8 +1,9 @@
-// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live,storage,live-scale] [--repeat N] [--size 10k,100k,1m]
+// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live,storage,viz,live-scale] [--repeat N] [--size 10k,100k,1m]
 // [--storage-messages N] [--scale-sizes 100,300,...] [--scale-per-process cores,25] [--scale-profile DIR]`: micro
 // benchmarks (tinybench), whole-scenario runs and live runs on this machine, printed as tables and
 // written to results/bench/<timestamp>.json with the version, commit and machine they came from.
-// The live group takes minutes, so --quick leaves it out unless --only names it. --size runs only
+// The live and viz (explorer FPS, bench/viz-fps.ts) groups take minutes, so --quick leaves them out
+// unless --only names them. --size runs only
 // the flooding runs of those sizes (each beside the bare flood); 1m is in no default set. The
 // storage group stores --storage-messages messages (default 1 M, 100 k with --quick). The live
 // scale group (bench/live-scale.ts) runs only when --only names it: a sweep to 1,000 live nodes
@@ -25,6 +26,7 @@ import { formatLive, liveBench, type LiveBenchOutput } from './live.ts'
 import { SCALE_LAYOUTS, SCALE_SIZES, type ScaleLayout, type ScaleOutput, formatLiveScale, liveScaleBench } from './live-scale.ts'
 import { STORAGE_BENCH_MESSAGES, STORAGE_BENCH_QUICK_MESSAGES, formatStorage, storageBench, type StorageBenchOutput } from './storage.ts'
 import { formatGroup, formatMacro, formatTargets, judgeTargets } from './report.ts'
+import { formatVizFps, VIZ_FPS_DEFAULTS, vizFpsBench, type VizFpsResult } from './viz-fps.ts'
 
 const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
   queue: eventQueueBench,
@@ -33,8 +35,10 @@ const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
   engine: engineBench,
   crypto: cryptoBench,
 }
-const GROUPS = [...Object.keys(MICRO), 'macro', 'live', 'storage', 'live-scale']
-/** Groups a run without --only leaves out (--quick leaves out `live` too). */
+const GROUPS = [...Object.keys(MICRO), 'macro', 'live', 'storage', 'viz', 'live-scale']
+/** Minutes each: left out by --quick unless --only names them. */
+const SLOW_GROUPS = ['live', 'viz']
+/** Groups a run without --only leaves out. */
 const ONLY_WHEN_NAMED = ['live-scale']
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${GROUPS.join(',')}] [--repeat N] [--size ${Object.keys(FLOOD_SIZES).join(',')}] [--storage-messages N]`
@@ -74,7 +78,7 @@ async function main(): Promise<number> {
   const sizes = values.size?.split(',').map((s) => s.trim().toLowerCase())
   // --size alone means those flooding runs and nothing else.
   const only = values.only !== undefined ? values.only.split(',').map((s) => s.trim())
-    : sizes !== undefined ? ['macro'] : GROUPS.filter((g) => !ONLY_WHEN_NAMED.includes(g) && !(values.quick && g === 'live'))
+    : sizes !== undefined ? ['macro'] : GROUPS.filter((g) => !ONLY_WHEN_NAMED.includes(g) && !(values.quick && SLOW_GROUPS.includes(g)))
   const unknown = [...only.filter((g) => !GROUPS.includes(g)), ...(sizes ?? []).filter((s) => !(s in FLOOD_SIZES))]
   const repeat = Number(values.repeat)
   const storageMessages = values['storage-messages'] !== undefined ? Number(values['storage-messages'])
@@ -111,7 +115,7 @@ async function main(): Promise<number> {
     `Block RTC testbed benchmarks, version ${version}, commit ${commit}, ${started.toISOString()}`,
     `machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, ${machine.platform}, node ${machine.node} (V8 ${machine.v8})`,
     `load average at start: ${machine.loadAverageAtStart.join(' ')} (other processes on this machine count in every figure below)`,
-    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k or DHT runs, no live group unless --only names it)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}${sizes ? `; flooding sizes: ${sizes.join(', ')}` : ''}`,
+    `mode: ${quick ? 'quick (shorter tinybench budgets, no 100k or DHT runs, no live or viz group unless --only names it)' : 'full'}; groups: ${only.join(', ')}; macro runs per scale: ${repeat}${sizes ? `; flooding sizes: ${sizes.join(', ')}` : ''}`,
     'micro figures: median over samples of (operations per sample / sample time); samples = timed tinybench iterations',
     '',
   ].join('\n'))
@@ -138,6 +142,11 @@ async function main(): Promise<number> {
     storage = await storageBench({ messages: storageMessages, repeat }, (line) => console.error(line))
     console.log(formatStorage(storage) + '\n')
   }
+  let vizFps: VizFpsResult | undefined
+  if (only.includes('viz')) {
+    vizFps = await vizFpsBench(VIZ_FPS_DEFAULTS, (line) => console.error(line))
+    console.log(formatVizFps(vizFps) + '\n')
+  }
   let liveScale: ScaleOutput | undefined
   if (only.includes('live-scale')) {
     const profileDir = values['scale-profile']
@@ -151,7 +160,7 @@ async function main(): Promise<number> {
   const dir = join(PROJECT_ROOT, 'results', 'bench')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${timestampId(started)}.json`)
-  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat, sizes, storageMessages, scaleSizes, scaleLayouts }, micro, macro, live, storage, liveScale, targets }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ version, commit, startedAt: started.toISOString(), seconds, machine, options: { quick, only, repeat, sizes, storageMessages, scaleSizes, scaleLayouts }, micro, macro, live, storage, vizFps, liveScale, targets }, null, 2) + '\n')
   console.log(`bench took ${seconds.toFixed(0)} s; written to ${file}`)
   const failed = micro.flatMap((g) => g.checks).filter((c) => !c.pass && c.expectFail !== true)
   const liveFailed = (live !== undefined && (live.workloads.some((w) => w.errors.length > 0) || 'error' in live.calibration))

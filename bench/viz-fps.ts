@@ -10,11 +10,13 @@
 // runs them only as fast as it paints. Redraws count pictures the graph actually drew.
 //
 //   npm run bench:viz-fps -- [--nodes 5000,20000] [--runs 3] [--seconds 3] [--baseline REV|none] [--settle-timeout 90]
+// and the `viz` group of `npm run bench` (defaults; not with --quick).
 
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chromium, type Browser } from 'playwright-core'
 import { PROJECT_ROOT } from '../sim/results/run-metadata.ts'
@@ -24,24 +26,12 @@ import { buildApp } from '../viz/app.ts'
 /** The explorer before the performance work (Web Worker warm-up, then 1.8 s before the first picture). */
 const BEFORE = '204363d'
 
-const { values: opt } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '5000,20000' },
-    runs: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '3' },
-    baseline: { type: 'string', default: BEFORE },
-    'settle-timeout': { type: 'string', default: '90' },
-  },
-})
-const sizes = opt.nodes.split(',').map(Number)
-const runs = Number(opt.runs), seconds = Number(opt.seconds), settleTimeoutS = Number(opt['settle-timeout'])
-if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(runs >= 1) || !(seconds > 0) || !(settleTimeoutS > 0)) {
-  console.error('usage: tsx bench/viz-fps.ts [--nodes 5000,20000] [--runs 3] [--seconds 3] [--baseline REV|none] [--settle-timeout 90]')
-  process.exit(2)
-}
+export interface VizFpsOptions { sizes: number[]; runs: number; seconds: number; baseline: string | 'none'; settleTimeoutS: number }
+export const VIZ_FPS_DEFAULTS: VizFpsOptions = { sizes: [5000, 20000], runs: 3, seconds: 3, baseline: BEFORE, settleTimeoutS: 90 }
+export interface VizFpsResult { options: VizFpsOptions; sizes: Array<{ nodes: number; sides: Array<{ name: string; samples: Sample[] }> }> }
 
-interface Sample { firstMs: number | null; settledMs: number | null; layout: Rate | null; panZoom: Rate; replay: Rate; load: number }
-interface Rate { fps: number; redraws: number }
+export interface Sample { firstMs: number | null; settledMs: number | null; layout: Rate | null; panZoom: Rate; replay: Rate; load: number }
+export interface Rate { fps: number; redraws: number }
 
 // Strings, not functions: tsx would inject helpers the page does not have.
 /** Installed before the page's own scripts: notes when every node is first drawn and when the layout settles. */
@@ -61,7 +51,7 @@ const COUNT = (ms: number, step = '', until = 'false') => `new Promise((res) => 
 /** Zoom in and out around the centre on odd frames, pan along a circle on even ones. */
 const PAN_ZOOM = `if (c % 2) sel.call(v.zoom.scaleBy, (c % 60) < 30 ? 1.04 : 1 / 1.04, [v.W / 2, v.H / 2]); else sel.call(v.zoom.translateBy, 8 * Math.cos(c / 9) / v.transform.k, 8 * Math.sin(c / 9) / v.transform.k)`
 
-async function measure(browser: Browser, base: string, runKey: string, n: number): Promise<Sample> {
+async function measure(browser: Browser, base: string, runKey: string, n: number, { seconds, settleTimeoutS }: VizFpsOptions): Promise<Sample> {
   const load = os.loadavg()[0]
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
   try {
@@ -99,7 +89,7 @@ function cell(xs: Array<number | null>, digits: number, none: string): string {
   return `${f(median(v))}${range}${missing}`
 }
 
-function table(n: number, bySide: Array<[string, Sample[]]>): string {
+function table(n: number, bySide: Array<[string, Sample[]]>, { runs, settleTimeoutS }: VizFpsOptions): string {
   const rows: Array<[string, (s: Sample[]) => string]> = [
     ['first picture (s)', (s) => cell(s.map((x) => x.firstMs && x.firstMs / 1000), 2, '—')],
     ['settled (s)', (s) => cell(s.map((x) => x.settledMs && x.settledMs / 1000), 1, `>${settleTimeoutS}`)],
@@ -118,34 +108,60 @@ function table(n: number, bySide: Array<[string, Sample[]]>): string {
   return [`${n.toLocaleString('en')} nodes, median (range) of ${runs} runs`, line(head), ...body.map(line)].join('\n')
 }
 
-const root = await mkdtemp(join(tmpdir(), 'viz-fps-'))
-const sides: Array<{ name: string; publicDir?: string }> = [{ name: 'this version' }]
-if (opt.baseline !== 'none') {
-  // The earlier pages and scripts, served by this server (its API is a superset of theirs).
-  const dir = join(root, 'baseline')
-  execFileSync('sh', ['-c', `mkdir -p "${dir}" && git -C "${PROJECT_ROOT}" archive "$0" viz/public | tar -x -C "${dir}"`, opt.baseline])
-  const rev = execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', '--short', opt.baseline], { encoding: 'utf8' }).trim()
-  sides.unshift({ name: `before (${rev})`, publicDir: join(dir, 'viz/public') })
-}
-const apps = sides.map((s) => buildApp({ resultsDir: root, publicDir: s.publicDir }))
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
-try {
-  const bases = await Promise.all(apps.map((a) => a.listen({ port: 0, host: '127.0.0.1' })))
-  console.log(`viz FPS: ${os.cpus().length} cores, ${sides.map((s) => s.name).join(' vs ')}, alternating; ${seconds} s per measurement`)
-  for (const n of sizes) {
-    const run = await makeRun({ root, nodes: n, messages: 4 })
-    const samples: Sample[][] = sides.map(() => [])
-    for (let r = 0; r < runs; r++) {
-      // Alternate which goes first, so neither always meets a warmer or a busier machine.
-      const order = sides.map((_, i) => i)
-      if (r % 2) order.reverse()
-      for (const i of order) samples[i].push(await measure(browser, bases[i], run.key, n))
-      process.stderr.write(`  ${n} nodes: run ${r + 1}/${runs} done\n`)
-    }
-    console.log(table(n, sides.map((s, i) => [s.name, samples[i]])) + '\n')
+/** Runs the comparison; `log` hears progress. */
+export async function vizFpsBench(o: VizFpsOptions, log: (line: string) => void): Promise<VizFpsResult> {
+  const { sizes, runs } = o
+  const out: VizFpsResult = { options: o, sizes: [] }
+  const root = await mkdtemp(join(tmpdir(), 'viz-fps-'))
+  const sides: Array<{ name: string; publicDir?: string }> = [{ name: 'this version' }]
+  if (o.baseline !== 'none') {
+    // The earlier pages and scripts, served by this server (its API is a superset of theirs).
+    const dir = join(root, 'baseline')
+    execFileSync('sh', ['-c', `mkdir -p "${dir}" && git -C "${PROJECT_ROOT}" archive "$0" viz/public | tar -x -C "${dir}"`, o.baseline])
+    const rev = execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', '--short', o.baseline], { encoding: 'utf8' }).trim()
+    sides.unshift({ name: `before (${rev})`, publicDir: join(dir, 'viz/public') })
   }
-} finally {
-  await browser.close()
-  await Promise.all(apps.map((a) => a.close()))
-  await rm(root, { recursive: true, force: true })
+  const apps = sides.map((s) => buildApp({ resultsDir: root, publicDir: s.publicDir }))
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
+  try {
+    const bases = await Promise.all(apps.map((a) => a.listen({ port: 0, host: '127.0.0.1' })))
+    log(`viz FPS: ${os.cpus().length} cores, ${sides.map((s) => s.name).join(' vs ')}, alternating; ${o.seconds} s per measurement`)
+    for (const n of sizes) {
+      const run = await makeRun({ root, nodes: n, messages: 4 })
+      const samples: Sample[][] = sides.map(() => [])
+      for (let r = 0; r < runs; r++) {
+        // Alternate which goes first, so neither always meets a warmer or a busier machine.
+        const order = sides.map((_, i) => i)
+        if (r % 2) order.reverse()
+        for (const i of order) samples[i].push(await measure(browser, bases[i], run.key, n, o))
+        log(`  ${n} nodes: run ${r + 1}/${runs} done`)
+      }
+      out.sizes.push({ nodes: n, sides: sides.map((s, i) => ({ name: s.name, samples: samples[i] })) })
+    }
+    return out
+  } finally {
+    await browser.close()
+    await Promise.all(apps.map((a) => a.close()))
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+export const formatVizFps = (r: VizFpsResult) => r.sizes.map((s) => table(s.nodes, s.sides.map((x) => [x.name, x.samples]), r.options)).join('\n\n')
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values: opt } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: VIZ_FPS_DEFAULTS.sizes.join(',') },
+      runs: { type: 'string', default: String(VIZ_FPS_DEFAULTS.runs) },
+      seconds: { type: 'string', default: String(VIZ_FPS_DEFAULTS.seconds) },
+      baseline: { type: 'string', default: BEFORE },
+      'settle-timeout': { type: 'string', default: String(VIZ_FPS_DEFAULTS.settleTimeoutS) },
+    },
+  })
+  const o: VizFpsOptions = { sizes: opt.nodes.split(',').map(Number), runs: Number(opt.runs), seconds: Number(opt.seconds), baseline: opt.baseline, settleTimeoutS: Number(opt['settle-timeout']) }
+  if (!o.sizes.every((n) => Number.isInteger(n) && n > 0) || !(o.runs >= 1) || !(o.seconds > 0) || !(o.settleTimeoutS > 0)) {
+    console.error('usage: tsx bench/viz-fps.ts [--nodes 5000,20000] [--runs 3] [--seconds 3] [--baseline REV|none] [--settle-timeout 90]')
+    process.exit(2)
+  }
+  console.log(formatVizFps(await vizFpsBench(o, (line) => console.error(line))))
 }

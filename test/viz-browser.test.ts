@@ -69,6 +69,17 @@ def('run page draws exactly the topology nodes of each stream part', async () =>
   await page.close()
 })
 
+def('the first picture shows the start positions, without waiting for layout ticks', async () => {
+  // The layout worker used to tick for up to 1.8 s before sending anything: seconds of empty canvas.
+  const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(run.key)}`)
+  await page.waitForFunction(`document.querySelector('#graph')?.dataset.firstPictureTicks !== undefined`, undefined, { timeout: 30000 })
+  assert.is(await page.$eval('#graph', (g) => (g as HTMLElement).dataset.firstPictureTicks), '0')
+  const n = Object.values(run.topology.streamParts)[0].nodes.length
+  await page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) === ${n}`, undefined, { timeout: 30000 })
+  assert.equal(errors, [])
+  await page.close()
+})
+
 def('run page of a run without deliveries loads cleanly, replay disabled', async () => {
   const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(bare.key)}`)
   await page.waitForSelector('body[data-ready=true]')

@@ -60,6 +60,11 @@ export class GraphView {
     this.zoom = d3.zoom().scaleExtent([0.01, 60]).on('zoom', (ev) => {
       this.transform = ev.transform
       if (ev.sourceEvent) this.userMoved = true
+      // While the view moves, layers are redrawn from their last picture (see layer); once it has
+      // held still for 150 ms, sharp again.
+      this.viewMoving = true
+      clearTimeout(this.viewStill)
+      this.viewStill = setTimeout(() => { this.viewMoving = false; this.requestDraw() }, 150)
       this.requestDraw()
     }).on('end', (ev) => { if (ev.sourceEvent || this.userMoved) this.opts.onView?.(this.transform) })
     const drag = d3.drag()
@@ -333,10 +338,11 @@ export class GraphView {
     if (initPos) init = initPos
     const url = this.opts.workerUrl || '/static/layout-worker.js'
     this.worker = new Worker(url)
-    const warmMs = initPos ? 0 : n > 2000 ? 1800 : n > 400 ? 900 : 400
     this.worker.onmessage = (e) => {
       const m = e.data
       if (m.type === 'positions') {
+        // Layout ticks behind the first picture: 0, it shows the start positions without waiting.
+        if (m.kind === 'start' && !initPos) this.wrap.dataset.firstPictureTicks = String(m.ticks)
         this.pos = m.buf
         this.posVersion++
         this.quadtree = null
@@ -350,7 +356,7 @@ export class GraphView {
     }
     this.wrap.dataset.layout = 'running'
     // Incremental: nodes that stay are pinned, so only newcomers move and the picture holds still.
-    this.worker.postMessage({ type: 'init', n, links, init, anchors, warmMs, collide: this.baseR * 1.6, alpha: initPos ? 0.1 : undefined, pinned: initPos ? this.pinned : null })
+    this.worker.postMessage({ type: 'init', n, links, init, anchors, collide: this.baseR * 1.6, alpha: initPos ? 0.1 : undefined, pinned: initPos ? this.pinned : null })
   }
 
   resize() {
@@ -462,49 +468,60 @@ export class GraphView {
 
   /**
    * A cached full-size layer that only ever gains items: `count` items are drawn, new ones are added
-   * with `drawRange(ctx, from, to)`; a changed `key` (positions, view, content id) or a smaller
-   * count starts it over. Replays and the live feed grow monotonically, so each frame adds little.
+   * with `drawRange(ctx, from, to)`; a changed `key` (positions, content id) or a smaller count starts
+   * it over. Replays and the live feed grow monotonically, so each frame adds little. A changed view
+   * starts it over too, except while the view is moving: then the layer keeps the view it was drawn
+   * in and blit() scales and shifts it, so panning and zooming cost a copy per frame instead of
+   * re-stroking every link (a 5,000-node base layer takes tens of milliseconds).
    */
   layer(name, key, count, drawRange) {
-    const L = (this.layers ??= {})[name] ??= { canvas: document.createElement('canvas'), key: null, drawn: 0 }
+    const L = (this.layers ??= {})[name] ??= { canvas: document.createElement('canvas'), key: null, view: null, drawn: 0 }
     const c = L.canvas, cc = c.getContext('2d')
     const { k, x, y } = this.transform
-    const fullKey = `${key}|${this.posVersion}|${k}|${x}|${y}|${this.canvas.width}x${this.canvas.height}`
-    if (L.key !== fullKey || count < L.drawn) {
+    const fullKey = `${key}|${this.posVersion}|${this.canvas.width}x${this.canvas.height}`
+    const viewChanged = !L.view || L.view.k !== k || L.view.x !== x || L.view.y !== y
+    if (L.key !== fullKey || count < L.drawn || (viewChanged && !this.viewMoving)) {
       L.key = fullKey
+      L.view = { k, x, y }
       L.drawn = 0
       if (c.width !== this.canvas.width || c.height !== this.canvas.height) { c.width = this.canvas.width; c.height = this.canvas.height }
       cc.setTransform(1, 0, 0, 1, 0, 0)
       cc.clearRect(0, 0, c.width, c.height)
     }
     if (count > L.drawn) {
-      cc.setTransform(this.dpr * k, 0, 0, this.dpr * k, this.dpr * x, this.dpr * y)
+      const V = L.view
+      cc.setTransform(this.dpr * V.k, 0, 0, this.dpr * V.k, this.dpr * V.x, this.dpr * V.y)
       drawRange(cc, L.drawn, count)
       L.drawn = count
     }
     return L
   }
 
-  /** Blits a layer in device pixels, then restores the world transform. */
+  /** Blits a layer in device pixels (moved from the view it was drawn in to this one), then restores the world transform. */
   blit(L) {
     const { ctx, dpr } = this
     const { k, x, y } = this.transform
-    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    const V = L.view, s = k / V.k
+    ctx.setTransform(s, 0, 0, s, dpr * (x - s * V.x), dpr * (y - s * V.y))
     ctx.drawImage(L.canvas, 0, 0)
     ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * x, dpr * y)
   }
 
-  /** Adds circles for `nodes` (indices) to the current path. */
+  /**
+   * Adds circles for `nodes` (indices) to the current path. Dots of radius up to 2.5 px on screen are
+   * squares: at that size they read the same and fill faster (thousands per frame while laying out).
+   */
   circles(c, nodes, from, to, rScale, extra = 0) {
     const P = this.pos
+    const squareUpTo = extra === 0 ? 2.5 / (this.transform.k || 1) : 0
     let n = 0
     for (let q = from; q < to; q++) {
       const i = nodes[q]
       const x = P[2 * i], y = P[2 * i + 1]
       if (x !== x || y !== y) continue // NaN: not placed yet
       const r = this.nodeR[i] * rScale + extra
-      c.moveTo(x + r, y)
-      c.arc(x, y, r, 0, TAU)
+      if (r <= squareUpTo) c.rect(x - r, y - r, 2 * r, 2 * r)
+      else { c.moveTo(x + r, y); c.arc(x, y, r, 0, TAU) }
       n++
     }
     return n
