@@ -336,13 +336,21 @@ export class GraphView {
       for (let k = 0; k < links.length; k++) links[k].strength = 0.3 * (1 - 0.85 * norm(this.edgeLatency[k]))
     }
     if (initPos) init = initPos
+    else {
+      // Without geography, d3's own start: a sunflower spiral.
+      if (!init) init = Float32Array.from({ length: 2 * n }, (_, q) => { const i = q >> 1, r = 10 * Math.sqrt(0.5 + i), a = i * Math.PI * (3 - Math.sqrt(5)); return q & 1 ? r * Math.sin(a) : r * Math.cos(a) })
+      // The first picture is the start positions, drawn now: the worker still has d3 to load.
+      this.pos = Float32Array.from(init)
+      this.posVersion++
+      this.quadtree = null
+      if (!this.userMoved) this.fit(false)
+      this.wrap.dataset.firstPictureTicks = '0'
+    }
     const url = this.opts.workerUrl || '/static/layout-worker.js'
     this.worker = new Worker(url)
     this.worker.onmessage = (e) => {
       const m = e.data
       if (m.type === 'positions') {
-        // Layout ticks behind the first picture: 0, it shows the start positions without waiting.
-        if (m.kind === 'start' && !initPos) this.wrap.dataset.firstPictureTicks = String(m.ticks)
         this.pos = m.buf
         this.posVersion++
         this.quadtree = null

@@ -1,6 +1,6 @@
 // Force layout off the main thread, so a 5,000-node graph lays out while the page stays smooth.
-// It sends the starting positions at once (the first picture), then settles in short slices and
-// streams positions back until it cools down. Big graphs get a fixed budget of about 130 ticks and
+// The page draws the start positions itself (the first picture); this settles them in short slices
+// and streams positions back until it cools down. Big graphs get a fixed budget of about 130 ticks and
 // no collision force: a tick of 5,000 nodes costs tens of milliseconds here, 20,000 nodes hundreds.
 /* global d3, importScripts */
 importScripts('/vendor/d3.min.js')
@@ -51,7 +51,6 @@ function init(m) {
   // Per-link strength when given (weaker for long links), else d3's default.
   if (m.links.length && m.links[0].strength !== undefined) sim.force('link').strength((l) => l.strength)
   if (m.alpha !== undefined) sim.alpha(m.alpha)
-  post('start')
   kick()
 }
 
