@@ -80,6 +80,22 @@ def('the first picture shows the start positions, without waiting for layout tic
   await page.close()
 })
 
+def('while the view zooms, the cached graph is scaled, and redrawn sharp once it holds still', async () => {
+  const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(run.key)}`)
+  await page.waitForSelector('#graph[data-layout=settled]', { timeout: 30000 })
+  const view = (expr: string) => page.evaluate(`(() => { const v = document.querySelector('#graph canvas').graphView; return ${expr} })()`)
+  await view('new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)))')
+  const k0 = (await view('v.layers.base.view.k')) as number
+  // Zoom, then wait two frames: drawn in the new view from the picture of the old one.
+  const [k1, baseK, draws] = (await view(`new Promise((res) => { const d0 = v.draws; d3.select(v.canvas).call(v.zoom.scaleBy, 1.5); requestAnimationFrame(() => requestAnimationFrame(() => res([v.transform.k, v.layers.base.view.k, v.draws - d0]))) })`)) as number[]
+  assert.ok(Math.abs(k1 / k0 - 1.5) < 1e-6, `zoomed ${k0} -> ${k1}`)
+  assert.ok(draws >= 1, 'drawn while zooming')
+  assert.is(baseK, k0, 'the base layer was moved, not re-rendered')
+  await page.waitForFunction(`(() => { const v = document.querySelector('#graph canvas').graphView; return v.layers.base.view.k === v.transform.k })()`, undefined, { timeout: 5000 })
+  assert.equal(errors, [])
+  await page.close()
+})
+
 def('run page of a run without deliveries loads cleanly, replay disabled', async () => {
   const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(bare.key)}`)
   await page.waitForSelector('body[data-ready=true]')
