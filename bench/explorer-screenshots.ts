@@ -6,6 +6,7 @@
 //
 //   npm run screenshots [-- --out DIR]     (default docs/explorer)
 
+import { CHURN_RUN as CHURN, SIGNED_RUN as SIGNED } from '../test/helpers/explorer-scenarios.ts'
 import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -28,34 +29,6 @@ const VIEW_WIDTH = 1440
 const WIDTH = 1000
 const QUALITY = 70
 
-const SIGNED = `
-name: signed
-protocol: brubeck
-seed: 4
-nodes: 150
-topology: { builder: tracker, degree: 4 }
-network: { latency: { model: geo }, lossRate: 0.15 }
-workload: { messagesPerPublisher: 6, ratePerSecond: 5, warmupS: 4 }
-security: { crypto: modelled, encryption: false, validation: relay }
-adversaries: { forgers: { fraction: 0.1, mode: alter, maxPerSecond: 5 } }
-record: { deliveries: true }
-`
-const CHURN = `
-name: churning
-protocol: brubeck
-seed: 3
-nodes: 160
-topology: { builder: tracker, degree: 4 }
-network: { latency: { model: geo } }
-churn:
-  initialNodes: 100
-  arrivalRatePerS: 5
-  session: { distribution: exponential, meanS: 60 }
-  crashFraction: 0.5
-  events: [ { type: massFailure, atS: 16, fraction: 0.2 } ]
-workload: { messagesPerPublisher: 20, ratePerSecond: 1, warmupS: 4 }
-record: { timeseriesIntervalS: 2, deliveries: true }
-`
 const SWEEP = `
 name: degree
 protocol: brubeck

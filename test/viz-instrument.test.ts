@@ -2,6 +2,7 @@
 // The explorer as a researcher's instrument (issue 17), in real Chromium, over fixture runs and
 // small real simulator runs (signed with adversaries, churning): what was broken and is not.
 // Screenshots go to test/.artifacts/. Without /usr/bin/chromium each test prints one SKIP line.
+import { CHURN_RUN as CHURN, SIGNED_RUN as SIGNED } from './helpers/explorer-scenarios.ts'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
@@ -33,35 +34,6 @@ const open = (url: string) => openPage(browser, url)
 const settled = (page: Page) => page.waitForFunction(`Number(document.querySelector('#graph canvas').dataset.nodeCount) > 0 && document.querySelector('#graph').dataset.layout === 'settled'`, undefined, { timeout: 30000 })
 const nodeCount = (page: Page) => page.$eval('#graph canvas', (c) => Number((c as HTMLCanvasElement).dataset.nodeCount))
 
-// Signed, with forgers and loss: some subscribers never get some messages.
-const SIGNED = `
-name: signed
-protocol: brubeck
-seed: 4
-nodes: 150
-topology: { builder: tracker, degree: 4 }
-network: { latency: { model: geo }, lossRate: 0.15 }
-workload: { messagesPerPublisher: 6, ratePerSecond: 5, warmupS: 4 }
-security: { crypto: modelled, encryption: false, validation: relay }
-adversaries: { forgers: { fraction: 0.1, mode: alter, maxPerSecond: 5 } }
-record: { deliveries: true }
-`
-const CHURN = `
-name: churning
-protocol: brubeck
-seed: 3
-nodes: 160
-topology: { builder: tracker, degree: 4 }
-network: { latency: { model: geo } }
-churn:
-  initialNodes: 100
-  arrivalRatePerS: 5
-  session: { distribution: exponential, meanS: 60 }
-  crashFraction: 0.5
-  events: [ { type: massFailure, atS: 16, fraction: 0.2 } ]
-workload: { messagesPerPublisher: 20, ratePerSecond: 1, warmupS: 4 }
-record: { timeseriesIntervalS: 2, deliveries: true }
-`
 
 async function simulate(yaml: string, runId: string): Promise<{ key: string; topology: TopologyJson }> {
   const scenario = scenarioFrom(yaml)
