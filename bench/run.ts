@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,macro,live,storage,viz,live-scale] [--repeat N] [--size 10k,100k,1m]
+// `npm run bench [-- --quick] [--only queue,dedup,relay,engine,crypto,layout,macro,live,storage,viz,live-scale] [--repeat N] [--size 10k,100k,1m]
 // [--storage-messages N] [--scale-sizes 100,300,...] [--scale-per-process cores,25] [--scale-profile DIR]`: micro
 // benchmarks (tinybench), whole-scenario runs and live runs on this machine, printed as tables and
 // written to results/bench/<timestamp>.json with the version, commit and machine they came from.
@@ -20,6 +20,7 @@ import { cryptoBench } from './crypto.bench.ts'
 import { duplicateDetectorBench } from './duplicate-detector.bench.ts'
 import { engineBench } from './engine.bench.ts'
 import { eventQueueBench } from './event-queue.bench.ts'
+import { layoutForceBench } from './layout-force.bench.ts'
 import { FLOOD_SIZES, macroBench, type MacroResult } from './macro.ts'
 import { relayBench } from './relay.bench.ts'
 import { formatLive, liveBench, type LiveBenchOutput } from './live.ts'
@@ -34,6 +35,7 @@ const MICRO: Record<string, (opts: MicroOptions) => Promise<GroupResult>> = {
   relay: relayBench,
   engine: engineBench,
   crypto: cryptoBench,
+  layout: layoutForceBench,
 }
 const GROUPS = [...Object.keys(MICRO), 'macro', 'live', 'storage', 'viz', 'live-scale']
 /** Minutes each: left out by --quick unless --only names them. */

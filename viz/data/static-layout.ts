@@ -2,7 +2,8 @@
 // once: d3-force run a fixed number of ticks (d3's jitter is seeded, so the same topology gives the
 // same picture). Positions are rounded: the report ships a few bytes per node.
 
-import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, type SimulationNodeDatum } from 'd3'
+import { forceCollide, forceLink, forceSimulation, forceX, forceY, type SimulationNodeDatum } from 'd3'
+import { forceManyBodyFlat } from '../public/many-body.js'
 import type { TopologyJson, TopologyNode } from '../../sim/results/topology-types.ts'
 
 /** Beyond this many nodes the report draws none: a picture of a bigger overlay says nothing. */
@@ -45,7 +46,7 @@ export function staticLayout(topology: TopologyJson): StaticLayout | null {
   const links = Array.from({ length: edges.length / 2 }, (_, k) => ({ source: edges[2 * k], target: edges[2 * k + 1] }))
   const sim = forceSimulation(nodes)
     .force('link', forceLink(links).distance(n > 1000 ? 15 : 30))
-    .force('charge', forceManyBody().strength(n > 1000 ? -12 : -40).theta(0.95))
+    .force('charge', forceManyBodyFlat().strength(n > 1000 ? -12 : -40).theta(0.95))
     .force('collide', forceCollide(3))
     .force('x', forceX(0).strength(0.05))
     .force('y', forceY(0).strength(0.05))

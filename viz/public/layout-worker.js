@@ -1,9 +1,12 @@
 // Force layout off the main thread, so a 5,000-node graph lays out while the page stays smooth.
 // The page draws the start positions itself (the first picture); this settles them in short slices
 // and streams positions back until it cools down. Big graphs get a fixed budget of about 130 ticks and
-// no collision force: a tick of 5,000 nodes costs tens of milliseconds here, 20,000 nodes hundreds.
-/* global d3, importScripts */
-importScripts('/vendor/d3.min.js')
+// no collision force. A module worker (the page starts it with type 'module'), so it shares the
+// repulsion force with Node; d3's bundle is a UMD script and puts itself on globalThis.
+import '/vendor/d3.min.js'
+import { forceManyBodyFlat } from '/static/many-body.js'
+
+const d3 = globalThis.d3
 
 let sim = null
 let nodes = []
@@ -34,14 +37,15 @@ function init(m) {
   nodes = Array.from({ length: n }, (_, i) => (m.init ? { x: m.init[2 * i], y: m.init[2 * i + 1] } : {}))
   if (m.pinned) nodes.forEach((d, i) => { if (m.pinned[i]) { d.fx = d.x; d.fy = d.y } })
   ticks = 0
+  const links = Array.from(m.distance, (distance, k) => ({ source: m.edges[2 * k], target: m.edges[2 * k + 1], distance, strength: m.strength?.[k] }))
   const big = n > 2000, mid = n > 400, huge = n > 10000
   sim = d3.forceSimulation(nodes)
     // Big graphs cool faster: fewer ticks to a settled picture (0.05: 135 ticks, 0.08: 83), at a
     // small cost in polish; region anchors already put their nodes near where they end up.
     .alphaDecay(huge ? 0.08 : big ? 0.05 : 0.0228)
     .velocityDecay(0.45)
-    .force('link', d3.forceLink(m.links).distance((l) => l.distance))
-    .force('charge', d3.forceManyBody().strength((big ? -14 : mid ? -28 : -70) * (m.anchors && !big ? 0.6 : 1)).theta(huge ? 1.2 : 0.95).distanceMax(big ? 260 : 600))
+    .force('link', d3.forceLink(links).distance((l) => l.distance))
+    .force('charge', forceManyBodyFlat().strength((big ? -14 : mid ? -28 : -70) * (m.anchors && !big ? 0.6 : 1)).theta(huge ? 1.2 : 0.95).distanceMax(big ? 260 : 600))
     // Overlap avoidance costs more than the rest of a big graph's tick; there, the charge suffices.
     .force('collide', big ? null : d3.forceCollide(m.collide).strength(0.6))
     // Gentle gravity keeps disconnected pieces on screen; with regions, towards the region's anchor.
@@ -49,7 +53,7 @@ function init(m) {
     .force('y', m.anchors ? d3.forceY((_, i) => m.anchors[2 * i + 1]).strength(big ? 0.18 : 0.3) : d3.forceY(0).strength(big ? 0.035 : 0.05))
     .stop()
   // Per-link strength when given (weaker for long links), else d3's default.
-  if (m.links.length && m.links[0].strength !== undefined) sim.force('link').strength((l) => l.strength)
+  if (m.strength) sim.force('link').strength((l) => l.strength)
   if (m.alpha !== undefined) sim.alpha(m.alpha)
   kick()
 }
