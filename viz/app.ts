@@ -9,7 +9,7 @@ import { browserNodeBundle } from './browser-bundle.ts'
 import { chartData } from './data/charts.ts'
 import { deliveryIndex } from './data/deliveries.ts'
 import { HttpError, resolveUnder } from './data/paths.ts'
-import { listRuns, readSummary, readSweep, readTimeseries, readTopology } from './data/runs.ts'
+import { listRuns, readSummary, readSweep, readTimeseries, readTopology, readTopologyText } from './data/runs.ts'
 import { listCompares, readCompare } from './data/compares.ts'
 import { compareRuns } from './data/run-compare.ts'
 import { staticLayout } from './data/static-layout.ts'
@@ -125,7 +125,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         return { key, files: Object.fromEntries(names.map((n, i) => [n, has[i]])) }
       }
       case 'summary': return readSummary(dir)
-      case 'topology': return readTopology(dir)
+      case 'topology': return reply.type('application/json; charset=utf-8').send(await readTopologyText(dir))
       case 'timeseries': return readTimeseries(dir)
       case 'charts': return chartData(dir)
       // The first stream part laid out in Node, as the static report draws it (small multiples).

@@ -45,10 +45,20 @@ async function subdirs(dir: string): Promise<string[]> {
 }
 
 async function readJson<T>(path: string, what: string): Promise<T> {
+  return (await readJsonWithText<T>(path, what)).value
+}
+
+async function readJsonWithText<T>(path: string, what: string): Promise<{ value: T; text: string }> {
   let text: string
   try { text = await readFile(path, 'utf8') } catch { throw new HttpError(404, `${what} not found for this run`) }
-  try { return JSON.parse(text) as T } catch { throw new HttpError(500, `${what} is not valid JSON`) }
+  try { return { value: JSON.parse(text) as T, text } } catch { throw new HttpError(500, `${what} is not valid JSON`) }
 }
+
+/**
+ * topology.json as the file has it, once it parsed: the API sends these bytes instead of serialising
+ * the parsed copy again (a 5,000-node topology is over a megabyte, and the run page waits for it).
+ */
+export const readTopologyText = async (runDir: string) => (await readJsonWithText<TopologyJson>(join(runDir, 'topology.json'), 'topology.json')).text
 
 export const readSummary = (runDir: string) => readJson<Summary>(join(runDir, 'summary.json'), 'summary.json')
 export const readTopology = (runDir: string) => readJson<TopologyJson>(join(runDir, 'topology.json'), 'topology.json')

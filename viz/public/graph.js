@@ -108,6 +108,13 @@ export class GraphView {
     })
     this.canvas.addEventListener('mouseleave', () => { this.hovered = -1; this.tooltip.style.display = 'none'; this.requestDraw() })
     new ResizeObserver(() => this.resize()).observe(wrap)
+    // The legend's width, kept by an observer: reading offsetWidth in fit() forced a layout of the
+    // whole page on every fit, about 30 ms on a run page that had just been built.
+    this.legendWidth = 0
+    new ResizeObserver(([e]) => {
+      this.legendWidth = e.borderBoxSize?.[0]?.inlineSize ?? this.legend.offsetWidth
+      if (!this.userMoved && this.pos) this.fit(false)
+    }).observe(this.legend)
     this.resize()
     this.countFrames()
   }
@@ -315,9 +322,10 @@ export class GraphView {
     this.wrap.dataset.mode = 'force'
     if (n === 0) { this.status.textContent = 'no nodes in this stream part'; return }
     this.status.textContent = `laying out ${n.toLocaleString()} nodes…`
-    const links = []
+    // Links go to the worker as typed arrays (a copy of a few buffers, not 10,000 objects to clone).
     const dMin = n > 2000 ? 6 : 12, dMax = n > 2000 ? 70 : n > 400 ? 90 : 110
-    for (let k = 0; k < this.m; k++) links.push({ source: this.edges[2 * k], target: this.edges[2 * k + 1], distance: dMin + (dMax - dMin) * norm(this.edgeLatency[k]) })
+    const distance = Float32Array.from(this.edgeLatency, (l) => dMin + (dMax - dMin) * norm(l))
+    let strength = null
     // With geography, each region gets an anchor at its (projected) centroid: nodes start there and
     // are pulled towards it, and long links pull weaker, so regions form readable clusters instead
     // of one well-mixed ball (a random overlay is an expander: without this it is a uniform disc).
@@ -333,7 +341,7 @@ export class GraphView {
         anchors[2 * i] = (lon / 180) * S; anchors[2 * i + 1] = (-lat / 90) * S * 0.6
         init[2 * i] = anchors[2 * i] + jitter(); init[2 * i + 1] = anchors[2 * i + 1] + jitter()
       })
-      for (let k = 0; k < links.length; k++) links[k].strength = 0.3 * (1 - 0.85 * norm(this.edgeLatency[k]))
+      strength = Float32Array.from(this.edgeLatency, (l) => 0.3 * (1 - 0.85 * norm(l)))
     }
     if (initPos) init = initPos
     else {
@@ -347,7 +355,7 @@ export class GraphView {
       this.wrap.dataset.firstPictureTicks = '0'
     }
     const url = this.opts.workerUrl || '/static/layout-worker.js'
-    this.worker = new Worker(url)
+    this.worker = new Worker(url, { type: 'module' })
     this.worker.onmessage = (e) => {
       const m = e.data
       if (m.type === 'positions') {
@@ -364,7 +372,7 @@ export class GraphView {
     }
     this.wrap.dataset.layout = 'running'
     // Incremental: nodes that stay are pinned, so only newcomers move and the picture holds still.
-    this.worker.postMessage({ type: 'init', n, links, init, anchors, collide: this.baseR * 1.6, alpha: initPos ? 0.1 : undefined, pinned: initPos ? this.pinned : null })
+    this.worker.postMessage({ type: 'init', n, edges: this.edges, distance, strength, init, anchors, collide: this.baseR * 1.6, alpha: initPos ? 0.1 : undefined, pinned: initPos ? this.pinned : null })
   }
 
   resize() {
@@ -385,7 +393,7 @@ export class GraphView {
       if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y
     }
     // Keep clear of the legend on the right.
-    const pad = 36, right = (this.legend.offsetWidth || 0) + 24
+    const pad = 36, right = this.legendWidth + 24
     const w = Math.max(100, this.W - pad - right), hgt = this.H - 2 * pad
     const k = Math.min(w / Math.max(1, x1 - x0), hgt / Math.max(1, y1 - y0), 8)
     this.fitK = k

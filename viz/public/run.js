@@ -229,8 +229,13 @@ function showStreamPart(sp, keepReplay = false) {
   if (S.history) { $('time-slider').max = String(S.history.endMs); showAt(S.history.endMs) }
   colorOptions()
   if ($('color').value !== 'region') applyColor()
+  // Suggestions for the search box: thousands of elements, so after the graph's first frame.
   const dl = $('search-list')
-  dl.replaceChildren(...Object.keys(S.topology.streamParts).map((id) => h('option', { value: id })), ...view.ids.slice(0, 5000).map((id) => h('option', { value: id })))
+  const ids = view.ids
+  requestAnimationFrame(() => setTimeout(() => {
+    if (view.ids !== ids) return // another stream part is shown by now
+    dl.replaceChildren(...Object.keys(S.topology.streamParts).map((id) => h('option', { value: id })), ...ids.slice(0, 5000).map((id) => h('option', { value: id })))
+  }, 0))
   renderOverlayPanel()
   $('node-panel').replaceChildren(h('h2', {}, 'Node'), h('p', { class: 'muted' }, 'Click a node in the graph, or search for one.'))
 }
@@ -355,21 +360,28 @@ async function pickMessage(idx, t0 = null) {
 }
 
 async function main() {
+  // The topology is asked for at once, beside the file list: on a big run it is most of the bytes,
+  // and the first picture waits for it.
+  const topologyAnswer = api(runApi(key, 'topology')).then((t) => ({ t }), (e) => ({ e }))
   const { files } = await api(runApi(key, 'info'))
   if (!files['topology.json']) throw new Error('This run has no topology.json, so there is no graph to show.')
-  const [summary, topology, yaml] = await Promise.all([
+  const [summary, { t: topology, e: topologyError }, yaml] = await Promise.all([
     files['summary.json'] ? api(runApi(key, 'summary')) : null,
-    api(runApi(key, 'topology')),
+    topologyAnswer,
     files['scenario.yaml'] ? fetch(runApi(key, 'scenario')).then((r) => (r.ok ? r.text() : null)) : null,
   ])
+  if (topologyError) throw topologyError
   S.summary = summary
   S.topology = topology
-  if (summary) { renderTiles(summary); renderSummary(summary, yaml) }
+  if (summary) renderTiles(summary)
   const sps = Object.keys(topology.streamParts)
   if (!sps.length) throw new Error('topology.json has no stream parts')
   $('sp').replaceChildren(...sps.map((sp) => h('option', { value: sp }, `${sp} (${fmt(topology.streamParts[sp].nodes.length)} nodes)`)))
   const wantSp = param('sp')
   showStreamPart(wantSp && topology.streamParts[wantSp] ? wantSp : sps[0])
+  // The graph's first frame before the cards below the fold: building them takes a while on a big run.
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+  if (summary) renderSummary(summary, yaml)
 
   // Charts, messages and node stats load after the graph is on its way.
   api(runApi(key, 'charts')).then((c) => {
