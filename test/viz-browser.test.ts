@@ -96,6 +96,35 @@ def('while the view zooms, the cached graph is scaled, and redrawn sharp once it
   await page.close()
 })
 
+def('a moving layout is drawn at most once per twice its redraw cost, and its last positions once it settles', async () => {
+  const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(run.key)}`)
+  await page.waitForSelector('#graph[data-layout=settled]', { timeout: 30000 })
+  // Make each redraw cost 40 ms more (inside draw, where the page measures it), then keep the layout
+  // moving for 1.5 s as a drag does: the worker sends positions every slice of ticks (about 25 ms),
+  // so drawing them all would redraw on every one.
+  const counted = (await page.evaluate(`(() => {
+    const v = document.querySelector('#graph canvas').graphView
+    const blit = v.blit.bind(v)
+    v.blit = (L) => { if (L === v.layers.base) { const t = performance.now(); while (performance.now() - t < 40) {} } blit(L) }
+    let messages = 0
+    const onmessage = v.worker.onmessage
+    v.worker.onmessage = (e) => { if (e.data.type === 'positions') messages++; onmessage(e) }
+    const p0 = v.posVersion
+    document.querySelector('#graph').dataset.layout = 'running'
+    v.worker.postMessage({ type: 'fix', i: 0, x: v.pos[0], y: v.pos[1] })
+    setTimeout(() => v.worker.postMessage({ type: 'cool' }), 1500)
+    return new Promise((res) => { const check = () => (document.querySelector('#graph').dataset.layout === 'settled'
+      ? res({ messages, shown: v.posVersion - p0, pending: v.pendingPos !== null }) : setTimeout(check, 50)); check() })
+  })()`)) as { messages: number; shown: number; pending: boolean }
+  assert.ok(counted.messages >= 10, `the layout moved (${counted.messages} position updates)`)
+  // Drawn every update, it would be all of them; drawn at most every 80 ms, it is under half.
+  assert.ok(counted.shown < counted.messages / 2, `${counted.shown} of ${counted.messages} updates drawn`)
+  assert.ok(counted.shown >= 1)
+  assert.is(counted.pending, false, 'nothing left undrawn once settled')
+  assert.equal(errors, [])
+  await page.close()
+})
+
 def('run page of a run without deliveries loads cleanly, replay disabled', async () => {
   const { page, errors } = await open(`${base}/run.html?run=${encodeURIComponent(bare.key)}`)
   await page.waitForSelector('body[data-ready=true]')

@@ -56,6 +56,12 @@ export class GraphView {
     this.drawPending = false
     this.frames = []
     this.drawMs = 0
+    // The layout worker's positions not drawn yet, when they were last drawn, and what that cost.
+    this.pendingPos = null
+    this.posTimer = 0
+    this.lastPosAt = -Infinity
+    this.posDrawMs = 0
+    this.drawnPosVersion = -1
 
     this.zoom = d3.zoom().scaleExtent([0.01, 60]).on('zoom', (ev) => {
       this.transform = ev.transform
@@ -125,6 +131,7 @@ export class GraphView {
     // to a neighbour, and the layout warms up gently instead of starting over.
     const prev = opts.incremental && this.pos && this.ids ? { pos: this.pos, index: this.index, selected: this.selected >= 0 ? this.ids[this.selected] : null } : null
     this.worker?.terminate()
+    this.dropPending()
     const n = (this.n = g.nodes.length)
     this.ids = g.nodes.map((d) => d.id)
     this.index = new Map(this.ids.map((id, i) => [id, i]))
@@ -218,6 +225,7 @@ export class GraphView {
    */
   placeOnMap() {
     this.worker?.terminate()
+    this.dropPending()
     this.worker = null
     const n = this.n, S = MAP_SCALE
     const pos = new Float32Array(2 * n)
@@ -359,13 +367,16 @@ export class GraphView {
     this.worker.onmessage = (e) => {
       const m = e.data
       if (m.type === 'positions') {
-        this.pos = m.buf
-        this.posVersion++
-        this.quadtree = null
-        if (!this.userMoved) this.fit(false)
         this.status.textContent = `${n.toLocaleString()} nodes · ${this.m.toLocaleString()} links · layout ${m.alpha > 0.01 ? 'settling' : 'done'}`
-        this.requestDraw()
+        this.pendingPos = m.buf
+        // A moving layout is drawn at most once per twice what its last redraw cost: a big overlay
+        // takes tens of milliseconds to redraw in software, and drawing every update left nothing of
+        // the main thread for input, hover and the replay (20,000 nodes: 11 fps while it moved).
+        const wait = this.lastPosAt + 2 * this.posDrawMs - performance.now()
+        if (wait <= 0) this.showPending()
+        else if (!this.posTimer) this.posTimer = setTimeout(() => this.showPending(), wait)
       } else if (m.type === 'settled') {
+        this.showPending()
         this.status.textContent = `${n.toLocaleString()} nodes · ${this.m.toLocaleString()} links`
         this.wrap.dataset.layout = 'settled'
       }
@@ -373,6 +384,27 @@ export class GraphView {
     this.wrap.dataset.layout = 'running'
     // Incremental: nodes that stay are pinned, so only newcomers move and the picture holds still.
     this.worker.postMessage({ type: 'init', n, edges: this.edges, distance, strength, init, anchors, collide: this.baseR * 1.6, alpha: initPos ? 0.1 : undefined, pinned: initPos ? this.pinned : null })
+  }
+
+  /** Forgets positions a stopped layout sent. */
+  dropPending() {
+    clearTimeout(this.posTimer)
+    this.posTimer = 0
+    this.pendingPos = null
+  }
+
+  /** Draws the layout's latest positions, if any are waiting. */
+  showPending() {
+    clearTimeout(this.posTimer)
+    this.posTimer = 0
+    if (!this.pendingPos) return
+    this.pos = this.pendingPos
+    this.pendingPos = null
+    this.posVersion++
+    this.quadtree = null
+    this.lastPosAt = performance.now()
+    if (!this.userMoved) this.fit(false)
+    this.requestDraw()
   }
 
   resize() {
@@ -729,7 +761,9 @@ export class GraphView {
         ctx.fillText(this.ids[i], P[2 * i] * k + tx + 8, P[2 * i + 1] * k + ty - 8)
       }
     }
-    this.drawMs = this.drawMs * 0.8 + (performance.now() - t0) * 0.2
+    const ms = performance.now() - t0
+    this.drawMs = this.drawMs * 0.8 + ms * 0.2
+    if (this.posVersion !== this.drawnPosVersion) { this.posDrawMs = ms; this.drawnPosVersion = this.posVersion }
   }
 
   renderLegend() {
