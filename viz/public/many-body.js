@@ -2,7 +2,7 @@
 // theta and distance limits, same treatment of coincident nodes), over a quadtree held in typed
 // arrays that are reused every tick. d3's own force builds a tree of small objects and visits it
 // through closures; at 5,000 nodes on this project's 2-core machine that was about 60 of a 61 ms
-// tick, and it is what kept a big overlay from settling quickly (bench/layout-force.ts measures both).
+// tick, and it is what kept a big overlay from settling quickly (bench/layout-force.bench.ts measures both).
 // An ES module: the layout worker imports it, and so do the tests in Node.
 
 /** Beyond this depth, points that still share a cell are chained in one leaf (as d3 does for equal ones). */
