@@ -68,6 +68,18 @@ async function openPage(pageId: string): Promise<{ page: Page; errors: string[];
   return { page, errors, address }
 }
 
+/** Waits for the page to list `n` messages; if it does not, fails with what its key exchange saw. */
+async function rowsAtLeast(page: Page, n: number): Promise<void> {
+  try {
+    await page.waitForFunction(`document.querySelectorAll('#messages tbody tr').length >= ${n}`, undefined, { timeout: 20_000 })
+  } catch (error) {
+    const seen = await page.evaluate(`JSON.stringify({ rows: document.querySelectorAll('#messages tbody tr').length,
+      neighbours: window.browserNode.neighbours(${JSON.stringify(SP)}), subscriber: window.browserNode.messages.subscriber.stats,
+      keyRequests: window.browserNode.messages.subscriber.keyRequester.stats })`)
+    throw new Error(`${(error as Error).message.split('\n')[0]}; the page saw ${seen}; the publisher ${JSON.stringify(publisher.messages.publisher.stats)}, neighbours ${JSON.stringify(publisher.neighbours(SP))}`)
+  }
+}
+
 function permissions(subscribers: string[]): PermissionDeclarations {
   return new Map([[STREAM, { owner: publisher.identity.address, publishers: [], subscribers, public: false }]])
 }
@@ -82,7 +94,10 @@ test('two pages read an encrypting Node publisher as plaintext; after a revocati
   const a = await openPage('reader-a')
   const b = await openPage('reader-b')
   try {
-    await until('the publisher has a neighbour', () => publisher.neighbours(SP).length > 0, 20_000)
+    // Both pages linked to the publisher before it publishes, so each key request goes over a link
+    // that is up: a request that has to dial can lose a dial race (the pages and the publisher link
+    // up at the same moment), and a failed dial fails that key's messages (live/README.md, the dial race after a tracker pairs two nodes).
+    await until('the publisher is linked to both pages', () => publisher.neighbours(SP).length === 2, 20_000)
     await a.page.waitForFunction(`window.browserNode.neighbours(${JSON.stringify(SP)}).length > 0`)
     await b.page.waitForFunction(`window.browserNode.neighbours(${JSON.stringify(SP)}).length > 0`)
     publisher.messages.declarePermissions(permissions([a.address, b.address]))
@@ -95,7 +110,7 @@ test('two pages read an encrypting Node publisher as plaintext; after a revocati
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     for (const { page } of [a, b]) {
-      await page.waitForFunction(`document.querySelectorAll('#messages tbody tr').length >= ${before.length}`, undefined, { timeout: 20_000 })
+      await rowsAtLeast(page, before.length)
       assert.equal(await listed(page), before.map((text) => ({ text, encrypted: 'true' })), 'plaintext, in order, marked as sent encrypted')
     }
     assert.ok(publisher.messages.publisher.stats.keyRequestsAnswered >= 2, 'each page asked the publisher for the key')
@@ -108,7 +123,7 @@ test('two pages read an encrypting Node publisher as plaintext; after a revocati
       publisher.publish(STREAM, 0, encoder.encode(text))
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    await a.page.waitForFunction(`document.querySelectorAll('#messages tbody tr').length >= ${before.length + after.length}`, undefined, { timeout: 20_000 })
+    await rowsAtLeast(a.page, before.length + after.length)
     assert.equal((await listed(a.page)).map((r) => r.text), [...before, ...after], 'the permitted page reads on after the rekey')
     await b.page.waitForFunction(`Number(document.body.dataset.undecryptable) >= ${after.length}`, undefined, { timeout: (KEY_REQUEST_TIMEOUT_S + 10) * 1000 })
     assert.equal((await listed(b.page)).map((r) => r.text), before, 'the revoked page lists nothing published after the rekey')
